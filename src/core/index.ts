@@ -1,0 +1,6 @@
+export * from './time.js';
+export * from './scheduler.js';
+export * from './rng.js';
+export * from './errors.js';
+export * from './counters.js';
+export * from './trace.js';

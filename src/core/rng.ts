@@ -1,0 +1,112 @@
+/**
+ * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32). Everything random in the
+ * model (veth names, bridge MACs, container IDs, NAPT offsets, DNS ports) draws from one of these,
+ * so the same seed gives the same bytes.
+ */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number | string = 1) {
+    let x = typeof seed === 'string' ? hashString(seed) : seed >>> 0;
+    const sm = (): number => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = sm();
+    this.s1 = sm();
+    this.s2 = sm();
+    this.s3 = sm();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Next uniformly distributed unsigned 32-bit integer. */
+  nextU32(): number {
+    const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    this.s2 = s2 ^ s0;
+    this.s3 = s3 ^ s1;
+    this.s1 = s1 ^ this.s2;
+    this.s0 = s0 ^ this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return r;
+  }
+
+  /** Uniform float in [0, 1). */
+  float(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    if (!(n > 0)) throw new RangeError(`Rng.int: bad bound ${n}`);
+    if (n <= 0x100000000) {
+      // rejection sampling for an unbiased result
+      const limit = Math.floor(4294967296 / n) * n;
+      let v: number;
+      do v = this.nextU32();
+      while (v >= limit);
+      return v % n;
+    }
+    return Math.floor(this.float() * n);
+  }
+
+  /** Uniform integer in [lo, hi] (inclusive). */
+  range(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+
+  /** Fills a new byte array with random bytes. */
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i += 4) {
+      const v = this.nextU32();
+      for (let j = 0; j < 4 && i + j < n; j++) out[i + j] = (v >>> (8 * j)) & 0xff;
+    }
+    return out;
+  }
+
+  /** `n` random lowercase hex digits. */
+  hex(n: number): string {
+    let s = '';
+    while (s.length < n) s += this.nextU32().toString(16).padStart(8, '0');
+    return s.slice(0, n);
+  }
+
+  /** Shuffles an array in place (Fisher-Yates) and returns it. */
+  shuffle<T>(a: T[]): T[] {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i]!;
+      a[i] = a[j]!;
+      a[j] = t;
+    }
+    return a;
+  }
+
+  /** An independent generator derived from this one's seed stream and a label. */
+  fork(label: string): Rng {
+    return new Rng((this.nextU32() ^ hashString(label)) >>> 0);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** FNV-1a hash of a string, 32 bits. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

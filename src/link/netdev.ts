@@ -1,0 +1,97 @@
+import type { Sim } from '../core/scheduler.js';
+import type { SkBuff } from '../wire/skbuff.js';
+
+/** Per-device statistics, as `ip -s link` shows them. */
+export interface DevStats {
+  rxPackets: number;
+  rxBytes: number;
+  rxDropped: number;
+  txPackets: number;
+  txBytes: number;
+  txDropped: number;
+}
+
+/** Direction of a captured frame. */
+export type CaptureDir = 'rx' | 'tx';
+
+/** Something that sees every frame crossing a device (pcap writers, tests). */
+export type CaptureTap = (dev: NetDevice, skb: SkBuff, dir: CaptureDir) => void;
+
+/**
+ * What a device does with a frame it received. A bridge port's handler is the bridge; any other
+ * device's handler is its namespace's stack (Linux: `netdev_rx_handler_register` and `netif_receive_skb`).
+ */
+export type RxHandler = (dev: NetDevice, skb: SkBuff) => void;
+
+/**
+ * A network device, after Linux's `struct net_device`. Subclasses implement {@link NetDevice.xmit}.
+ * Device and namespace ownership is opaque at this layer (`owner` is set by the namespace).
+ */
+export abstract class NetDevice {
+  /** Interface name (`eth0`, `veth1a2b3c4`, `docker0`). */
+  name: string;
+  /** Interface index inside its namespace. */
+  ifindex = 0;
+  /** Link-layer address as a 48-bit number. */
+  mac: number;
+  /** MTU in bytes (payload above the Ethernet header). */
+  mtu = 1500;
+  /** Administrative state (`ip link set up`). */
+  adminUp = false;
+  /** The bridge this device is enslaved to, if any (`master docker0`). */
+  master: NetDevice | null = null;
+  /** Owner namespace (opaque at this layer). */
+  owner: unknown = null;
+  /** Receive handler; frames are dropped (and counted) when none is set. */
+  rxHandler: RxHandler | null = null;
+  /** Bridge-port receive handler; takes precedence over `rxHandler`. */
+  portHandler: RxHandler | null = null;
+  /** Capture taps (pcap). Empty in the common case. */
+  taps: CaptureTap[] = [];
+  readonly stats: DevStats = { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
+  /** The simulator that carries this device's frames. */
+  readonly sim: Sim;
+
+  constructor(sim: Sim, name: string, mac: number) {
+    this.sim = sim;
+    this.name = name;
+    this.mac = mac;
+  }
+
+  /** Link kind as `ip -d link` names it: `veth`, `bridge`, `macvlan`, `loopback`. */
+  abstract get kind(): string;
+
+  /** Operational state: the carrier is up (for veth: both ends admin-up). */
+  get operUp(): boolean {
+    return this.adminUp;
+  }
+
+  /** Transmits a frame out of this device (Linux `ndo_start_xmit`). */
+  abstract xmit(skb: SkBuff): void;
+
+  /**
+   * Called (through the simulator's transmit queue) when a frame arrives on this device: counts it,
+   * shows it to the taps, then hands it to the bridge (if enslaved) or the namespace stack.
+   */
+  receive(skb: SkBuff): void {
+    if (!this.adminUp) {
+      this.stats.rxDropped++;
+      return;
+    }
+    this.stats.rxPackets++;
+    this.stats.rxBytes += skb.len;
+    if (this.taps.length) for (const t of this.taps) t(this, skb, 'rx');
+    skb.iif = this.ifindex;
+    skb.inDev = this.name;
+    const h = this.portHandler ?? this.rxHandler;
+    if (h) h(this, skb);
+    else this.stats.rxDropped++;
+  }
+
+  /** Accounts a transmitted frame and shows it to the taps. Subclasses call this from `xmit`. */
+  protected countTx(skb: SkBuff): void {
+    this.stats.txPackets++;
+    this.stats.txBytes += skb.len;
+    if (this.taps.length) for (const t of this.taps) t(this, skb, 'tx');
+  }
+}

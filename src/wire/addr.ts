@@ -1,0 +1,119 @@
+import { DockernetError } from '../core/errors.js';
+
+/**
+ * Addresses as plain numbers, the representation used on the packet path:
+ * IPv4 as an unsigned 32-bit integer, MAC as a 48-bit integer (exact in a double).
+ */
+
+/** Formats an IPv4 address (uint32) as dotted quad. */
+export function ipToString(ip: number): string {
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+}
+
+/** Parses a dotted-quad IPv4 address; returns -1 when it is not one. */
+export function tryParseIp(s: string): number {
+  const parts = s.split('.');
+  if (parts.length !== 4) return -1;
+  let v = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return -1;
+    const n = Number(p);
+    if (n > 255) return -1;
+    v = v * 256 + n;
+  }
+  return v >>> 0;
+}
+
+/** Parses a dotted-quad IPv4 address or throws. */
+export function parseIp(s: string): number {
+  const v = tryParseIp(s);
+  if (v < 0) throw new DockernetError('EADDR', `invalid IPv4 address: ${s}`);
+  return v;
+}
+
+/** Netmask (uint32) of a prefix length 0..32. */
+export function prefixMask(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+/** An IPv4 prefix: network address (host bits zero) and length. */
+export interface Cidr {
+  addr: number;
+  len: number;
+}
+
+/** Parses `a.b.c.d/n` (or a bare address, meaning /32). `strict` refuses host bits. */
+export function parseCidr(s: string, strict = false): Cidr & { host: number } {
+  const slash = s.indexOf('/');
+  const ip = parseIp(slash < 0 ? s : s.slice(0, slash));
+  const lenStr = slash < 0 ? '32' : s.slice(slash + 1);
+  if (!/^\d{1,2}$/.test(lenStr) || Number(lenStr) > 32)
+    throw new DockernetError('EADDR', `invalid CIDR address: ${s}`);
+  const len = Number(lenStr);
+  const addr = (ip & prefixMask(len)) >>> 0;
+  if (strict && addr !== ip) throw new DockernetError('EADDR', `invalid CIDR address: ${s}`);
+  return { addr, len, host: ip };
+}
+
+/** Formats a prefix as `a.b.c.d/n`. */
+export function cidrToString(c: Cidr): string {
+  return `${ipToString(c.addr)}/${c.len}`;
+}
+
+/** True when `ip` lies inside `c`. */
+export function cidrContains(c: Cidr, ip: number): boolean {
+  return ((ip & prefixMask(c.len)) >>> 0) === c.addr;
+}
+
+/** Broadcast address of a prefix. */
+export function cidrBroadcast(c: Cidr): number {
+  return (c.addr | ~prefixMask(c.len)) >>> 0;
+}
+
+/** The broadcast MAC ff:ff:ff:ff:ff:ff as a number. */
+export const MAC_BROADCAST = 0xffffffffffff;
+
+/** Formats a MAC (48-bit number) as `02:42:ac:11:00:02`. */
+export function macToString(mac: number): string {
+  const hi = Math.floor(mac / 0x100000000);
+  const lo = mac >>> 0;
+  const b = [(hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255];
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Parses `aa:bb:cc:dd:ee:ff` into a 48-bit number or throws. */
+export function parseMac(s: string): number {
+  const parts = s.split(':');
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p)))
+    throw new DockernetError('EADDR', `invalid MAC address: ${s}`);
+  let v = 0;
+  for (const p of parts) v = v * 256 + parseInt(p, 16);
+  return v;
+}
+
+/** True for group (multicast or broadcast) MACs: the I/G bit of the first byte. */
+export function macIsMulticast(mac: number): boolean {
+  return (Math.floor(mac / 0x10000000000) & 1) === 1;
+}
+
+/** Docker's MAC for an IPv4 address: 02:42 followed by the four address bytes. */
+export function dockerMacFor(ip: number): number {
+  return 0x0242 * 0x100000000 + (ip >>> 0);
+}
+
+/** Reads a MAC at `off` in a byte array. */
+export function readMac(b: Uint8Array, off: number): number {
+  return (b[off]! << 8 | b[off + 1]!) * 0x100000000 + ((b[off + 2]! << 24) >>> 0) + (b[off + 3]! << 16 | b[off + 4]! << 8 | b[off + 5]!);
+}
+
+/** Writes a MAC at `off` in a byte array. */
+export function writeMac(b: Uint8Array, off: number, mac: number): void {
+  const hi = Math.floor(mac / 0x100000000);
+  const lo = mac >>> 0;
+  b[off] = (hi >>> 8) & 255;
+  b[off + 1] = hi & 255;
+  b[off + 2] = lo >>> 24;
+  b[off + 3] = (lo >>> 16) & 255;
+  b[off + 4] = (lo >>> 8) & 255;
+  b[off + 5] = lo & 255;
+}

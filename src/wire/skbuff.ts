@@ -1,0 +1,72 @@
+/**
+ * A packet in flight, after Linux's `struct sk_buff`: one byte buffer holding the whole Ethernet
+ * frame, a DataView over it, header offsets, and the metadata the stack attaches on the way
+ * (ingress interface, conntrack entry, mark, trace flag). Forwarding rewrites the same buffer in
+ * place; nothing on the hot path copies or reallocates it.
+ */
+export class SkBuff {
+  /** The frame bytes; `data[0]` is the first byte of the Ethernet header. */
+  data: Uint8Array;
+  /** A DataView over `data` (big-endian accessors for header fields). */
+  view: DataView;
+  /** Frame length in bytes (may be less than `data.length`). */
+  len: number;
+  /** Offset of the L3 (IPv4/ARP) header; 14 for Ethernet II. */
+  network = 14;
+  /** Offset of the L4 header (TCP/UDP/ICMP); set once the IPv4 header is parsed. */
+  transport = 34;
+  /** ifindex of the device it arrived on (0 = locally generated). */
+  iif = 0;
+  /** Name of the device it arrived on ('' = locally generated); iptables `-i` matches this. */
+  inDev = '';
+  /** Conntrack entry (owned by the netfilter layer; opaque here). */
+  ct: unknown = null;
+  /** Conntrack info: 0 ESTABLISHED, 1 RELATED, 2 NEW, 3 ESTABLISHED_REPLY, 4 RELATED_REPLY, -1 untracked. */
+  ctinfo = -1;
+  /** Netfilter mark (`-j MARK`, `-m mark`). */
+  mark = 0;
+  /** When true, every layer reports this packet's walk to the installed tracer. */
+  traced = false;
+  /** Trace id (changes when a bridged packet is routed, as `xtables-monitor --trace` shows). */
+  traceId = 0;
+  /** Packet is addressed to this host at L2 (PACKET_HOST), broadcast, multicast or other host. */
+  pktType: 0 | 1 | 2 | 3 = 0;
+
+  constructor(data: Uint8Array, len = data.length) {
+    this.data = data;
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.len = len;
+  }
+
+  /** A new SkBuff of `len` zeroed bytes. */
+  static alloc(len: number): SkBuff {
+    return new SkBuff(new Uint8Array(len), len);
+  }
+
+  /** A deep copy (used when a bridge floods to several ports). */
+  clone(): SkBuff {
+    const c = new SkBuff(this.data.slice(0, this.len), this.len);
+    c.network = this.network;
+    c.transport = this.transport;
+    c.iif = this.iif;
+    c.inDev = this.inDev;
+    c.ct = this.ct;
+    c.ctinfo = this.ctinfo;
+    c.mark = this.mark;
+    c.traced = this.traced;
+    c.traceId = this.traceId;
+    c.pktType = this.pktType;
+    return c;
+  }
+
+  /** The frame bytes (a view, not a copy). */
+  bytes(): Uint8Array {
+    return this.data.subarray(0, this.len);
+  }
+}
+
+/** `pktType` values, as Linux's PACKET_* constants. */
+export const PACKET_HOST = 0;
+export const PACKET_BROADCAST = 1;
+export const PACKET_MULTICAST = 2;
+export const PACKET_OTHERHOST = 3;

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Sim } from '../src/core/scheduler.js';
+import { Rng } from '../src/core/rng.js';
+import { SECOND } from '../src/core/time.js';
+
+describe('Sim', () => {
+  it('fires timers in time order, FIFO for equal times, and advances the clock', () => {
+    const sim = new Sim();
+    const log: string[] = [];
+    sim.schedule(2 * SECOND, () => log.push(`b@${sim.now}`));
+    sim.schedule(1 * SECOND, () => log.push(`a@${sim.now}`));
+    sim.schedule(2 * SECOND, () => log.push(`c@${sim.now}`));
+    sim.run();
+    expect(log).toEqual([`a@${SECOND}`, `b@${2 * SECOND}`, `c@${2 * SECOND}`]);
+  });
+
+  it('runUntil stops at the bound and sets the clock', () => {
+    const sim = new Sim();
+    let fired = 0;
+    sim.schedule(5, () => fired++);
+    sim.schedule(15, () => fired++);
+    sim.runUntil(10);
+    expect(fired).toBe(1);
+    expect(sim.now).toBe(10);
+    sim.run();
+    expect(fired).toBe(2);
+  });
+
+  it('cancelled timers never fire', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(1000), fc.boolean()), { maxLength: 50 }), (spec) => {
+        const sim = new Sim();
+        const fired: number[] = [];
+        const timers = spec.map(([d], i) => sim.schedule(d, () => fired.push(i)));
+        spec.forEach(([, cancel], i) => cancel && sim.cancel(timers[i]));
+        sim.run();
+        const expected = spec
+          .map(([d, c], i) => ({ d, c, i }))
+          .filter((x) => !x.c)
+          .sort((a, b) => a.d - b.d || a.i - b.i)
+          .map((x) => x.i);
+        expect(fired).toEqual(expected);
+        expect(sim.pendingTimers).toBe(0);
+      }),
+    );
+  });
+
+  it('post delivers in FIFO order without recursion', () => {
+    const sim = new Sim();
+    const got: number[] = [];
+    const r = { receive: (n: number) => { got.push(n); if (n < 5) sim.post(r, n + 10); } };
+    for (let i = 0; i < 3; i++) sim.post(r, i);
+    sim.run();
+    expect(got).toEqual([0, 1, 2, 10, 11, 12]);
+  });
+});
+
+describe('Rng', () => {
+  it('same seed, same sequence; different seeds differ', () => {
+    const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+    const sa = Array.from({ length: 8 }, () => a.nextU32());
+    const sb = Array.from({ length: 8 }, () => b.nextU32());
+    const sc = Array.from({ length: 8 }, () => c.nextU32());
+    expect(sa).toEqual(sb);
+    expect(sa).not.toEqual(sc);
+  });
+
+  it('int(n) stays in range', () => {
+    fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 2 ** 32 }), (seed, n) => {
+      const r = new Rng(seed);
+      for (let i = 0; i < 20; i++) {
+        const v = r.int(n);
+        expect(v >= 0 && v < n && Number.isInteger(v)).toBe(true);
+      }
+    }));
+  });
+});
