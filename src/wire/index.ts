@@ -1,0 +1,15 @@
+/**
+ * The wire layer: packets as bytes.
+ *
+ * Contract — **validated once, then no throw**: a frame arriving from a device is checked once at
+ * the boundary ({@link ipv4Validate}, {@link arpValidate}); after that, the hot-path getters and
+ * in-place patchers read and write the one buffer of the {@link SkBuff} without allocating and
+ * never throw. The allocating `parse*` functions are for the control plane, tests and tracing; they
+ * throw {@link ParseError} (and nothing else) on malformed input.
+ *
+ * @module
+ */
+export * from './skbuff.js';
+export * from './addr.js';
+export * from './checksum.js';
+export * from './build.js';
