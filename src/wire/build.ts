@@ -11,101 +11,28 @@
 import { SkBuff } from './skbuff.js';
 import { MAC_BROADCAST, readMac, writeMac } from './addr.js';
 import { checksum, csumReplace16, csumReplace32, fold, pseudoHeaderSum, sum16 } from './checksum.js';
+import { ETH_HLEN, ETH_P_ARP, ETH_P_IP } from './ethernet.js';
+import { ARP_LEN, ARPOP_REQUEST } from './arp.js';
+import { IPV4_HLEN as IP_HLEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IP_DF, IP_MF, IP_OFFSET } from './ipv4.js';
+import { ICMP_HLEN } from './icmp.js';
+import { UDP_HLEN } from './udp.js';
+import { TCP_HLEN, tcpOptionsLen, writeTcpOptions, type TcpOption } from './tcp.js';
 
 // ---------------------------------------------------------------------------------------------
-// Constants shared by the builders (the codec files re-export the same values).
+// Constants (defined in the protocol files; re-exported here for convenience).
 
-/** Length of an Ethernet II header. */
-const ETH_HLEN = 14;
-/** Length of an IPv4 header without options. */
-const IP_HLEN = 20;
-const ARP_LEN = 28;
-const UDP_HLEN = 8;
-const TCP_HLEN = 20;
-const ICMP_HLEN = 8;
-
-/** EtherType IPv4. */
-export const ETH_P_IP = 0x0800;
-/** EtherType ARP. */
-export const ETH_P_ARP = 0x0806;
-/** EtherType IPv6. */
-export const ETH_P_IPV6 = 0x86dd;
-
-/** IP protocol number of ICMP. */
-export const IPPROTO_ICMP = 1;
-/** IP protocol number of TCP. */
-export const IPPROTO_TCP = 6;
-/** IP protocol number of UDP. */
-export const IPPROTO_UDP = 17;
-
-/** TCP flag bits (byte 13 of the TCP header). */
-export const TCP_FIN = 0x01;
-/** TCP SYN flag. */
-export const TCP_SYN = 0x02;
-/** TCP RST flag. */
-export const TCP_RST = 0x04;
-/** TCP PSH flag. */
-export const TCP_PSH = 0x08;
-/** TCP ACK flag. */
-export const TCP_ACK = 0x10;
-/** TCP URG flag. */
-export const TCP_URG = 0x20;
-/** TCP ECE flag. */
-export const TCP_ECE = 0x40;
-/** TCP CWR flag. */
-export const TCP_CWR = 0x80;
-
-/** ARP opcode: request. */
-export const ARPOP_REQUEST = 1;
-/** ARP opcode: reply. */
-export const ARPOP_REPLY = 2;
-
-/** ICMP type: echo reply. */
-export const ICMP_ECHOREPLY = 0;
-/** ICMP type: destination unreachable. */
-export const ICMP_DEST_UNREACH = 3;
-/** ICMP type: redirect. */
-export const ICMP_REDIRECT = 5;
-/** ICMP type: echo request. */
-export const ICMP_ECHO = 8;
-/** ICMP type: time exceeded. */
-export const ICMP_TIME_EXCEEDED = 11;
-/** ICMP type: parameter problem. */
-export const ICMP_PARAMETERPROB = 12;
-
-/** Destination-unreachable code: network unreachable. */
-export const ICMP_NET_UNREACH = 0;
-/** Destination-unreachable code: host unreachable. */
-export const ICMP_HOST_UNREACH = 1;
-/** Destination-unreachable code: protocol unreachable. */
-export const ICMP_PROT_UNREACH = 2;
-/** Destination-unreachable code: port unreachable. */
-export const ICMP_PORT_UNREACH = 3;
-/** Destination-unreachable code: fragmentation needed and DF set. */
-export const ICMP_FRAG_NEEDED = 4;
-/** Destination-unreachable code: source route failed. */
-export const ICMP_SR_FAILED = 5;
-/** Destination-unreachable code: destination network unknown. */
-export const ICMP_NET_UNKNOWN = 6;
-/** Destination-unreachable code: destination host unknown. */
-export const ICMP_HOST_UNKNOWN = 7;
-/** Destination-unreachable code: network administratively prohibited. */
-export const ICMP_NET_ANO = 9;
-/** Destination-unreachable code: host administratively prohibited. */
-export const ICMP_HOST_ANO = 10;
-/** Destination-unreachable code: communication administratively prohibited (iptables REJECT `icmp-admin-prohibited`). */
-export const ICMP_PKT_FILTERED = 13;
-/** Time-exceeded code: TTL exceeded in transit. */
-export const ICMP_EXC_TTL = 0;
-/** Time-exceeded code: fragment reassembly time exceeded. */
-export const ICMP_EXC_FRAGTIME = 1;
-
-/** IPv4 flag: don't fragment (in the 16-bit flags/fragment-offset word). */
-export const IP_DF = 0x4000;
-/** IPv4 flag: more fragments. */
-export const IP_MF = 0x2000;
-/** IPv4 fragment offset mask (in 8-byte units). */
-export const IP_OFFSET = 0x1fff;
+export { ETH_P_IP, ETH_P_ARP, ETH_P_IPV6 } from './ethernet.js';
+export { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IP_DF, IP_MF, IP_OFFSET } from './ipv4.js';
+export { TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG, TCP_ECE, TCP_CWR } from './tcp.js';
+export { ARPOP_REQUEST, ARPOP_REPLY } from './arp.js';
+export {
+  ICMP_ECHOREPLY, ICMP_DEST_UNREACH, ICMP_REDIRECT, ICMP_ECHO, ICMP_TIME_EXCEEDED, ICMP_PARAMETERPROB,
+  ICMP_NET_UNREACH, ICMP_HOST_UNREACH, ICMP_PROT_UNREACH, ICMP_PORT_UNREACH, ICMP_FRAG_NEEDED,
+  ICMP_SR_FAILED, ICMP_NET_UNKNOWN, ICMP_HOST_UNKNOWN, ICMP_NET_ANO, ICMP_HOST_ANO, ICMP_PKT_FILTERED,
+  ICMP_EXC_TTL, ICMP_EXC_FRAGTIME, icmpIsError,
+} from './icmp.js';
+export type { TcpOption } from './tcp.js';
+export { tcpOptionsLen, writeTcpOptions } from './tcp.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builders
@@ -294,16 +221,6 @@ export function buildUdp(opts: IpBuildOptions, sport: number, dport: number, pay
   return skb;
 }
 
-/** One TCP option, in the order it appears in the header. EOL and padding are implicit. */
-export type TcpOption =
-  | { kind: 'mss'; mss: number }
-  | { kind: 'wscale'; shift: number }
-  | { kind: 'sackPermitted' }
-  | { kind: 'sack'; blocks: Array<[number, number]> }
-  | { kind: 'timestamps'; tsval: number; tsecr: number }
-  | { kind: 'nop' }
-  | { kind: 'unknown'; type: number; data: Uint8Array };
-
 /** TCP header fields for {@link buildTcp}. */
 export interface TcpBuildFields {
   /** Source port. */
@@ -322,59 +239,6 @@ export interface TcpBuildFields {
   urgent?: number;
   /** Options, in header order; padded with EOL to a multiple of 4 bytes. */
   options?: TcpOption[];
-}
-
-/** Encoded length of a TCP option list, before padding. */
-export function tcpOptionsLen(options: readonly TcpOption[]): number {
-  let n = 0;
-  for (const o of options) {
-    switch (o.kind) {
-      case 'mss': n += 4; break;
-      case 'wscale': n += 3; break;
-      case 'sackPermitted': n += 2; break;
-      case 'sack': n += 2 + 8 * o.blocks.length; break;
-      case 'timestamps': n += 10; break;
-      case 'nop': n += 1; break;
-      case 'unknown': n += 2 + o.data.length; break;
-    }
-  }
-  return n;
-}
-
-/** Writes TCP options at `off`; returns the number of bytes written (before padding). */
-export function writeTcpOptions(b: Uint8Array, off: number, options: readonly TcpOption[]): number {
-  let p = off;
-  for (const o of options) {
-    switch (o.kind) {
-      case 'mss':
-        b[p] = 2; b[p + 1] = 4; b[p + 2] = (o.mss >>> 8) & 255; b[p + 3] = o.mss & 255; p += 4;
-        break;
-      case 'wscale':
-        b[p] = 3; b[p + 1] = 3; b[p + 2] = o.shift & 255; p += 3;
-        break;
-      case 'sackPermitted':
-        b[p] = 4; b[p + 1] = 2; p += 2;
-        break;
-      case 'sack':
-        b[p] = 5; b[p + 1] = 2 + 8 * o.blocks.length; p += 2;
-        for (const [l, r] of o.blocks) { writeU32(b, p, l); writeU32(b, p + 4, r); p += 8; }
-        break;
-      case 'timestamps':
-        b[p] = 8; b[p + 1] = 10; writeU32(b, p + 2, o.tsval); writeU32(b, p + 6, o.tsecr); p += 10;
-        break;
-      case 'nop':
-        b[p] = 1; p += 1;
-        break;
-      case 'unknown':
-        b[p] = o.type; b[p + 1] = 2 + o.data.length; b.set(o.data, p + 2); p += 2 + o.data.length;
-        break;
-    }
-  }
-  return p - off;
-}
-
-function writeU32(b: Uint8Array, off: number, x: number): void {
-  b[off] = x >>> 24; b[off + 1] = (x >>> 16) & 255; b[off + 2] = (x >>> 8) & 255; b[off + 3] = x & 255;
 }
 
 /** Builds a TCP segment with options and payload and a correct checksum. */
@@ -718,11 +582,6 @@ export function icmpEchoId(skb: SkBuff): number {
 export function icmpEchoSeq(skb: SkBuff): number {
   return skb.view.getUint16(skb.transport + 6);
 }
-/** True for ICMP error types (3 unreachable, 4 source quench, 5 redirect, 11 time exceeded, 12 parameter problem). */
-export function icmpIsError(type: number): boolean {
-  return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
-}
-
 // ---------------------------------------------------------------------------------------------
 // In-place patchers (forwarding and NAT), RFC 1624 incremental checksums
 
