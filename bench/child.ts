@@ -1,0 +1,144 @@
+/**
+ * Child side of the benchmark runner: `node --expose-gc child.mjs BENCH_FILE CASE_INDEX OPTIONS_JSON`.
+ * Runs one case `runs` times (fresh world each run) and prints one JSON line with the raw numbers.
+ *
+ * Per run it measures: wall time of `body.run(ops)` (process.hrtime), bytes allocated during it (V8
+ * GCProfiler: heap used at the end minus at the start plus what every GC in between freed), bytes
+ * retained after a full GC, and the number of scavenges/mark-compacts. With `heapSnapshot` it also takes
+ * V8 heap snapshots before and after the first run and reports the growth by constructor name.
+ */
+import { pathToFileURL } from 'node:url';
+import { GCProfiler, writeHeapSnapshot } from 'node:v8';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { factMismatches, type Bench } from './lib.js';
+
+interface ChildOptions {
+  runs: number;
+  quick: boolean;
+  heapSnapshot: boolean;
+  opsScale: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function fullGc(): void {
+  if (!gc) throw new Error('child.mjs must run with --expose-gc');
+  gc();
+  gc();
+}
+
+/** Sums self sizes by node name from a .heapsnapshot file. */
+function heapByName(file: string): Map<string, { size: number; count: number }> {
+  const snap = JSON.parse(readFileSync(file, 'utf8'));
+  const meta = snap.snapshot.meta;
+  const fields: string[] = meta.node_fields;
+  const types: string[] = meta.node_types[0];
+  const nf = fields.length;
+  const iType = fields.indexOf('type');
+  const iName = fields.indexOf('name');
+  const iSize = fields.indexOf('self_size');
+  const nodes: number[] = snap.nodes;
+  const strings: string[] = snap.strings;
+  const out = new Map<string, { size: number; count: number }>();
+  for (let i = 0; i < nodes.length; i += nf) {
+    const type = types[nodes[i + iType]!]!;
+    let name = strings[nodes[i + iName]!]!;
+    if (type === 'string' || type === 'concatenated string' || type === 'sliced string') name = '(string)';
+    else if (type === 'code') name = '(code)';
+    else if (type === 'closure') name = `(closure)`;
+    else if (type === 'number') name = '(heap number)';
+    else if (type === 'hidden' || type === 'object shape') name = `(${type})`;
+    else if (type === 'array') name = `(array) ${name.length > 40 ? name.slice(0, 40) : name}`;
+    const e = out.get(name) ?? { size: 0, count: 0 };
+    e.size += nodes[i + iSize]!;
+    e.count++;
+    out.set(name, e);
+  }
+  return out;
+}
+
+function snapshot(tag: string): Map<string, { size: number; count: number }> {
+  fullGc();
+  const file = join(tmpdir(), `dnbench-${process.pid}-${tag}.heapsnapshot`);
+  writeHeapSnapshot(file);
+  try {
+    return heapByName(file);
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const [file, idx, optsJson] = process.argv.slice(2);
+  const opts: ChildOptions = JSON.parse(optsJson!);
+  const mod = (await import(pathToFileURL(file!).href)) as { default: Bench };
+  const bench = mod.default;
+  const c = bench.cases[Number(idx)]!;
+  const ops = Math.max(1, Math.round(c.ops * opts.opsScale));
+  const warmup = Math.max(opts.quick ? 1 : 0, Math.round(c.warmup * opts.opsScale));
+  const runs: unknown[] = [];
+  let facts: Record<string, number> = {};
+  let heapGrowth: Array<{ name: string; bytesPerOp: number; countPerOp: number }> | undefined;
+  for (let r = 0; r < opts.runs; r++) {
+    fullGc();
+    const s0 = process.hrtime.bigint();
+    const b = await c.setup(opts.quick);
+    const setupNs = Number(process.hrtime.bigint() - s0);
+    b.run(warmup);
+    const snapBefore = opts.heapSnapshot && r === 0 ? snapshot('before') : null;
+    fullGc();
+    const heap0 = process.memoryUsage().heapUsed;
+    const prof = new GCProfiler();
+    prof.start();
+    const t0 = process.hrtime.bigint();
+    b.run(ops);
+    const t1 = process.hrtime.bigint();
+    const heapEnd = process.memoryUsage().heapUsed;
+    const gcs = prof.stop()?.statistics ?? [];
+    let freed = 0;
+    let scavenges = 0;
+    let majors = 0;
+    for (const g of gcs) {
+      freed += g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize;
+      if (g.gcType === 'Scavenge' || g.gcType === 'MinorMarkSweep' || g.gcType === 'MinorMarkCompact') scavenges++;
+      else majors++;
+    }
+    fullGc();
+    const heap1 = process.memoryUsage().heapUsed;
+    if (snapBefore) {
+      const after = snapshot('after');
+      const rows: Array<{ name: string; bytesPerOp: number; countPerOp: number }> = [];
+      for (const [name, a] of after) {
+        const bb = snapBefore.get(name) ?? { size: 0, count: 0 };
+        const d = a.size - bb.size;
+        if (d > 0) rows.push({ name, bytesPerOp: d / ops, countPerOp: (a.count - bb.count) / ops });
+      }
+      rows.sort((x, y) => y.bytesPerOp - x.bytesPerOp);
+      heapGrowth = rows.slice(0, 20);
+    }
+    const ns = Number(t1 - t0);
+    runs.push({
+      ns,
+      ops,
+      nsPerOp: ns / ops,
+      opsPerSec: (ops / ns) * 1e9,
+      setupNs,
+      allocatedBytes: heapEnd - heap0 + freed,
+      retainedBytes: heap1 - heap0,
+      scavenges,
+      majorGcs: majors,
+    });
+    if (b.done !== warmup + ops) throw new Error(`${bench.name}/${c.label}: body did ${b.done} operations, expected ${warmup + ops}`);
+    facts = b.facts();
+    const bad = factMismatches(facts, c.expected(b.done));
+    if (bad.length) throw new Error(`${bench.name}/${c.label}: wrong facts after ${b.done} operations: ${bad.join('; ')}`);
+  }
+  process.stdout.write(JSON.stringify({ bench: bench.name, case: c.label, params: c.params, runs, facts, heapGrowth }) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e?.stack ?? e) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// dockernet benchmark runner (`npm run bench`). See docs/performance.md for what is measured and how.
+//
+//   node bench/run.mjs [--filter NAME] [--runs N] [--quick] [--json] [--profile] [--kernel] [--large] [--out DIR]
+//
+// Builds every bench/*.bench.ts with esbuild (bundling src/ directly, so a benchmark does not wait for the
+// public barrel), then runs each case in a fresh `node --expose-gc` child, `--runs` times (default 5; fresh
+// world per run), and reports the median. Results: DIR/latest.json and DIR/latest.md (DIR = bench/results,
+// nothing with --quick unless --out is given); --json also prints the JSON on stdout.
+//   --filter NAME  only benchmarks whose name contains NAME (comma-separated list allowed)
+//   --quick        smoke run: 1 run, 1/1000 of the operations, small cases only; results are not written
+//   --large        include the large scaling cases (10,000 containers, 1,000,000 conntrack entries)
+//   --profile      also run each case once under `node --cpu-prof` and print the top self-time functions
+//   --kernel       also run the real-kernel baseline (bench/kernel/run.sh, needs root) for the ratio
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, totalmem, tmpdir, release, loadavg, platform } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+
+function parseArgs(argv) {
+  const o = { filter: null, runs: 5, quick: false, json: false, profile: false, kernel: false, large: false, out: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--filter') o.filter = argv[++i].split(',');
+    else if (a === '--runs') o.runs = Number(argv[++i]);
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--kernel') o.kernel = true;
+    else if (a === '--large') o.large = true;
+    else if (a === '--out') o.out = argv[++i];
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).join('\n') + '\n');
+      process.exit(0);
+    } else {
+      process.stderr.write(`run.mjs: unknown option ${a}\n`);
+      process.exit(2);
+    }
+  }
+  if (o.quick) o.runs = 1;
+  return o;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function machine() {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    v8: process.versions.v8,
+    os: `${platform()} ${release()}`,
+    loadavg: loadavg().map((x) => +x.toFixed(2)),
+  };
+}
+
+async function buildBenches(outdir, filter) {
+  const files = readdirSync(HERE)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .filter((f) => !filter || filter.some((x) => f.includes(x)))
+    .sort();
+  const entryPoints = [join(HERE, 'child.ts'), ...files.map((f) => join(HERE, f))];
+  await build({
+    entryPoints,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return files.map((f) => join(outdir, f.replace(/\.ts$/, '.mjs')));
+}
+
+function fmt(n, digits = 0) {
+  if (!Number.isFinite(n)) return '–';
+  if (Math.abs(n) >= 1e6) return (n / 1e6).toFixed(2) + ' M';
+  if (Math.abs(n) >= 1e4) return (n / 1e3).toFixed(1) + ' k';
+  return n.toFixed(digits);
+}
+
+/** Top self-time functions of a .cpuprofile. */
+function profileTop(file, top = 15) {
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  const self = new Map();
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const dt = new Map();
+  for (let i = 0; i < p.samples.length; i++) dt.set(p.samples[i], (dt.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  let total = 0;
+  for (const [id, t] of dt) {
+    const n = byId.get(id);
+    const cf = n.callFrame;
+    const url = cf.url ? cf.url.replace(/^.*\/bench\/\.build\//, '') : '';
+    const key = `${cf.functionName || '(anonymous)'} ${url ? `${url}:${cf.lineNumber + 1}` : ''}`.trim();
+    self.set(key, (self.get(key) ?? 0) + t);
+    total += t;
+  }
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, t]) => ({ fn, selfPct: +((100 * t) / total).toFixed(1) }));
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const outdir = join(HERE, '.build');
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const benchFiles = await buildBenches(outdir, o.filter);
+  const child = join(outdir, 'child.mjs');
+  const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [], kernel: null };
+  const log = (s) => (o.json ? process.stderr : process.stdout).write(s + '\n');
+  log(`dockernet bench — ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${o.runs} run(s) per case${o.quick ? ' (quick)' : ''}`);
+  for (const f of benchFiles) {
+    const bench = (await import(pathToFileURL(f).href)).default;
+    if (o.filter && !o.filter.some((x) => bench.name.includes(x) || f.includes(x))) continue;
+    const br = { name: bench.name, title: bench.title, unit: bench.unit, cases: [] };
+    log(`\n## ${bench.name}: ${bench.title}`);
+    for (let ci = 0; ci < bench.cases.length; ci++) {
+      const c = bench.cases[ci];
+      if (c.large && (o.quick || !o.large)) continue;
+      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: !!bench.heapSnapshot && !o.quick, opsScale: o.quick ? 0.001 : 1 };
+      const args = ['--expose-gc', child, f, String(ci), JSON.stringify(copts)];
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (r.status !== 0) {
+        log(`  ${c.label}: FAILED\n${r.stderr}`);
+        br.cases.push({ label: c.label, params: c.params, error: r.stderr.trim().split('\n').slice(0, 8).join('\n') });
+        process.exitCode = 1;
+        continue;
+      }
+      const raw = JSON.parse(r.stdout.trim().split('\n').pop());
+      const m = (k) => median(raw.runs.map((x) => x[k]));
+      const cr = {
+        label: c.label,
+        params: c.params,
+        ops: raw.runs[0].ops,
+        runs: raw.runs.length,
+        opsPerSec: m('opsPerSec'),
+        nsPerOp: m('nsPerOp'),
+        minNsPerOp: Math.min(...raw.runs.map((x) => x.nsPerOp)),
+        maxNsPerOp: Math.max(...raw.runs.map((x) => x.nsPerOp)),
+        setupMs: m('setupNs') / 1e6,
+        allocatedBytesPerOp: m('allocatedBytes') / raw.runs[0].ops,
+        retainedBytesPerOp: m('retainedBytes') / raw.runs[0].ops,
+        retainedPerMillionOps: (m('retainedBytes') / raw.runs[0].ops) * 1e6,
+        scavengesPerMillionOps: (m('scavenges') / raw.runs[0].ops) * 1e6,
+        facts: raw.facts,
+        heapGrowth: raw.heapGrowth,
+        raw: raw.runs,
+      };
+      if (o.profile) {
+        const pdir = mkdtempSync(join(tmpdir(), 'dnprof-'));
+        const pr = spawnSync(
+          process.execPath,
+          ['--expose-gc', '--cpu-prof', '--cpu-prof-dir', pdir, child, f, String(ci), JSON.stringify({ ...copts, runs: 1, heapSnapshot: false })],
+          { encoding: 'utf8' },
+        );
+        const pf = readdirSync(pdir).find((x) => x.endsWith('.cpuprofile'));
+        if (pr.status === 0 && pf) cr.profile = profileTop(join(pdir, pf));
+        rmSync(pdir, { recursive: true, force: true });
+      }
+      br.cases.push(cr);
+      log(
+        `  ${c.label.padEnd(28)} ${fmt(cr.opsPerSec).padStart(9)} ${bench.unit}/s  ${cr.nsPerOp.toFixed(1).padStart(8)} ns/${bench.unit}` +
+          `  alloc ${cr.allocatedBytesPerOp.toFixed(1)} B/${bench.unit}  retained ${fmt(cr.retainedPerMillionOps)} B/M  setup ${cr.setupMs.toFixed(1)} ms` +
+          `  ${JSON.stringify(cr.facts)}`,
+      );
+      if (cr.heapGrowth) for (const h of cr.heapGrowth.slice(0, 8)) log(`      heap +${h.bytesPerOp.toFixed(1)} B/${bench.unit} ${h.name} (${h.countPerOp.toFixed(2)}/${bench.unit})`);
+      if (cr.profile) for (const p of cr.profile.slice(0, 10)) log(`      ${String(p.selfPct).padStart(5)}%  ${p.fn}`);
+    }
+    results.benches.push(br);
+  }
+  if (o.kernel) {
+    const k = spawnSync('bash', [join(HERE, 'kernel/run.sh'), '--runs', String(o.quick ? 1 : o.runs), '--seconds', o.quick ? '0.5' : '3'], {
+      encoding: 'utf8',
+    });
+    const lines = k.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const byCase = {};
+    for (const l of lines) (byCase[l.case] ??= []).push(l.rx.pps);
+    results.kernel = { status: k.status, summary: k.stderr.trim(), medianPps: Object.fromEntries(Object.entries(byCase).map(([c, v]) => [c, median(v)])), runs: lines };
+    log(`\n## kernel baseline\n${k.stderr.trim()}`);
+  }
+  const md = markdown(results);
+  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  if (o.quick && !o.out) return; // smoke runs leave nothing behind
+  const dir = o.out ?? join(HERE, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(dir, 'latest.md'), md);
+  log(`\nwrote ${join(dir, 'latest.json')} and latest.md`);
+}
+
+function markdown(res) {
+  const m = res.machine;
+  const out = [];
+  out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}; Node ${m.node} (V8 ${m.v8}); load average at start ${m.loadavg.join(' ')}.`);
+  out.push(`Median of ${res.options.runs} run(s) per case, each in a fresh world; ${res.date}.`);
+  for (const b of res.benches) {
+    out.push('', `### ${b.name}: ${b.title}`, '');
+    out.push(`| case | ${b.unit}/s | ns/${b.unit} (median) | min–max ns | allocated B/${b.unit} | retained B per M ${b.unit}s | setup ms | facts |`);
+    out.push('|---|---:|---:|---:|---:|---:|---:|---|');
+    for (const c of b.cases) {
+      if (c.error) {
+        out.push(`| ${c.label} | failed | | | | | | ${c.error.split('\n')[0].replace(/\|/g, '\\|')} |`);
+        continue;
+      }
+      const facts = Object.entries(c.facts).map(([k, v]) => `${k}=${v}`).join(', ');
+      out.push(
+        `| ${c.label} | ${fmt(c.opsPerSec)} | ${c.nsPerOp.toFixed(1)} | ${c.minNsPerOp.toFixed(1)}–${c.maxNsPerOp.toFixed(1)} | ${c.allocatedBytesPerOp.toFixed(1)} | ${fmt(c.retainedPerMillionOps)} | ${c.setupMs.toFixed(1)} | ${facts} |`,
+      );
+    }
+    for (const c of b.cases) {
+      if (!c.heapGrowth) continue;
+      out.push('', `Heap snapshot growth per ${b.unit}, ${c.label} (top constructors):`, '');
+      out.push(`| constructor | bytes/${b.unit} | objects/${b.unit} |`, '|---|---:|---:|');
+      for (const h of c.heapGrowth.slice(0, 12)) out.push(`| ${h.name.replace(/\|/g, '\\|')} | ${h.bytesPerOp.toFixed(1)} | ${h.countPerOp.toFixed(2)} |`);
+    }
+  }
+  if (res.kernel) {
+    out.push('', '### Real kernel (bench/kernel/run.sh)', '', '| case | received pps (median) |', '|---|---:|');
+    for (const [c, v] of Object.entries(res.kernel.medianPps)) out.push(`| ${c} | ${fmt(v)} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e?.stack ?? e) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+// Smoke run of every benchmark (bench/*.bench.ts): builds each small case's world, runs a handful of
+// operations and checks the functional facts the case declares (packets delivered, flows created, ...).
+// No timing is asserted anywhere; this only keeps the benchmarks from rotting.
+import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Bench } from '../bench/lib.js';
+
+const BENCH = resolve(__dirname, '../bench');
+const files = readdirSync(BENCH).filter((f) => f.endsWith('.bench.ts')).sort();
+
+describe('benchmarks (smoke)', () => {
+  it('there are benchmark files', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  for (const f of files) {
+    describe(f, () => {
+      it('every small case builds, runs a few operations and shows the expected facts', async () => {
+        const bench = ((await import(pathToFileURL(join(BENCH, f)).href)) as { default: Bench }).default;
+        expect(bench.cases.length).toBeGreaterThan(0);
+        for (const c of bench.cases) {
+          if (c.large) continue;
+          const b = await c.setup(true);
+          const warm = Math.min(c.warmup, 3);
+          const ops = Math.max(1, Math.min(c.ops, 20));
+          b.run(warm);
+          b.run(ops);
+          expect(b.done, `${bench.name}/${c.label}: operations done`).toBe(warm + ops);
+          expect(b.facts(), `${bench.name}/${c.label}: facts`).toMatchObject(c.expected(b.done));
+        }
+      });
+    });
+  }
+});
+
+describe('bench/run.mjs --quick', () => {
+  it('builds the benchmarks, runs every small case in a child process and reports each one', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [join(BENCH, 'run.mjs'), '--quick', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as { machine: { cores: number; node: string }; benches: Array<{ name: string; cases: Array<{ error?: string; ops: number; nsPerOp: number }> }> };
+    expect(res.machine.node).toBe(process.version);
+    expect(res.benches.length).toBe(files.length);
+    for (const b of res.benches) {
+      expect(b.cases.length, b.name).toBeGreaterThan(0);
+      for (const c of b.cases) {
+        expect(c.error, `${b.name}`).toBeUndefined();
+        expect(c.ops).toBeGreaterThan(0);
+      }
+    }
+  }, 300_000);
+});
