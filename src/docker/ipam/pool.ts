@@ -1,0 +1,85 @@
+/**
+ * One address pool of the default IPAM driver: a subnet with an allocation bitmap (network and
+ * broadcast addresses reserved), an optional sub-range (`--ip-range`), first-free allocation and
+ * immediate reuse of freed addresses (NOTES item 1).
+ */
+import { type Cidr, cidrBroadcast, cidrContains, cidrToString, ipToString } from '../../wire/addr.js';
+import { ipAlreadyAllocated, ipOutOfRange, noAvailableIps } from './errors.js';
+
+/** A subnet and the addresses allocated in it. */
+export class AddressPool {
+  private readonly used = new Set<number>();
+  /** First and last address (inclusive) dynamic allocation may use. */
+  readonly rangeStart: number;
+  readonly rangeEnd: number;
+
+  constructor(
+    /** The subnet. */
+    readonly subnet: Cidr,
+    /** `--ip-range`, inside the subnet, or null. */
+    readonly range: Cidr | null = null,
+  ) {
+    const bcast = cidrBroadcast(subnet);
+    const small = subnet.len >= 31;
+    const lo = small ? subnet.addr : subnet.addr + 1;
+    const hi = small ? bcast : bcast - 1;
+    if (range) {
+      this.rangeStart = Math.max(lo, range.addr);
+      this.rangeEnd = Math.min(hi, cidrBroadcast(range));
+    } else {
+      this.rangeStart = lo;
+      this.rangeEnd = hi;
+    }
+  }
+
+  /** `a.b.c.d/n` of the subnet. */
+  get cidr(): string {
+    return cidrToString(this.subnet);
+  }
+
+  /** True when `ip` belongs to the subnet. */
+  contains(ip: number): boolean {
+    return cidrContains(this.subnet, ip);
+  }
+
+  /** True when `ip` is allocated. */
+  isAllocated(ip: number): boolean {
+    return this.used.has(ip >>> 0);
+  }
+
+  /** Number of allocated addresses (gateway included). */
+  get allocatedCount(): number {
+    return this.used.size;
+  }
+
+  /**
+   * Allocates `preferred` (throws "Address already in use" when taken, "requested address is out of
+   * range" when outside a configured --ip-range) or the lowest free address of the range.
+   */
+  allocate(preferred?: number | null): number {
+    if (preferred !== undefined && preferred !== null) {
+      const ip = preferred >>> 0;
+      if (this.range && !cidrContains(this.range, ip)) throw ipOutOfRange();
+      if (this.used.has(ip) || ip === this.subnet.addr || ip === cidrBroadcast(this.subnet)) throw ipAlreadyAllocated();
+      this.used.add(ip);
+      return ip;
+    }
+    for (let ip = this.rangeStart; ip <= this.rangeEnd; ip++) {
+      if (!this.used.has(ip)) {
+        this.used.add(ip);
+        return ip;
+      }
+    }
+    throw noAvailableIps();
+  }
+
+  /** Frees an address (no-op when not allocated). */
+  release(ip: number): void {
+    this.used.delete(ip >>> 0);
+  }
+
+  /** The allocated addresses as text, lowest first (for debugging and tests). */
+  allocated(): string[] {
+    return [...this.used].sort((a, b) => a - b).map(ipToString);
+  }
+}

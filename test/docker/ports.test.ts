@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { PortAllocator, sortPortMap } from '../../src/docker/ports/index.js';
+
+describe('port allocator', () => {
+  it('hands dynamic ports from 32768 upward and does not reuse until wrap (NOTES 7)', () => {
+    const a = new PortAllocator();
+    expect(a.request('0.0.0.0', 'tcp', 0)).toBe(32768);
+    expect(a.request('0.0.0.0', 'tcp', 0)).toBe(32769);
+    a.release('0.0.0.0', 'tcp', 32768);
+    expect(a.request('0.0.0.0', 'tcp', 0)).toBe(32770);
+  });
+
+  it('wraps at the top of the range', () => {
+    const a = new PortAllocator({ start: 100, end: 102 });
+    expect([0, 0, 0].map(() => a.request('0.0.0.0', 'tcp', 0))).toEqual([100, 101, 102]);
+    a.release('0.0.0.0', 'tcp', 101);
+    expect(a.request('0.0.0.0', 'tcp', 0)).toBe(101);
+    expect(() => a.request('0.0.0.0', 'tcp', 0)).toThrow('all ports are allocated');
+  });
+
+  it('refuses a taken port with Docker text, protocols are separate', () => {
+    const a = new PortAllocator();
+    a.request('0.0.0.0', 'tcp', 8080);
+    expect(() => a.request('0.0.0.0', 'tcp', 8080)).toThrow('Bind for 0.0.0.0:8080 failed: port is already allocated');
+    expect(() => a.request('127.0.0.1', 'tcp', 8080)).toThrow('Bind for 127.0.0.1:8080 failed: port is already allocated');
+    expect(a.request('0.0.0.0', 'udp', 8080)).toBe(8080);
+  });
+});
+
+describe('nat.SortPortMap', () => {
+  it('puts larger explicit host ports first (NOTES 10)', () => {
+    const pa = sortPortMap(['80/tcp', '90/udp'], { '80/tcp': [{ HostIp: '', HostPort: '8080' }], '90/udp': [{ HostIp: '127.0.0.1', HostPort: '9090' }] });
+    expect(pa.map((e) => e.port)).toEqual(['90/udp', '80/tcp']);
+    const pb = sortPortMap(['80/tcp', '443/tcp'], { '80/tcp': [{ HostIp: '', HostPort: '' }], '443/tcp': [{ HostIp: '', HostPort: '8443' }] });
+    expect(pb.map((e) => e.port)).toEqual(['443/tcp', '80/tcp']);
+  });
+  it('keeps expose-only ports (for -P) with a null binding', () => {
+    expect(sortPortMap(['7000/tcp'], {})).toEqual([{ port: '7000/tcp', binding: null }]);
+  });
+});
