@@ -1,5 +1,7 @@
 import type { Sim } from '../core/scheduler.js';
+import { MAC_BROADCAST, readMac } from '../wire/addr.js';
 import type { SkBuff } from '../wire/skbuff.js';
+import { traceDev, traceDevDrop } from './trace.js';
 
 /** Per-device statistics, as `ip -s link` shows them. */
 export interface DevStats {
@@ -40,7 +42,10 @@ export abstract class NetDevice {
   adminUp = false;
   /** The bridge this device is enslaved to, if any (`master docker0`). */
   master: NetDevice | null = null;
-  /** Owner namespace (opaque at this layer). */
+  /**
+   * Owner namespace (opaque at this layer). When it is an object with a string `name`, trace events
+   * of this device carry that name as their `ns`.
+   */
   owner: unknown = null;
   /** Receive handler; frames are dropped (and counted) when none is set. */
   rxHandler: RxHandler | null = null;
@@ -71,18 +76,25 @@ export abstract class NetDevice {
 
   /**
    * Called (through the simulator's transmit queue) when a frame arrives on this device: counts it,
-   * shows it to the taps, then hands it to the bridge (if enslaved) or the namespace stack.
+   * classifies it (`skb.pktType`, Linux `eth_type_trans`), shows it to the taps, then hands it to
+   * the bridge or macvlan port (`portHandler`) if there is one, else to the namespace stack.
+   * Frames shorter than an Ethernet header are counted in `rxDropped` and dropped. Takes ownership
+   * of `skb`.
    */
   receive(skb: SkBuff): void {
-    if (!this.adminUp) {
+    if (!this.adminUp || skb.len < 14) {
       this.stats.rxDropped++;
       return;
     }
     this.stats.rxPackets++;
     this.stats.rxBytes += skb.len;
+    const d = skb.data;
+    if ((d[0]! & 1) !== 0) skb.pktType = readMac(d, 0) === MAC_BROADCAST ? 1 : 2;
+    else skb.pktType = readMac(d, 0) === this.mac ? 0 : 3;
     if (this.taps.length) for (const t of this.taps) t(this, skb, 'rx');
     skb.iif = this.ifindex;
     skb.inDev = this.name;
+    if (skb.traced && this.sim.tracer) traceDev(this, skb, 'rx');
     const h = this.portHandler ?? this.rxHandler;
     if (h) h(this, skb);
     else this.stats.rxDropped++;
@@ -93,5 +105,12 @@ export abstract class NetDevice {
     this.stats.txPackets++;
     this.stats.txBytes += skb.len;
     if (this.taps.length) for (const t of this.taps) t(this, skb, 'tx');
+    if (skb.traced && this.sim.tracer) traceDev(this, skb, 'tx');
+  }
+
+  /** Counts a frame this device could not transmit (and reports it to the tracer, if traced). */
+  protected dropTx(skb: SkBuff, reason: string): void {
+    this.stats.txDropped++;
+    if (skb.traced && this.sim.tracer) traceDevDrop(this, skb, reason);
   }
 }
