@@ -504,6 +504,10 @@ export function ipv4PayloadLen(skb: SkBuff): number {
 /**
  * L4 source port: TCP/UDP source port; for ICMP, the echo identifier (what conntrack and NAT
  * treat as the ICMP "port").
+ *
+ * Gotchas: like all L4 getters, only meaningful (and only bounds-safe) for TCP, UDP and ICMP
+ * first fragments of a frame that passed {@link ipv4Validate}; check `ipv4Proto` and
+ * `ipv4FragWord(skb) & IP_OFFSET` first.
  */
 export function l4SrcPort(skb: SkBuff): number {
   const t = skb.transport;
@@ -656,14 +660,15 @@ function patchPort(skb: SkBuff, portOff: number, port: number): void {
   const n = skb.network;
   const t = skb.transport;
   const proto = v.getUint8(n + 9);
-  const old = v.getUint16(t + portOff);
-  const nw = port & 0xffff;
-  v.setUint16(t + portOff, nw);
   let coff: number;
   if (proto === IPPROTO_TCP) coff = t + 16;
   else if (proto === IPPROTO_UDP) coff = t + 6;
   else if (proto === IPPROTO_ICMP) coff = t + 2;
   else return;
+  if ((v.getUint16(n + 6) & IP_OFFSET) !== 0) return; // no L4 header in a non-first fragment
+  const old = v.getUint16(t + portOff);
+  const nw = port & 0xffff;
+  v.setUint16(t + portOff, nw);
   const c = v.getUint16(coff);
   if (proto === IPPROTO_UDP) {
     if (c === 0) return;
@@ -676,7 +681,7 @@ function patchPort(skb: SkBuff, portOff: number, port: number): void {
 
 /**
  * Rewrites the L4 source port (TCP/UDP; the echo identifier for ICMP) and patches the L4
- * checksum incrementally. Only for the first fragment (the caller checks).
+ * checksum incrementally. Does nothing for other protocols and for non-first fragments.
  *
  * @see Linux `udp_manip_pkt`, `tcp_manip_pkt`, `icmp_manip_pkt`
  */

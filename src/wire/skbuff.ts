@@ -31,6 +31,12 @@ export class SkBuff {
   traceId = 0;
   /** Packet is addressed to this host at L2 (PACKET_HOST), broadcast, multicast or other host. */
   pktType: 0 | 1 | 2 | 3 = 0;
+  /**
+   * br_netfilter state (Linux `skb->nf_bridge`): 0 none; 1 the frame went through iptables
+   * PREROUTING while being bridged, so the IP stack must not run PREROUTING again when the bridge
+   * passes it up (`ip_sabotage_in`).
+   */
+  nfBridge = 0;
 
   constructor(data: Uint8Array, len = data.length) {
     this.data = data;
@@ -56,6 +62,7 @@ export class SkBuff {
     c.traced = this.traced;
     c.traceId = this.traceId;
     c.pktType = this.pktType;
+    c.nfBridge = this.nfBridge;
     return c;
   }
 
