@@ -20,3 +20,5 @@ export * from './icmp.js';
 export * from './udp.js';
 export * from './tcp.js';
 export * from './dns.js';
+export * from './pcap.js';
+export * from './pcapng.js';
