@@ -22,3 +22,4 @@ export * from './tcp.js';
 export * from './dns.js';
 export * from './pcap.js';
 export * from './pcapng.js';
+export * from './describe.js';
