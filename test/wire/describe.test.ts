@@ -33,12 +33,12 @@ function corpus(): w.SkBuff[] {
     w.buildUdp(back, 53, 40000, r),
     w.buildUdp(back, 53, 40000, nx),
     w.buildUdp(back, 53, 40000, refused),
-    w.buildTcp(ip, { sport: 40000, dport: 8080, seq: 1000, ack: 0, flags: w.TCP_SYN, window: 64240, options: [{ kind: 'mss', mss: 1460 }, { kind: 'sackPermitted' }, { kind: 'timestamps', tsval: 1, tsecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] }),
-    w.buildTcp(back, { sport: 8080, dport: 40000, seq: 5000, ack: 1001, flags: w.TCP_SYN | w.TCP_ACK, window: 65160, options: [{ kind: 'mss', mss: 1460 }] }),
-    w.buildTcp(ip, { sport: 40000, dport: 8080, seq: 1001, ack: 5001, flags: w.TCP_ACK | w.TCP_PSH, window: 502 }, new Uint8Array(10)),
-    w.buildTcp(ip, { sport: 40000, dport: 8080, seq: 1011, ack: 5001, flags: w.TCP_ACK | w.TCP_FIN, window: 502 }),
-    w.buildTcp(ip, { sport: 40000, dport: 8080, seq: 1011, ack: 0, flags: w.TCP_RST, window: 0 }),
-    w.buildTcp(ip, { sport: 40000, dport: 8080, seq: 7, ack: 9, flags: w.TCP_ACK | w.TCP_URG | w.TCP_ECE | w.TCP_CWR, window: 1, urgent: 3 }),
+    w.buildTcp(ip, { sport: 40000, dport: 5555, seq: 1000, ack: 0, flags: w.TCP_SYN, window: 64240, options: [{ kind: 'mss', mss: 1460 }, { kind: 'sackPermitted' }, { kind: 'timestamps', tsval: 1, tsecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] }),
+    w.buildTcp(back, { sport: 5555, dport: 40000, seq: 5000, ack: 1001, flags: w.TCP_SYN | w.TCP_ACK, window: 65160, options: [{ kind: 'mss', mss: 1460 }] }),
+    w.buildTcp(ip, { sport: 40000, dport: 5555, seq: 1001, ack: 5001, flags: w.TCP_ACK | w.TCP_PSH, window: 502 }, new Uint8Array(10)),
+    w.buildTcp(ip, { sport: 40000, dport: 5555, seq: 1011, ack: 5001, flags: w.TCP_ACK | w.TCP_FIN, window: 502 }),
+    w.buildTcp(ip, { sport: 40000, dport: 5555, seq: 1011, ack: 0, flags: w.TCP_RST, window: 0 }),
+    w.buildTcp(ip, { sport: 40000, dport: 5555, seq: 7, ack: 9, flags: w.TCP_ACK | w.TCP_URG | w.TCP_ECE | w.TCP_CWR, window: 1, urgent: 3 }),
   ];
 }
 
