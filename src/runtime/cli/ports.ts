@@ -1,0 +1,93 @@
+/**
+ * docker/go-connections `nat.ParsePortSpecs`: `-p [ip:][hostPort:]containerPort[/proto]` with
+ * ranges, and `--expose`.
+ */
+import type { PortBinding } from '../types.js';
+
+function parseRange(s: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
+  if (!m) throw new Error(`invalid range`);
+  const a = Number(m[1]);
+  const b = m[2] !== undefined ? Number(m[2]) : a;
+  if (b < a || b > 65535) throw new Error('invalid range');
+  return [a, b];
+}
+
+/** Result of parsing `-p` and `--expose` values. */
+export interface PortSpecs {
+  exposed: Record<string, Record<string, never>>;
+  bindings: Record<string, PortBinding[]>;
+}
+
+/** Parses `-p` values into ExposedPorts and PortBindings, with nat's error texts. */
+export function parsePortSpecs(specs: readonly string[]): PortSpecs {
+  const exposed: Record<string, Record<string, never>> = {};
+  const bindings: Record<string, PortBinding[]> = {};
+  for (const raw of specs) {
+    let rest = raw;
+    let proto = 'tcp';
+    const slash = rest.lastIndexOf('/');
+    if (slash >= 0) {
+      proto = rest.slice(slash + 1).toLowerCase();
+      rest = rest.slice(0, slash);
+      if (!['tcp', 'udp', 'sctp'].includes(proto)) throw new Error(`invalid proto: ${proto}`);
+    }
+    let ip = '';
+    let hostPart = '';
+    let ctr = rest;
+    const v6 = /^\[([^\]]*)\]:(.*)$/.exec(rest);
+    if (v6) {
+      ip = v6[1]!;
+      const r = v6[2]!;
+      const c = r.lastIndexOf(':');
+      hostPart = c >= 0 ? r.slice(0, c) : '';
+      ctr = c >= 0 ? r.slice(c + 1) : r;
+    } else {
+      const parts = rest.split(':');
+      if (parts.length === 2) [hostPart, ctr] = parts as [string, string];
+      else if (parts.length === 3) [ip, hostPart, ctr] = parts as [string, string, string];
+      else if (parts.length > 3) throw new Error(`invalid port specification: "${raw}"`);
+    }
+    if (ctr === '') throw new Error(`no port specified: ${raw}<empty>`);
+    let cr: [number, number];
+    try {
+      cr = parseRange(ctr);
+    } catch {
+      throw new Error(`invalid containerPort: ${ctr}`);
+    }
+    let hr: [number, number] | null = null;
+    if (hostPart !== '') {
+      try {
+        hr = parseRange(hostPart);
+      } catch {
+        throw new Error(`invalid hostPort: ${hostPart}`);
+      }
+      const n = cr[1] - cr[0];
+      if (hr[1] - hr[0] !== n && hr[0] !== hr[1]) throw new Error(`invalid ranges specified for container and host Ports: ${ctr} and ${hostPart}`);
+    }
+    for (let p = cr[0]; p <= cr[1]; p++) {
+      const key = `${p}/${proto}`;
+      exposed[key] = {};
+      let hp = '';
+      if (hr) hr[0] === hr[1] && cr[0] !== cr[1] ? (hp = `${hr[0]}-${hr[1]}`) : (hp = hr[0] === hr[1] ? String(hr[0]) : String(hr[0] + (p - cr[0])));
+      (bindings[key] ??= []).push({ HostIp: ip, HostPort: hp });
+    }
+  }
+  return { exposed, bindings };
+}
+
+/** Parses `--expose` values (`80`, `7000-7002/udp`) into ExposedPorts keys. */
+export function parseExpose(specs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const raw of specs) {
+    const [port, proto = 'tcp'] = raw.split('/') as [string, string?];
+    let r: [number, number];
+    try {
+      r = parseRange(port);
+    } catch {
+      throw new Error(`invalid range format for --expose: ${raw}, error: Invalid range specified for the Port: ${port}`);
+    }
+    for (let p = r[0]; p <= r[1]; p++) out.push(`${p}/${proto}`);
+  }
+  return out;
+}

@@ -1,0 +1,307 @@
+/**
+ * `docker run` / `docker create` options: the flag table (runtime and network flags) and the
+ * conversion to the API's `Config` + `HostConfig`, as the 20.10 CLI's `parse()` does it.
+ */
+import { FlagError, parseFlags, type FlagSpec } from './flags.js';
+import { parseExpose, parsePortSpecs } from './ports.js';
+import { ramInBytes } from '../units.js';
+import { newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
+
+function nanoCpus(text: string): number {
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)) throw new Error(`failed to parse ${text} as a rational number`);
+  const v = Math.round(Number(text) * 1e9);
+  if (Math.abs(Number(text) * 1e9 - v) > 1e-6) throw new Error('value is too precise');
+  return v;
+}
+
+function memSwap(text: string): number {
+  return text === '-1' ? -1 : ramInBytes(text);
+}
+
+const L = 'list' as const;
+const S = 'string' as const;
+const B = 'bool' as const;
+
+/** Every flag `docker run` accepts here (`docker create` is the same without -d/--rm semantics). */
+export const RUN_FLAGS: readonly FlagSpec[] = [
+  { name: 'detach', short: 'd', kind: B },
+  { name: 'interactive', short: 'i', kind: B },
+  { name: 'tty', short: 't', kind: B },
+  { name: 'attach', short: 'a', kind: L },
+  { name: 'rm', kind: B },
+  { name: 'name', kind: S },
+  { name: 'env', short: 'e', kind: L },
+  { name: 'env-file', kind: L },
+  { name: 'label', short: 'l', kind: L },
+  { name: 'volume', short: 'v', kind: L },
+  { name: 'mount', kind: L },
+  { name: 'volumes-from', kind: L },
+  { name: 'volume-driver', kind: S },
+  { name: 'tmpfs', kind: L },
+  { name: 'read-only', kind: B },
+  { name: 'network', kind: L, aliases: ['net'] },
+  { name: 'network-alias', kind: L, aliases: ['net-alias'] },
+  { name: 'ip', kind: S },
+  { name: 'ip6', kind: S },
+  { name: 'mac-address', kind: S },
+  { name: 'hostname', short: 'h', kind: S },
+  { name: 'domainname', kind: S },
+  { name: 'add-host', kind: L },
+  { name: 'dns', kind: L },
+  { name: 'dns-search', kind: L },
+  { name: 'dns-option', kind: L, aliases: ['dns-opt'] },
+  { name: 'link', kind: L },
+  { name: 'publish', short: 'p', kind: L },
+  { name: 'publish-all', short: 'P', kind: B },
+  { name: 'expose', kind: L },
+  { name: 'memory', short: 'm', kind: 'custom', parse: ramInBytes },
+  { name: 'memory-swap', kind: 'custom', parse: memSwap },
+  { name: 'memory-reservation', kind: 'custom', parse: ramInBytes },
+  { name: 'memory-swappiness', kind: 'int' },
+  { name: 'kernel-memory', kind: 'custom', parse: ramInBytes },
+  { name: 'oom-kill-disable', kind: B },
+  { name: 'oom-score-adj', kind: 'int' },
+  { name: 'cpus', kind: 'custom', parse: nanoCpus },
+  { name: 'cpu-shares', short: 'c', kind: 'int' },
+  { name: 'cpu-period', kind: 'int' },
+  { name: 'cpu-quota', kind: 'int' },
+  { name: 'cpu-rt-period', kind: 'int' },
+  { name: 'cpu-rt-runtime', kind: 'int' },
+  { name: 'cpuset-cpus', kind: S },
+  { name: 'cpuset-mems', kind: S },
+  { name: 'blkio-weight', kind: 'uint16' },
+  { name: 'pids-limit', kind: 'int' },
+  { name: 'shm-size', kind: 'custom', parse: ramInBytes },
+  { name: 'cgroup-parent', kind: S },
+  { name: 'cgroupns', kind: S },
+  { name: 'pid', kind: S },
+  { name: 'ipc', kind: S },
+  { name: 'uts', kind: S },
+  { name: 'userns', kind: S },
+  { name: 'log-driver', kind: S },
+  { name: 'log-opt', kind: L },
+  { name: 'restart', kind: S },
+  { name: 'entrypoint', kind: S },
+  { name: 'workdir', short: 'w', kind: S },
+  { name: 'user', short: 'u', kind: S },
+  { name: 'group-add', kind: L },
+  { name: 'privileged', kind: B },
+  { name: 'cap-add', kind: L },
+  { name: 'cap-drop', kind: L },
+  { name: 'security-opt', kind: L },
+  { name: 'device', kind: L },
+  { name: 'ulimit', kind: L },
+  { name: 'init', kind: B },
+  { name: 'stop-signal', kind: S },
+  { name: 'stop-timeout', kind: 'int' },
+  { name: 'pull', kind: S },
+  { name: 'platform', kind: S },
+  { name: 'runtime', kind: S },
+  { name: 'sig-proxy', kind: B },
+];
+
+/** What `docker run`/`create` asks for: the API request plus client-only settings. */
+export interface RunRequest {
+  /** `--name` without the slash, or null. */
+  name: string | null;
+  /** Image reference as typed. */
+  image: string;
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  /** `-d`. */
+  detach: boolean;
+  /** Network endpoint settings for the first network (`--network-alias`, `--ip`, `--ip6`). */
+  endpoint: { aliases: string[]; ipv4: string; ipv6: string };
+  /** Every `--network` value in order (the first one is HostConfig.NetworkMode). */
+  networks: string[];
+  /** `--pull` policy (`missing` by default). */
+  pull: string;
+  /** Flags the user gave, by long name (for layers that need the raw text). */
+  flags: Map<string, unknown>;
+}
+
+/** A client-side validation error (framed like a flag error but without the usage text). */
+export class ClientError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+function kvMap(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of list) {
+    const eq = s.indexOf('=');
+    if (eq < 0) out[s] = '';
+    else out[s.slice(0, eq)] = s.slice(eq + 1);
+  }
+  return out;
+}
+
+function parseMount(text: string): MountSpec {
+  const m: MountSpec = { Type: 'volume', Target: '' };
+  for (const field of text.split(',')) {
+    const [k, v = ''] = field.split('=') as [string, string?];
+    const key = k.toLowerCase();
+    if (key === 'type') m.Type = v;
+    else if (key === 'source' || key === 'src') m.Source = v;
+    else if (key === 'target' || key === 'destination' || key === 'dst') m.Target = v;
+    else if (key === 'readonly' || key === 'ro') m.ReadOnly = v === '' || v === 'true' || v === '1';
+  }
+  return m;
+}
+
+function restartPolicy(s: string): { Name: string; MaximumRetryCount: number } {
+  if (s === '') return { Name: 'no', MaximumRetryCount: 0 };
+  const [name, count] = s.split(':') as [string, string?];
+  if (count !== undefined && !/^-?\d+$/.test(count)) throw new ClientError(`maximum retry count must be an integer`);
+  return { Name: name, MaximumRetryCount: count === undefined ? 0 : Number(count) };
+}
+
+/** Parses the words after `docker run` (or `docker create`). Throws FlagError / ClientError. */
+export function parseRunArgs(argv: readonly string[]): RunRequest {
+  const { values: f, args } = parseFlags(RUN_FLAGS, argv, false);
+  if (args.length === 0) throw new FlagError('requires at least 1 argument');
+  const g = <T>(k: string, d: T): T => (f.has(k) ? (f.get(k) as T) : d);
+  const config = newContainerConfig();
+  const hc = newHostConfig();
+  const detach = g('detach', false);
+  const image = args[0]!;
+  config.Image = image;
+  const cmd = args.slice(1);
+  config.Cmd = cmd.length ? cmd : null;
+  if (f.has('entrypoint')) config.Entrypoint = [g('entrypoint', '')];
+  config.Hostname = g('hostname', '');
+  config.Domainname = g('domainname', '');
+  config.User = g('user', '');
+  config.WorkingDir = g('workdir', '');
+  config.Tty = g('tty', false);
+  const interactive = g('interactive', false);
+  const attach = g<string[]>('attach', []);
+  if (!detach) {
+    if (attach.length) {
+      config.AttachStdin = attach.some((a) => a.toLowerCase() === 'stdin');
+      config.AttachStdout = attach.some((a) => a.toLowerCase() === 'stdout');
+      config.AttachStderr = attach.some((a) => a.toLowerCase() === 'stderr');
+    } else {
+      config.AttachStdout = true;
+      config.AttachStderr = true;
+      config.AttachStdin = interactive;
+    }
+  }
+  config.OpenStdin = interactive;
+  config.StdinOnce = interactive && !detach;
+  const env = g<string[]>('env', []).filter((e) => e.includes('='));
+  config.Env = env.length ? env : null;
+  config.Labels = kvMap(g<string[]>('label', []));
+  if (f.has('mac-address')) config.MacAddress = g('mac-address', '');
+  if (f.has('stop-signal')) config.StopSignal = g('stop-signal', '');
+  if (f.has('stop-timeout')) config.StopTimeout = g('stop-timeout', 0);
+  // ports
+  let ports;
+  try {
+    ports = parsePortSpecs(g<string[]>('publish', []));
+    for (const e of parseExpose(g<string[]>('expose', []))) ports.exposed[e] = {};
+  } catch (e) {
+    throw new ClientError((e as Error).message);
+  }
+  if (Object.keys(ports.exposed).length) config.ExposedPorts = ports.exposed;
+  hc.PortBindings = ports.bindings;
+  hc.PublishAllPorts = g('publish-all', false);
+  // volumes: "-v /ctr" is an anonymous volume (Config.Volumes), anything with a colon a bind/named
+  const binds: string[] = [];
+  for (const v of g<string[]>('volume', [])) {
+    if (v.includes(':')) binds.push(v);
+    else (config.Volumes ??= {})[v] = {};
+  }
+  hc.Binds = binds.length ? binds : null;
+  if (f.has('mount')) hc.Mounts = g<string[]>('mount', []).map(parseMount);
+  const vf = g<string[]>('volumes-from', []);
+  hc.VolumesFrom = vf.length ? vf : null;
+  hc.VolumeDriver = g('volume-driver', '');
+  hc.ReadonlyRootfs = g('read-only', false);
+  // network
+  const networks = g<string[]>('network', []);
+  hc.NetworkMode = networks[0] ?? 'default';
+  hc.Dns = g('dns', []);
+  hc.DnsSearch = g('dns-search', []);
+  hc.DnsOptions = g('dns-option', []);
+  const eh = g<string[]>('add-host', []);
+  hc.ExtraHosts = eh.length ? eh : null;
+  const links = g<string[]>('link', []);
+  hc.Links = links.length ? links : null;
+  // resources
+  hc.Memory = g('memory', 0);
+  hc.MemorySwap = g('memory-swap', 0);
+  hc.MemoryReservation = g('memory-reservation', 0);
+  hc.KernelMemory = g('kernel-memory', 0);
+  const swappiness = g('memory-swappiness', -1);
+  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) throw new ClientError(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`);
+  hc.MemorySwappiness = swappiness === -1 ? null : swappiness;
+  hc.OomKillDisable = g('oom-kill-disable', false);
+  hc.OomScoreAdj = g('oom-score-adj', 0);
+  hc.NanoCpus = g('cpus', 0);
+  hc.CpuShares = g('cpu-shares', 0);
+  hc.CpuPeriod = g('cpu-period', 0);
+  hc.CpuQuota = g('cpu-quota', 0);
+  hc.CpuRealtimePeriod = g('cpu-rt-period', 0);
+  hc.CpuRealtimeRuntime = g('cpu-rt-runtime', 0);
+  hc.CpusetCpus = g('cpuset-cpus', '');
+  hc.CpusetMems = g('cpuset-mems', '');
+  hc.BlkioWeight = g('blkio-weight', 0);
+  const pids = g('pids-limit', 0);
+  hc.PidsLimit = pids !== 0 ? pids : null;
+  hc.ShmSize = g('shm-size', 0);
+  hc.CgroupParent = g('cgroup-parent', '');
+  // namespaces
+  const pid = g<string>('pid', '');
+  if (pid !== '' && pid !== 'host' && !pid.startsWith('container:')) throw new ClientError('--pid: invalid PID mode');
+  hc.PidMode = pid;
+  hc.IpcMode = g('ipc', '');
+  const uts = g<string>('uts', '');
+  if (uts !== '' && uts !== 'host') throw new ClientError('--uts: invalid UTS mode');
+  hc.UTSMode = uts;
+  const userns = g<string>('userns', '');
+  if (userns !== '' && userns !== 'host') throw new ClientError('--userns: invalid USER mode');
+  hc.UsernsMode = userns;
+  const cgns = g<string>('cgroupns', '');
+  if (cgns !== '' && cgns !== 'host' && cgns !== 'private') throw new ClientError('--cgroupns: invalid CGROUP mode');
+  hc.CgroupnsMode = cgns;
+  // logging
+  hc.LogConfig = { Type: g('log-driver', ''), Config: {} };
+  for (const o of g<string[]>('log-opt', [])) {
+    const eq = o.indexOf('=');
+    if (eq < 0) throw new FlagError(`invalid argument ${JSON.stringify(o)} for "--log-opt" flag: invalid key value pair format in log-opt`);
+    hc.LogConfig.Config[o.slice(0, eq)] = o.slice(eq + 1);
+  }
+  // policy and security
+  hc.RestartPolicy = restartPolicy(g('restart', ''));
+  hc.AutoRemove = g('rm', false);
+  if (hc.AutoRemove && hc.RestartPolicy.Name !== 'no' && hc.RestartPolicy.Name !== '') throw new ClientError('conflicting options: cannot specify both --restart and --rm');
+  hc.Privileged = g('privileged', false);
+  const capAdd = g<string[]>('cap-add', []);
+  const capDrop = g<string[]>('cap-drop', []);
+  hc.CapAdd = capAdd.length ? capAdd : null;
+  hc.CapDrop = capDrop.length ? capDrop : null;
+  const sec = g<string[]>('security-opt', []);
+  hc.SecurityOpt = sec.length ? sec : null;
+  const ga = g<string[]>('group-add', []);
+  hc.GroupAdd = ga.length ? ga : null;
+  if (f.has('init')) hc.Init = g('init', false);
+  if (hc.Privileged) {
+    hc.MaskedPaths = [];
+    hc.ReadonlyPaths = [];
+  }
+  if (f.has('runtime')) hc.Runtime = g('runtime', '');
+  return {
+    name: f.has('name') ? g('name', '') : null,
+    image,
+    config,
+    hostConfig: hc,
+    detach,
+    endpoint: { aliases: g('network-alias', []), ipv4: g('ip', ''), ipv6: g('ip6', '') },
+    networks,
+    pull: g('pull', 'missing'),
+    flags: f,
+  };
+}

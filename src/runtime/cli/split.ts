@@ -1,0 +1,63 @@
+import { UsageError } from '../../core/errors.js';
+
+/**
+ * Splits one scenario line into words the way a POSIX shell (or Python's `shlex.split`) does, with
+ * only quoting: single quotes (literal), double quotes (backslash escapes `\` `"` `$` and a
+ * backtick), backslash outside quotes (escapes the next character). No variables, globs, pipes or
+ * redirections: `>` and `|` are ordinary characters.
+ *
+ * @example splitCommandLine(`docker inspect -f '{{.Name}} x' a`) → ['docker','inspect','-f','{{.Name}} x','a']
+ * @throws UsageError on an unterminated quote or a trailing backslash.
+ */
+export function splitCommandLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    const ch = line[i]!;
+    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
+      if (inWord) {
+        out.push(cur);
+        cur = '';
+        inWord = false;
+      }
+      i++;
+      continue;
+    }
+    inWord = true;
+    if (ch === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new UsageError('No closing quotation');
+      cur += line.slice(i + 1, end);
+      i = end + 1;
+    } else if (ch === '"') {
+      i++;
+      for (;;) {
+        if (i >= n) throw new UsageError('No closing quotation');
+        const c = line[i]!;
+        if (c === '"') {
+          i++;
+          break;
+        }
+        if (c === '\\' && i + 1 < n && '\\"$`\n'.includes(line[i + 1]!)) {
+          cur += line[i + 1];
+          i += 2;
+          continue;
+        }
+        cur += c;
+        i++;
+      }
+    } else if (ch === '\\') {
+      if (i + 1 >= n) throw new UsageError('No escaped character');
+      cur += line[i + 1];
+      i += 2;
+    } else {
+      cur += ch;
+      i++;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}

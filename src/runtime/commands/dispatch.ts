@@ -1,0 +1,51 @@
+/**
+ * The docker CLI front-end of the runtime: routes `docker <command> ...` argv to the command
+ * implementations. (`network ...` and `port` belong to the network layer, which delegates the
+ * rest here.)
+ */
+import type { ExecResult, Runtime } from '../runtime.js';
+import { containerCommands } from './containers.js';
+import { lifecycleCommands } from './lifecycle-cmds.js';
+import { inspectCommand } from './inspect-cmd.js';
+import { psCommand } from './ps.js';
+import { logsCommand } from './logs.js';
+import { imageCommands } from './images.js';
+import { volumeCommand } from './volumes-cmd.js';
+import { eventsCommand } from './events-cmd.js';
+
+/** A command implementation: receives the words after the command name. */
+export type Command = (rt: Runtime, args: string[]) => ExecResult;
+
+const ALIASES: Record<string, string> = {
+  'container run': 'run', 'container create': 'create', 'container start': 'start', 'container stop': 'stop',
+  'container restart': 'restart', 'container kill': 'kill', 'container rm': 'rm', 'container pause': 'pause',
+  'container unpause': 'unpause', 'container wait': 'wait', 'container update': 'update', 'container exec': 'exec',
+  'container inspect': 'inspect', 'container ls': 'ps', 'container list': 'ps', 'container ps': 'ps', 'container logs': 'logs',
+  'container rename': 'rename', 'container diff': 'diff', 'container commit': 'commit', 'container prune': 'container-prune',
+  'image ls': 'images', 'image list': 'images', 'image history': 'history', 'image tag': 'tag', 'image rm': 'rmi',
+  'image inspect': 'image-inspect', 'image prune': 'image-prune', 'image save': 'save', 'image load': 'load',
+  'image build': 'build', 'image import': 'import', 'system events': 'events', 'volume': 'volume',
+};
+
+/** Runs one docker command. */
+export function runDockerCommand(rt: Runtime, argv: string[]): ExecResult {
+  let [cmd = '', ...rest] = argv;
+  const two = `${cmd} ${rest[0] ?? ''}`;
+  if (ALIASES[two]) {
+    cmd = ALIASES[two]!;
+    rest = rest.slice(1);
+  }
+  const table: Record<string, Command> = {
+    ...containerCommands,
+    ...lifecycleCommands,
+    ...imageCommands,
+    inspect: inspectCommand,
+    ps: psCommand,
+    logs: logsCommand,
+    volume: volumeCommand,
+    events: eventsCommand,
+  };
+  const f = table[cmd];
+  if (!f) return { stdout: '', stderr: `docker: '${cmd}' is not a docker command.\nSee 'docker --help'\n`, exitCode: 1 };
+  return f(rt, rest);
+}

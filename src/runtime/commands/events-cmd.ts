@@ -1,0 +1,51 @@
+/**
+ * `docker events --since T --until T [--filter k=v] [--format F]`: the recorded stream between two
+ * virtual instants (Unix seconds, RFC 3339 times or durations before now), without waiting.
+ */
+import type { ExecResult, Runtime } from '../runtime.js';
+import { parseFlags } from '../cli/flags.js';
+import { Out, flagError } from './output.js';
+import { formatEvent, type EngineEvent } from '../events.js';
+import { EPOCH_MS } from '../units.js';
+import { GoTemplate } from '../template.js';
+
+function parseTime(rt: Runtime, s: string): number {
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1e9 - EPOCH_MS * 1e6;
+  const d = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s);
+  if (d) return rt.sim.now - Number(d[1]) * { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[d[2] as 'ms']!;
+  const t = Date.parse(s);
+  if (!Number.isNaN(t)) return (t - EPOCH_MS) * 1e6;
+  return 0;
+}
+
+function matches(e: EngineEvent, filters: string[]): boolean {
+  return filters.every((f) => {
+    const [k, v = ''] = f.split('=') as [string, string?];
+    if (k === 'type') return e.Type === v;
+    if (k === 'event') return e.Action === v || e.Action.startsWith(v + ':');
+    if (k === 'container') return e.Type === 'container' && (e.Actor.ID.startsWith(v) || e.Actor.Attributes['name'] === v);
+    if (k === 'image') return e.Actor.Attributes['image'] === v;
+    return true;
+  });
+}
+
+/** `docker events`. */
+export function eventsCommand(rt: Runtime, args: string[]): ExecResult {
+  let p;
+  try {
+    p = parseFlags([{ name: 'since', kind: 'string' }, { name: 'until', kind: 'string' }, { name: 'filter', short: 'f', kind: 'list' }, { name: 'format', kind: 'string' }], args);
+  } catch (e) {
+    return flagError(rt.cliStyle, 'events', (e as Error).message);
+  }
+  const since = p.values.has('since') ? parseTime(rt, String(p.values.get('since'))) : 0;
+  const until = p.values.has('until') ? parseTime(rt, String(p.values.get('until'))) : rt.sim.now;
+  const out = new Out();
+  const fmt = p.values.get('format') as string | undefined;
+  const t = fmt ? new GoTemplate(fmt) : null;
+  for (const e of rt.events.between(since, until)) {
+    if (!matches(e, (p.values.get('filter') as string[]) ?? [])) continue;
+    if (t) out.line(t.execute({ Type: e.Type, Action: e.Action, Actor: e.Actor, ID: e.Actor.ID, Status: e.Action, From: e.Actor.Attributes['image'] ?? '', scope: 'local', time: Math.floor(EPOCH_MS / 1000 + e.time / 1e9), timeNano: e.time }));
+    else out.line(formatEvent(e));
+  }
+  return out.result();
+}

@@ -1,0 +1,110 @@
+/**
+ * A container record: identity, requested configuration, state machine, filesystem, namespaces,
+ * cgroup and processes. The state fields mirror `docker inspect .State`.
+ */
+import type { Nanos } from '../core/time.js';
+import type { ContainerConfig, HostConfig } from './types.js';
+import type { RootFs } from './images/layer.js';
+import type { NamespaceSet } from './namespaces.js';
+import type { Proc } from './process.js';
+import type { MountPoint } from './volumes.js';
+import type { LogDriver } from './logging/driver.js';
+
+/** Docker's container states. */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+/** `.State` of `docker inspect` (times are virtual instants; null = Go's zero time). */
+export interface ContainerState {
+  Status: ContainerStatus;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: Nanos | null;
+  FinishedAt: Nanos | null;
+}
+
+/** One container. Created by {@link Runtime}; other layers read it and may use `ext`. */
+export class Container {
+  /** Full 64-hex id. */
+  readonly id: string;
+  /** Name with the leading slash, e.g. `/web`. */
+  name: string;
+  /** Creation instant. */
+  readonly created: Nanos;
+  /** Process path and args (entrypoint + cmd split as Docker does). */
+  path = '';
+  args: string[] = [];
+  /** Image id (`sha256:...`). */
+  imageId: string;
+  readonly state: ContainerState = {
+    Status: 'created',
+    Running: false,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: 0,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: null,
+    FinishedAt: null,
+  };
+  restartCount = 0;
+  /** Set when an OOM kill happened in this container's cgroup since it started (decides OOMKilled at exit). */
+  oomSeen = false;
+  /** Ids of exec sessions (null when none, as Docker prints). */
+  execIds: string[] | null = null;
+  /** Namespaces while running (null otherwise). */
+  namespaces: NamespaceSet | null = null;
+  /** Cgroup path relative to each hierarchy's root, e.g. `/docker/<id>`. */
+  cgroupPath = '';
+  /** The container's init process (PID 1 inside) while running. */
+  init: Proc | null = null;
+  /** Every live process of the container (init, exec'd, children). */
+  readonly procs = new Set<Proc>();
+  /** Volumes and binds. */
+  mounts: MountPoint[] = [];
+  /** The configured log driver instance (null for `none` or before start). */
+  log: LogDriver | null = null;
+  /** Files Docker bind-mounts into /etc (hostname, hosts, resolv.conf), path → content. */
+  readonly etc = new Map<string, string>();
+  /** Free storage for higher layers (network endpoints...), keyed by owner. */
+  readonly ext = new Map<string, unknown>();
+  /** Pending restart timer, if a restart policy is waiting. */
+  restartTimer: unknown = null;
+  /** True while `docker stop`/`kill`/`rm -f` is tearing it down (no restart policy). */
+  manualStop = false;
+
+  constructor(
+    id: string,
+    name: string,
+    created: Nanos,
+    /** `Config` as inspect shows it. */
+    readonly config: ContainerConfig,
+    /** `HostConfig` as inspect shows it. */
+    readonly hostConfig: HostConfig,
+    imageId: string,
+    /** Root filesystem (image layers + rw layer). */
+    readonly rootfs: RootFs,
+  ) {
+    this.id = id;
+    this.name = name;
+    this.created = created;
+    this.imageId = imageId;
+  }
+
+  /** First 12 hex digits of the id. */
+  get shortId(): string {
+    return this.id.slice(0, 12);
+  }
+
+  /** Running (including paused), as Docker's `IsRunning`. */
+  get running(): boolean {
+    return this.state.Running;
+  }
+}

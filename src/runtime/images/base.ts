@@ -1,0 +1,64 @@
+/**
+ * The lab's base image `mini:latest`: a `docker import` of a busybox-static rootfs (24 entries:
+ * /bin/busybox, 15 applet symlinks, /www/index.html and empty system directories), Cmd null,
+ * comment "Imported from -". Its busybox is a deterministic stand-in of the real binary's size, so
+ * the image size (1982262 bytes, "1.98MB") matches the oracle.
+ */
+import type { Nanos } from '../../core/time.js';
+import { Layer, type FsEntry } from './layer.js';
+import { goJson, goJsonSorted } from '../gojson.js';
+import { newContainerConfig } from '../types.js';
+import { rfc3339Nano } from '../units.js';
+
+/** Applets linked to busybox in the lab image. */
+export const MINI_APPLETS = ['sh', 'httpd', 'nc', 'ip', 'ifconfig', 'ping', 'nslookup', 'cat', 'sleep', 'hostname', 'route', 'wget', 'echo', 'ls'];
+/** Size of the real busybox-static binary in the lab image. */
+export const BUSYBOX_SIZE = 1982151;
+/** Docker version string in configs. */
+export const DOCKER_VERSION = '20.10.24+dfsg1';
+
+function busyboxBytes(): Uint8Array {
+  const b = new Uint8Array(BUSYBOX_SIZE);
+  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+  let x = 0x2545f491;
+  for (let i = 64; i < b.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+/** The root filesystem entries of the mini image (mtime: Unix seconds of the import). */
+export function miniRootfs(mtime: number): Map<string, FsEntry> {
+  const m = new Map<string, FsEntry>();
+  for (const d of ['/bin', '/dev', '/etc', '/proc', '/sys', '/tmp', '/www']) m.set(d, { type: 'dir', mode: d === '/tmp' ? 0o1777 : 0o755, mtime });
+  m.set('/bin/busybox', { type: 'file', mode: 0o755, mtime, data: busyboxBytes() });
+  for (const a of MINI_APPLETS) m.set(`/bin/${a}`, { type: 'symlink', mode: 0o777, mtime, link: 'busybox' });
+  m.set('/www/index.html', { type: 'file', mode: 0o644, mtime, data: new TextEncoder().encode('hello\n') });
+  return m;
+}
+
+/** The config JSON that `docker import` writes for a one-layer image. */
+export function importConfigJson(layer: Layer, created: Nanos, comment = 'Imported from -'): string {
+  const cfg = newContainerConfig();
+  const t = rfc3339Nano(created);
+  return goJsonSorted({
+    architecture: 'amd64',
+    comment,
+    config: cfg,
+    container_config: cfg,
+    created: t,
+    docker_version: DOCKER_VERSION,
+    history: [{ created: t, comment }],
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+  });
+}
+
+/** Builds the base layer once (sha256 over ~2 MB). */
+export function miniLayer(mtime: number): Layer {
+  return new Layer(miniRootfs(mtime));
+}
+

@@ -1,0 +1,166 @@
+/**
+ * Content-addressed filesystem layers. A layer is a set of entries (files, directories, symlinks,
+ * whiteouts); its diff ID is the sha256 of its tar stream, its chain ID combines the diff IDs below
+ * it (`sha256(parentChain + " " + diffID)`), exactly as the image spec defines them.
+ */
+import { createHash } from 'node:crypto';
+import { writeTar, type TarEntry } from './tar.js';
+
+/** One filesystem object in a layer (paths are absolute, e.g. `/bin/busybox`). */
+export interface FsEntry {
+  type: 'file' | 'dir' | 'symlink' | 'whiteout';
+  mode: number;
+  /** Unix seconds. */
+  mtime: number;
+  data?: Uint8Array;
+  link?: string;
+}
+
+/** `sha256:<hex>` of bytes. */
+export function sha256(bytes: Uint8Array | string): string {
+  return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A read-only layer: its entries, tar bytes and identifiers. */
+export class Layer {
+  /** `sha256:` of the uncompressed tar. */
+  readonly diffId: string;
+  /** The tar stream. */
+  readonly tar: Uint8Array;
+  /** Bytes of file content (what `docker history` SIZE shows). */
+  readonly size: number;
+  constructor(readonly entries: ReadonlyMap<string, FsEntry>) {
+    this.tar = writeTar(layerTarEntries(entries));
+    this.diffId = sha256(this.tar);
+    let size = 0;
+    for (const e of entries.values()) size += e.type === 'file' ? (e.data?.length ?? 0) : e.type === 'symlink' ? (e.link?.length ?? 0) : 0;
+    this.size = size;
+  }
+}
+
+/** The tar members of a layer, sorted by path; whiteouts become `.wh.<name>` files. */
+export function layerTarEntries(entries: ReadonlyMap<string, FsEntry>): TarEntry[] {
+  const paths = [...entries.keys()].sort();
+  return paths.map((p) => {
+    const e = entries.get(p)!;
+    const rel = p.replace(/^\/+/, '');
+    if (e.type === 'whiteout') {
+      const slash = rel.lastIndexOf('/');
+      return { name: rel.slice(0, slash + 1) + '.wh.' + rel.slice(slash + 1), type: 'file', mode: 0, mtime: e.mtime, data: new Uint8Array(0) };
+    }
+    if (e.type === 'dir') return { name: rel + '/', type: 'dir', mode: e.mode, mtime: e.mtime };
+    if (e.type === 'symlink') return { name: rel, type: 'symlink', mode: e.mode, mtime: e.mtime, linkname: e.link };
+    return { name: rel, type: 'file', mode: e.mode, mtime: e.mtime, data: e.data ?? new Uint8Array(0) };
+  });
+}
+
+/** Rebuilds layer entries from tar members (the inverse of {@link layerTarEntries}). */
+export function entriesFromTar(members: readonly TarEntry[]): Map<string, FsEntry> {
+  const m = new Map<string, FsEntry>();
+  for (const t of members) {
+    let name = '/' + t.name.replace(/\/+$/, '');
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    if (base.startsWith('.wh.')) {
+      name = name.slice(0, name.lastIndexOf('/') + 1) + base.slice(4);
+      m.set(name, { type: 'whiteout', mode: 0, mtime: t.mtime });
+    } else if (t.type === 'dir') m.set(name, { type: 'dir', mode: t.mode, mtime: t.mtime });
+    else if (t.type === 'symlink') m.set(name, { type: 'symlink', mode: t.mode, mtime: t.mtime, link: t.linkname ?? '' });
+    else m.set(name, { type: 'file', mode: t.mode, mtime: t.mtime, data: t.data ?? new Uint8Array(0) });
+  }
+  return m;
+}
+
+/** Chain IDs of a stack of diff IDs, bottom first. */
+export function chainIds(diffIds: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) out.push(out.length === 0 ? d : sha256(`${out[out.length - 1]} ${d}`));
+  return out;
+}
+
+/**
+ * A container's root filesystem: image layers (read-only, bottom first) under a writable upper
+ * layer. Whiteouts in the upper layer hide lower files.
+ */
+export class RootFs {
+  /** The container's own changes (the "rw layer"), path → entry (whiteout = deleted). */
+  readonly upper = new Map<string, FsEntry>();
+  constructor(readonly lower: readonly Layer[]) {}
+
+  /** The entry visible at `path`, or undefined. */
+  lookup(path: string): FsEntry | undefined {
+    const p = normalise(path);
+    const u = this.upper.get(p);
+    if (u) return u.type === 'whiteout' ? undefined : u;
+    for (let i = this.lower.length - 1; i >= 0; i--) {
+      const e = this.lower[i]!.entries.get(p);
+      if (e) return e.type === 'whiteout' ? undefined : e;
+      if (hiddenByWhiteout(this.lower[i]!, p)) return undefined;
+    }
+    return p === '/' ? { type: 'dir', mode: 0o755, mtime: 0 } : undefined;
+  }
+
+  /** The entry as it is in the image layers only (ignoring the container's changes). */
+  lookupLower(path: string): FsEntry | undefined {
+    const p = normalise(path);
+    for (let i = this.lower.length - 1; i >= 0; i--) {
+      const e = this.lower[i]!.entries.get(p);
+      if (e) return e.type === 'whiteout' ? undefined : e;
+    }
+    return undefined;
+  }
+
+  /** Creates or replaces a regular file. */
+  writeFile(path: string, data: Uint8Array, mtime: number, mode = 0o644): void {
+    this.upper.set(normalise(path), { type: 'file', mode, mtime, data });
+  }
+
+  /** Deletes a path (a whiteout if it exists in a lower layer). Returns false if it did not exist. */
+  remove(path: string): boolean {
+    const p = normalise(path);
+    if (!this.lookup(p)) return false;
+    if (this.lookupLower(p)) this.upper.set(p, { type: 'whiteout', mode: 0, mtime: 0 });
+    else this.upper.delete(p);
+    return true;
+  }
+
+  /** Paths directly inside directory `dir`, visible through all layers. */
+  list(dir: string): string[] {
+    const d = normalise(dir);
+    const prefix = d === '/' ? '/' : d + '/';
+    const seen = new Set<string>();
+    const all = [...this.lower.flatMap((l) => [...l.entries.keys()]), ...this.upper.keys()];
+    for (const p of all) if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/') && this.lookup(p)) seen.add(p);
+    return [...seen].sort();
+  }
+
+  /** `docker diff`: A/C/D lines for the container's changes. */
+  changes(): string[] {
+    const adds: string[] = [];
+    const dels: string[] = [];
+    for (const p of [...this.upper.keys()].sort()) {
+      const e = this.upper.get(p)!;
+      if (e.type === 'whiteout') dels.push(`D ${p}`);
+      else adds.push(`${this.lookupLower(p) ? 'C' : 'A'} ${p}`);
+    }
+    return [...adds, ...dels];
+  }
+}
+
+function hiddenByWhiteout(layer: Layer, p: string): boolean {
+  for (let q = p; q !== '/' && q !== ''; q = q.slice(0, q.lastIndexOf('/')) || '/') {
+    const e = layer.entries.get(q);
+    if (e && e.type === 'whiteout' && q !== p) return true;
+  }
+  return false;
+}
+
+/** Normalises a path to an absolute one without a trailing slash. */
+export function normalise(path: string): string {
+  const parts: string[] = [];
+  for (const s of path.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') parts.pop();
+    else parts.push(s);
+  }
+  return '/' + parts.join('/');
+}

@@ -1,0 +1,40 @@
+/**
+ * The runtime layer: what the Docker engine does besides networking. Namespaces (PID, NET, UTS,
+ * IPC, MOUNT, USER, CGROUP), cgroup v1 hierarchies with CPU/memory/pids/freezer behaviour,
+ * content-addressed images, volumes, logging drivers and the event stream, all reachable through
+ * docker CLI argv ({@link Runtime.exec}).
+ *
+ * Contract with the network layer above:
+ * - `runtime.hooks.add({ afterCreate, beforeStart, afterStart, afterStop, beforeRemove })`;
+ *   `beforeStart` may throw a DockernetError to fail the start with its message.
+ * - `runtime.inspectProviders.push((c, doc) => { doc.NetworkSettings = ... })`.
+ * - `runtime.psFields.set('Networks', c => ...)`.
+ * - `runtime.programs.register('ping', (ctx, argv) => ({ stdout, stderr, exitCode }))`.
+ * - `runtime.exec(argv)` for every docker command except `network ...` and `port`.
+ * - `runtime.events.emit('network', 'connect', networkId, { container, name, type })`.
+ */
+export { splitCommandLine } from './cli/split.js';
+export { parseFlags, FlagError, type FlagSpec, type FlagKind, type ParsedFlags } from './cli/flags.js';
+export { parseRunArgs, RUN_FLAGS, ClientError, type RunRequest } from './cli/run-options.js';
+export { parsePortSpecs, parseExpose, type PortSpecs } from './cli/ports.js';
+export { Runtime, type RuntimeOptions, type ExecResult, type CliStyle } from './runtime.js';
+export { Container, type ContainerState, type ContainerStatus } from './container.js';
+export { ContainerStore, NoSuchContainer } from './store.js';
+export { HookSet, ProgramRegistry, type LifecycleHooks, type InspectProvider, type PsField } from './hooks.js';
+export { Proc, ProcessKilled, SIGNALS, type Program, type ProgramContext, type ProgramResult, type ProgramRun, type ProgramWait, type OutputSink } from './process.js';
+export { newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type PortBinding, type MountSpec } from './types.js';
+export { Namespace, NamespaceAllocator, NS_KINDS, compareNamespaces, type NsKind, type NamespaceSet } from './namespaces.js';
+export { CgroupFs, CgroupNode, Hierarchy, CONTROLLERS, MEM_UNLIMITED, effectiveLimit, type Controller } from './cgroups/hierarchy.js';
+export { verifyResources, applyResources, parseCpuset, formatCpuset } from './cgroups/resources.js';
+export { EventLog, formatEvent, fixedNano, type EngineEvent } from './events.js';
+export { GoTemplate, renderTemplate, goString, TemplateError } from './template.js';
+export { goJson, goIndent } from './gojson.js';
+export { containerInspect, imageInspect } from './inspect.js';
+export { ramInBytes, humanSize, humanDuration, rfc3339Nano, EPOCH_MS } from './units.js';
+export { Volume, VolumeStore, type MountPoint } from './volumes.js';
+export { ImageStore, type ImageRecord, type ImageConfig } from './images/store.js';
+export { Layer, RootFs, chainIds, sha256, type FsEntry } from './images/layer.js';
+export { writeTar, readTar, type TarEntry } from './images/tar.js';
+export type { LogDriver, LogMessage } from './logging/driver.js';
+export { jsonLogLine } from './logging/json-file.js';
+export { syslogFormat } from './logging/drivers.js';

@@ -1,0 +1,62 @@
+/**
+ * Linux namespaces of a container: PID, NET, UTS, IPC, MOUNT, USER, CGROUP and TIME. Each is an
+ * object with an inode number (what `readlink /proc/<pid>/ns/<kind>` shows); sharing a namespace
+ * means holding the same object. The network layer hangs its netns stack on `net.handle`.
+ */
+
+/** Namespace kinds as named under /proc/<pid>/ns (pid_for_children is the pid one for a new child). */
+export const NS_KINDS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'pid_for_children', 'time', 'user', 'uts'] as const;
+/** One of {@link NS_KINDS}. */
+export type NsKind = (typeof NS_KINDS)[number];
+
+/** One namespace instance. */
+export class Namespace {
+  /** Free slot for a higher layer's object (the network layer puts its netns stack on `net`). */
+  handle: unknown = null;
+  /** UTS: the hostname. */
+  hostname = '';
+  /** IPC: whether other containers may join (`--ipc shareable`, or the host's). */
+  shareable = false;
+  /** PID: next pid to hand out inside this namespace. */
+  nextPid = 1;
+  constructor(
+    /** Which kind. */
+    readonly kind: NsKind,
+    /** Inode number, unique per namespace. */
+    readonly inode: number,
+    /** Who created it (`host` or a container id). */
+    readonly owner: string,
+  ) {}
+}
+
+/** A process's full set of namespaces. */
+export type NamespaceSet = Record<NsKind, Namespace>;
+
+/** Allocates namespace inode numbers the way the kernel's proc_inum does (increasing from 0xF0000000). */
+export class NamespaceAllocator {
+  private next = 0xeffffffb;
+  /** Creates a new namespace of `kind`. */
+  create(kind: NsKind, owner: string): Namespace {
+    return new Namespace(kind, ++this.next, owner);
+  }
+  /** The initial ("host") namespaces of the machine, with `hostname`. */
+  hostSet(hostname: string): NamespaceSet {
+    const s = {} as NamespaceSet;
+    for (const k of NS_KINDS) s[k] = this.create(k, 'host');
+    s.pid_for_children = s.pid;
+    s.uts.hostname = hostname;
+    s.ipc.shareable = true;
+    s.pid.nextPid = 1000;
+    return s;
+  }
+}
+
+/**
+ * Compares two namespace sets kind by kind, as the rt-05 probe prints: `same`/`diff` per kind
+ * (`-` when either side has no process).
+ */
+export function compareNamespaces(a: NamespaceSet | null, b: NamespaceSet | null): Record<NsKind, 'same' | 'diff' | '-'> {
+  const out = {} as Record<NsKind, 'same' | 'diff' | '-'>;
+  for (const k of NS_KINDS) out[k] = !a || !b ? '-' : a[k] === b[k] ? 'same' : 'diff';
+  return out;
+}

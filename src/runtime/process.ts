@@ -1,0 +1,93 @@
+/**
+ * Processes over virtual time. A program is a function of (context, argv) that either finishes at
+ * once (returns `{stdout, stderr, exitCode}`) or returns a generator that yields waits (`{sleep}`,
+ * `{forever}`) and finally returns its exit status. Signals, the freezer (pause) and OOM kills act
+ * on the generator: SIGKILL ends it (137), SIGTERM ends it (143) unless it is a PID 1 without a
+ * handler, and a frozen process does not resume until thawed.
+ */
+import type { Sim, Timer } from '../core/scheduler.js';
+import type { Nanos } from '../core/time.js';
+import type { Container } from './container.js';
+
+/** What a long-running program waits for. */
+export type ProgramWait = { sleep: Nanos } | { forever: true };
+/** A long-running program body. */
+export type ProgramRun = Generator<ProgramWait, number, void>;
+/** The result of a program that finishes at once. */
+export interface ProgramResult {
+  stdout?: string;
+  stderr?: string;
+  exitCode: number;
+}
+
+/** Where a process's output goes. */
+export interface OutputSink {
+  write(stream: 'stdout' | 'stderr', text: string): void;
+}
+
+/** Thrown inside a program to end its process (OOM kill, fork failure of a child...). */
+export class ProcessKilled extends Error {
+  constructor(readonly exitCode: number, readonly reason: 'oom' | 'signal') {
+    super(`killed (${exitCode})`);
+    this.name = 'ProcessKilled';
+  }
+}
+
+/** Everything a program can use. */
+export interface ProgramContext {
+  readonly sim: Sim;
+  readonly container: Container;
+  readonly proc: Proc;
+  /** Environment variables. */
+  readonly env: Map<string, string>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Installs a signal handler; return true from it when the signal was handled (not fatal). */
+  onSignal: ((sig: number) => boolean) | null;
+  /** Runs another program as a child process (`sh` uses it); yields until it exits. */
+  run(argv: string[], out?: OutputSink): Generator<ProgramWait, number, void>;
+  /** Charges `bytes` of memory to the container's cgroup; throws ProcessKilled on OOM. */
+  alloc(bytes: number): 'ok' | 'blocked';
+  /** Releases memory charged with alloc. */
+  free(bytes: number): void;
+}
+
+/** A program: a function of its context and argv (argv[0] is the program name). */
+export type Program = (ctx: ProgramContext, argv: string[]) => ProgramResult | ProgramRun;
+
+/** Signal numbers used by docker. */
+export const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15, STOP: 19 };
+
+/** One process. */
+export class Proc {
+  /** Exit status once done. */
+  exitCode = 0;
+  done = false;
+  /** A frozen (paused) process keeps its place; `pendingResume` records a wake-up that came meanwhile. */
+  frozen = false;
+  pendingResume = false;
+  /** The running generator, if the program is long-running. */
+  gen: ProgramRun | null = null;
+  timer: Timer | null = null;
+  /** Memory charged by this process (bytes). */
+  memory = 0;
+  /** Called once when the process exits. */
+  readonly exitHooks: Array<(code: number) => void> = [];
+  /** Signal handler set by the program. */
+  onSignal: ((sig: number) => boolean) | null = null;
+  constructor(
+    /** PID in the host's pid namespace. */
+    readonly pid: number,
+    /** PID inside the container's pid namespace. */
+    readonly nspid: number,
+    readonly argv: string[],
+    readonly container: Container,
+    /** PID 1 of its namespace (ignores signals it has no handler for). */
+    readonly isInit: boolean,
+  ) {}
+  /** Command name (as `ps -o comm` prints it). */
+  get comm(): string {
+    const a = this.argv[0] ?? '';
+    return a.slice(a.lastIndexOf('/') + 1).slice(0, 15);
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * Runs programs as processes of containers over virtual time: pid allocation in the container's
+ * pid namespace, cgroup membership (pids limit on fork, memory charges and OOM kills), signals,
+ * and the freezer.
+ */
+import { DockernetError } from '../core/errors.js';
+import type { Runtime } from './runtime.js';
+import type { Container } from './container.js';
+import { Proc, ProcessKilled, type OutputSink, type ProgramContext, type ProgramRun, type ProgramWait } from './process.js';
+import type { CgroupNode } from './cgroups/hierarchy.js';
+
+/** A fork refused by the pids controller. */
+export class ForkFailed extends Error {
+  constructor() {
+    super('Resource temporarily unavailable');
+    this.name = 'ForkFailed';
+  }
+}
+
+/** Options of {@link ProcessManager.spawn}. */
+export interface SpawnOptions {
+  /** The container's init (PID 1 of a new pid namespace, or of the host's when --pid host). */
+  init?: boolean;
+  out: OutputSink;
+  env?: Map<string, string>;
+  /** Called with the exit status. */
+  onExit?: (code: number) => void;
+}
+
+/** Process table of the engine. */
+export class ProcessManager {
+  /** Every live process by host pid. */
+  readonly procs = new Map<number, Proc>();
+  constructor(private readonly rt: Runtime) {}
+
+  private allocPid(c: Container, init: boolean): { pid: number; nspid: number } {
+    const hostPid = this.rt.hostNs.pid;
+    const pid = hostPid.nextPid++;
+    const ns = c.namespaces!.pid;
+    if (ns === hostPid) return { pid, nspid: pid };
+    const nspid = init && ns.nextPid === 1 ? ns.nextPid++ : ns.nextPid++;
+    return { pid, nspid };
+  }
+
+  private cgroupNodes(c: Container, ctl: 'pids' | 'memory'): CgroupNode | undefined {
+    return this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(c, ctl));
+  }
+
+  /** Checks the pids limits along the container's pids cgroup path. Throws ForkFailed. */
+  checkFork(c: Container): void {
+    const node = this.cgroupNodes(c, 'pids');
+    if (!node) return;
+    for (const a of node.ancestry()) {
+      const max = a.files.get('pids.max');
+      if (!max || max === 'max') continue;
+      let n = 0;
+      for (const s of a.subtree()) n += s.tasks.size;
+      if (n + 1 > Number(max)) throw new ForkFailed();
+    }
+  }
+
+  /** Creates a process running `argv` in container `c` (whose namespaces must exist). */
+  spawn(c: Container, argv: string[], opts: SpawnOptions): Proc {
+    const prog = this.rt.programs.get(argv[0] ?? '');
+    if (!prog) throw new DockernetError('ENOEXEC', `exec: "${argv[0]}": executable file not found in $PATH`, 127);
+    const { pid, nspid } = this.allocPid(c, !!opts.init);
+    const p = new Proc(pid, nspid, argv, c, !!opts.init && nspid === 1);
+    this.attach(p);
+    if (opts.onExit) p.exitHooks.push(opts.onExit);
+    const ctx = this.context(p, opts.out, opts.env ?? new Map());
+    let r;
+    try {
+      r = prog(ctx, argv);
+    } catch (e) {
+      if (e instanceof ProcessKilled) {
+        this.rt.sim.defer(() => this.exit(p, e.exitCode));
+        return p;
+      }
+      throw e;
+    }
+    if ('exitCode' in r && typeof (r as { exitCode: unknown }).exitCode === 'number' && !('next' in r)) {
+      const res = r as { stdout?: string; stderr?: string; exitCode: number };
+      if (res.stdout) opts.out.write('stdout', res.stdout);
+      if (res.stderr) opts.out.write('stderr', res.stderr);
+      this.rt.sim.defer(() => this.exit(p, res.exitCode));
+    } else {
+      p.gen = r as ProgramRun;
+      this.rt.sim.defer(() => this.step(p));
+    }
+    return p;
+  }
+
+  private attach(p: Proc): void {
+    this.procs.set(p.pid, p);
+    p.container.procs.add(p);
+    for (const ctl of ['pids', 'memory', 'freezer', 'cpu'] as const) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl), true)!.tasks.add(p.pid);
+    p.frozen = p.container.state.Paused;
+  }
+
+  private detach(p: Proc): void {
+    this.procs.delete(p.pid);
+    p.container.procs.delete(p);
+    for (const ctl of ['pids', 'memory', 'freezer', 'cpu'] as const) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl))?.tasks.delete(p.pid);
+    if (p.memory) this.rt.memory.uncharge(p.container, p.memory);
+  }
+
+  private context(p: Proc, out: OutputSink, env: Map<string, string>): ProgramContext {
+    const self = this;
+    return {
+      sim: this.rt.sim,
+      container: p.container,
+      proc: p,
+      env,
+      stdout: (t) => out.write('stdout', t),
+      stderr: (t) => out.write('stderr', t),
+      get onSignal() {
+        return p.onSignal;
+      },
+      set onSignal(h) {
+        p.onSignal = h;
+      },
+      run: (argv, o) => self.runChild(p, argv, o ?? out, env),
+      alloc: (bytes) => self.rt.memory.charge(p, bytes),
+      free: (bytes) => {
+        const b = Math.min(bytes, p.memory);
+        p.memory -= b;
+        self.rt.memory.uncharge(p.container, b);
+      },
+    };
+  }
+
+  /** Runs a child program to completion inside the parent's generator (fork + exec + wait). */
+  *runChild(parent: Proc, argv: string[], out: OutputSink, env: Map<string, string>): Generator<ProgramWait, number, void> {
+    const c = parent.container;
+    const prog = this.rt.programs.get(argv[0] ?? '');
+    if (!prog) {
+      out.write('stderr', `sh: ${argv[0]}: not found\n`);
+      return 127;
+    }
+    this.checkFork(c);
+    const { pid, nspid } = this.allocPid(c, false);
+    const child = new Proc(pid, nspid, argv, c, false);
+    this.attach(child);
+    try {
+      const r = prog(this.context(child, out, env), argv);
+      if (!('next' in r)) {
+        if (r.stdout) out.write('stdout', r.stdout);
+        if (r.stderr) out.write('stderr', r.stderr);
+        return r.exitCode;
+      }
+      return yield* r;
+    } catch (e) {
+      if (e instanceof ProcessKilled) return e.exitCode;
+      throw e;
+    } finally {
+      child.done = true;
+      this.detach(child);
+    }
+  }
+
+  /** Advances a long-running process until its next wait. */
+  step(p: Proc): void {
+    if (p.done || !p.gen) return;
+    if (p.frozen) {
+      p.pendingResume = true;
+      return;
+    }
+    let r: IteratorResult<ProgramWait, number>;
+    try {
+      r = p.gen.next();
+    } catch (e) {
+      if (e instanceof ProcessKilled) return this.exit(p, e.exitCode);
+      throw e;
+    }
+    if (r.done) return this.exit(p, r.value);
+    const w = r.value;
+    if ('sleep' in w) {
+      p.timer = this.rt.sim.schedule(w.sleep, () => {
+        p.timer = null;
+        this.step(p);
+      });
+    }
+  }
+
+  /** Delivers a signal. SIGKILL always ends the process; others end it unless handled or ignored by an init. */
+  signal(p: Proc, sig: number): void {
+    if (p.done) return;
+    if (sig !== 9) {
+      if (p.onSignal && p.onSignal(sig)) {
+        if (p.gen && !p.timer && !p.frozen) this.rt.sim.defer(() => this.step(p));
+        return;
+      }
+      if (p.isInit) return;
+      if (p.frozen) {
+        p.pendingResume = false;
+      }
+    }
+    this.terminate(p, 128 + sig);
+  }
+
+  /** Ends a process with `code` right away (closing its generator). */
+  terminate(p: Proc, code: number): void {
+    if (p.done) return;
+    this.rt.sim.cancel(p.timer as never);
+    p.timer = null;
+    const g = p.gen;
+    p.gen = null;
+    try {
+      g?.return(code);
+    } catch {
+      /* a program's finally block failing does not keep it alive */
+    }
+    this.exit(p, code);
+  }
+
+  /** Marks a process exited and runs its exit hooks. */
+  exit(p: Proc, code: number): void {
+    if (p.done) return;
+    p.done = true;
+    p.exitCode = code;
+    this.rt.sim.cancel(p.timer as never);
+    this.detach(p);
+    for (const h of p.exitHooks) h(code);
+  }
+
+  /** Freezes (pause) or thaws (unpause) every process of a container. */
+  setFrozen(c: Container, frozen: boolean): void {
+    for (const p of [...c.procs]) {
+      p.frozen = frozen;
+      if (!frozen && p.pendingResume) {
+        p.pendingResume = false;
+        this.rt.sim.defer(() => this.step(p));
+      }
+    }
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * A tiny `sh -c` (busybox ash subset) running as a generator over virtual time: builtins (echo,
+ * printf, test/[, true, false, exit, trap, kill, cd, export, wait), external programs as child
+ * processes (they count against pids.max: "sh: can't fork"), background jobs, redirections into
+ * the container's filesystem, and the exit status conventions (127 not found, 137 OOM-killed).
+ */
+import type { Runtime } from '../runtime.js';
+import type { OutputSink, Program, ProgramContext, ProgramWait } from '../process.js';
+import { ForkFailed } from '../procman.js';
+import { parseSh, ShSyntaxError, type Node, type Word } from './sh-parse.js';
+import { evalArith } from './arith.js';
+import { testExpr } from './test-expr.js';
+
+class ShExit extends Error {
+  constructor(readonly code: number) {
+    super('exit');
+  }
+}
+
+type Gen = Generator<ProgramWait, number, void>;
+
+/** Shell state of one `sh` process. */
+class Shell {
+  vars = new Map<string, string>();
+  status = 0;
+  traps = new Map<number, string>();
+  /** A trapped signal's action waiting to run after the current command. */
+  pendingTrap: string | null = null;
+  constructor(readonly rt: Runtime, readonly ctx: ProgramContext, readonly args: string[]) {
+    for (const [k, v] of ctx.env) this.vars.set(k, v);
+  }
+
+  expandWord(w: Word): string[] {
+    let out = '';
+    let split = false;
+    for (const p of w) {
+      if (p.q === 'single') out += p.text;
+      else {
+        const e = this.expandText(p.text);
+        if (p.q === 'none' && e !== p.text) split = true;
+        out += e;
+      }
+    }
+    if (split) return out.split(/[ \t\n]+/).filter((s) => s !== '');
+    return [out];
+  }
+
+  expandText(s: string): string {
+    return s.replace(/\$\(\((.*?)\)\)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*|[?$#0-9])/g, (_m, arith: string, braced: string, plain: string) => {
+      if (arith !== undefined) return String(evalArith(arith, (n) => this.vars.get(n) ?? ''));
+      const name = braced ?? plain;
+      if (name === '?') return String(this.status);
+      if (name === '$') return String(this.ctx.proc.nspid);
+      if (name === '#') return String(Math.max(0, this.args.length - 1));
+      if (/^\d$/.test(name)) return this.args[Number(name)] ?? '';
+      return this.vars.get(name) ?? '';
+    });
+  }
+
+  *run(n: Node, out: OutputSink): Gen {
+    switch (n.t) {
+      case 'list':
+        for (const it of n.items) {
+          if (it.bg) this.status = this.background(it.node, out);
+          else this.status = yield* this.run(it.node, out);
+          if (this.pendingTrap !== null) {
+            const action = this.pendingTrap;
+            this.pendingTrap = null;
+            this.status = yield* this.run(parseSh(action), out);
+          }
+        }
+        return this.status;
+      case 'and': {
+        const a = yield* this.run(n.a, out);
+        return a === 0 ? yield* this.run(n.b, out) : a;
+      }
+      case 'or': {
+        const a = yield* this.run(n.a, out);
+        return a !== 0 ? yield* this.run(n.b, out) : a;
+      }
+      case 'pipe': {
+        let code = 0;
+        for (const c of n.cmds) code = yield* this.run(c, out);
+        return code;
+      }
+      case 'while':
+        for (let guard = 0; guard < 1_000_000; guard++) {
+          const c = yield* this.run(n.cond, out);
+          if ((c === 0) === n.until) break;
+          yield* this.run(n.body, out);
+        }
+        return 0;
+      case 'if':
+        if ((yield* this.run(n.cond, out)) === 0) return yield* this.run(n.then, out);
+        return n.else ? yield* this.run(n.else, out) : 0;
+      case 'for':
+        for (const v of n.items.flatMap((w) => this.expandWord(w))) {
+          this.vars.set(n.name, v);
+          yield* this.run(n.body, out);
+        }
+        return this.status;
+      case 'simple':
+        return yield* this.simple(n, out);
+    }
+  }
+
+  private redirect(n: Extract<Node, { t: 'simple' }>, out: OutputSink): { sink: OutputSink; done: () => void } {
+    const files: Array<{ path: string; append: boolean; buf: string }> = [];
+    const targets: Record<number, ((t: string) => void) | null> = { 1: (t) => out.write('stdout', t), 2: (t) => out.write('stderr', t) };
+    for (const r of n.redirs) {
+      const target = this.expandWord(r.target).join(' ');
+      if (r.op === '>&') {
+        const fdTarget = Number(target);
+        targets[r.fd] = targets[fdTarget] ?? null;
+      } else if (r.op === '>' || r.op === '>>') {
+        if (target === '/dev/null') targets[r.fd] = null;
+        else {
+          const f = { path: target, append: r.op === '>>', buf: '' };
+          files.push(f);
+          targets[r.fd] = (t) => (f.buf += t);
+        }
+      }
+    }
+    const t1 = targets[1];
+    const t2 = targets[2];
+    return {
+      sink: { write: (s, text) => (s === 'stdout' ? t1 : t2)?.(text) },
+      done: () => {
+        for (const f of files) {
+          const prev = f.append ? (this.rt.files.readText(this.ctx.container, f.path) ?? '') : '';
+          this.rt.files.writeFile(this.ctx.container, f.path, prev + f.buf);
+        }
+      },
+    };
+  }
+
+  *simple(n: Extract<Node, { t: 'simple' }>, out: OutputSink): Gen {
+    const argv = n.words.flatMap((w) => this.expandWord(w));
+    if (argv.length === 0) {
+      for (const [k, w] of n.assigns) this.vars.set(k, this.expandWord(w).join(' '));
+      return 0;
+    }
+    const { sink, done } = this.redirect(n, out);
+    try {
+      const b = this.builtin(argv, sink);
+      if (b !== null) return b;
+      const env = new Map(this.vars);
+      for (const [k, w] of n.assigns) env.set(k, this.expandWord(w).join(' '));
+      try {
+        const code = yield* this.ctx.run(argv, sink);
+        if (code === 137) sink.write('stderr', 'Killed\n');
+        return code;
+      } catch (e) {
+        if (e instanceof ForkFailed) {
+          sink.write('stderr', "sh: can't fork: Resource temporarily unavailable\n");
+          return 2;
+        }
+        throw e;
+      }
+    } finally {
+      done();
+    }
+  }
+
+  private background(node: Node, out: OutputSink): number {
+    if (node.t !== 'simple') return 0;
+    const argv = node.words.flatMap((w) => this.expandWord(w));
+    try {
+      this.rt.procman.checkFork(this.ctx.container);
+      this.rt.procman.spawn(this.ctx.container, argv, { out });
+      return 0;
+    } catch (e) {
+      if (e instanceof ForkFailed) {
+        out.write('stderr', "sh: can't fork: Resource temporarily unavailable\n");
+        throw new ShExit(2);
+      }
+      out.write('stderr', `sh: ${argv[0]}: not found\n`);
+      return 127;
+    }
+  }
+
+  private builtin(argv: string[], out: OutputSink): number | null {
+    const [cmd, ...a] = argv as [string, ...string[]];
+    switch (cmd) {
+      case 'echo': {
+        let nl = true;
+        let i = 0;
+        while (a[i] === '-n' || a[i] === '-e') {
+          if (a[i] === '-n') nl = false;
+          i++;
+        }
+        out.write('stdout', a.slice(i).join(' ') + (nl ? '\n' : ''));
+        return 0;
+      }
+      case 'printf': {
+        const fmt = (a[0] ?? '').replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+        let k = 1;
+        out.write('stdout', fmt.replace(/%[sd]/g, () => a[k++] ?? ''));
+        return 0;
+      }
+      case 'true':
+      case ':':
+        return 0;
+      case 'false':
+        return 1;
+      case 'test':
+      case '[':
+        return testExpr(cmd === '[' ? a.slice(0, -1) : a, (p) => this.rt.files.exists(this.ctx.container, p));
+      case 'exit':
+        throw new ShExit(a[0] !== undefined ? Number(a[0]) & 255 : this.status);
+      case 'export':
+        for (const x of a) {
+          const eq = x.indexOf('=');
+          if (eq > 0) this.vars.set(x.slice(0, eq), x.slice(eq + 1));
+        }
+        return 0;
+      case 'cd':
+      case 'wait':
+        return 0;
+      case 'trap': {
+        const action = a[0] ?? '';
+        for (const s of a.slice(1)) this.traps.set(s === 'TERM' || s === 'SIGTERM' || s === '15' ? 15 : s === 'INT' || s === '2' ? 2 : 1, action);
+        return 0;
+      }
+      case 'kill': {
+        let sig = 15;
+        const pids: string[] = [];
+        for (const x of a) {
+          if (/^-(\d+)$/.test(x)) sig = Number(x.slice(1));
+          else if (/^-(KILL|TERM|INT|HUP)$/.test(x)) sig = { KILL: 9, TERM: 15, INT: 2, HUP: 1 }[x.slice(1)]!;
+          else pids.push(x);
+        }
+        for (const pid of pids) {
+          const target = [...this.ctx.container.procs].find((p) => String(p.nspid) === pid);
+          if (target) this.rt.procman.signal(target, sig);
+        }
+        return 0;
+      }
+      default:
+        return null;
+    }
+  }
+}
+
+/** The `sh` program: `sh -c SCRIPT [ARG0 ARGS...]`. */
+export function shProgram(rt: Runtime): Program {
+  return (ctx, argv) => {
+    const ci = argv.indexOf('-c');
+    if (ci < 0) return { exitCode: 0 };
+    const script = argv[ci + 1] ?? '';
+    const shell = new Shell(rt, ctx, [argv[ci + 2] ?? 'sh', ...argv.slice(ci + 3)]);
+    let ast: Node;
+    try {
+      ast = parseSh(script);
+    } catch (e) {
+      if (e instanceof ShSyntaxError) return { stderr: `sh: ${e.message}\n`, exitCode: 2 };
+      throw e;
+    }
+    ctx.onSignal = (sig) => {
+      const action = shell.traps.get(sig);
+      if (action === undefined) return false;
+      shell.pendingTrap = action;
+      return true;
+    };
+    const out: OutputSink = { write: (s, t) => (s === 'stdout' ? ctx.stdout(t) : ctx.stderr(t)) };
+    return (function* (): Gen {
+      try {
+        const code = yield* shell.run(ast, out);
+        return code;
+      } catch (e) {
+        if (e instanceof ShExit) return e.code;
+        throw e;
+      }
+    })();
+  };
+}

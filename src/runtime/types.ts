@@ -1,0 +1,221 @@
+/**
+ * Docker API structs (20.10, API 1.41) as plain objects whose key order is the daemon's JSON order,
+ * so `docker inspect` can serialise them as they are.
+ */
+
+/** `container.Config` (and an image's `config` / `container_config`). */
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[] | null;
+  Cmd: string[] | null;
+  Image: string;
+  Volumes: Record<string, Record<string, never>> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  MacAddress?: string;
+  OnBuild: string[] | null;
+  Labels: Record<string, string> | null;
+  StopSignal?: string;
+  StopTimeout?: number;
+}
+
+/** A published port binding. */
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+/** `mount.Mount` from `--mount`. */
+export interface MountSpec {
+  Type: string;
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+}
+
+/** `container.HostConfig` (daemon JSON order). */
+export interface HostConfig {
+  Binds: string[] | null;
+  ContainerIDFile: string;
+  LogConfig: { Type: string; Config: Record<string, string> };
+  NetworkMode: string;
+  PortBindings: Record<string, PortBinding[]>;
+  RestartPolicy: { Name: string; MaximumRetryCount: number };
+  AutoRemove: boolean;
+  VolumeDriver: string;
+  VolumesFrom: string[] | null;
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  CgroupnsMode: string;
+  Dns: string[];
+  DnsOptions: string[];
+  DnsSearch: string[];
+  ExtraHosts: string[] | null;
+  GroupAdd: string[] | null;
+  IpcMode: string;
+  Cgroup: string;
+  Links: string[] | null;
+  OomScoreAdj: number;
+  PidMode: string;
+  Privileged: boolean;
+  PublishAllPorts: boolean;
+  ReadonlyRootfs: boolean;
+  SecurityOpt: string[] | null;
+  UTSMode: string;
+  UsernsMode: string;
+  ShmSize: number;
+  Runtime: string;
+  ConsoleSize: [number, number];
+  Isolation: string;
+  CpuShares: number;
+  Memory: number;
+  NanoCpus: number;
+  CgroupParent: string;
+  BlkioWeight: number;
+  BlkioWeightDevice: unknown[];
+  BlkioDeviceReadBps: unknown[];
+  BlkioDeviceWriteBps: unknown[];
+  BlkioDeviceReadIOps: unknown[];
+  BlkioDeviceWriteIOps: unknown[];
+  CpuPeriod: number;
+  CpuQuota: number;
+  CpuRealtimePeriod: number;
+  CpuRealtimeRuntime: number;
+  CpusetCpus: string;
+  CpusetMems: string;
+  Devices: unknown[];
+  DeviceCgroupRules: string[] | null;
+  DeviceRequests: unknown[] | null;
+  KernelMemory: number;
+  KernelMemoryTCP: number;
+  MemoryReservation: number;
+  MemorySwap: number;
+  MemorySwappiness: number | null;
+  OomKillDisable: boolean;
+  PidsLimit: number | null;
+  Ulimits: unknown[];
+  CpuCount: number;
+  CpuPercent: number;
+  IOMaximumIOps: number;
+  IOMaximumBandwidth: number;
+  Mounts?: MountSpec[];
+  MaskedPaths: string[];
+  ReadonlyPaths: string[];
+  Init?: boolean;
+}
+
+/** Per-network endpoint settings requested on the command line (`--network-alias`, `--ip`...). */
+export interface EndpointRequest {
+  Aliases: string[];
+  IPv4Address: string;
+  IPv6Address: string;
+  Links: string[];
+}
+
+/** An empty `container.Config`. */
+export function newContainerConfig(): ContainerConfig {
+  return {
+    Hostname: '',
+    Domainname: '',
+    User: '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: null,
+    Cmd: null,
+    Image: '',
+    Volumes: null,
+    WorkingDir: '',
+    Entrypoint: null,
+    OnBuild: null,
+    Labels: null,
+  };
+}
+
+/** Docker's default masked paths (non-privileged containers). */
+export const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
+/** Docker's default read-only paths. */
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** A `container.HostConfig` with the values the 20.10 CLI sends when no flag is given. */
+export function newHostConfig(): HostConfig {
+  return {
+    Binds: null,
+    ContainerIDFile: '',
+    LogConfig: { Type: '', Config: {} },
+    NetworkMode: 'default',
+    PortBindings: {},
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    AutoRemove: false,
+    VolumeDriver: '',
+    VolumesFrom: null,
+    CapAdd: null,
+    CapDrop: null,
+    CgroupnsMode: '',
+    Dns: [],
+    DnsOptions: [],
+    DnsSearch: [],
+    ExtraHosts: null,
+    GroupAdd: null,
+    IpcMode: '',
+    Cgroup: '',
+    Links: null,
+    OomScoreAdj: 0,
+    PidMode: '',
+    Privileged: false,
+    PublishAllPorts: false,
+    ReadonlyRootfs: false,
+    SecurityOpt: null,
+    UTSMode: '',
+    UsernsMode: '',
+    ShmSize: 0,
+    Runtime: '',
+    ConsoleSize: [0, 0],
+    Isolation: '',
+    CpuShares: 0,
+    Memory: 0,
+    NanoCpus: 0,
+    CgroupParent: '',
+    BlkioWeight: 0,
+    BlkioWeightDevice: [],
+    BlkioDeviceReadBps: [],
+    BlkioDeviceWriteBps: [],
+    BlkioDeviceReadIOps: [],
+    BlkioDeviceWriteIOps: [],
+    CpuPeriod: 0,
+    CpuQuota: 0,
+    CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0,
+    CpusetCpus: '',
+    CpusetMems: '',
+    Devices: [],
+    DeviceCgroupRules: null,
+    DeviceRequests: null,
+    KernelMemory: 0,
+    KernelMemoryTCP: 0,
+    MemoryReservation: 0,
+    MemorySwap: 0,
+    MemorySwappiness: null,
+    OomKillDisable: false,
+    PidsLimit: null,
+    Ulimits: [],
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    MaskedPaths: [...MASKED_PATHS],
+    ReadonlyPaths: [...READONLY_PATHS],
+  };
+}
