@@ -235,8 +235,24 @@ function ipFrame<L4>(
   });
 }
 
+/** Decoded headers of a generated Ethernet frame. */
+export interface EthernetFrameRepr {
+  /** Ethernet header. */
+  eth: EthernetRepr;
+  /** Everything after it. */
+  payload: Uint8Array;
+}
+
+/** Decoded headers of a generated ARP frame. */
+export interface ArpFrameRepr {
+  /** Ethernet header (EtherType 0x0806). */
+  eth: EthernetRepr;
+  /** ARP packet. */
+  arp: ArpRepr;
+}
+
 /** A well-formed Ethernet frame: any header, any payload (up to 128 bytes). */
-export function ethernetFrame(): fc.Arbitrary<GeneratedFrame<{ eth: EthernetRepr; payload: Uint8Array }>> {
+export function ethernetFrame(): fc.Arbitrary<GeneratedFrame<EthernetFrameRepr>> {
   return fc.tuple(ethernetRepr(), bytesArb(128)).map(([eth, payload]) => {
     const bytes = new Uint8Array(ETH_HLEN + payload.length);
     emitEthernet(eth, bytes, 0);
@@ -246,7 +262,7 @@ export function ethernetFrame(): fc.Arbitrary<GeneratedFrame<{ eth: EthernetRepr
 }
 
 /** A well-formed ARP frame (42 bytes; broadcast destination for requests). */
-export function arpPacket(): fc.Arbitrary<GeneratedFrame<{ eth: EthernetRepr; arp: ArpRepr }>> {
+export function arpPacket(): fc.Arbitrary<GeneratedFrame<ArpFrameRepr>> {
   return fc.tuple(arpRepr(), macAddress()).map(([arp, dst]) => {
     const eth = { dst: arp.op === 1 ? 0xffffffffffff : dst, src: arp.senderMac, ethertype: ETH_P_ARP };
     const bytes = new Uint8Array(ETH_HLEN + 28);

@@ -38,12 +38,14 @@ export function prefixMask(len: number): number {
 
 /** An IPv4 prefix: network address (host bits zero) and length. */
 export interface Cidr {
+  /** Network address (uint32, host bits zero). */
   addr: number;
+  /** Prefix length 0..32. */
   len: number;
 }
 
 /** Parses `a.b.c.d/n` (or a bare address, meaning /32). `strict` refuses host bits. */
-export function parseCidr(s: string, strict = false): Cidr & { host: number } {
+export function parseCidr(s: string, strict = false): Cidr & { /** The address as written (host bits kept). */ host: number } {
   const slash = s.indexOf('/');
   const ip = parseIp(slash < 0 ? s : s.slice(0, slash));
   const lenStr = slash < 0 ? '32' : s.slice(slash + 1);

@@ -5,7 +5,8 @@
  * the boundary ({@link ipv4Validate}, {@link arpValidate}); after that, the hot-path getters and
  * in-place patchers read and write the one buffer of the {@link SkBuff} without allocating and
  * never throw. The allocating `parse*` functions are for the control plane, tests and tracing; they
- * throw {@link ParseError} (and nothing else) on malformed input.
+ * throw `ParseError` (from `core/errors`, and nothing else) on malformed input. Malformed packets on
+ * the packet path are counted and dropped by the caller, never thrown through it.
  *
  * @module
  */

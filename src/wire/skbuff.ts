@@ -74,6 +74,9 @@ export class SkBuff {
 
 /** `pktType` values, as Linux's PACKET_* constants. */
 export const PACKET_HOST = 0;
+/** `pktType`: link-layer broadcast. */
 export const PACKET_BROADCAST = 1;
+/** `pktType`: link-layer multicast. */
 export const PACKET_MULTICAST = 2;
+/** `pktType`: addressed to another host (seen in promiscuous mode). */
 export const PACKET_OTHERHOST = 3;

@@ -99,13 +99,48 @@ export const TcpOptionKind = {
  * is kept as `unknown`.
  */
 export type TcpOption =
-  | { kind: 'mss'; mss: number }
-  | { kind: 'wscale'; shift: number }
-  | { kind: 'sackPermitted' }
-  | { kind: 'sack'; blocks: Array<[number, number]> }
-  | { kind: 'timestamps'; tsval: number; tsecr: number }
-  | { kind: 'nop' }
-  | { kind: 'unknown'; type: number; data: Uint8Array };
+  | {
+      /** Maximum segment size (kind 2). */
+      kind: 'mss';
+      /** The MSS in bytes. */
+      mss: number;
+    }
+  | {
+      /** Window scale (kind 3). */
+      kind: 'wscale';
+      /** Shift count. */
+      shift: number;
+    }
+  | {
+      /** SACK permitted (kind 4). */
+      kind: 'sackPermitted';
+    }
+  | {
+      /** SACK blocks (kind 5). */
+      kind: 'sack';
+      /** [left edge, right edge] pairs. */
+      blocks: Array<[number, number]>;
+    }
+  | {
+      /** Timestamps (kind 8). */
+      kind: 'timestamps';
+      /** TS value. */
+      tsval: number;
+      /** TS echo reply. */
+      tsecr: number;
+    }
+  | {
+      /** No-operation (kind 1). */
+      kind: 'nop';
+    }
+  | {
+      /** Any other option, raw (or a known kind with the wrong length). */
+      kind: 'unknown';
+      /** Option kind. */
+      type: number;
+      /** Option data (after kind and length). */
+      data: Uint8Array;
+    };
 
 function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
