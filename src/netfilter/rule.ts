@@ -1,0 +1,394 @@
+/**
+ * The rule model of the iptables layer (after Linux `struct ipt_entry` with its matches and
+ * target), and its canonical text form as `iptables-save` prints it.
+ *
+ * @module
+ */
+import { ipToString } from '../wire/addr.js';
+
+/** ctstate / state bits (`-m conntrack --ctstate`, `-m state --state`), in the order iptables prints them. */
+export const CT_STATE_INVALID = 1;
+/** `ESTABLISHED` bit. */
+export const CT_STATE_ESTABLISHED = 2;
+/** `RELATED` bit. */
+export const CT_STATE_RELATED = 4;
+/** `NEW` bit. */
+export const CT_STATE_NEW = 8;
+/** `UNTRACKED` bit. */
+export const CT_STATE_UNTRACKED = 16;
+/** `SNAT` bit (conntrack only): the connection is source-NATed. */
+export const CT_STATE_SNAT = 32;
+/** `DNAT` bit (conntrack only): the connection is destination-NATed. */
+export const CT_STATE_DNAT = 64;
+
+/** State names in iptables' print order, with their bits. */
+export const CT_STATE_NAMES: ReadonlyArray<readonly [string, number]> = [
+  ['INVALID', CT_STATE_INVALID],
+  ['NEW', CT_STATE_NEW],
+  ['RELATED', CT_STATE_RELATED],
+  ['ESTABLISHED', CT_STATE_ESTABLISHED],
+  ['UNTRACKED', CT_STATE_UNTRACKED],
+  ['SNAT', CT_STATE_SNAT],
+  ['DNAT', CT_STATE_DNAT],
+];
+
+/** Address types of `-m addrtype` (Linux RTN_* as bits `1 << RTN_x`), in print order. */
+export const ADDRTYPE_NAMES = [
+  'UNSPEC',
+  'UNICAST',
+  'LOCAL',
+  'BROADCAST',
+  'ANYCAST',
+  'MULTICAST',
+  'BLACKHOLE',
+  'UNREACHABLE',
+  'PROHIBIT',
+  'THROW',
+  'NAT',
+  'XRESOLVE',
+] as const;
+
+/** Bit of an address type name in an addrtype mask (0 if unknown). */
+export function addrTypeBit(name: string): number {
+  const i = (ADDRTYPE_NAMES as readonly string[]).indexOf(name);
+  return i < 0 ? 0 : 1 << i;
+}
+
+/** TCP flag names in print order with their bits. */
+export const TCP_FLAG_NAMES: ReadonlyArray<readonly [string, number]> = [
+  ['FIN', 0x01],
+  ['SYN', 0x02],
+  ['RST', 0x04],
+  ['PSH', 0x08],
+  ['ACK', 0x10],
+  ['URG', 0x20],
+  ['ECE', 0x40],
+  ['CWR', 0x80],
+];
+
+/** Protocol numbers iptables knows by name (`-p NAME`), as in /etc/protocols. */
+export const PROTO_BY_NAME: Readonly<Record<string, number>> = {
+  icmp: 1,
+  igmp: 2,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  sctp: 132,
+  udplite: 136,
+};
+
+/** Name of protocol `n` as iptables-save prints it (the number when it has no name). */
+export function protoName(n: number): string {
+  for (const k in PROTO_BY_NAME) if (PROTO_BY_NAME[k] === n) return k;
+  return String(n);
+}
+
+/** `-m tcp` / `-m udp`: ports (ranges lo..hi), and for TCP `--tcp-flags`. */
+export interface PortsMatch {
+  kind: 'tcp' | 'udp';
+  /** `--sport`: -1 when absent. */
+  sportLo: number;
+  sportHi: number;
+  sportInv: boolean;
+  /** `--dport`: -1 when absent. */
+  dportLo: number;
+  dportHi: number;
+  dportInv: boolean;
+  /** `--tcp-flags MASK COMP`; mask -1 when absent. */
+  flagsMask: number;
+  flagsCmp: number;
+  flagsInv: boolean;
+}
+
+/** `-m icmp --icmp-type TYPE[/CODE]` (type 255 = any). */
+export interface IcmpMatch {
+  kind: 'icmp';
+  type: number;
+  codeLo: number;
+  codeHi: number;
+  inv: boolean;
+}
+
+/** `-m conntrack --ctstate` / `-m state --state`. */
+export interface StateMatch {
+  kind: 'conntrack' | 'state';
+  states: number;
+  inv: boolean;
+}
+
+/** `-m addrtype [!] --src-type T,… [!] --dst-type T,…` (0 = option absent). */
+export interface AddrTypeMatch {
+  kind: 'addrtype';
+  src: number;
+  srcInv: boolean;
+  dst: number;
+  dstInv: boolean;
+  limitIn: boolean;
+  limitOut: boolean;
+}
+
+/** `-m multiport [!] --sports|--dports|--ports LIST` (pairs lo,hi). */
+export interface MultiportMatch {
+  kind: 'multiport';
+  dir: 'sports' | 'dports' | 'ports';
+  ports: number[];
+  inv: boolean;
+}
+
+/** `-m comment --comment TEXT`. */
+export interface CommentMatch {
+  kind: 'comment';
+  text: string;
+}
+
+/** `-m mark [!] --mark VALUE[/MASK]`. */
+export interface MarkMatch {
+  kind: 'mark';
+  value: number;
+  mask: number;
+  inv: boolean;
+}
+
+/** Any match module of a rule. */
+export type Match = PortsMatch | IcmpMatch | StateMatch | AddrTypeMatch | MultiportMatch | CommentMatch | MarkMatch;
+
+/** A NAT range (`--to-destination`, `--to-source`, `--to-ports`). */
+export interface NatRange {
+  /** Address range; 0/0 with `hasIp` false keeps the address. */
+  hasIp: boolean;
+  minIp: number;
+  maxIp: number;
+  /** Port range; `hasPort` false keeps the port (or picks one when it clashes). */
+  hasPort: boolean;
+  minPort: number;
+  maxPort: number;
+  random: boolean;
+  persistent: boolean;
+}
+
+/** The target of a rule. */
+export type Target =
+  | { kind: 'none' }
+  | { kind: 'ACCEPT' }
+  | { kind: 'DROP' }
+  | { kind: 'RETURN' }
+  | { kind: 'jump'; chain: string; goto: boolean }
+  | { kind: 'REJECT'; with: string }
+  | { kind: 'LOG'; prefix: string; level: number }
+  | { kind: 'TRACE' }
+  | { kind: 'MARK'; value: number; mask: number; op: 'set' | 'xset' }
+  | { kind: 'DNAT'; range: NatRange }
+  | { kind: 'SNAT'; range: NatRange }
+  | { kind: 'MASQUERADE'; range: NatRange }
+  | { kind: 'REDIRECT'; range: NatRange };
+
+/** One rule: the IPv4 header part, the matches in the order given, a target and its counters. */
+export interface Rule {
+  /** `-s`: address and mask (mask 0 = any). */
+  src: number;
+  srcMask: number;
+  srcInv: boolean;
+  /** `-d`. */
+  dst: number;
+  dstMask: number;
+  dstInv: boolean;
+  /** `-i` ('' = any); a trailing `+` is a prefix wildcard, kept in the name. */
+  inIf: string;
+  inIfInv: boolean;
+  /** `-o`. */
+  outIf: string;
+  outIfInv: boolean;
+  /** `-p` protocol number, 0 = all. */
+  proto: number;
+  protoInv: boolean;
+  /** `-f` / `! -f`: 0 absent, 1 fragments only, 2 non-fragments only. */
+  frag: number;
+  matches: Match[];
+  target: Target;
+  /** Packets and bytes that matched this rule. */
+  pkts: number;
+  bytes: number;
+}
+
+/** A rule that matches everything and has no target (`-A CHAIN`). */
+export function emptyRule(): Rule {
+  return {
+    src: 0,
+    srcMask: 0,
+    srcInv: false,
+    dst: 0,
+    dstMask: 0,
+    dstInv: false,
+    inIf: '',
+    inIfInv: false,
+    outIf: '',
+    outIfInv: false,
+    proto: 0,
+    protoInv: false,
+    frag: 0,
+    matches: [],
+    target: { kind: 'none' },
+    pkts: 0,
+    bytes: 0,
+  };
+}
+
+/** Prefix length of a contiguous netmask, or -1 if not contiguous. */
+export function maskLen(mask: number): number {
+  let n = 0;
+  let m = mask >>> 0;
+  while (m & 0x80000000) {
+    n++;
+    m = (m << 1) >>> 0;
+  }
+  return m === 0 ? n : -1;
+}
+
+function addrText(ip: number, mask: number): string {
+  const l = maskLen(mask);
+  return `${ipToString(ip)}/${l >= 0 ? l : ipToString(mask)}`;
+}
+
+/** Quotes a string the way `xtables_save_string` does. */
+export function saveString(s: string): string {
+  if (/^[_\-0-9a-zA-Z]+$/.test(s)) return s;
+  return `"${s.replace(/["\\']/g, (c) => `\\${c}`)}"`;
+}
+
+function portRange(lo: number, hi: number): string {
+  return lo === hi ? String(lo) : `${lo}:${hi}`;
+}
+
+function flagList(bits: number): string {
+  if (bits === 0) return 'NONE';
+  const out: string[] = [];
+  for (const [n, b] of TCP_FLAG_NAMES) if (bits & b) out.push(n);
+  return out.join(',');
+}
+
+function stateList(bits: number): string {
+  const out: string[] = [];
+  for (const [n, b] of CT_STATE_NAMES) if (bits & b) out.push(n);
+  return out.join(',');
+}
+
+function addrTypeList(bits: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < ADDRTYPE_NAMES.length; i++) if (bits & (1 << i)) out.push(ADDRTYPE_NAMES[i]!);
+  return out.join(',');
+}
+
+function matchText(m: Match): string {
+  switch (m.kind) {
+    case 'tcp':
+    case 'udp': {
+      let s = `-m ${m.kind}`;
+      if (m.sportLo >= 0) s += `${m.sportInv ? ' !' : ''} --sport ${portRange(m.sportLo, m.sportHi)}`;
+      if (m.dportLo >= 0) s += `${m.dportInv ? ' !' : ''} --dport ${portRange(m.dportLo, m.dportHi)}`;
+      if (m.flagsMask >= 0) s += `${m.flagsInv ? ' !' : ''} --tcp-flags ${flagList(m.flagsMask)} ${flagList(m.flagsCmp)}`;
+      return s;
+    }
+    case 'icmp': {
+      let t = m.type === 255 ? 'any' : String(m.type);
+      if (m.type !== 255 && !(m.codeLo === 0 && m.codeHi === 255)) t += `/${m.codeLo}`;
+      return `-m icmp${m.inv ? ' !' : ''} --icmp-type ${t}`;
+    }
+    case 'conntrack':
+      return `-m conntrack${m.inv ? ' !' : ''} --ctstate ${stateList(m.states)}`;
+    case 'state':
+      return `-m state${m.inv ? ' !' : ''} --state ${stateList(m.states)}`;
+    case 'addrtype': {
+      let s = '-m addrtype';
+      if (m.src) s += `${m.srcInv ? ' !' : ''} --src-type ${addrTypeList(m.src)}`;
+      if (m.dst) s += `${m.dstInv ? ' !' : ''} --dst-type ${addrTypeList(m.dst)}`;
+      if (m.limitIn) s += ' --limit-iface-in';
+      if (m.limitOut) s += ' --limit-iface-out';
+      return s;
+    }
+    case 'multiport': {
+      const parts: string[] = [];
+      for (let i = 0; i < m.ports.length; i += 2) parts.push(portRange(m.ports[i]!, m.ports[i + 1]!));
+      return `-m multiport${m.inv ? ' !' : ''} --${m.dir} ${parts.join(',')}`;
+    }
+    case 'comment':
+      return `-m comment --comment ${saveString(m.text)}`;
+    case 'mark':
+      return `-m mark${m.inv ? ' !' : ''} --mark 0x${m.value.toString(16)}${m.mask !== 0xffffffff ? `/0x${m.mask.toString(16)}` : ''}`;
+  }
+}
+
+function rangeText(r: NatRange, withIp: boolean): string {
+  let s = '';
+  if (withIp && r.hasIp) s += ipToString(r.minIp) + (r.maxIp !== r.minIp ? `-${ipToString(r.maxIp)}` : '');
+  if (r.hasPort) s += `:${r.minPort}${r.maxPort !== r.minPort ? `-${r.maxPort}` : ''}`;
+  return s;
+}
+
+function natFlags(r: NatRange): string {
+  return (r.random ? ' --random' : '') + (r.persistent ? ' --persistent' : '');
+}
+
+/** The `-j …` part of a rule ('' when it has no target). */
+export function targetText(t: Target): string {
+  switch (t.kind) {
+    case 'none':
+      return '';
+    case 'ACCEPT':
+    case 'DROP':
+    case 'RETURN':
+    case 'TRACE':
+      return `-j ${t.kind}`;
+    case 'jump':
+      return `${t.goto ? '-g' : '-j'} ${t.chain}`;
+    case 'REJECT':
+      return `-j REJECT --reject-with ${t.with}`;
+    case 'LOG':
+      return `-j LOG${t.prefix ? ` --log-prefix ${saveString(t.prefix)}` : ''}${t.level !== 4 ? ` --log-level ${t.level}` : ''}`;
+    case 'MARK':
+      return t.op === 'set' && t.mask === 0xffffffff
+        ? `-j MARK --set-xmark 0x${t.value.toString(16)}/0xffffffff`
+        : `-j MARK --set-xmark 0x${t.value.toString(16)}/0x${t.mask.toString(16)}`;
+    case 'DNAT':
+      return `-j DNAT --to-destination ${rangeText(t.range, true)}${natFlags(t.range)}`;
+    case 'SNAT':
+      return `-j SNAT --to-source ${rangeText(t.range, true)}${natFlags(t.range)}`;
+    case 'MASQUERADE':
+      return `-j MASQUERADE${t.range.hasPort ? ` --to-ports ${rangeText(t.range, false).slice(1)}` : ''}${natFlags(t.range)}`;
+    case 'REDIRECT':
+      return `-j REDIRECT${t.range.hasPort ? ` --to-ports ${rangeText(t.range, false).slice(1)}` : ''}${natFlags(t.range)}`;
+  }
+}
+
+/**
+ * The rule's specification in canonical `iptables-save` form (everything after `-A CHAIN`):
+ * `-s -d -i -o -p -f`, then the matches in the order given, then the target.
+ */
+export function ruleSpec(r: Rule): string {
+  const parts: string[] = [];
+  if (r.srcMask !== 0 || r.srcInv) parts.push(`${r.srcInv ? '! ' : ''}-s ${addrText(r.src, r.srcMask)}`);
+  if (r.dstMask !== 0 || r.dstInv) parts.push(`${r.dstInv ? '! ' : ''}-d ${addrText(r.dst, r.dstMask)}`);
+  if (r.inIf) parts.push(`${r.inIfInv ? '! ' : ''}-i ${r.inIf}`);
+  if (r.outIf) parts.push(`${r.outIfInv ? '! ' : ''}-o ${r.outIf}`);
+  if (r.proto !== 0) parts.push(`${r.protoInv ? '! ' : ''}-p ${protoName(r.proto)}`);
+  if (r.frag) parts.push(r.frag === 1 ? '-f' : '! -f');
+  for (const m of r.matches) parts.push(matchText(m));
+  const t = targetText(r.target);
+  if (t) parts.push(t);
+  return parts.join(' ');
+}
+
+/** A deep copy of a rule (counters included). */
+export function cloneRule(r: Rule): Rule {
+  return {
+    ...r,
+    matches: r.matches.map((m) => (m.kind === 'multiport' ? { ...m, ports: m.ports.slice() } : { ...m })),
+    target: cloneTarget(r.target),
+  };
+}
+
+function cloneTarget(t: Target): Target {
+  if ('range' in t) return { ...t, range: { ...t.range } } as Target;
+  return { ...t };
+}

@@ -1,0 +1,184 @@
+/**
+ * Text output of the iptables tools: `iptables-save`, `iptables -S` and `iptables -L`.
+ *
+ * @module
+ */
+import { ipToString } from '../wire/addr.js';
+import { ADDRTYPE_NAMES, CT_STATE_NAMES, maskLen, protoName, ruleSpec, type Match, type Rule } from './rule.js';
+import { TABLE_NAMES, type Chain, type Ruleset, type Table } from './table.js';
+
+/** `iptables-save` text of the tables that exist, in nf_tables order (no comment lines). */
+export function saveText(rs: Ruleset, opts: { counters?: boolean; table?: string } = {}): string {
+  let out = '';
+  for (const name of TABLE_NAMES) {
+    const t = rs.tables[name];
+    if (!t.exists || (opts.table && opts.table !== name)) continue;
+    out += saveTable(t, opts.counters ?? false);
+  }
+  return out;
+}
+
+/** One table's block of `iptables-save` output. */
+export function saveTable(t: Table, counters: boolean): string {
+  const chains = t.orderedChains();
+  let out = `*${t.name}\n`;
+  for (const c of chains) out += `:${c.name} ${c.policy ?? '-'} [${c.pkts}:${c.bytes}]\n`;
+  for (const c of chains)
+    for (const r of c.rules) {
+      const spec = ruleSpec(r);
+      out += `${counters ? `[${r.pkts}:${r.bytes}] ` : ''}-A ${c.name}${spec ? ` ${spec}` : ''}\n`;
+    }
+  return out + 'COMMIT\n';
+}
+
+/** `iptables -S [CHAIN [N]]` text. */
+export function listRulesText(t: Table, chain: string, num: number, verbose: boolean): string {
+  const chains = chain ? [t.get(chain)] : t.orderedChains();
+  let out = '';
+  if (num > 0) {
+    const r = chains[0]!.rules[num - 1];
+    return r ? ruleLine(chains[0]!, r, verbose) : '';
+  }
+  for (const c of chains)
+    out += c.builtin ? `-P ${c.name} ${c.policy}${verbose ? ` -c ${c.pkts} ${c.bytes}` : ''}\n` : `-N ${c.name}\n`;
+  for (const c of chains) for (const r of c.rules) out += ruleLine(c, r, verbose);
+  return out;
+}
+
+function ruleLine(c: Chain, r: Rule, verbose: boolean): string {
+  const spec = ruleSpec(r);
+  return `-A ${c.name}${spec ? ` ${spec}` : ''}${verbose ? ` -c ${r.pkts} ${r.bytes}` : ''}\n`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function num(n: number, exact: boolean): string {
+  if (exact || n < 100000) return String(n);
+  const units = ['K', 'M', 'G', 'T'];
+  let v = n;
+  let u = -1;
+  while (v >= 100000 && u < units.length - 1) {
+    v = Math.floor(v / 1000);
+    u++;
+  }
+  return `${v}${units[u]}`;
+}
+
+function addr(ip: number, mask: number, numeric: boolean): string {
+  if (mask === 0) return numeric ? '0.0.0.0/0' : 'anywhere';
+  const l = maskLen(mask);
+  if (l === 32) return ipToString(ip);
+  return `${ipToString(ip)}/${l >= 0 ? l : ipToString(mask)}`;
+}
+
+function range(lo: number, hi: number): string {
+  return lo === hi ? String(lo) : `${lo}:${hi}`;
+}
+
+function matchInfo(m: Match): string {
+  switch (m.kind) {
+    case 'tcp':
+    case 'udp': {
+      let s = ` ${m.kind}`;
+      if (m.sportLo >= 0) s += ` spt${m.sportLo !== m.sportHi ? 's' : ''}:${m.sportInv ? '!' : ''}${range(m.sportLo, m.sportHi)}`;
+      if (m.dportLo >= 0) s += ` dpt${m.dportLo !== m.dportHi ? 's' : ''}:${m.dportInv ? '!' : ''}${range(m.dportLo, m.dportHi)}`;
+      if (m.flagsMask >= 0)
+        s += ` flags:${m.flagsInv ? '!' : ''}0x${m.flagsMask.toString(16).padStart(2, '0').toUpperCase()}/0x${m.flagsCmp.toString(16).padStart(2, '0').toUpperCase()}`;
+      return s;
+    }
+    case 'icmp':
+      return m.type === 255 ? ` icmp${m.inv ? ' !' : ''}any` : ` ${m.inv ? '!' : ''}icmptype ${m.type}${m.codeLo === 0 && m.codeHi === 255 ? '' : ` code ${m.codeLo}`}`;
+    case 'conntrack':
+    case 'state': {
+      const names = CT_STATE_NAMES.filter(([, b]) => m.states & b).map(([n]) => n).join(',');
+      return m.kind === 'conntrack' ? ` ${m.inv ? '! ' : ''}ctstate ${names}` : ` ${m.inv ? '! ' : ''}state ${names}`;
+    }
+    case 'addrtype': {
+      const list = (b: number): string => ADDRTYPE_NAMES.filter((_, i) => b & (1 << i)).join(',');
+      let s = ' ADDRTYPE match';
+      if (m.src) s += ` src-type ${m.srcInv ? '!' : ''}${list(m.src)}`;
+      if (m.dst) s += ` dst-type ${m.dstInv ? '!' : ''}${list(m.dst)}`;
+      return s;
+    }
+    case 'multiport': {
+      const parts: string[] = [];
+      for (let i = 0; i < m.ports.length; i += 2) parts.push(range(m.ports[i]!, m.ports[i + 1]!));
+      return ` multiport ${m.dir} ${m.inv ? ' !' : ''}${parts.join(',')}`;
+    }
+    case 'comment':
+      return ` /* ${m.text} */`;
+    case 'mark':
+      return ` mark match ${m.inv ? '! ' : ''}0x${m.value.toString(16)}${m.mask !== 0xffffffff ? `/0x${m.mask.toString(16)}` : ''}`;
+  }
+}
+
+function targetInfo(r: Rule): string {
+  const t = r.target;
+  switch (t.kind) {
+    case 'REJECT':
+      return ` reject-with ${t.with}`;
+    case 'LOG':
+      return ` LOG flags 0 level ${t.level}${t.prefix ? ` prefix "${t.prefix}"` : ''}`;
+    case 'DNAT':
+    case 'SNAT': {
+      let s = ` to:${t.range.hasIp ? ipToString(t.range.minIp) + (t.range.maxIp !== t.range.minIp ? `-${ipToString(t.range.maxIp)}` : '') : ''}`;
+      if (t.range.hasPort) s += `:${t.range.minPort}${t.range.maxPort !== t.range.minPort ? `-${t.range.maxPort}` : ''}`;
+      return s + (t.range.random ? ' random' : '') + (t.range.persistent ? ' persistent' : '');
+    }
+    case 'MASQUERADE':
+    case 'REDIRECT':
+      return (t.range.hasPort ? ` ${t.kind === 'REDIRECT' ? 'redir ' : 'masq '}ports: ${t.range.minPort}${t.range.maxPort !== t.range.minPort ? `-${t.range.maxPort}` : ''}` : '') + (t.range.random ? ' random' : '');
+    default:
+      return '';
+  }
+}
+
+function targetName(r: Rule): string {
+  const t = r.target;
+  if (t.kind === 'none') return '';
+  if (t.kind === 'jump') return t.chain;
+  return t.kind;
+}
+
+/** `iptables -L [CHAIN]` text (`-n`, `-v`, `-x`, `--line-numbers`). */
+export function listText(t: Table, chain: string, o: { numeric: boolean; verbose: boolean; exact: boolean; lineNumbers: boolean }): string {
+  const chains = chain ? [t.get(chain)] : t.orderedChains();
+  const blocks: string[] = [];
+  for (const c of chains) {
+    let s: string;
+    if (c.builtin)
+      s = o.verbose
+        ? `Chain ${c.name} (policy ${c.policy} ${num(c.pkts, o.exact)} packets, ${num(c.bytes, o.exact)} bytes)\n`
+        : `Chain ${c.name} (policy ${c.policy})\n`;
+    else s = `Chain ${c.name} (${t.references(c.name)} references)\n`;
+    let h = '';
+    if (o.lineNumbers) h += pad('num', 4) + ' ';
+    if (o.verbose) h += ' pkts bytes ';
+    h += pad('target', 10) + ' ' + pad('prot', 4) + ' opt';
+    if (o.verbose) h += ' ' + pad('in', 6) + ' ' + pad('out', 6) + ' ';
+    h += ' ' + pad('source', 19) + ' ' + ' ' + pad('destination', 19) + ' ';
+    s += h + '\n';
+    c.rules.forEach((r, i) => {
+      let l = '';
+      if (o.lineNumbers) l += pad(String(i + 1), 4) + ' ';
+      if (o.verbose) l += num(r.pkts, o.exact).padStart(5) + ' ' + num(r.bytes, o.exact).padStart(5) + ' ';
+      l += pad(targetName(r), 9) + ' ';
+      l += r.protoInv ? '!' : ' ';
+      l += pad(o.numeric ? String(r.proto) : r.proto === 0 ? 'all' : protoName(r.proto), 4) + ' ';
+      l += r.frag === 0 ? '-- ' : r.frag === 1 ? '-f ' : '!f ';
+      if (o.verbose) {
+        l += (r.inIfInv ? '!' : ' ') + pad(r.inIf || '*', 6) + ' ';
+        l += (r.outIfInv ? '!' : ' ') + pad(r.outIf || '*', 6) + ' ';
+      }
+      l += (r.srcInv ? '!' : ' ') + pad(addr(r.src, r.srcMask, o.numeric), 19) + ' ';
+      l += (r.dstInv ? '!' : ' ') + pad(addr(r.dst, r.dstMask, o.numeric), 19) + ' ';
+      for (const m of r.matches) l += matchInfo(m);
+      l += targetInfo(r);
+      s += l + '\n';
+    });
+    blocks.push(s);
+  }
+  return blocks.join('\n');
+}
