@@ -24,3 +24,4 @@ export * from './dns.js';
 export * from './pcap.js';
 export * from './pcapng.js';
 export * from './describe.js';
+export * from './icmp-inner.js';

@@ -4,6 +4,8 @@ import {
   parseEthernet, parseArp, parseIpv4, parseIcmp, parseUdp, parseTcp, parseDns, ipv4Validate, arpValidate,
   l4Validate, SkBuff, ipv4Src, ipv4Dst, ipv4Proto, l4SrcPort, l4DstPort, tcpFlags, tcpOptMss, ipv4DecTtl,
   ipv4SetSrc, ipv4SetDst, l4SetSrcPort, l4SetDstPort, ipv4IsFragment, tcpPayloadLen,
+  icmpInnerValidate, icmpInnerSrc, icmpInnerSrcPort, icmpInnerDstPort, icmpInnerSetSrc, icmpInnerSetDst,
+  icmpInnerSetSrcPort, icmpInnerSetDstPort,
 } from '../../src/wire/index.js';
 import { ParseError } from '../../src/core/errors.js';
 import { malformedFrame, udpDatagram, tcpSegment, icmpPacket } from '../../src/arbitraries/packets.js';
@@ -75,6 +77,10 @@ describe('random bytes', () => {
           l4SrcPort(skb); l4DstPort(skb);
           if (ipv4Proto(skb) === 6) { tcpFlags(skb); tcpOptMss(skb); tcpPayloadLen(skb); }
           l4SetSrcPort(skb, 1); l4SetDstPort(skb, 2);
+        }
+        if (proto === 1 && !ipv4IsFragment(skb) && icmpInnerValidate(skb) === 0) {
+          icmpInnerSrc(skb); icmpInnerSrcPort(skb); icmpInnerDstPort(skb);
+          icmpInnerSetSrc(skb, 5); icmpInnerSetDst(skb, 6); icmpInnerSetSrcPort(skb, 7); icmpInnerSetDstPort(skb, 8);
         }
         ipv4DecTtl(skb); ipv4SetSrc(skb, 3); ipv4SetDst(skb, 4);
       }),
