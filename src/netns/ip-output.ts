@@ -1,0 +1,220 @@
+/**
+ * Output path: locally generated datagrams (OUTPUT hook, re-route after a DNAT), the common
+ * POSTROUTING step, and the link layer (neighbour resolution, Ethernet header, `dev.xmit`).
+ *
+ * ```
+ *  socket ─► ipLocalOut ─► NF LOCAL_OUT ─► (dst changed? re-route) ─┐
+ *                                                                  ├─► ipOutput ─► NF POST_ROUTING ─► ipFinishOutput2
+ *  ipForward ─► NF FORWARD ─► ipForwardFinish ─────────────────────┘        (lo: loop back; else neigh.output → dev.xmit)
+ * ```
+ *
+ * A datagram for a local address is routed through `lo` (`OUT=lo` in OUTPUT/POSTROUTING), as
+ * Linux does with `RTN_LOCAL` output routes.
+ *
+ * @module
+ */
+import type { NetDevice } from '../link/netdev.js';
+import { NF_ACCEPT, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
+import type { SkBuff } from '../wire/skbuff.js';
+import { MAC_BROADCAST, ipToString, writeMac } from '../wire/addr.js';
+import { csumReplace32 } from '../wire/checksum.js';
+import { ARPOP_REQUEST, ETH_P_IP, buildArp, ipv4Dst, ipv4Src, l4FinishChecksum } from '../wire/build.js';
+import type { FibResult } from './route.js';
+import type { NetNamespace } from './netns.js';
+import { trace, traceDrop } from './trace.js';
+
+/** Result of {@link ipRouteOutput}: the route, the device to send on, and the source to use. */
+export interface OutputRoute {
+  /** The FIB result. */
+  fib: FibResult;
+  /** Device the datagram leaves on (`lo` for local destinations). */
+  dev: NetDevice;
+  /** Next hop (gateway, or the destination). */
+  nexthop: number;
+  /** Source address to put in the header. */
+  src: number;
+  /** True for a broadcast destination (no ARP; Ethernet broadcast). */
+  broadcast: boolean;
+}
+
+/**
+ * Output route for a locally generated datagram to `dst` (Linux `ip_route_output_key`). Returns
+ * null when there is no route (`ENETUNREACH`, "Network is unreachable").
+ */
+export function ipRouteOutput(ns: NetNamespace, dst: number, src = 0): OutputRoute | null {
+  dst >>>= 0;
+  if (dst === 0xffffffff) {
+    // limited broadcast: first device with an address
+    const a = ns.addrs.find((x) => x.dev.kind !== 'loopback' && x.dev.adminUp);
+    if (!a) return null;
+    return { fib: ns.routeLookup(dst), dev: a.dev, nexthop: dst, src: src || a.local, broadcast: true };
+  }
+  const r = ns.routeLookup(dst);
+  if (r.dev === null || (r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast')) return null;
+  if (r.type === 'local') {
+    const s = src || r.prefsrc || dst;
+    return { fib: r, dev: ns.lo, nexthop: dst, src: s, broadcast: false };
+  }
+  const s = src || r.prefsrc || ns.selectSourceAddr(r.dev, r.nexthop, r.gateway ? 'global' : 'link');
+  return { fib: r, dev: r.dev, nexthop: r.nexthop, src: s, broadcast: r.type === 'broadcast' };
+}
+
+/**
+ * Sends a locally generated datagram whose IPv4 header is complete: OUTPUT hook, re-route if a
+ * DNAT changed the destination (`ip_route_me_harder`), then {@link ipOutput}. Returns false (and
+ * counts `OutNoRoutes`) when there is no route.
+ *
+ * @see Linux `__ip_local_out`, `ip_local_out`
+ */
+export function ipLocalOut(ns: NetNamespace, skb: SkBuff, rt: OutputRoute): boolean {
+  ns.counters.inc('OutRequests');
+  skb.iif = 0;
+  skb.inDev = '';
+  skb.network = 14;
+  skb.transport = 14 + (skb.view.getUint8(14) & 15) * 4;
+  const dst = ipv4Dst(skb);
+  if (skb.traced && ns.sim.tracer)
+    trace(ns, skb, 'route', 'output', `${ipToString(dst)}: output via ${rt.dev.name}${rt.fib.gateway ? ` gw ${ipToString(rt.fib.gateway)}` : ''}`, {
+      dev: rt.dev.name,
+      gateway: rt.fib.gateway ? ipToString(rt.fib.gateway) : null,
+      src: ipToString(ipv4Src(skb)),
+    });
+  const v = ns.nfHook(NF_INET_LOCAL_OUT, skb, '', rt.dev.name);
+  if (v !== NF_ACCEPT) {
+    if (v === 0) {
+      ns.counters.inc('OutDiscards');
+      if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'netfilter DROP in chain OUTPUT');
+    }
+    return true;
+  }
+  const nd = ipv4Dst(skb);
+  if (nd !== dst) {
+    const r2 = ipRouteOutput(ns, nd, ipv4Src(skb));
+    if (!r2) {
+      ns.counters.inc('OutNoRoutes');
+      if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'no route');
+      return false;
+    }
+    if (skb.traced && ns.sim.tracer)
+      trace(ns, skb, 'route', 'reroute', `${ipToString(nd)}: re-routed via ${r2.dev.name}`, {
+        dev: r2.dev.name,
+        gateway: r2.fib.gateway ? ipToString(r2.fib.gateway) : null,
+      });
+    rt = r2;
+  }
+  ipOutput(ns, skb, rt.dev, rt.nexthop, rt.broadcast);
+  return true;
+}
+
+/**
+ * Sends a locally generated datagram that arrives without a route (netfilter's REJECT replies,
+ * ICMP errors): routes it by destination, fills a zero source address, and calls
+ * {@link ipLocalOut}. Drops it (counting `OutNoRoutes`) when there is no route.
+ */
+export function ipLocalOutRaw(ns: NetNamespace, skb: SkBuff): void {
+  skb.network = 14;
+  const dst = ipv4Dst(skb);
+  const rt = ipRouteOutput(ns, dst, ipv4Src(skb));
+  if (!rt) {
+    ns.counters.inc('OutNoRoutes');
+    if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'no route');
+    return;
+  }
+  if (ipv4Src(skb) === 0) {
+    const v = skb.view;
+    v.setUint32(26, rt.src);
+    v.setUint16(24, csumReplace32(v.getUint16(24), 0, rt.src));
+    l4FinishChecksum(skb);
+  }
+  ipLocalOut(ns, skb, rt);
+}
+
+/**
+ * POSTROUTING, then the link layer.
+ *
+ * @see Linux `ip_output`, `ip_finish_output`
+ */
+export function ipOutput(ns: NetNamespace, skb: SkBuff, dev: NetDevice, nexthop: number, broadcast = false): void {
+  const v = ns.nfHook(NF_INET_POST_ROUTING, skb, '', dev.name);
+  if (v !== NF_ACCEPT) {
+    if (v === 0) {
+      ns.counters.inc('OutDiscards');
+      if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'netfilter DROP in chain POSTROUTING');
+    }
+    return;
+  }
+  ipFinishOutput2(ns, skb, dev, nexthop, broadcast);
+}
+
+/**
+ * The link layer: loopback frames go straight back; broadcast goes to ff:ff:ff:ff:ff:ff;
+ * everything else through the neighbour table (which may queue it while ARP resolves).
+ *
+ * @see Linux `ip_finish_output2`, `neigh_output`
+ */
+export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, nexthop: number, broadcast: boolean): void {
+  if (!dev.adminUp) {
+    ns.counters.inc('OutDiscards');
+    if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, `device ${dev.name} is down`);
+    return;
+  }
+  if (dev.kind === 'loopback') {
+    const b = skb.data;
+    for (let i = 0; i < 12; i++) b[i] = 0;
+    b[12] = 0x08;
+    b[13] = 0x00;
+    if (skb.traced && ns.sim.tracer) trace(ns, skb, 'dev', 'tx', `${dev.name}: tx ${skb.len} bytes`, { dev: dev.name });
+    dev.xmit(skb);
+    return;
+  }
+  if (broadcast) {
+    neighXmit(ns, dev, skb, MAC_BROADCAST);
+    return;
+  }
+  ns.neigh.output(dev, nexthop, skb);
+}
+
+/** Fills the Ethernet header (dst `mac`, src `dev.mac`, IPv4) and transmits. */
+export function neighXmit(ns: NetNamespace, dev: NetDevice, skb: SkBuff, mac: number): void {
+  const b = skb.data;
+  writeMac(b, 0, mac);
+  writeMac(b, 6, dev.mac);
+  b[12] = ETH_P_IP >>> 8;
+  b[13] = ETH_P_IP & 255;
+  if (skb.traced && ns.sim.tracer) trace(ns, skb, 'dev', 'tx', `${dev.name}: tx ${skb.len} bytes`, { dev: dev.name });
+  dev.xmit(skb);
+}
+
+/**
+ * Sends an ARP request for `target` on `dev`: broadcast, or unicast to `unicastMac` (a PROBE).
+ * The sender address is the queued packet's source when it is local (arp_announce 0), else the
+ * device's address for the target's subnet.
+ *
+ * @see Linux `arp_solicit`
+ */
+export function arpSolicit(ns: NetNamespace, dev: NetDevice, target: number, unicastMac: number, cause: SkBuff | null): void {
+  let sip = 0;
+  if (cause) {
+    const s = cause.view.getUint32(cause.network + 12);
+    if (ns.addrType(s) === 'LOCAL') sip = s;
+  }
+  if (!sip) sip = ns.selectSourceAddr(dev, target, 'link');
+  ns.counters.inc('ArpSolicits');
+  const req = buildArp(ARPOP_REQUEST, dev.mac, sip, unicastMac, target);
+  if (cause && cause.traced) {
+    req.traced = true;
+    req.traceId = cause.traceId;
+    if (ns.sim.tracer)
+      trace(ns, cause, 'neigh', 'solicit', `who-has ${ipToString(target)} tell ${ipToString(sip)} on ${dev.name}${unicastMac ? ' (unicast probe)' : ''}`, {
+        dev: dev.name,
+        target: ipToString(target),
+      });
+  }
+  dev.xmit(req);
+}
+
+/** A packet pushed out of a full neighbour queue. */
+export function neighQueueOverflow(ns: NetNamespace, skb: SkBuff): void {
+  ns.counters.inc('ArpUnresDiscards');
+  if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'neighbour queue full');
+}

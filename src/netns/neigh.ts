@@ -1,0 +1,368 @@
+/**
+ * The neighbour table (ARP cache) of one namespace, after Linux `net/core/neighbour.c` and
+ * `net/ipv4/arp.c`, in virtual time.
+ *
+ * ```
+ *           output, no entry                reply           reachable_time passes
+ *   (none) ─────────────────► INCOMPLETE ─────────► REACHABLE ───────────────────► STALE
+ *                               │ 3 broadcast requests, 1 s apart,                   │ used for output
+ *                               │ no reply                                           ▼
+ *                               ▼                                    5 s            DELAY
+ *                             FAILED ◄──── 3 unicast probes ◄── PROBE ◄────────────┘
+ *                 (queued packets dropped,   1 s apart, no reply        (a reply in DELAY/PROBE
+ *                  ICMP host unreachable)                                → REACHABLE)
+ * ```
+ *
+ * Entries are keyed by a number (`ip + ifindex · 2³²`), so a lookup on the forwarding path is one
+ * Map access. REACHABLE → STALE is computed lazily from `confirmed + reachableTime` at lookup, as
+ * the kernel's timer would have done it; only INCOMPLETE, DELAY and PROBE hold a timer.
+ *
+ * @module
+ */
+import type { Sim, Timer } from '../core/scheduler.js';
+import type { Rng } from '../core/rng.js';
+import type { Nanos } from '../core/time.js';
+import { SECOND } from '../core/time.js';
+import type { NetDevice } from '../link/netdev.js';
+import type { SkBuff } from '../wire/skbuff.js';
+import { ipToString, macToString } from '../wire/addr.js';
+
+/** Neighbour states (Linux `NUD_*`). */
+export const NudState = {
+  NONE: 0x00,
+  INCOMPLETE: 0x01,
+  REACHABLE: 0x02,
+  STALE: 0x04,
+  DELAY: 0x08,
+  PROBE: 0x10,
+  FAILED: 0x20,
+  NOARP: 0x40,
+  PERMANENT: 0x80,
+} as const;
+/** A value of {@link NudState}. */
+export type NudStateValue = (typeof NudState)[keyof typeof NudState];
+
+/** States in which the cached MAC may be used for output (Linux `NUD_VALID`). */
+const NUD_VALID = NudState.PERMANENT | NudState.NOARP | NudState.REACHABLE | NudState.PROBE | NudState.STALE | NudState.DELAY;
+
+/** Names as `ip neigh` prints them. */
+export function nudStateName(s: number): string {
+  switch (s) {
+    case NudState.INCOMPLETE: return 'INCOMPLETE';
+    case NudState.REACHABLE: return 'REACHABLE';
+    case NudState.STALE: return 'STALE';
+    case NudState.DELAY: return 'DELAY';
+    case NudState.PROBE: return 'PROBE';
+    case NudState.FAILED: return 'FAILED';
+    case NudState.NOARP: return 'NOARP';
+    case NudState.PERMANENT: return 'PERMANENT';
+    default: return 'NONE';
+  }
+}
+
+/** ARP parameters (`/proc/sys/net/ipv4/neigh/default/*`), Linux defaults. */
+export interface NeighParms {
+  /** base_reachable_time: 30 s. The actual reachable time is random in [½, 1½) of it. */
+  baseReachableTime: Nanos;
+  /** retrans_time: 1 s between solicitations. */
+  retransTime: Nanos;
+  /** delay_first_probe_time: 5 s in DELAY before unicast probing. */
+  delayFirstProbeTime: Nanos;
+  /** ucast_solicit: 3 unicast probes in PROBE. */
+  ucastProbes: number;
+  /** mcast_solicit: 3 broadcast requests in INCOMPLETE. */
+  mcastProbes: number;
+  /** unres_qlen: packets queued per unresolved entry (older kernels' packet count; 101). */
+  unresQlen: number;
+}
+
+/** Linux defaults for {@link NeighParms}. */
+export const DEFAULT_NEIGH_PARMS: Readonly<NeighParms> = Object.freeze({
+  baseReachableTime: 30 * SECOND,
+  retransTime: 1 * SECOND,
+  delayFirstProbeTime: 5 * SECOND,
+  ucastProbes: 3,
+  mcastProbes: 3,
+  unresQlen: 101,
+});
+
+/** One neighbour entry (Linux `struct neighbour`). */
+export class NeighEntry {
+  /** Device the neighbour is on. */
+  readonly dev: NetDevice;
+  /** Neighbour IPv4 address (uint32). */
+  readonly ip: number;
+  /** Link-layer address (48-bit), 0 until resolved. */
+  mac = 0;
+  /** Current state (see {@link NudState}); read through {@link NeighTable.state} for lazy ageing. */
+  nud: number = NudState.NONE;
+  /** When the neighbour was last confirmed reachable. */
+  confirmed: Nanos = 0;
+  /** When the entry last changed. */
+  updated: Nanos = 0;
+  /** When it was last used for output. */
+  used: Nanos = 0;
+  /** Probes sent in the current INCOMPLETE/PROBE round. */
+  probes = 0;
+  /** Packets waiting for resolution. */
+  readonly queue: SkBuff[] = [];
+  /** The retransmit / delay timer. */
+  timer: Timer | null = null;
+  /** Randomised reachable time of this entry. */
+  reachableTime: Nanos;
+
+  constructor(dev: NetDevice, ip: number, reachableTime: Nanos) {
+    this.dev = dev;
+    this.ip = ip;
+    this.reachableTime = reachableTime;
+  }
+}
+
+/** What the neighbour table needs from its namespace. */
+export interface NeighHost {
+  /** Namespace name (traces). */
+  readonly name: string;
+  /** The simulator. */
+  readonly sim: Sim;
+  /**
+   * Sends an ARP request for `target` out of `dev`: broadcast when `unicastMac` is 0, else a
+   * unicast probe. `cause` is the first queued packet (its source selects the sender address).
+   */
+  arpSolicit(dev: NetDevice, target: number, unicastMac: number, cause: SkBuff | null): void;
+  /** Transmits `skb` out of `dev` to `mac` (fills the Ethernet header). */
+  neighXmit(dev: NetDevice, skb: SkBuff, mac: number): void;
+  /** Resolution failed: drop `skb` and report ICMP host unreachable to its sender. */
+  neighUnreachable(skb: SkBuff): void;
+  /** Drops a packet that did not fit in an entry's queue. */
+  neighQueueOverflow(skb: SkBuff): void;
+}
+
+/** Key of (device, address): exact as a double. */
+function key(ifindex: number, ip: number): number {
+  return ifindex * 4294967296 + (ip >>> 0);
+}
+
+/** The ARP cache of a namespace. */
+export class NeighTable {
+  /** Parameters (Linux defaults). */
+  readonly parms: NeighParms = { ...DEFAULT_NEIGH_PARMS };
+  private readonly entries = new Map<number, NeighEntry>();
+  private readonly host: NeighHost;
+  private readonly rng: Rng;
+
+  constructor(host: NeighHost, rng: Rng) {
+    this.host = host;
+    this.rng = rng;
+  }
+
+  private randomReachable(): Nanos {
+    // Linux neigh_rand_reach_time: uniform in [base/2, 3·base/2)
+    const base = this.parms.baseReachableTime;
+    return Math.floor(base / 2) + Math.floor(this.rng.float() * base);
+  }
+
+  /** The entry for (`dev`, `ip`), if any. */
+  get(dev: NetDevice, ip: number): NeighEntry | undefined {
+    return this.entries.get(key(dev.ifindex, ip));
+  }
+
+  /** Current state of an entry, applying REACHABLE → STALE lazily. */
+  state(e: NeighEntry): number {
+    if (e.nud === NudState.REACHABLE && this.host.sim.now >= e.confirmed + e.reachableTime) {
+      e.nud = NudState.STALE;
+      e.updated = e.confirmed + e.reachableTime;
+    }
+    return e.nud;
+  }
+
+  private create(dev: NetDevice, ip: number): NeighEntry {
+    const e = new NeighEntry(dev, ip, this.randomReachable());
+    e.updated = this.host.sim.now;
+    this.entries.set(key(dev.ifindex, ip), e);
+    return e;
+  }
+
+  /**
+   * Sends `skb` to `nexthop` on `dev`: directly when the MAC is known, otherwise queues it and
+   * starts (or continues) resolution. Takes ownership of `skb`.
+   *
+   * @see Linux `neigh_output` / `__neigh_event_send`
+   */
+  output(dev: NetDevice, nexthop: number, skb: SkBuff): void {
+    const now = this.host.sim.now;
+    let e = this.entries.get(key(dev.ifindex, nexthop));
+    if (e !== undefined) {
+      const s = this.state(e);
+      if ((s & NUD_VALID) !== 0) {
+        e.used = now;
+        if (s === NudState.STALE) {
+          // first use of a stale entry: DELAY, then probe if nothing confirms it
+          e.nud = NudState.DELAY;
+          e.updated = now;
+          e.probes = 0;
+          this.arm(e, this.parms.delayFirstProbeTime);
+        }
+        this.host.neighXmit(dev, skb, e.mac);
+        return;
+      }
+      if (s === NudState.INCOMPLETE) {
+        this.enqueue(e, skb);
+        return;
+      }
+    } else {
+      e = this.create(dev, nexthop);
+    }
+    // NONE or FAILED: start resolving
+    e.used = now;
+    e.nud = NudState.INCOMPLETE;
+    e.updated = now;
+    e.probes = this.parms.ucastProbes; // Linux counts the broadcast round after the unicast budget
+    this.enqueue(e, skb);
+    this.probe(e);
+  }
+
+  private enqueue(e: NeighEntry, skb: SkBuff): void {
+    if (e.queue.length >= this.parms.unresQlen) {
+      const old = e.queue.shift()!;
+      this.host.neighQueueOverflow(old);
+    }
+    e.queue.push(skb);
+  }
+
+  /** Sends one solicitation and arms the retransmit timer. */
+  private probe(e: NeighEntry): void {
+    e.probes++;
+    this.arm(e, this.parms.retransTime);
+    const unicast = e.nud === NudState.PROBE ? e.mac : 0;
+    this.host.arpSolicit(e.dev, e.ip, unicast, e.queue.length ? e.queue[0]! : null);
+  }
+
+  private arm(e: NeighEntry, delay: Nanos): void {
+    if (e.timer) this.host.sim.cancel(e.timer);
+    e.timer = this.host.sim.schedule(delay, () => this.timerHandler(e));
+  }
+
+  /** @see Linux `neigh_timer_handler` */
+  private timerHandler(e: NeighEntry): void {
+    e.timer = null;
+    const now = this.host.sim.now;
+    if (e.nud === NudState.DELAY) {
+      if (now <= e.confirmed + this.parms.delayFirstProbeTime) {
+        // confirmed meanwhile (an upper layer or a reply)
+        e.nud = NudState.REACHABLE;
+        e.updated = now;
+        return;
+      }
+      e.nud = NudState.PROBE;
+      e.updated = now;
+      e.probes = 0;
+    }
+    if (e.nud === NudState.INCOMPLETE || e.nud === NudState.PROBE) {
+      const max = this.parms.ucastProbes + (e.nud === NudState.INCOMPLETE ? this.parms.mcastProbes : 0);
+      if (e.probes >= max) {
+        this.fail(e);
+        return;
+      }
+      this.probe(e);
+    }
+  }
+
+  private fail(e: NeighEntry): void {
+    e.nud = NudState.FAILED;
+    e.updated = this.host.sim.now;
+    const q = e.queue.splice(0);
+    for (const skb of q) this.host.neighUnreachable(skb);
+  }
+
+  /**
+   * Learns or confirms `mac` for `ip` on `dev` from a received ARP packet. `reply` is true for an
+   * ARP reply addressed to us (REACHABLE); a request gives STALE (Linux `arp_process`). Returns
+   * the entry, or null when nothing was created (`create` false and no entry).
+   *
+   * @see Linux `neigh_update`
+   */
+  update(dev: NetDevice, ip: number, mac: number, reply: boolean, create: boolean): NeighEntry | null {
+    let e = this.entries.get(key(dev.ifindex, ip));
+    if (!e) {
+      if (!create) return null;
+      e = this.create(dev, ip);
+    }
+    const now = this.host.sim.now;
+    const old = this.state(e);
+    if (old === NudState.PERMANENT || old === NudState.NOARP) return e;
+    const newState = reply ? NudState.REACHABLE : NudState.STALE;
+    const macChanged = e.mac !== mac || (old & NUD_VALID) === 0;
+    if (!macChanged && newState === NudState.STALE) {
+      // same address, just heard about: keep the state (neigh_update's "new = old")
+      return e;
+    }
+    if (e.timer) {
+      this.host.sim.cancel(e.timer);
+      e.timer = null;
+    }
+    e.mac = mac;
+    e.nud = newState;
+    e.updated = now;
+    if (newState === NudState.REACHABLE) e.confirmed = now;
+    e.probes = 0;
+    if (e.queue.length) {
+      const q = e.queue.splice(0);
+      for (const skb of q) this.host.neighXmit(dev, skb, mac);
+    }
+    return e;
+  }
+
+  /** Adds a permanent entry (`ip neigh add … lladdr … nud permanent`). */
+  addPermanent(dev: NetDevice, ip: number, mac: number): NeighEntry {
+    let e = this.entries.get(key(dev.ifindex, ip));
+    if (!e) e = this.create(dev, ip);
+    if (e.timer) this.host.sim.cancel(e.timer);
+    e.timer = null;
+    e.mac = mac;
+    e.nud = NudState.PERMANENT;
+    e.updated = this.host.sim.now;
+    return e;
+  }
+
+  /** Removes the entry for (`dev`, `ip`); returns whether one existed. */
+  delete(dev: NetDevice, ip: number): boolean {
+    const k = key(dev.ifindex, ip);
+    const e = this.entries.get(k);
+    if (!e) return false;
+    if (e.timer) this.host.sim.cancel(e.timer);
+    this.entries.delete(k);
+    return true;
+  }
+
+  /** Removes every entry on `dev` (device removed, moved or renumbered). */
+  flushDev(dev: NetDevice): void {
+    for (const [k, e] of [...this.entries]) {
+      if (e.dev === dev) {
+        if (e.timer) this.host.sim.cancel(e.timer);
+        this.entries.delete(k);
+      }
+    }
+  }
+
+  /** Every entry, in insertion order. */
+  list(): NeighEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /**
+   * `ip neigh show` text: `172.17.0.3 dev eth0 lladdr 02:42:ac:11:00:03 REACHABLE`, newest
+   * first (as the kernel's hash dump tends to show single entries).
+   */
+  show(): string {
+    let out = '';
+    for (const e of this.list()) {
+      const s = this.state(e);
+      if (s === NudState.NONE) continue;
+      out += `${ipToString(e.ip)} dev ${e.dev.name} `;
+      if ((s & NUD_VALID) !== 0) out += `lladdr ${macToString(e.mac)} `;
+      out += `${nudStateName(s)}\n`;
+    }
+    return out;
+  }
+}
+

@@ -1,0 +1,642 @@
+/**
+ * A network namespace: devices, IPv4 addresses, the FIB, the neighbour table, sysctls, sockets
+ * and one netfilter instance. The packet path itself lives in `ip-input.ts`, `ip-forward.ts`,
+ * `ip-output.ts` and `icmp.ts`; this file holds the state and the control plane (what `ip link`,
+ * `ip addr` and `ip route` change).
+ *
+ * @module
+ */
+import type { Sim } from '../core/scheduler.js';
+import { Rng } from '../core/rng.js';
+import { Counters } from '../core/counters.js';
+import { DockernetError } from '../core/errors.js';
+import type { NetDevice } from '../link/netdev.js';
+import type { NfHookNum, NfHookState, NfHost, NfVerdict } from '../netfilter/hook.js';
+import { NF_ACCEPT } from '../netfilter/hook.js';
+import type { SkBuff } from '../wire/skbuff.js';
+import { cidrBroadcast, ipToString, parseCidr, parseIp, prefixMask } from '../wire/addr.js';
+import { Fib, routeDstString } from './route.js';
+import type { FibResult, Route, RouteProto, RouteScope, RouteType } from './route.js';
+import { NeighTable } from './neigh.js';
+import { LoopbackDevice } from '../link/loopback.js';
+import { netifReceive } from './ip-input.js';
+import { installBridgeHook } from './br-netfilter.js';
+import { arpSolicit, neighXmit, neighQueueOverflow } from './ip-output.js';
+import { icmpHostUnreachFromNeigh } from './icmp.js';
+import { ipLocalOutRaw } from './ip-output.js';
+import { UdpTable } from './socket/udp.js';
+import { TcpTable } from './socket/tcp.js';
+import { PingTable } from './socket/ping.js';
+
+/** Per-namespace sysctls (`net.ipv4.*`, `net.bridge.*`), Linux defaults for a new namespace. */
+export interface NetnsSysctls {
+  /** net.ipv4.ip_forward (0 in a new namespace). */
+  ip_forward: number;
+  /** net.bridge.bridge-nf-call-iptables (0 here; Docker's host namespace sets 1). */
+  bridge_nf_call_iptables: number;
+  /** net.ipv4.conf.all.route_localnet: 127/8 is martian on non-loopback devices when 0. */
+  route_localnet: number;
+  /** net.ipv4.ip_local_port_range. */
+  ip_local_port_range: [number, number];
+  /** net.ipv4.icmp_echo_ignore_all. */
+  icmp_echo_ignore_all: number;
+  /** net.ipv4.icmp_echo_ignore_broadcasts (1). */
+  icmp_echo_ignore_broadcasts: number;
+  /** net.ipv4.ip_default_ttl (64). */
+  ip_default_ttl: number;
+  /** net.ipv4.tcp_syn_retries (6). */
+  tcp_syn_retries: number;
+  /** net.ipv4.tcp_synack_retries (5). */
+  tcp_synack_retries: number;
+}
+
+/** Default sysctls of a fresh namespace. */
+export function defaultSysctls(): NetnsSysctls {
+  return {
+    ip_forward: 0,
+    bridge_nf_call_iptables: 0,
+    route_localnet: 0,
+    ip_local_port_range: [32768, 60999],
+    icmp_echo_ignore_all: 0,
+    icmp_echo_ignore_broadcasts: 1,
+    ip_default_ttl: 64,
+    tcp_syn_retries: 6,
+    tcp_synack_retries: 5,
+  };
+}
+
+/** An IPv4 address on a device (Linux `struct in_ifaddr`). */
+export interface InetAddress {
+  /** The device. */
+  dev: NetDevice;
+  /** The address (uint32). */
+  local: number;
+  /** Prefix length. */
+  prefixLen: number;
+  /** Broadcast address, 0 when none. */
+  broadcast: number;
+  /** `host` for 127/8, `global` otherwise (or as given). */
+  scope: 'host' | 'link' | 'global';
+  /** Label (`eth0`, `eth0:1`). */
+  label: string;
+  /** A second address in a subnet the device already has. */
+  secondary: boolean;
+}
+
+/** Options of {@link NetNamespace.addAddress}. */
+export interface AddAddressOptions {
+  /** Broadcast: `true` (default) computes it as docker/`brd +` does, `false` for none, or an address. */
+  broadcast?: boolean | string;
+  /** Scope (default `host` for 127/8, else `global`). */
+  scope?: 'host' | 'link' | 'global';
+  /** Label (default the device name). */
+  label?: string;
+}
+
+/** Options of {@link NetNamespace.addRoute}. */
+export interface AddRouteOptions {
+  /** Destination `a.b.c.d/len` or `default`. */
+  dst: string;
+  /** Gateway address (`via`). */
+  via?: string;
+  /** Output device name (`dev`). Required unless `via` resolves through a connected route. */
+  dev?: string;
+  /** Preferred source (`src`). */
+  src?: string;
+  /** Metric. */
+  metric?: number;
+  /** Type (default unicast). */
+  type?: RouteType;
+  /** Table (default main). */
+  table?: 'main' | 'local';
+  /** Protocol (default `boot`, as `ip route add`). */
+  proto?: RouteProto;
+  /** Scope (default: `link` without gateway, `global` with one). */
+  scope?: RouteScope;
+}
+
+/** The netfilter seam: what the stack calls at each hook. The netfilter layer implements it. */
+export interface NetfilterHook {
+  /** Runs every table registered at `state.hook` on `skb`. */
+  hook(skb: SkBuff, state: NfHookState): NfVerdict;
+}
+
+/** Creates the netfilter instance of a new namespace (set by whoever wires the netfilter layer). */
+export type NetfilterFactory = (ns: NetNamespace) => NetfilterHook | null;
+
+let trIds = new WeakMap<Sim, { n: number }>();
+
+/** A fresh trace id, unique within `sim` (trace ids change when a bridged packet is routed). */
+export function allocTraceId(sim: Sim): number {
+  let c = trIds.get(sim);
+  if (!c) {
+    c = { n: 0x10000 };
+    trIds.set(sim, c);
+  }
+  return ++c.n;
+}
+
+/** Resets trace-id allocation (tests). @internal */
+export function resetTraceIds(): void {
+  trIds = new WeakMap();
+}
+
+/**
+ * One network namespace: the IPv4 stack of a container or of the host.
+ *
+ * When to use: create one per container sandbox (`createNetns`), put a veth end in it, add an
+ * address and a default route, then open sockets or run `ping`/`ncTcp` from `tools.ts`.
+ *
+ * Details: `lo` (ifindex 1, 127.0.0.1/8) always exists and is up. Interface indexes are allocated
+ * cyclically (never reused until they wrap), as Linux does. Every device added gets this
+ * namespace's receive handler; bridges also get the br_netfilter hook.
+ *
+ * @see Linux `struct net`
+ */
+export class NetNamespace implements NfHost {
+  /** Namespace name (for traces and `link-netns`). */
+  name: string;
+  /** The simulator. */
+  readonly sim: Sim;
+  /** Seeded randomness (ephemeral ports, ISNs, IP IDs, reachable times). */
+  readonly rng: Rng;
+  /** SNMP-style counters (`InReceives`, `InHdrErrors`, `OutNoRoutes`, `UdpNoPorts`, …). */
+  readonly counters: Counters = new Counters();
+  /** Sysctls; change `bridge_nf_call_iptables` through {@link NetNamespace.setSysctl}. */
+  readonly sysctl: NetnsSysctls = defaultSysctls();
+  /** Routing tables. */
+  readonly fib: Fib = new Fib();
+  /** ARP cache. */
+  readonly neigh: NeighTable;
+  /** The loopback device. */
+  readonly lo: NetDevice;
+  /** This namespace's netfilter (null: every hook accepts). */
+  netfilter: NetfilterHook | null = null;
+  /** UDP sockets. */
+  readonly udp: UdpTable;
+  /** TCP sockets. */
+  readonly tcp: TcpTable;
+  /** ICMP echo ("ping") sockets. */
+  readonly ping: PingTable;
+  /** IPv4 addresses, in the order they were added. */
+  readonly addrs: InetAddress[] = [];
+  /** Receive handler installed on every device of this namespace. */
+  readonly rx: (dev: NetDevice, skb: SkBuff) => void;
+
+  private readonly byIndex = new Map<number, NetDevice>();
+  private readonly byName = new Map<string, NetDevice>();
+  private nextIfindex = 1;
+  private readonly nfStates: NfHookState[] = [];
+  private nfDepth = 0;
+  /** IP identification counter for datagrams without a socket counter. */
+  ipId: number;
+  private readonly peerNsids = new Map<NetNamespace, number>();
+
+  /** Factory used by every new namespace to create its netfilter (null: none). */
+  static netfilterFactory: NetfilterFactory | null = null;
+
+  constructor(sim: Sim, name: string, rng?: Rng) {
+    this.sim = sim;
+    this.name = name;
+    this.rng = rng ?? new Rng(`netns:${name}`);
+    this.rx = (dev, skb) => netifReceive(this, dev, skb);
+    this.neigh = new NeighTable(
+      {
+        name,
+        sim,
+        arpSolicit: (dev, target, mac, cause) => arpSolicit(this, dev, target, mac, cause),
+        neighXmit: (dev, skb, mac) => neighXmit(this, dev, skb, mac),
+        neighUnreachable: (skb) => icmpHostUnreachFromNeigh(this, skb),
+        neighQueueOverflow: (skb) => neighQueueOverflow(this, skb),
+      },
+      this.rng.fork('neigh'),
+    );
+    this.ipId = this.rng.int(0x10000);
+    this.udp = new UdpTable(this);
+    this.tcp = new TcpTable(this);
+    this.ping = new PingTable(this);
+    const lo = new LoopbackDevice(sim);
+    lo.adminUp = true;
+    this.lo = lo;
+    this.addDevice(lo);
+    this.addAddress('lo', '127.0.0.1/8', { broadcast: false });
+    const f = NetNamespace.netfilterFactory;
+    if (f) this.netfilter = f(this);
+  }
+
+  // ------------------------------------------------------------------ devices
+
+  /** Every device, by ifindex. */
+  devices(): NetDevice[] {
+    return [...this.byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
+  }
+
+  /** The device called `name`, or undefined. */
+  dev(name: string): NetDevice | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The device called `name`, or a `Cannot find device "name"` error (iproute2's text). */
+  mustDev(name: string): NetDevice {
+    const d = this.byName.get(name);
+    if (!d) throw new DockernetError('ENODEV', `Cannot find device "${name}"`);
+    return d;
+  }
+
+  /** The device with interface index `i`, or undefined. */
+  devByIndex(i: number): NetDevice | undefined {
+    return this.byIndex.get(i);
+  }
+
+  private allocIfindex(): number {
+    for (;;) {
+      const i = this.nextIfindex++;
+      if (this.nextIfindex > 0x7fffffff) this.nextIfindex = 1;
+      if (!this.byIndex.has(i)) return i;
+    }
+  }
+
+  /**
+   * Adds `dev` to this namespace: gives it the next free ifindex (or `ifindex` if given and free),
+   * sets its owner and receive handler, and hooks bridges up to br_netfilter.
+   */
+  addDevice(dev: NetDevice, ifindex?: number): NetDevice {
+    if (this.byName.has(dev.name)) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
+    if (dev.owner && dev.owner !== this) throw new DockernetError('EBUSY', `device ${dev.name} already belongs to a namespace`);
+    dev.ifindex = ifindex !== undefined && ifindex > 0 && !this.byIndex.has(ifindex) ? ifindex : this.allocIfindex();
+    dev.owner = this;
+    dev.rxHandler = this.rx;
+    this.byIndex.set(dev.ifindex, dev);
+    this.byName.set(dev.name, dev);
+    if (dev.kind === 'bridge') installBridgeHook(this, dev);
+    this.fib.flush();
+    return dev;
+  }
+
+  /** Forgets `dev` here without touching its peer (used by delete and move). */
+  private detach(dev: NetDevice): void {
+    for (let i = this.addrs.length - 1; i >= 0; i--) if (this.addrs[i]!.dev === dev) this.addrs.splice(i, 1);
+    this.fib.local.removeWhere((r) => r.dev === dev);
+    this.fib.main.removeWhere((r) => r.dev === dev);
+    this.fib.flush();
+    this.neigh.flushDev(dev);
+    this.byIndex.delete(dev.ifindex);
+    this.byName.delete(dev.name);
+    if (dev.kind === 'bridge') (dev as unknown as { nfHook: unknown }).nfHook = null;
+    dev.owner = null;
+    dev.rxHandler = null;
+  }
+
+  /**
+   * Deletes a device (`ip link del`). Deleting one end of a veth pair deletes the other end too,
+   * wherever it lives. `lo` cannot be deleted.
+   */
+  removeDevice(devOrName: NetDevice | string): void {
+    const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
+    if (dev === this.lo) throw new DockernetError('EOPNOTSUPP', 'RTNETLINK answers: Operation not supported');
+    if (this.byIndex.get(dev.ifindex) !== dev) throw new DockernetError('ENODEV', `Cannot find device "${dev.name}"`);
+    dev.adminUp = false;
+    if (dev.master) {
+      const br = dev.master as unknown as { removePort?: (d: NetDevice) => boolean };
+      br.removePort?.(dev);
+    }
+    this.detach(dev);
+    const peer = (dev as unknown as { peer?: NetDevice | null }).peer;
+    if (peer && peer.owner instanceof NetNamespace && peer.owner.byIndex.get(peer.ifindex) === peer) {
+      peer.owner.removeDevice(peer);
+    }
+  }
+
+  /**
+   * Moves `dev` into `target` (`ip link set DEV netns NS`): it goes down, loses its addresses and
+   * routes, keeps its ifindex if that is free in the target (else gets a new one), and may be
+   * renamed on the way (`newName`).
+   *
+   * @see Linux `__dev_change_net_namespace`
+   */
+  moveDevice(devOrName: NetDevice | string, target: NetNamespace, newName?: string): NetDevice {
+    const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
+    if (dev === this.lo) throw new DockernetError('EINVAL', 'RTNETLINK answers: Invalid argument');
+    const name = newName ?? dev.name;
+    if (target.byName.has(name)) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
+    if (dev.master) {
+      const br = dev.master as unknown as { removePort?: (d: NetDevice) => boolean };
+      br.removePort?.(dev);
+    }
+    dev.adminUp = false;
+    const idx = dev.ifindex;
+    this.detach(dev);
+    dev.name = name;
+    target.addDevice(dev, idx);
+    const peer = (dev as unknown as { peer?: NetDevice | null }).peer;
+    if (peer && peer.owner instanceof NetNamespace && peer.owner !== target) {
+      peer.owner.nsidOf(target);
+      target.nsidOf(peer.owner);
+    }
+    return dev;
+  }
+
+  /** Renames a device (`ip link set DEV name NEW`); the device must be down, as in Linux. */
+  renameDevice(devOrName: NetDevice | string, newName: string): void {
+    const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
+    if (newName === dev.name) return;
+    if (this.byName.has(newName)) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
+    if (dev.adminUp) throw new DockernetError('EBUSY', 'RTNETLINK answers: Device or resource busy');
+    this.byName.delete(dev.name);
+    dev.name = newName;
+    this.byName.set(newName, dev);
+    for (const a of this.addrs) if (a.dev === dev && !a.label.includes(':')) a.label = newName;
+  }
+
+  /** `ip link set DEV up|down`. Routes through a down device stop matching. */
+  setLinkUp(devOrName: NetDevice | string, up: boolean): void {
+    const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
+    dev.adminUp = up;
+    if (!up) this.neigh.flushDev(dev);
+    this.fib.flush();
+  }
+
+  /**
+   * The netnsid under which this namespace knows `other` (`link-netnsid N`), allocated on first
+   * use from 0 upwards, as Linux `peernet2id_alloc`.
+   */
+  nsidOf(other: NetNamespace): number {
+    let id = this.peerNsids.get(other);
+    if (id === undefined) {
+      id = this.peerNsids.size;
+      this.peerNsids.set(other, id);
+    }
+    return id;
+  }
+
+  // ------------------------------------------------------------------ sysctls
+
+  /** Sets a sysctl; keeps derived state (br_netfilter hooks, caches) in step. */
+  setSysctl<K extends keyof NetnsSysctls>(key: K, value: NetnsSysctls[K]): void {
+    this.sysctl[key] = value;
+    if (key === 'bridge_nf_call_iptables') for (const d of this.byIndex.values()) if (d.kind === 'bridge') installBridgeHook(this, d);
+    this.fib.flush();
+  }
+
+  // ------------------------------------------------------------------ addresses
+
+  /**
+   * `ip addr add CIDR dev DEV`: adds the address and what the kernel derives from it — a `local`
+   * and (with a broadcast address) a `broadcast` entry in the local table, and the connected route
+   * `NET/LEN dev DEV proto kernel scope link src ADDR` in main (on `lo`, a `local NET/LEN` entry
+   * instead). A second address in an existing subnet is `secondary` and adds no prefix route.
+   *
+   * @see Linux `fib_add_ifaddr`
+   */
+  addAddress(devName: string, cidr: string, opts: AddAddressOptions = {}): InetAddress {
+    const dev = this.mustDev(devName);
+    const c = parseCidr(cidr);
+    const local = c.host;
+    if (this.addrs.some((a) => a.dev === dev && a.local === local && a.prefixLen === c.len))
+      throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
+    const isLoop = (local >>> 24) === 127;
+    let broadcast = 0;
+    if (typeof opts.broadcast === 'string') broadcast = parseIp(opts.broadcast);
+    else if (opts.broadcast !== false && c.len < 31) broadcast = cidrBroadcast(c);
+    const secondary = this.addrs.some(
+      (a) => a.dev === dev && !a.secondary && a.prefixLen === c.len && ((a.local & prefixMask(c.len)) >>> 0) === c.addr,
+    );
+    const a: InetAddress = {
+      dev,
+      local,
+      prefixLen: c.len,
+      broadcast,
+      scope: opts.scope ?? (isLoop ? 'host' : 'global'),
+      label: opts.label ?? dev.name,
+      secondary,
+    };
+    this.addrs.push(a);
+    this.addAddrRoutes(a);
+    return a;
+  }
+
+  private addAddrRoutes(a: InetAddress): void {
+    const { dev, local } = a;
+    const base = { gateway: 0, dev, prefsrc: local, proto: 'kernel' as const, metric: 0 };
+    this.fib.add({ ...base, table: 'local', type: 'local', dst: local, len: 32, scope: 'host' });
+    if (a.broadcast) this.fib.add({ ...base, table: 'local', type: 'broadcast', dst: a.broadcast, len: 32, scope: 'link' });
+    if (!a.secondary && a.prefixLen < 32) {
+      const net = (local & prefixMask(a.prefixLen)) >>> 0;
+      if (dev.kind === 'loopback') this.fib.add({ ...base, table: 'local', type: 'local', dst: net, len: a.prefixLen, scope: 'host' });
+      else this.fib.add({ ...base, table: 'main', type: 'unicast', dst: net, len: a.prefixLen, scope: 'link' });
+    }
+  }
+
+  private delAddrRoutes(a: InetAddress): void {
+    const { dev, local } = a;
+    const mine = (r: Route): boolean => r.dev === dev && r.prefsrc === local && r.proto === 'kernel';
+    if (!this.addrs.some((o) => o.local === local)) this.fib.local.remove(local, 32, mine);
+    if (a.broadcast && !this.addrs.some((o) => o.dev === dev && o.broadcast === a.broadcast)) this.fib.local.remove(a.broadcast, 32, mine);
+    if (!a.secondary && a.prefixLen < 32) {
+      const net = (local & prefixMask(a.prefixLen)) >>> 0;
+      this.fib.local.remove(net, a.prefixLen, mine);
+      this.fib.main.remove(net, a.prefixLen, mine);
+    }
+    this.fib.flush();
+  }
+
+  /** `ip addr del CIDR dev DEV`. A secondary of the same subnet is promoted to primary. */
+  delAddress(devName: string, cidr: string): void {
+    const dev = this.mustDev(devName);
+    const c = parseCidr(cidr);
+    const i = this.addrs.findIndex((a) => a.dev === dev && a.local === c.host && a.prefixLen === c.len);
+    if (i < 0) throw new DockernetError('EADDRNOTAVAIL', 'RTNETLINK answers: Cannot assign requested address');
+    const a = this.addrs[i]!;
+    this.addrs.splice(i, 1);
+    this.delAddrRoutes(a);
+    if (!a.secondary) {
+      const sec = this.addrs.find(
+        (o) => o.dev === dev && o.secondary && o.prefixLen === a.prefixLen && ((o.local & prefixMask(a.prefixLen)) >>> 0) === c.addr,
+      );
+      if (sec) {
+        sec.secondary = false;
+        this.addAddrRoutes(sec);
+      }
+    }
+  }
+
+  /** Addresses of `devName` (or of every device). */
+  addresses(devName?: string): InetAddress[] {
+    if (devName === undefined) return [...this.addrs];
+    const dev = this.mustDev(devName);
+    return this.addrs.filter((a) => a.dev === dev);
+  }
+
+  /** True when `ip` is one of this namespace's addresses (any device). */
+  isLocalAddress(ip: number): boolean {
+    for (const a of this.addrs) if (a.local === ip >>> 0) return true;
+    return false;
+  }
+
+  /**
+   * Chooses a source address for sending out of `dev` towards `dst`, as Linux `inet_select_addr`:
+   * the first primary address of `dev` whose subnet contains `dst`, else its first primary address
+   * of suitable scope, else a global address of any other device. Returns 0 when there is none.
+   */
+  selectSourceAddr(dev: NetDevice | null, dst: number, scope: 'global' | 'link' | 'host' = 'global'): number {
+    const rank = (s: string): number => (s === 'global' ? 0 : s === 'link' ? 253 : 254);
+    const want = rank(scope);
+    let first = 0;
+    if (dev) {
+      for (const a of this.addrs) {
+        if (a.dev !== dev || a.secondary) continue;
+        if (Math.min(rank(a.scope), 253) > want) continue;
+        if (dst === 0 || ((dst & prefixMask(a.prefixLen)) >>> 0) === ((a.local & prefixMask(a.prefixLen)) >>> 0)) return a.local;
+        if (!first) first = a.local;
+      }
+      if (first) return first;
+    }
+    for (const a of this.addrs) {
+      if (a.secondary || a.dev.kind === 'loopback' || rank(a.scope) >= 253) continue;
+      if (rank(a.scope) <= want) return a.local;
+    }
+    if (dev && dev.kind === 'loopback') for (const a of this.addrs) if (a.dev === dev) return a.local;
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ routes
+
+  /**
+   * `ip route add`. Errors use iproute2's texts: `Error: Nexthop has invalid gateway.`,
+   * `RTNETLINK answers: File exists`, `Cannot find device "x"`.
+   */
+  addRoute(o: AddRouteOptions): Route {
+    const dst = o.dst === 'default' ? { addr: 0, len: 0 } : parseCidr(o.dst, true);
+    const type = o.type ?? 'unicast';
+    let dev = o.dev !== undefined ? this.mustDev(o.dev) : null;
+    const gateway = o.via !== undefined ? parseIp(o.via) : 0;
+    if (gateway) {
+      const nh = this.fib.main.lookup(gateway);
+      const nhLocal = this.fib.local.lookup(gateway);
+      if (!nh || nh.gateway !== 0 || (dev && nh.dev !== dev) || (nhLocal && nhLocal.type === 'local'))
+        throw new DockernetError('EINVAL', 'Error: Nexthop has invalid gateway.');
+      dev = dev ?? nh.dev;
+    } else if (!dev && type === 'unicast') {
+      throw new DockernetError('EINVAL', 'Error: Device for nexthop is not up.');
+    }
+    const r: Route = {
+      table: o.table ?? 'main',
+      type,
+      dst: dst.addr,
+      len: dst.len,
+      gateway,
+      dev: type === 'unicast' || type === 'local' || type === 'broadcast' ? dev : null,
+      prefsrc: o.src !== undefined ? parseIp(o.src) : 0,
+      proto: o.proto ?? 'boot',
+      scope: o.scope ?? (type === 'local' ? 'host' : gateway || dst.len === 0 ? 'global' : 'link'),
+      metric: o.metric ?? 0,
+    };
+    if (!this.fib.add(r)) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
+    return r;
+  }
+
+  /** `ip route del DST [via GW] [dev DEV]`. Error text as iproute2: `RTNETLINK answers: No such process`. */
+  delRoute(o: { dst: string; via?: string; dev?: string; table?: 'main' | 'local' }): void {
+    const dst = o.dst === 'default' ? { addr: 0, len: 0 } : parseCidr(o.dst, true);
+    const gw = o.via !== undefined ? parseIp(o.via) : -1;
+    const dev = o.dev !== undefined ? this.mustDev(o.dev) : null;
+    const t = o.table === 'local' ? this.fib.local : this.fib.main;
+    let done = false;
+    const n = t.remove(dst.addr, dst.len, (r) => {
+      if (done) return false;
+      if (gw >= 0 && r.gateway !== gw) return false;
+      if (dev && r.dev !== dev) return false;
+      done = true;
+      return true;
+    });
+    this.fib.flush();
+    if (!n) throw new DockernetError('ESRCH', 'RTNETLINK answers: No such process');
+  }
+
+  /** Every route of the main table (or `local`), sorted as `ip route` prints them. */
+  routes(table: 'main' | 'local' = 'main'): Route[] {
+    return (table === 'local' ? this.fib.local : this.fib.main).routes();
+  }
+
+  /** Routing decision for `dst` (read-only, cached). */
+  routeLookup(dst: number): FibResult {
+    return this.fib.lookup(dst >>> 0);
+  }
+
+  /** `ip route get DST` (text). */
+  routeGet(dst: string): string {
+    const d = parseIp(dst);
+    const r = this.fib.lookup(d);
+    if (!r.route || !r.dev) throw new DockernetError('ENETUNREACH', 'RTNETLINK answers: Network is unreachable');
+    const src = r.prefsrc || this.selectSourceAddr(r.dev, r.nexthop);
+    const typ = r.type === 'local' ? 'local ' : r.type === 'broadcast' ? 'broadcast ' : '';
+    const dev = r.type === 'local' ? 'lo' : r.dev.name;
+    return `${typ}${dst}${r.gateway ? ` via ${ipToString(r.gateway)}` : ''} dev ${dev} src ${ipToString(src)} uid 0 \n    cache ${r.type === 'local' ? '<local> ' : ''}\n`;
+  }
+
+  // ------------------------------------------------------------------ netfilter
+
+  /**
+   * Runs this namespace's netfilter at `hook`. Allocation-free: the hook state objects come from a
+   * small stack (hooks can nest when a REJECT sends a reply through the stack).
+   */
+  nfHook(hook: NfHookNum, skb: SkBuff, inDev: string, outDev: string, bridged = false, physIn?: string, physOut?: string): NfVerdict {
+    const nf = this.netfilter;
+    if (nf === null) return NF_ACCEPT;
+    const d = this.nfDepth++;
+    let st = this.nfStates[d];
+    if (st === undefined) {
+      st = { hook, inDev, outDev, bridged, physIn, physOut };
+      this.nfStates[d] = st;
+    } else {
+      st.hook = hook;
+      st.inDev = inDev;
+      st.outDev = outDev;
+      st.bridged = bridged;
+      st.physIn = physIn;
+      st.physOut = physOut;
+    }
+    try {
+      return nf.hook(skb, st);
+    } finally {
+      this.nfDepth--;
+    }
+  }
+
+  // ------------------------------------------------------------------ NfHost
+
+  /** addrtype of `ip` (iptables `-m addrtype`), from the local table as Linux `inet_addr_type`. */
+  addrType(ip: number): 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT' {
+    const a = ip >>> 0;
+    if (a === 0) return 'UNSPEC';
+    if (a === 0xffffffff) return 'BROADCAST';
+    if ((a >>> 28) === 0xe) return 'MULTICAST';
+    const r = this.fib.local.lookup(a);
+    if (r) {
+      if (r.type === 'local') return 'LOCAL';
+      if (r.type === 'broadcast') return 'BROADCAST';
+    }
+    return 'UNICAST';
+  }
+
+  /** MASQUERADE's source: `inet_select_addr(outDev, nexthop, RT_SCOPE_UNIVERSE)`. */
+  masqueradeSource(outDev: string, dst: number): number {
+    const dev = this.byName.get(outDev);
+    if (!dev) return 0;
+    const r = this.fib.lookup(dst >>> 0);
+    const nh = r.dev === dev ? r.nexthop : dst >>> 0;
+    return this.selectSourceAddr(dev, nh, 'global');
+  }
+
+  /** Sends a locally generated IPv4 packet (REJECT's ICMP error or RST) through OUTPUT. */
+  sendLocal(skb: SkBuff): void {
+    ipLocalOutRaw(this, skb);
+  }
+
+  /** Debug summary. */
+  toString(): string {
+    return `netns ${this.name} (${this.devices().map((d) => d.name).join(', ')})`;
+  }
+}
+
+export { routeDstString };

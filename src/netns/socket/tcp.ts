@@ -1,0 +1,859 @@
+/**
+ * TCP sockets of a namespace, with enough of Linux's behaviour for Docker's reachability
+ * questions: three-way handshake with Linux's SYN options (MSS, SACK-permitted, timestamps,
+ * window scale — a 60-byte SYN), data both ways in MSS-sized segments, FIN close in both
+ * directions, RST for a closed port ("Connection refused"), and retransmission with exponential
+ * backoff in virtual time (SYN at 1 s, 3 s, 7 s, … until `tcp_syn_retries`: "Connection timed
+ * out"). No congestion control, no SACK processing, no out-of-order queue.
+ *
+ * ```
+ *  CLOSED ─connect─► SYN_SENT ─SYN+ACK─► ESTABLISHED ─close─► FIN_WAIT1 ─ACK─► FIN_WAIT2 ─FIN─► TIME_WAIT (60 s)
+ *  LISTEN ─SYN─► SYN_RECV ─ACK─► ESTABLISHED ─FIN─► CLOSE_WAIT ─close─► LAST_ACK ─ACK─► CLOSED
+ * ```
+ *
+ * @module
+ */
+import { DockernetError } from '../../core/errors.js';
+import type { Timer } from '../../core/scheduler.js';
+import type { Nanos } from '../../core/time.js';
+import { MS, SECOND } from '../../core/time.js';
+import type { NetDevice } from '../../link/netdev.js';
+import type { SkBuff } from '../../wire/skbuff.js';
+import { ipToString } from '../../wire/addr.js';
+import {
+  TCP_ACK,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  buildTcp,
+  ipv4Dst,
+  ipv4Src,
+} from '../../wire/build.js';
+import type { TcpOption } from '../../wire/build.js';
+import type { NetNamespace } from '../netns.js';
+import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
+import { trace, traceDrop } from '../trace.js';
+import { icmpErrno } from './udp.js';
+
+/** TCP states (Linux `TCP_*` names). */
+export type TcpStateName =
+  | 'CLOSED'
+  | 'LISTEN'
+  | 'SYN_SENT'
+  | 'SYN_RECV'
+  | 'ESTABLISHED'
+  | 'FIN_WAIT1'
+  | 'FIN_WAIT2'
+  | 'CLOSING'
+  | 'TIME_WAIT'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK';
+
+/** Errors a TCP socket reports. */
+export type TcpErrno = 'ECONNREFUSED' | 'ETIMEDOUT' | 'ECONNRESET' | 'EHOSTUNREACH' | 'ENETUNREACH';
+
+/** strerror texts of {@link TcpErrno}. */
+export const TCP_ERRNO_TEXT: Readonly<Record<TcpErrno, string>> = Object.freeze({
+  ECONNREFUSED: 'Connection refused',
+  ETIMEDOUT: 'Connection timed out',
+  ECONNRESET: 'Connection reset by peer',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
+});
+
+/** Callbacks of a TCP socket. */
+export interface TcpCallbacks {
+  /** The handshake completed (client side). */
+  onConnect?(s: TcpSocket): void;
+  /** In-order data arrived (a copy). */
+  onData?(s: TcpSocket, data: Uint8Array): void;
+  /** The peer closed its direction (FIN received). */
+  onEnd?(s: TcpSocket): void;
+  /** The connection is fully closed (both FINs acknowledged, or reset). */
+  onClose?(s: TcpSocket): void;
+  /** The connection failed (refused, timed out, reset). */
+  onError?(s: TcpSocket, err: TcpErrno): void;
+}
+
+/** Initial retransmission timeout (Linux TCP_TIMEOUT_INIT). */
+const RTO_INIT: Nanos = 1 * SECOND;
+const RTO_MIN: Nanos = 200 * MS;
+const RTO_MAX: Nanos = 120 * SECOND;
+const TIME_WAIT_LEN: Nanos = 60 * SECOND;
+const TCP_RETRIES2 = 15;
+/** Receive window we advertise (64256 = 502 << 7, Linux's usual value after the handshake). */
+const RCV_WND = 64256;
+const SYN_WND = 64240;
+const WSCALE = 7;
+
+function seqLt(a: number, b: number): boolean {
+  return ((a - b) | 0) < 0;
+}
+function seqLeq(a: number, b: number): boolean {
+  return ((a - b) | 0) <= 0;
+}
+
+interface RtxSeg {
+  seq: number;
+  flags: number;
+  data: Uint8Array | null;
+  sentAt: Nanos;
+  retransmitted: boolean;
+}
+
+/** A TCP connection endpoint. */
+export class TcpSocket {
+  /** Namespace. */
+  readonly ns: NetNamespace;
+  /** State. */
+  state: TcpStateName = 'CLOSED';
+  /** Local address. */
+  laddr = 0;
+  /** Local port. */
+  lport = 0;
+  /** Remote address. */
+  raddr = 0;
+  /** Remote port. */
+  rport = 0;
+  /** Callbacks. */
+  cb: TcpCallbacks;
+  /** Trace every segment this socket sends. */
+  traced = false;
+  /** The error that ended the connection, if any. */
+  error: TcpErrno | null = null;
+  /** Soft error from ICMP (reported when a connect times out). */
+  softError: TcpErrno | null = null;
+  /** Bytes received in total. */
+  bytesReceived = 0;
+
+  /** @internal */ iss = 0;
+  /** @internal */ sndUna = 0;
+  /** @internal */ sndNxt = 0;
+  /** @internal */ sndWnd = SYN_WND;
+  /** @internal */ sndWscale = 0;
+  /** @internal */ irs = 0;
+  /** @internal */ rcvNxt = 0;
+  /** @internal */ mss = 536;
+  /** @internal */ tsOk = false;
+  /** @internal */ wsOk = false;
+  /** @internal */ sackOk = false;
+  /** @internal */ tsRecent = 0;
+  private tsOffset = 0;
+  private ipId = 0;
+  private readonly sendq: Uint8Array[] = [];
+  private finPending = false;
+  private finSent = false;
+  private finSeq = 0;
+  private readonly rtx: RtxSeg[] = [];
+  private timer: Timer | null = null;
+  private rto: Nanos = RTO_INIT;
+  private retries = 0;
+  private srtt = 0;
+  private rttvar = 0;
+  /** @internal the listener that created this socket (SYN_RECV children). */
+  listener: TcpListener | null = null;
+
+  constructor(ns: NetNamespace, cb: TcpCallbacks) {
+    this.ns = ns;
+    this.cb = cb;
+    this.tsOffset = ns.rng.nextU32();
+    this.ipId = ns.rng.int(0x10000);
+  }
+
+  /** Bytes queued but not yet sent. */
+  get unsentBytes(): number {
+    let n = 0;
+    for (const b of this.sendq) n += b.length;
+    return n;
+  }
+
+  // -------------------------------------------------------------- output
+
+  private tsval(): number {
+    return (Math.floor(this.ns.sim.now / MS) + this.tsOffset) >>> 0;
+  }
+
+  /** SYN: Linux's MSS, SACK-permitted, timestamps, NOP, wscale 7; SYN-ACK: what the peer offered. */
+  private synOptions(): TcpOption[] {
+    const mss = this.advMss();
+    if (this.state === 'SYN_SENT')
+      return [
+        { kind: 'mss', mss },
+        { kind: 'sackPermitted' },
+        { kind: 'timestamps', tsval: this.tsval(), tsecr: 0 },
+        { kind: 'nop' },
+        { kind: 'wscale', shift: WSCALE },
+      ];
+    const out: TcpOption[] = [{ kind: 'mss', mss }];
+    if (this.tsOk) {
+      if (this.sackOk) out.push({ kind: 'sackPermitted' });
+      else out.push({ kind: 'nop' }, { kind: 'nop' });
+      out.push({ kind: 'timestamps', tsval: this.tsval(), tsecr: this.tsRecent });
+    } else if (this.sackOk) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sackPermitted' });
+    if (this.wsOk) out.push({ kind: 'nop' }, { kind: 'wscale', shift: WSCALE });
+    return out;
+  }
+
+  private advMss(): number {
+    const rt = ipRouteOutput(this.ns, this.raddr, this.laddr);
+    const mtu = rt ? rt.dev.mtu : 1500;
+    return Math.min(mtu - 40, 65495);
+  }
+
+  /** Builds and sends one segment. Returns false when there is no route. */
+  private xmit(flags: number, seq: number, data: Uint8Array | null): boolean {
+    const ns = this.ns;
+    const rt = ipRouteOutput(ns, this.raddr, this.laddr);
+    if (!rt) {
+      ns.counters.inc('OutNoRoutes');
+      return false;
+    }
+    const syn = (flags & TCP_SYN) !== 0;
+    const options = syn ? this.synOptions() : this.tsOk ? ([{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: this.tsval(), tsecr: this.tsRecent }] as TcpOption[]) : undefined;
+    const window = syn ? SYN_WND : this.wsOk ? RCV_WND >> WSCALE : SYN_WND;
+    const id = this.ipId;
+    this.ipId = (this.ipId + 1) & 0xffff;
+    const skb = buildTcp(
+      { srcMac: 0, dstMac: 0, src: this.laddr, dst: this.raddr, ttl: ns.sysctl.ip_default_ttl, id, df: true },
+      { sport: this.lport, dport: this.rport, seq: seq >>> 0, ack: flags & TCP_ACK ? this.rcvNxt >>> 0 : 0, flags, window, options },
+      data ?? undefined,
+    );
+    skb.traced = this.traced;
+    ns.counters.inc('TcpOutSegs');
+    ipLocalOut(ns, skb, rt);
+    return true;
+  }
+
+  private queueRtx(seq: number, flags: number, data: Uint8Array | null): void {
+    this.rtx.push({ seq, flags, data, sentAt: this.ns.sim.now, retransmitted: false });
+    if (!this.timer) this.armRto();
+  }
+
+  private armRto(): void {
+    if (this.timer) this.ns.sim.cancel(this.timer);
+    this.timer = this.ns.sim.schedule(this.rto, () => this.onRto());
+  }
+
+  private stopTimer(): void {
+    if (this.timer) this.ns.sim.cancel(this.timer);
+    this.timer = null;
+  }
+
+  private onRto(): void {
+    this.timer = null;
+    if (this.state === 'TIME_WAIT') {
+      this.destroy();
+      return;
+    }
+    const head = this.rtx[0];
+    if (!head) return;
+    this.retries++;
+    const limit =
+      this.state === 'SYN_SENT' ? this.ns.sysctl.tcp_syn_retries : this.state === 'SYN_RECV' ? this.ns.sysctl.tcp_synack_retries : TCP_RETRIES2;
+    if (this.retries > limit) {
+      if (this.state === 'SYN_RECV') {
+        this.destroy();
+        return;
+      }
+      this.fail(this.state === 'SYN_SENT' && this.softError ? this.softError : 'ETIMEDOUT');
+      return;
+    }
+    head.retransmitted = true;
+    head.sentAt = this.ns.sim.now;
+    this.ns.counters.inc('TcpRetransSegs');
+    this.xmit(head.flags, head.seq, head.data);
+    this.rto = Math.min(this.rto * 2, RTO_MAX);
+    this.armRto();
+  }
+
+  /** Sends whatever the window allows, then a FIN when a close is pending. */
+  private push(): void {
+    if (this.state !== 'ESTABLISHED' && this.state !== 'CLOSE_WAIT') return;
+    while (this.sendq.length) {
+      const inflight = (this.sndNxt - this.sndUna) >>> 0;
+      const room = this.sndWnd - inflight;
+      if (room <= 0) break;
+      let chunk = this.sendq[0]!;
+      const n = Math.min(chunk.length, this.mss, room);
+      if (n < chunk.length) {
+        this.sendq[0] = chunk.subarray(n);
+        chunk = chunk.subarray(0, n);
+      } else this.sendq.shift();
+      const flags = TCP_ACK | (this.sendq.length === 0 ? TCP_PSH : 0);
+      const seq = this.sndNxt;
+      this.xmit(flags, seq, chunk);
+      this.queueRtx(seq, flags, chunk);
+      this.sndNxt = (this.sndNxt + n) >>> 0;
+    }
+    if (this.finPending && !this.finSent && this.sendq.length === 0) {
+      this.finSent = true;
+      this.finSeq = this.sndNxt;
+      this.xmit(TCP_FIN | TCP_ACK, this.sndNxt, null);
+      this.queueRtx(this.sndNxt, TCP_FIN | TCP_ACK, null);
+      this.sndNxt = (this.sndNxt + 1) >>> 0;
+      this.state = this.state === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
+    }
+  }
+
+  // -------------------------------------------------------------- API
+
+  /** Queues `data` for sending. Throws `EPIPE` ("Broken pipe") after close. */
+  send(data: Uint8Array | string): void {
+    const b = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    if (this.finPending || this.state === 'CLOSED' || this.state === 'LISTEN') throw new DockernetError('EPIPE', 'Broken pipe');
+    if (b.length === 0) return;
+    this.sendq.push(b.slice());
+    this.push();
+  }
+
+  /** Closes our direction (FIN after the queued data). */
+  close(): void {
+    if (this.state === 'SYN_SENT' || this.state === 'CLOSED') {
+      this.destroy();
+      return;
+    }
+    if (this.finPending) return;
+    this.finPending = true;
+    this.push();
+  }
+
+  /** Aborts with a RST (SO_LINGER 0). */
+  abort(): void {
+    if (this.state !== 'CLOSED' && this.state !== 'LISTEN' && this.state !== 'SYN_SENT' && this.state !== 'TIME_WAIT') {
+      this.xmit(TCP_RST | TCP_ACK, this.sndNxt, null);
+      this.ns.counters.inc('TcpOutRsts');
+    }
+    this.destroy();
+  }
+
+  /** @internal starts an active open. */
+  connectStart(): void {
+    this.state = 'SYN_SENT';
+    this.iss = this.ns.rng.nextU32();
+    this.sndUna = this.iss;
+    this.sndNxt = (this.iss + 1) >>> 0;
+    this.ns.counters.inc('TcpActiveOpens');
+    this.xmit(TCP_SYN, this.iss, null);
+    this.queueRtx(this.iss, TCP_SYN, null);
+  }
+
+  /** @internal answers a SYN (passive open). */
+  synRecvStart(skb: SkBuff): void {
+    this.state = 'SYN_RECV';
+    this.irs = skb.view.getUint32(skb.transport + 4);
+    this.rcvNxt = (this.irs + 1) >>> 0;
+    this.parseSynOptions(skb);
+    this.iss = this.ns.rng.nextU32();
+    this.sndUna = this.iss;
+    this.sndNxt = (this.iss + 1) >>> 0;
+    this.ns.counters.inc('TcpPassiveOpens');
+    this.xmit(TCP_SYN | TCP_ACK, this.iss, null);
+    this.queueRtx(this.iss, TCP_SYN | TCP_ACK, null);
+  }
+
+  private parseSynOptions(skb: SkBuff): void {
+    const b = skb.data;
+    const t = skb.transport;
+    const end = t + (b[t + 12]! >>> 4) * 4;
+    let p = t + 20;
+    let mss = 536;
+    while (p < end) {
+      const k = b[p]!;
+      if (k === 0) break;
+      if (k === 1) {
+        p++;
+        continue;
+      }
+      if (p + 1 >= end) break;
+      const l = b[p + 1]!;
+      if (l < 2 || p + l > end) break;
+      if (k === 2 && l === 4) mss = (b[p + 2]! << 8) | b[p + 3]!;
+      else if (k === 3 && l === 3) {
+        this.wsOk = true;
+        this.sndWscale = Math.min(b[p + 2]!, 14);
+      } else if (k === 4 && l === 2) this.sackOk = true;
+      else if (k === 8 && l === 10) {
+        this.tsOk = true;
+        this.tsRecent = skb.view.getUint32(p + 2);
+      }
+      p += l;
+    }
+    this.mss = Math.min(mss, this.advMss());
+  }
+
+  private readTs(skb: SkBuff): void {
+    if (!this.tsOk) return;
+    const b = skb.data;
+    const t = skb.transport;
+    const end = t + (b[t + 12]! >>> 4) * 4;
+    let p = t + 20;
+    while (p < end) {
+      const k = b[p]!;
+      if (k === 0) break;
+      if (k === 1) {
+        p++;
+        continue;
+      }
+      if (p + 1 >= end) break;
+      const l = b[p + 1]!;
+      if (l < 2 || p + l > end) break;
+      if (k === 8 && l === 10) {
+        this.tsRecent = skb.view.getUint32(p + 2);
+        return;
+      }
+      p += l;
+    }
+  }
+
+  // -------------------------------------------------------------- input
+
+  /** @internal processes a segment for this connection. */
+  rcv(skb: SkBuff): void {
+    const v = skb.view;
+    const t = skb.transport;
+    const seq = v.getUint32(t + 4);
+    const ack = v.getUint32(t + 8);
+    const flags = v.getUint8(t + 13);
+    const hlen = (v.getUint8(t + 12) >>> 4) * 4;
+    const plen = skb.network + v.getUint16(skb.network + 2) - (t + hlen);
+    const ns = this.ns;
+
+    if (this.state === 'SYN_SENT') {
+      if (flags & TCP_ACK && (seqLeq(ack, this.iss) || seqLt(this.sndNxt, ack))) {
+        if (!(flags & TCP_RST)) sendReset(ns, skb);
+        return;
+      }
+      if (flags & TCP_RST) {
+        if (flags & TCP_ACK) this.fail('ECONNREFUSED');
+        return;
+      }
+      if (flags & TCP_SYN && flags & TCP_ACK) {
+        this.irs = seq;
+        this.rcvNxt = (seq + 1) >>> 0;
+        this.parseSynOptions(skb);
+        this.sndUna = ack;
+        this.sndWnd = v.getUint16(t + 14); // SYN windows are never scaled
+        this.rtx.length = 0;
+        this.stopTimer();
+        this.rto = RTO_INIT;
+        this.retries = 0;
+        this.state = 'ESTABLISHED';
+        ns.counters.inc('TcpCurrEstab');
+        this.xmit(TCP_ACK, this.sndNxt, null);
+        this.cb.onConnect?.(this);
+        this.push();
+      }
+      return;
+    }
+
+    if (flags & TCP_RST) {
+      if (this.state === 'SYN_RECV') {
+        this.destroy();
+        return;
+      }
+      if (seq === this.rcvNxt || (seqLeq(this.rcvNxt, seq) && seqLt(seq, (this.rcvNxt + RCV_WND) >>> 0))) {
+        if (this.state === 'TIME_WAIT') this.destroy();
+        else this.fail('ECONNRESET');
+      }
+      return;
+    }
+
+    if (this.state === 'SYN_RECV') {
+      if (flags & TCP_SYN && !(flags & TCP_ACK)) {
+        // retransmitted SYN: answer again
+        this.xmit(TCP_SYN | TCP_ACK, this.iss, null);
+        return;
+      }
+      if (!(flags & TCP_ACK)) return;
+      if (ack !== this.sndNxt) {
+        sendReset(ns, skb);
+        return;
+      }
+      this.sndUna = ack;
+      this.rtx.length = 0;
+      this.stopTimer();
+      this.rto = RTO_INIT;
+      this.retries = 0;
+      this.readTs(skb);
+      this.sndWnd = v.getUint16(t + 14) << (this.wsOk ? this.sndWscale : 0);
+      this.state = 'ESTABLISHED';
+      ns.counters.inc('TcpCurrEstab');
+      const l = this.listener;
+      this.listener = null;
+      if (l) l.onAccept(this);
+      if (plen === 0 && !(flags & TCP_FIN)) return;
+    } else if (flags & TCP_SYN) {
+      // SYN on a synchronized connection: challenge ACK
+      this.xmit(TCP_ACK, this.sndNxt, null);
+      return;
+    }
+
+    if (!(flags & TCP_ACK)) return;
+    this.readTs(skb);
+    let ackNeeded = false;
+
+    // ---- ACK processing
+    if (seqLt(this.sndUna, ack) && seqLeq(ack, this.sndNxt)) {
+      this.sndUna = ack;
+      const now = ns.sim.now;
+      while (this.rtx.length) {
+        const s = this.rtx[0]!;
+        const end = (s.seq + (s.data ? s.data.length : 0) + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
+        if (!seqLeq(end, ack)) break;
+        this.rtx.shift();
+        if (!s.retransmitted) this.rttSample(now - s.sentAt);
+      }
+      this.retries = 0;
+      if (this.rtx.length) this.armRto();
+      else this.stopTimer();
+      if (this.finSent && seqLt(this.finSeq, ack)) {
+        if (this.state === 'FIN_WAIT1') this.state = 'FIN_WAIT2';
+        else if (this.state === 'CLOSING') this.enterTimeWait();
+        else if (this.state === 'LAST_ACK') {
+          this.destroy();
+          return;
+        }
+      }
+    }
+    this.sndWnd = v.getUint16(t + 14) << (this.wsOk ? this.sndWscale : 0);
+
+    // ---- data
+    if (plen > 0) {
+      if (this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2') {
+        const off = (this.rcvNxt - seq) | 0;
+        if (off >= 0 && off < plen) {
+          const data = skb.data.slice(t + hlen + off, t + hlen + plen);
+          this.rcvNxt = (this.rcvNxt + data.length) >>> 0;
+          this.bytesReceived += data.length;
+          if (skb.traced && ns.sim.tracer)
+            trace(ns, skb, 'local', 'deliver', `tcp ${ipToString(this.laddr)}:${this.lport}: ${data.length} bytes to socket`, { proto: 'tcp', port: this.lport });
+          this.cb.onData?.(this, data);
+        }
+      }
+      ackNeeded = true;
+    }
+
+    // ---- FIN
+    if (flags & TCP_FIN && ((seq + plen) >>> 0) === this.rcvNxt) {
+      this.rcvNxt = (this.rcvNxt + 1) >>> 0;
+      ackNeeded = true;
+      switch (this.state) {
+        case 'ESTABLISHED':
+          this.state = 'CLOSE_WAIT';
+          this.cb.onEnd?.(this);
+          break;
+        case 'FIN_WAIT1':
+          this.state = 'CLOSING';
+          this.cb.onEnd?.(this);
+          break;
+        case 'FIN_WAIT2':
+          this.enterTimeWait();
+          this.cb.onEnd?.(this);
+          break;
+        default:
+          break;
+      }
+    } else if (flags & TCP_FIN && this.state === 'TIME_WAIT') ackNeeded = true;
+
+    const before = this.sndNxt;
+    this.push();
+    if (ackNeeded && this.sndNxt === before && this.state !== 'CLOSED') this.xmit(TCP_ACK, this.sndNxt, null);
+  }
+
+  private rttSample(rtt: Nanos): void {
+    if (this.srtt === 0) {
+      this.srtt = rtt;
+      this.rttvar = rtt / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rtt);
+      this.srtt = 0.875 * this.srtt + 0.125 * rtt;
+    }
+    this.rto = Math.min(RTO_MAX, Math.max(RTO_MIN, Math.round(this.srtt + Math.max(4 * this.rttvar, RTO_MIN))));
+  }
+
+  private enterTimeWait(): void {
+    this.state = 'TIME_WAIT';
+    this.rtx.length = 0;
+    this.stopTimer();
+    this.timer = this.ns.sim.schedule(TIME_WAIT_LEN, () => this.onRto());
+    this.cb.onClose?.(this);
+  }
+
+  private fail(err: TcpErrno): void {
+    this.error = err;
+    const cb = this.cb;
+    this.destroy(false);
+    cb.onError?.(this, err);
+    cb.onClose?.(this);
+  }
+
+  /** @internal removes the socket from the tables. */
+  destroy(notify = true): void {
+    const wasTimeWait = this.state === 'TIME_WAIT';
+    this.stopTimer();
+    this.rtx.length = 0;
+    this.sendq.length = 0;
+    const wasOpen = this.state !== 'CLOSED';
+    this.state = 'CLOSED';
+    this.ns.tcp.unhash(this);
+    if (notify && wasOpen && !wasTimeWait) this.cb.onClose?.(this);
+  }
+
+  /** @internal ICMP error for this connection. */
+  icmpError(type: number, code: number): void {
+    const e = icmpErrno(type, code);
+    const err: TcpErrno = e === 'ECONNREFUSED' ? 'ECONNREFUSED' : e === 'ENETUNREACH' ? 'ENETUNREACH' : 'EHOSTUNREACH';
+    if (this.state === 'SYN_SENT' && err === 'ECONNREFUSED') this.fail(err);
+    else this.softError = err;
+  }
+}
+
+/** A listening socket. */
+export class TcpListener {
+  /** Namespace. */
+  readonly ns: NetNamespace;
+  /** Bound address (0 = any). */
+  readonly laddr: number;
+  /** Port. */
+  readonly lport: number;
+  /** Called with every established connection. */
+  readonly onAccept: (s: TcpSocket) => void;
+  /** Callbacks given to accepted sockets before `onAccept` (may be replaced in `onAccept`). */
+  childCallbacks: TcpCallbacks;
+  /** Trace accepted connections. */
+  traced = false;
+  /** Open until {@link TcpListener.close}. */
+  open = true;
+
+  constructor(ns: NetNamespace, laddr: number, lport: number, onAccept: (s: TcpSocket) => void, childCallbacks: TcpCallbacks) {
+    this.ns = ns;
+    this.laddr = laddr;
+    this.lport = lport;
+    this.onAccept = onAccept;
+    this.childCallbacks = childCallbacks;
+  }
+
+  /** Stops listening (established connections stay). */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.ns.tcp.unlisten(this);
+  }
+}
+
+/** Options of {@link TcpTable.connect}. */
+export interface TcpConnectOptions {
+  /** Source address (default: chosen by the route). */
+  src?: number;
+  /** Source port (default: ephemeral). */
+  sport?: number;
+  /** Trace the connection's segments. */
+  traced?: boolean;
+}
+
+/** The TCP sockets of a namespace. */
+export class TcpTable {
+  private readonly ns: NetNamespace;
+  private readonly listeners = new Map<number, TcpListener[]>();
+  /** Connections keyed by `lport · 65536 + rport`. */
+  private readonly conns = new Map<number, TcpSocket[]>();
+
+  constructor(ns: NetNamespace) {
+    this.ns = ns;
+  }
+
+  /**
+   * Listens on `addr:port` (`addr` 0 = 0.0.0.0). `onAccept` runs for each established connection;
+   * set its callbacks there (or pass `childCallbacks`). Throws `EADDRINUSE` ("Address already in
+   * use").
+   */
+  listen(addr: number, port: number, onAccept: (s: TcpSocket) => void, childCallbacks: TcpCallbacks = {}): TcpListener {
+    addr >>>= 0;
+    if (addr !== 0 && !this.ns.isLocalAddress(addr)) throw new DockernetError('EADDRNOTAVAIL', 'Cannot assign requested address');
+    if (port <= 0 || port > 65535) throw new DockernetError('EINVAL', 'Invalid argument');
+    const l = this.listeners.get(port);
+    if (l && l.some((x) => x.laddr === 0 || addr === 0 || x.laddr === addr)) throw new DockernetError('EADDRINUSE', 'Address already in use');
+    const li = new TcpListener(this.ns, addr, port, onAccept, childCallbacks);
+    if (l) l.push(li);
+    else this.listeners.set(port, [li]);
+    return li;
+  }
+
+  /** @internal */
+  unlisten(li: TcpListener): void {
+    const l = this.listeners.get(li.lport);
+    if (!l) return;
+    const i = l.indexOf(li);
+    if (i >= 0) l.splice(i, 1);
+    if (!l.length) this.listeners.delete(li.lport);
+  }
+
+  /**
+   * Opens a connection to `dst:port`. Throws `ENETUNREACH` ("Network is unreachable") at once when
+   * there is no route, as `connect()` does; later failures arrive through `cb.onError`.
+   */
+  connect(dst: number, port: number, cb: TcpCallbacks, opts: TcpConnectOptions = {}): TcpSocket {
+    const ns = this.ns;
+    dst >>>= 0;
+    const rt = ipRouteOutput(ns, dst, opts.src ?? 0);
+    if (!rt) {
+      ns.counters.inc('OutNoRoutes');
+      throw new DockernetError('ENETUNREACH', 'Network is unreachable');
+    }
+    const s = new TcpSocket(ns, cb);
+    s.laddr = rt.src;
+    s.raddr = dst;
+    s.rport = port;
+    s.traced = opts.traced ?? false;
+    s.lport = opts.sport ?? this.ephemeral(s.laddr, dst, port);
+    this.hash(s);
+    s.mss = Math.min(rt.dev.mtu - 40, 65495);
+    s.connectStart();
+    return s;
+  }
+
+  private ephemeral(laddr: number, raddr: number, rport: number): number {
+    const [lo, hi] = this.ns.sysctl.ip_local_port_range;
+    const n = hi - lo + 1;
+    const start = this.ns.rng.int(n);
+    for (let i = 0; i < n; i++) {
+      const p = lo + ((start + i) % n);
+      if (this.listeners.has(p)) continue;
+      if (this.find(laddr, p, raddr, rport)) continue;
+      return p;
+    }
+    throw new DockernetError('EADDRNOTAVAIL', 'Cannot assign requested address');
+  }
+
+  /** @internal */
+  hash(s: TcpSocket): void {
+    const k = s.lport * 65536 + s.rport;
+    const l = this.conns.get(k);
+    if (l) l.push(s);
+    else this.conns.set(k, [s]);
+  }
+
+  /** @internal */
+  unhash(s: TcpSocket): void {
+    const k = s.lport * 65536 + s.rport;
+    const l = this.conns.get(k);
+    if (!l) return;
+    const i = l.indexOf(s);
+    if (i >= 0) l.splice(i, 1);
+    if (!l.length) this.conns.delete(k);
+  }
+
+  /** The connection (`laddr:lport` ↔ `raddr:rport`), if any. */
+  find(laddr: number, lport: number, raddr: number, rport: number): TcpSocket | null {
+    const l = this.conns.get(lport * 65536 + rport);
+    if (!l) return null;
+    for (let i = 0; i < l.length; i++) {
+      const s = l[i]!;
+      if (s.laddr === laddr && s.raddr === raddr) return s;
+    }
+    return null;
+  }
+
+  /** The listener for `daddr:dport` (exact address first, then wildcard). */
+  listener(daddr: number, dport: number): TcpListener | null {
+    const l = this.listeners.get(dport);
+    if (!l) return null;
+    let wild: TcpListener | null = null;
+    for (const x of l) {
+      if (x.laddr === daddr) return x;
+      if (x.laddr === 0 && !wild) wild = x;
+    }
+    return wild;
+  }
+
+  /** Listening sockets, by port (for `ss -lnt`). */
+  listening(): TcpListener[] {
+    return [...this.listeners.values()].flat().sort((a, b) => a.lport - b.lport || (a.laddr >>> 0) - (b.laddr >>> 0));
+  }
+
+  /** Every connection. */
+  connections(): TcpSocket[] {
+    return [...this.conns.values()].flat();
+  }
+
+  /** @internal ICMP error about a segment we sent from `src:sport` to `dst:dport`. */
+  err(src: number, sport: number, dst: number, dport: number, type: number, code: number, _from: number): void {
+    const s = this.find(src, sport, dst, dport);
+    if (s) s.icmpError(type, code);
+  }
+}
+
+/**
+ * TCP input: to the connection, to a listener (SYN), or answered with a RST.
+ *
+ * @see Linux `tcp_v4_rcv`
+ */
+export function tcpRcv(ns: NetNamespace, _dev: NetDevice, skb: SkBuff): void {
+  const v = skb.view;
+  const t = skb.transport;
+  const src = ipv4Src(skb);
+  const dst = ipv4Dst(skb);
+  const sport = v.getUint16(t);
+  const dport = v.getUint16(t + 2);
+  const flags = v.getUint8(t + 13);
+  ns.counters.inc('TcpInSegs');
+  const s = ns.tcp.find(dst, dport, src, sport);
+  if (s) {
+    s.rcv(skb);
+    return;
+  }
+  if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+    const l = ns.tcp.listener(dst, dport);
+    if (l) {
+      const c = new TcpSocket(ns, l.childCallbacks);
+      c.laddr = dst;
+      c.lport = dport;
+      c.raddr = src;
+      c.rport = sport;
+      c.traced = l.traced || skb.traced;
+      c.listener = l;
+      ns.tcp.hash(c);
+      if (skb.traced && ns.sim.tracer) trace(ns, skb, 'local', 'deliver', `tcp SYN to listener ${ipToString(dst)}:${dport}`, { proto: 'tcp', port: dport });
+      c.synRecvStart(skb);
+      return;
+    }
+  }
+  if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'port closed', { port: dport, proto: 'tcp' });
+  if (!(flags & TCP_RST)) sendReset(ns, skb);
+}
+
+/**
+ * Answers `skb` with a RST: `seq = ack` when it carried an ACK, else `RST|ACK` acknowledging it.
+ *
+ * @see Linux `tcp_v4_send_reset`
+ */
+export function sendReset(ns: NetNamespace, skb: SkBuff): void {
+  const v = skb.view;
+  const t = skb.transport;
+  const flags = v.getUint8(t + 13);
+  if (flags & TCP_RST) return;
+  const src = ipv4Src(skb);
+  const dst = ipv4Dst(skb);
+  if (ns.addrType(dst) !== 'LOCAL') return;
+  const hlen = (v.getUint8(t + 12) >>> 4) * 4;
+  const plen = skb.network + v.getUint16(skb.network + 2) - (t + hlen);
+  const rt = ipRouteOutput(ns, src, dst);
+  if (!rt) return;
+  let seq = 0;
+  let ack = 0;
+  let rflags = TCP_RST;
+  if (flags & TCP_ACK) seq = v.getUint32(t + 8);
+  else {
+    ack = (v.getUint32(t + 4) + plen + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0)) >>> 0;
+    rflags |= TCP_ACK;
+  }
+  const rst = buildTcp(
+    { srcMac: 0, dstMac: 0, src: dst, dst: src, ttl: ns.sysctl.ip_default_ttl, id: 0, df: true },
+    { sport: v.getUint16(t + 2), dport: v.getUint16(t), seq, ack, flags: rflags, window: 0 },
+  );
+  rst.traced = skb.traced;
+  rst.traceId = skb.traceId;
+  ns.counters.inc('TcpOutRsts');
+  ipLocalOut(ns, rst, rt);
+}

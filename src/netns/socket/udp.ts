@@ -1,0 +1,188 @@
+/**
+ * UDP sockets of a namespace: bind (address + port, 0.0.0.0 wildcard, ephemeral ports from
+ * `ip_local_port_range`), sendto, receive callbacks, ICMP errors, and `udpRcv` (port unreachable
+ * for a closed port).
+ *
+ * @module
+ */
+import { DockernetError } from '../../core/errors.js';
+import type { NetDevice } from '../../link/netdev.js';
+import type { SkBuff } from '../../wire/skbuff.js';
+import { ipToString } from '../../wire/addr.js';
+import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, buildUdp, ipv4Dst, ipv4Src } from '../../wire/build.js';
+import type { NetNamespace } from '../netns.js';
+import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
+import { icmpSend } from '../icmp.js';
+import { trace, traceDrop } from '../trace.js';
+
+/** Receive callback: payload (a copy), source address and port. */
+export type UdpReceive = (data: Uint8Array, src: number, sport: number, sock: UdpSocket) => void;
+
+/** Error names a UDP socket can see (from ICMP errors). */
+export type UdpErrno = 'ECONNREFUSED' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EPROTO';
+
+/** Maps an ICMP destination-unreachable/time-exceeded (type, code) to an errno name. */
+export function icmpErrno(type: number, code: number): UdpErrno {
+  if (type === ICMP_DEST_UNREACH) {
+    if (code === ICMP_PORT_UNREACH) return 'ECONNREFUSED';
+    if (code === 0 || code === 6 || code === 9 || code === 11) return 'ENETUNREACH';
+    return 'EHOSTUNREACH';
+  }
+  return 'EHOSTUNREACH';
+}
+
+/** A bound UDP socket. */
+export class UdpSocket {
+  /** Namespace. */
+  readonly ns: NetNamespace;
+  /** Bound address (0 = any). */
+  readonly laddr: number;
+  /** Bound port. */
+  readonly lport: number;
+  /** Receive callback. */
+  onMessage: UdpReceive;
+  /** ICMP error callback. */
+  onError: ((err: UdpErrno, from: number) => void) | null = null;
+  /** Trace every datagram this socket sends. */
+  traced = false;
+  /** Open until {@link UdpSocket.close}. */
+  open = true;
+
+  constructor(ns: NetNamespace, laddr: number, lport: number, onMessage: UdpReceive) {
+    this.ns = ns;
+    this.laddr = laddr;
+    this.lport = lport;
+    this.onMessage = onMessage;
+  }
+
+  /** Sends `data` to `dst:port`. Throws `ENETUNREACH` ("Network is unreachable") without a route. */
+  sendTo(dst: number, port: number, data: Uint8Array): void {
+    const ns = this.ns;
+    const rt = ipRouteOutput(ns, dst, this.laddr);
+    if (!rt) {
+      ns.counters.inc('OutNoRoutes');
+      throw new DockernetError('ENETUNREACH', 'Network is unreachable');
+    }
+    const skb = buildUdp(
+      { srcMac: 0, dstMac: 0, src: rt.src, dst, ttl: ns.sysctl.ip_default_ttl, id: 0, df: true },
+      this.lport,
+      port,
+      data,
+    );
+    skb.traced = this.traced;
+    ns.counters.inc('UdpOutDatagrams');
+    ipLocalOut(ns, skb, rt);
+  }
+
+  /** Closes the socket (frees the port). */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.ns.udp.unbind(this);
+  }
+}
+
+/** The UDP sockets of a namespace. */
+export class UdpTable {
+  private readonly ns: NetNamespace;
+  private readonly ports = new Map<number, UdpSocket[]>();
+
+  constructor(ns: NetNamespace) {
+    this.ns = ns;
+  }
+
+  /**
+   * Binds `addr:port` (`addr` 0 = 0.0.0.0; `port` 0 = an ephemeral port). Throws `EADDRINUSE`
+   * ("Address already in use") when the port is taken by the same or a wildcard address, and
+   * `EADDRNOTAVAIL` for an address that is not ours.
+   */
+  bind(addr: number, port: number, onMessage: UdpReceive): UdpSocket {
+    addr >>>= 0;
+    if (addr !== 0 && !this.ns.isLocalAddress(addr) && addr !== 0xffffffff)
+      throw new DockernetError('EADDRNOTAVAIL', 'Cannot assign requested address');
+    if (port === 0) port = this.ephemeral(addr);
+    else if (this.conflicts(addr, port)) throw new DockernetError('EADDRINUSE', 'Address already in use');
+    const s = new UdpSocket(this.ns, addr, port, onMessage);
+    let l = this.ports.get(port);
+    if (!l) {
+      l = [];
+      this.ports.set(port, l);
+    }
+    l.push(s);
+    return s;
+  }
+
+  private conflicts(addr: number, port: number): boolean {
+    const l = this.ports.get(port);
+    return !!l && l.some((s) => s.laddr === 0 || addr === 0 || s.laddr === addr);
+  }
+
+  private ephemeral(addr: number): number {
+    const [lo, hi] = this.ns.sysctl.ip_local_port_range;
+    const n = hi - lo + 1;
+    const start = this.ns.rng.int(n);
+    for (let i = 0; i < n; i++) {
+      const p = lo + ((start + i) % n);
+      if (!this.conflicts(addr, p)) return p;
+    }
+    throw new DockernetError('EADDRINUSE', 'Address already in use');
+  }
+
+  /** @internal */
+  unbind(s: UdpSocket): void {
+    const l = this.ports.get(s.lport);
+    if (!l) return;
+    const i = l.indexOf(s);
+    if (i >= 0) l.splice(i, 1);
+    if (!l.length) this.ports.delete(s.lport);
+  }
+
+  /** The socket that receives datagrams for `daddr:dport` (exact address first, then wildcard). */
+  lookup(daddr: number, dport: number): UdpSocket | null {
+    const l = this.ports.get(dport);
+    if (!l) return null;
+    let wild: UdpSocket | null = null;
+    for (let i = 0; i < l.length; i++) {
+      const s = l[i]!;
+      if (s.laddr === daddr) return s;
+      if (s.laddr === 0 && wild === null) wild = s;
+    }
+    return wild;
+  }
+
+  /** Delivers an ICMP error about a datagram we sent from `src:sport`. */
+  err(src: number, sport: number, _dst: number, _dport: number, type: number, code: number, from: number): void {
+    const s = this.lookup(src, sport);
+    if (s && s.onError) s.onError(icmpErrno(type, code), from);
+  }
+
+  /** Bound sockets, sorted by port (for `ss -lnu`). */
+  list(): UdpSocket[] {
+    return [...this.ports.values()].flat().sort((a, b) => a.lport - b.lport || (a.laddr >>> 0) - (b.laddr >>> 0));
+  }
+}
+
+/**
+ * UDP input: deliver to the bound socket, or answer ICMP port unreachable (`UdpNoPorts`).
+ *
+ * @see Linux `__udp4_lib_rcv`
+ */
+export function udpRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
+  const t = skb.transport;
+  const v = skb.view;
+  const dst = ipv4Dst(skb);
+  const dport = v.getUint16(t + 2);
+  const s = ns.udp.lookup(dst, dport);
+  if (!s) {
+    ns.counters.inc('UdpNoPorts');
+    if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'port closed', { port: dport, proto: 'udp' });
+    if (ns.addrType(dst) !== 'BROADCAST') icmpSend(ns, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, dev);
+    return;
+  }
+  ns.counters.inc('UdpInDatagrams');
+  const ulen = v.getUint16(t + 4);
+  const data = skb.data.slice(t + 8, t + ulen);
+  if (skb.traced && ns.sim.tracer)
+    trace(ns, skb, 'local', 'deliver', `udp ${ipToString(dst)}:${dport}: ${data.length} bytes to socket`, { proto: 'udp', port: dport });
+  s.onMessage(data, ipv4Src(skb), v.getUint16(t), s);
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { Sim } from '../../src/core/scheduler.js';
+import { Rng } from '../../src/core/rng.js';
+import { BridgeDevice } from '../../src/link/bridge/bridge.js';
+import { createNetns, connect, ping, ncTcp, httpServer, udpEcho, udpRequest } from '../../src/netns/index.js';
+import { parseMac } from '../../src/wire/addr.js';
+
+describe('smoke', () => {
+  it('pings across a bridge', () => {
+    const sim = new Sim();
+    const host = createNetns(sim, 'host', new Rng(1));
+    const a = createNetns(sim, 'a', new Rng(2));
+    const b = createNetns(sim, 'b', new Rng(3));
+    const br = new BridgeDevice(sim, 'br0', parseMac('02:42:00:00:00:01'));
+    host.addDevice(br);
+    host.setLinkUp(br, true);
+    const [ha] = connect(host, 'vetha', a, 'eth0', { macB: parseMac('02:42:ac:11:00:02') });
+    const [hb] = connect(host, 'vethb', b, 'eth0', { macB: parseMac('02:42:ac:11:00:03') });
+    br.addPort(ha);
+    br.addPort(hb);
+    a.addAddress('eth0', '172.17.0.2/16');
+    b.addAddress('eth0', '172.17.0.3/16');
+    host.addAddress('br0', '172.17.0.1/16');
+    const r = ping(a, '172.17.0.3');
+    console.log(r.text);
+    expect(r.received).toBe(1);
+    httpServer(b, 80, 'hello\n');
+    const n = ncTcp(a, '172.17.0.3', 80, 'GET / HTTP/1.0\r\n\r\n');
+    console.log(n);
+    expect(n.response).toContain('hello');
+    const n2 = ncTcp(a, '172.17.0.3', 81, 'GET / HTTP/1.0\r\n\r\n');
+    expect(n2.error).toBe('Connection refused');
+    udpEcho(b, 7);
+    expect(udpRequest(a, '172.17.0.3', 7, 'hi').reply).toEqual(new TextEncoder().encode('hi'));
+    expect(udpRequest(a, '172.17.0.3', 8, 'hi').error).toBe('Connection refused');
+    expect(ping(a, '10.0.0.1').error).toBe('ping: sendto: Network is unreachable');
+    expect(ping(a, '172.17.0.1').received).toBe(1);
+    const t0 = sim.now;
+    const f = ping(a, '172.17.9.9', { timeoutNs: 5e9 });
+    console.log(f, sim.now - t0);
+    console.log(a.neigh.show(), a.counters.snapshot(), host.counters.snapshot());
+  });
+});
