@@ -510,3 +510,38 @@ describe('bridge: traces', () => {
     expect(b[4]!.data).toMatchObject({ reason: 'hairpin', port: 'veth1' });
   });
 });
+
+describe('bridge: buffers', () => {
+  it('forwarding a learned unicast moves the same SkBuff without cloning; a flood to n ports clones n − 1 times and sends the original last', async () => {
+    const { SkBuff } = await import('../../src/wire/skbuff.js');
+    const { sim, c } = lab(4);
+    c[1]!.ctr.xmit(frame(MAC_BROADCAST, c[1]!.mac, ARP));
+    sim.drain();
+    let clones = 0;
+    const orig = SkBuff.prototype.clone;
+    SkBuff.prototype.clone = function (this: InstanceType<typeof SkBuff>) {
+      clones++;
+      return orig.call(this);
+    };
+    try {
+      const uni = frame(c[1]!.mac, c[0]!.mac);
+      c[0]!.ctr.xmit(uni);
+      sim.drain();
+      expect(clones).toBe(0);
+      expect(c[1]!.got.at(-1)).toBe(uni);
+      const unknown = frame(mac(0xabc), c[0]!.mac);
+      c[0]!.ctr.xmit(unknown);
+      sim.drain();
+      expect(clones).toBe(2); // 3 egress ports
+      // port list is newest first, so the last port visited is port 1 (c0's own is skipped): c1 gets the original
+      expect(c[1]!.got.at(-1)).toBe(unknown);
+      expect(c[2]!.got.at(-1)).not.toBe(unknown);
+      const bc = frame(MAC_BROADCAST, c[0]!.mac);
+      c[0]!.ctr.xmit(bc);
+      sim.drain();
+      expect(clones).toBe(5); // broadcast: 3 clones for the ports, the original is passed up
+    } finally {
+      SkBuff.prototype.clone = orig;
+    }
+  });
+});
