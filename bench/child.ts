@@ -12,10 +12,13 @@ import { GCProfiler, writeHeapSnapshot } from 'node:v8';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector';
 import { factMismatches, type Bench } from './lib.js';
 
 interface ChildOptions {
   runs: number;
+  /** Sample allocations (including garbage collected ones) during the first timed run and report the top sites. */
+  allocProfile?: boolean;
   quick: boolean;
   heapSnapshot: boolean;
   opsScale: number;
@@ -70,6 +73,36 @@ function snapshot(tag: string): Map<string, { size: number; count: number }> {
   }
 }
 
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
+}
+
+function post<T>(session: Session, method: string, params?: object): Promise<T> {
+  return new Promise((res, rej) => session.post(method, params ?? {}, (err, r) => (err ? rej(err) : res(r as T))));
+}
+
+/** Top allocation sites (innermost 3 frames) of a sampling heap profile, in bytes per operation. */
+function allocTop(head: SamplingNode, ops: number): Array<{ site: string; bytesPerOp: number }> {
+  const agg = new Map<string, number>();
+  const walk = (n: SamplingNode, stack: string[]): void => {
+    const cf = n.callFrame;
+    const name = `${cf.functionName || '(anonymous)'} ${cf.url.split('/').pop()}:${cf.lineNumber + 1}`;
+    const st = stack.length > 8 ? [...stack.slice(-8), name] : [...stack, name];
+    if (n.selfSize > 0) {
+      const k = st.slice(-3).reverse().join(' < ');
+      agg.set(k, (agg.get(k) ?? 0) + n.selfSize);
+    }
+    for (const c of n.children) walk(c, st);
+  };
+  walk(head, []);
+  return [...agg]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([site, b]) => ({ site, bytesPerOp: b / ops }));
+}
+
 async function main(): Promise<void> {
   const [file, idx, optsJson] = process.argv.slice(2);
   const opts: ChildOptions = JSON.parse(optsJson!);
@@ -80,6 +113,7 @@ async function main(): Promise<void> {
   const warmup = Math.max(opts.quick ? 1 : 0, Math.round(c.warmup * opts.opsScale));
   const runs: unknown[] = [];
   let facts: Record<string, number> = {};
+  let allocSites: Array<{ site: string; bytesPerOp: number }> | undefined;
   let heapGrowth: Array<{ name: string; bytesPerOp: number; countPerOp: number }> | undefined;
   for (let r = 0; r < opts.runs; r++) {
     fullGc();
@@ -90,12 +124,28 @@ async function main(): Promise<void> {
     const snapBefore = opts.heapSnapshot && r === 0 ? snapshot('before') : null;
     fullGc();
     const heap0 = process.memoryUsage().heapUsed;
+    let session: Session | null = null;
+    if (opts.allocProfile && r === 0) {
+      session = new Session();
+      session.connect();
+      await post(session, 'HeapProfiler.enable');
+      await post(session, 'HeapProfiler.startSampling', {
+        samplingInterval: 512,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     const prof = new GCProfiler();
     prof.start();
     const t0 = process.hrtime.bigint();
     b.run(ops);
     const t1 = process.hrtime.bigint();
     const heapEnd = process.memoryUsage().heapUsed;
+    if (session) {
+      const { profile } = await post<{ profile: { head: SamplingNode } }>(session, 'HeapProfiler.stopSampling');
+      allocSites = allocTop(profile.head, ops);
+      session.disconnect();
+    }
     const gcs = prof.stop()?.statistics ?? [];
     let freed = 0;
     let scavenges = 0;
@@ -135,7 +185,7 @@ async function main(): Promise<void> {
     const bad = factMismatches(facts, c.expected(b.done));
     if (bad.length) throw new Error(`${bench.name}/${c.label}: wrong facts after ${b.done} operations: ${bad.join('; ')}`);
   }
-  process.stdout.write(JSON.stringify({ bench: bench.name, case: c.label, params: c.params, runs, facts, heapGrowth }) + '\n');
+  process.stdout.write(JSON.stringify({ bench: bench.name, case: c.label, params: c.params, runs, facts, heapGrowth, allocSites }) + '\n');
 }
 
 main().catch((e) => {

@@ -11,6 +11,7 @@
 //   --quick        smoke run: 1 run, 1/1000 of the operations, small cases only; results are not written
 //   --large        include the large scaling cases (10,000 containers, 1,000,000 conntrack entries)
 //   --profile      also run each case once under `node --cpu-prof` and print the top self-time functions
+//   --alloc-profile  sample allocations (collected ones too) during the first run and print the top sites
 //   --kernel       also run the real-kernel baseline (bench/kernel/run.sh, needs root) for the ratio
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -23,7 +24,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
 
 function parseArgs(argv) {
-  const o = { filter: null, runs: 5, quick: false, json: false, profile: false, kernel: false, large: false, out: null };
+  const o = { allocProfile: false, filter: null, runs: 5, quick: false, json: false, profile: false, kernel: false, large: false, out: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--filter') o.filter = argv[++i].split(',');
@@ -31,11 +32,12 @@ function parseArgs(argv) {
     else if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = true;
     else if (a === '--profile') o.profile = true;
+    else if (a === '--alloc-profile') o.allocProfile = true;
     else if (a === '--kernel') o.kernel = true;
     else if (a === '--large') o.large = true;
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).join('\n') + '\n');
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n') + '\n');
       process.exit(0);
     } else {
       process.stderr.write(`run.mjs: unknown option ${a}\n`);
@@ -133,7 +135,7 @@ async function main() {
     for (let ci = 0; ci < bench.cases.length; ci++) {
       const c = bench.cases[ci];
       if (c.large && (o.quick || !o.large)) continue;
-      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: !!bench.heapSnapshot && !o.quick, opsScale: o.quick ? 0.001 : 1 };
+      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: !!bench.heapSnapshot && !o.quick, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : 1 };
       const args = ['--expose-gc', child, f, String(ci), JSON.stringify(copts)];
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
       if (r.status !== 0) {
@@ -160,6 +162,7 @@ async function main() {
         scavengesPerMillionOps: (m('scavenges') / raw.runs[0].ops) * 1e6,
         facts: raw.facts,
         heapGrowth: raw.heapGrowth,
+        allocSites: raw.allocSites,
         raw: raw.runs,
       };
       if (o.profile) {
@@ -180,6 +183,7 @@ async function main() {
           `  ${JSON.stringify(cr.facts)}`,
       );
       if (cr.heapGrowth) for (const h of cr.heapGrowth.slice(0, 8)) log(`      heap +${h.bytesPerOp.toFixed(1)} B/${bench.unit} ${h.name} (${h.countPerOp.toFixed(2)}/${bench.unit})`);
+      if (cr.allocSites) for (const a of cr.allocSites.slice(0, 8)) log(`      alloc ${a.bytesPerOp.toFixed(1)} B/${bench.unit} ${a.site}`);
       if (cr.profile) for (const p of cr.profile.slice(0, 10)) log(`      ${String(p.selfPct).padStart(5)}%  ${p.fn}`);
     }
     results.benches.push(br);
