@@ -339,7 +339,11 @@ export function ipv4Validate(skb: SkBuff): number {
   if (ihl < IP_HLEN || n + ihl > len) return Ipv4Invalid.Ihl;
   const tot = (b[n + 2]! << 8) | b[n + 3]!;
   if (tot < ihl || n + tot > len) return Ipv4Invalid.TotalLength;
-  if (checksum(b, n, ihl) !== 0) return Ipv4Invalid.Checksum;
+  let s = 0;
+  for (let i = n, e = n + ihl; i < e; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  if (s !== 0xffff) return Ipv4Invalid.Checksum;
   const t = n + ihl;
   const frag = ((b[n + 6]! << 8) | b[n + 7]!) & IP_OFFSET;
   if (frag === 0) {
