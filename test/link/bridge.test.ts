@@ -545,3 +545,26 @@ describe('bridge: buffers', () => {
     }
   });
 });
+
+describe('bridge: pass-up classification and destroy', () => {
+  it('passed-up frames keep the class the ingress port gave them (as Linux: only the bridge MAC is made PACKET_HOST)', () => {
+    const { sim, c, up } = lab(2);
+    c[0]!.ctr.xmit(frame(c[0]!.host.mac, c[0]!.mac)); // the ingress port's own MAC: HOST
+    c[0]!.ctr.xmit(frame(c[1]!.host.mac, c[0]!.mac)); // another port's MAC: local entry, but OTHERHOST
+    c[0]!.ctr.xmit(frame(BR_MAC, c[0]!.mac)); // HOST
+    c[0]!.ctr.xmit(frame(0x333300000001, c[0]!.mac, 0x86dd)); // MULTICAST
+    sim.drain();
+    expect(up.map((s) => s.pktType)).toEqual([0, 3, 0, 2]);
+  });
+
+  it('destroy releases the ports and leaves no timer behind', () => {
+    const { sim, br, c } = lab(2);
+    c[0]!.ctr.xmit(frame(MAC_BROADCAST, c[0]!.mac));
+    sim.drain();
+    expect(sim.pendingTimers).toBe(1);
+    br.destroy();
+    expect(sim.pendingTimers).toBe(0);
+    expect(c[0]!.host.master).toBeNull();
+    expect(br.fdb.size).toBe(0);
+  });
+});

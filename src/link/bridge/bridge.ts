@@ -194,6 +194,44 @@ export class BridgeDevice extends NetDevice {
     fdbAddPermanent(this, null, mac, true);
   }
 
+  /**
+   * Frames passed up by the bridge arrive here (through the simulator's queue): counted in the
+   * bridge's rx stats, shown to its taps and handed to `rxHandler` (the namespace stack) as received
+   * on the bridge device. `skb.pktType` keeps the class the port gave it (PACKET_HOST for the
+   * bridge's or the port's own MAC), as `br_pass_frame_up` does. Takes ownership of `skb`.
+   *
+   * @see Linux `br_pass_frame_up`, `br_netif_receive_skb`
+   */
+  override receive(skb: SkBuff): void {
+    if (!this.adminUp) {
+      this.stats.rxDropped++;
+      return;
+    }
+    this.stats.rxPackets++;
+    this.stats.rxBytes += skb.len;
+    if (this.taps.length) for (const t of this.taps) t(this, skb, 'rx');
+    skb.iif = this.ifindex;
+    skb.inDev = this.name;
+    const h = this.portHandler ?? this.rxHandler;
+    if (h) h(this, skb);
+    else this.stats.rxDropped++;
+  }
+
+  /**
+   * Deletes the bridge (`ip link del docker0`): releases every port, empties the fdb and cancels
+   * the GC timer.
+   */
+  destroy(): void {
+    for (const p of [...this.portList]) this.removePort(p.dev);
+    this.fdb.clear();
+    this.fdbDynamic = 0;
+    if (this.gcTimer !== null) {
+      this.sim.cancel(this.gcTimer);
+      this.gcTimer = null;
+    }
+    this.adminUp = false;
+  }
+
   /** Looks an address up in the fdb (with lazy expiry); `null` if unknown. */
   fdbLookup(mac: number): FdbEntry | null {
     return fdbFind(this, mac);
