@@ -3,8 +3,8 @@
  * @packageDocumentation
  */
 export * from './core/index.js';
-export * from './wire/addr.js';
-export * from './wire/checksum.js';
-export * from './wire/skbuff.js';
-export * from './link/netdev.js';
+export * from './wire/index.js';
+export * from './link/index.js';
 export * from './netfilter/hook.js';
+export * from './netns/index.js';
+export { BR_NF_LOCAL } from './link/index.js';
