@@ -143,6 +143,9 @@ export function goString(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return '[' + v.map((x) => (x === null ? '<nil>' : goString(x))).join(' ') + ']';
+  // a value that knows its Go struct formatting (`{a b c}`), e.g. the network layer's IPAMConfig
+  const gf = (v as { goFormat?: unknown }).goFormat;
+  if (typeof gf === 'function') return String(gf.call(v));
   const o = v as Record<string, unknown>;
   return 'map[' + Object.keys(o).sort().map((k) => `${k}:${o[k] === null ? '<nil>' : goString(o[k])}`).join(' ') + ']';
 }

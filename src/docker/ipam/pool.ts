@@ -4,7 +4,7 @@
  * immediate reuse of freed addresses (NOTES item 1).
  */
 import { type Cidr, cidrBroadcast, cidrContains, cidrToString, ipToString } from '../../wire/addr.js';
-import { ipAlreadyAllocated, ipOutOfRange, noAvailableIps } from './errors.js';
+import { ipAlreadyAllocated, noAvailableIps } from './errors.js';
 
 /** A subnet and the addresses allocated in it. */
 export class AddressPool {
@@ -53,13 +53,12 @@ export class AddressPool {
   }
 
   /**
-   * Allocates `preferred` (throws "Address already in use" when taken, "requested address is out of
-   * range" when outside a configured --ip-range) or the lowest free address of the range.
+   * Allocates `preferred` (throws "Address already in use" when taken; a static address may lie
+   * outside --ip-range, as in net-12) or the lowest free address of the range.
    */
   allocate(preferred?: number | null): number {
     if (preferred !== undefined && preferred !== null) {
       const ip = preferred >>> 0;
-      if (this.range && !cidrContains(this.range, ip)) throw ipOutOfRange();
       if (this.used.has(ip) || ip === this.subnet.addr || ip === cidrBroadcast(this.subnet)) throw ipAlreadyAllocated();
       this.used.add(ip);
       return ip;

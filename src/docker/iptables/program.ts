@@ -8,6 +8,8 @@ import { DockernetError } from '../../core/errors.js';
 /** What the engine needs from a namespace's netfilter: `iptables ARGV`. */
 export interface IptablesRunner {
   iptables(argv: string[]): { exitCode: number; stdout: string; stderr: string };
+  /** `iptables-save` text, when the front-end can print it. */
+  save?(): string;
 }
 
 /** `-A` / `-I` / `-D`, as libnetwork's iptables.Action. */

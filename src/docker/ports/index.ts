@@ -1,3 +1,5 @@
-/** Published ports: the host-port allocator and Docker's binding order. */
+/** Published ports: the host-port allocator, Docker's binding order, publishing and docker-proxy. */
 export { PortAllocator, type PortRange } from './allocator.js';
 export { sortPortMap, type HostBinding, type SortedBinding } from './sort.js';
+export { publishPorts, unpublishPorts, type Published } from './publish.js';
+export { startProxy, proxies, type ProxyInfo } from './proxy.js';

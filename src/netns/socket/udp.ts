@@ -98,7 +98,7 @@ export class UdpTable {
    */
   bind(addr: number, port: number, onMessage: UdpReceive): UdpSocket {
     addr >>>= 0;
-    if (addr !== 0 && !this.ns.isLocalAddress(addr) && addr !== 0xffffffff)
+    if (addr !== 0 && !this.ns.isLocalAddress(addr) && this.ns.addrType(addr) !== 'LOCAL' && addr !== 0xffffffff)
       throw new DockernetError('EADDRNOTAVAIL', 'Cannot assign requested address');
     if (port === 0) port = this.ephemeral(addr);
     else if (this.conflicts(addr, port)) throw new DockernetError('EADDRINUSE', 'Address already in use');

@@ -1,0 +1,51 @@
+/**
+ * The engine's use of the kernel model (libnetwork's netlink calls): bridges, veth pairs moved
+ * into sandboxes, addresses, routes. Thin wrappers over link/ and netns/ so the drivers read like
+ * libnetwork's `setupDevice`, `addToBridge`, `osl.AddInterface`.
+ */
+import { BridgeDevice } from '../link/bridge/bridge.js';
+import { createVethPair, type VethDevice } from '../link/veth.js';
+import type { NetDevice } from '../link/netdev.js';
+import type { NetNamespace } from '../netns/netns.js';
+
+/** `ip link add NAME type bridge` with Docker's MAC, in `ns`. */
+export function createBridge(ns: NetNamespace, name: string, mac: number): BridgeDevice {
+  const br = new BridgeDevice(ns.sim, name, mac);
+  ns.addDevice(br);
+  return br;
+}
+
+/** Deletes a link (its bridge ports are released first). */
+export function deleteLink(ns: NetNamespace, name: string): void {
+  const dev = ns.dev(name);
+  if (!dev) return;
+  if (dev.master instanceof BridgeDevice) dev.master.removePort(dev);
+  ns.removeDevice(dev);
+}
+
+/**
+ * Creates a veth pair, keeps `hostName` in `host` enslaved to `bridge` and up, and moves the peer
+ * into `sandbox` as `ifname` with `mac` (libnetwork: CreateEndpoint + Join + osl.AddInterface).
+ */
+export function plugVeth(host: NetNamespace, bridge: string | null, hostName: string, hostMac: number, sandbox: NetNamespace, ifname: string, mac: number): VethDevice {
+  const [h, c] = createVethPair(host.sim, hostName, hostMac, hostName + '-c', mac);
+  host.addDevice(h);
+  host.addDevice(c);
+  if (bridge) {
+    const br = host.mustDev(bridge);
+    if (br instanceof BridgeDevice) br.addPort(h);
+  }
+  host.setLinkUp(h, true);
+  host.moveDevice(c, sandbox, ifname);
+  sandbox.setLinkUp(ifname, true);
+  return c;
+}
+
+/** Removes a sandbox interface (and so its host-side peer). */
+export function unplug(sandbox: NetNamespace, ifname: string): void {
+  const dev = sandbox.dev(ifname) as (NetDevice & { peer?: NetDevice }) | undefined;
+  if (!dev) return;
+  const peer = dev.peer;
+  if (peer && peer.master instanceof BridgeDevice) peer.master.removePort(peer);
+  sandbox.removeDevice(dev);
+}

@@ -1,0 +1,16 @@
+/**
+ * Programs the network layer adds to containers for `docker exec`: `ip`, `ping`, `nslookup`
+ * (busybox applets in `mini:latest`).
+ */
+import type { Engine } from '../engine.js';
+import { ipProgram } from './ip.js';
+import { nslookupProgram } from './nslookup.js';
+import { pingProgram } from './ping.js';
+
+/** Registers the network programs in the runtime's registry. */
+export function registerNetPrograms(e: Engine): void {
+  const reg = e.runtime.programs;
+  reg.register('ip', ipProgram(e));
+  reg.register('nslookup', nslookupProgram(e));
+  reg.register('ping', pingProgram(e));
+}

@@ -1,0 +1,406 @@
+/**
+ * Containers on the network: the runtime's lifecycle hooks attach them (libnetwork sandbox +
+ * endpoint Join), detach them on stop/remove, and keep the files Docker owns (/etc/hosts,
+ * /etc/resolv.conf, /etc/hostname) and the inspect/ps network fields.
+ */
+import { DockernetError } from '../core/errors.js';
+import { NetNamespace } from '../netns/netns.js';
+import type { Container } from '../runtime/container.js';
+import { parseRunArgs } from '../runtime/cli/run-options.js';
+import { dockerMacFor, ipToString, macToString, parseMac, tryParseIp } from '../wire/addr.js';
+import type { Engine } from './engine.js';
+import type { AttachmentConfig, Endpoint, MappedPort, Network } from './network/model.js';
+import { IpamError } from './ipam/errors.js';
+import { DEFAULT_HOSTS, extraHostRecords, linkRecord, ownHostsNames, renderHosts, type HostsRecord } from './etc/hosts.js';
+import { resolvConfWithResolver, resolvConfWithoutResolver, externalResolvers } from './etc/resolv.js';
+import { kernelRandomMac, newId, vethName } from './ids.js';
+import { plugVeth, unplug } from './kernel.js';
+import { Iptables, type IptablesRunner } from './iptables/program.js';
+import { setupResolverRules } from './iptables/dns-rules.js';
+import { publishPorts, unpublishPorts } from './ports/publish.js';
+import { EmbeddedDns } from './dns/resolver.js';
+import { registerNetPrograms } from './programs/index.js';
+
+/** A container's network sandbox while it runs. */
+export interface Sandbox {
+  /** The network namespace (the host's for `--network host`). */
+  ns: NetNamespace;
+  /** Endpoints in join order. */
+  endpoints: Endpoint[];
+  /** Next ethN index (never reused while the sandbox lives, as osl's nextIfIndex). */
+  nextIf: number;
+  /** /etc/hosts records (default block, extra hosts, links, own records). */
+  hosts: HostsRecord[];
+  /** The embedded resolver, once a user-defined network was joined. */
+  resolver: EmbeddedDns | null;
+  /** The endpoint that provides the default route and published ports. */
+  gw: Endpoint | null;
+  /** Port mappings programmed for the container (on `gw`). */
+  ports: MappedPort[];
+  /** Stops the docker-proxy relays of `ports`. */
+  proxies: Array<() => void>;
+}
+
+/** The network state of one container (kept in `Container.ext`). */
+export interface ContainerNet {
+  /** Network attachments (NetworkSettings.Networks), by network id, in order. */
+  attachments: Map<string, AttachmentConfig>;
+  /** The running sandbox, or null. */
+  sb: Sandbox | null;
+}
+
+const EXT = 'docker.net';
+
+/** Per-container network state and the lifecycle hooks. */
+export class Sandboxes {
+  private pending: { aliases: string[]; ipv4: string; ipv6: string } | null = null;
+
+  constructor(private readonly e: Engine) {}
+
+  /** The network state of `c`. */
+  of(c: Container): ContainerNet {
+    let s = c.ext.get(EXT) as ContainerNet | undefined;
+    if (!s) {
+      s = { attachments: new Map(), sb: null };
+      c.ext.set(EXT, s);
+    }
+    return s;
+  }
+
+  /** Registers hooks, inspect provider, ps fields and the programs. */
+  install(): void {
+    const rt = this.e.runtime;
+    rt.hostNs.net.handle = this.e.host;
+    rt.hooks.add({
+      afterCreate: (c) => this.afterCreate(c),
+      beforeStart: (c) => this.beforeStart(c),
+      afterStop: (c) => this.detachAll(c),
+      beforeRemove: (c) => {
+        this.detachAll(c);
+        this.of(c).attachments.clear();
+      },
+    });
+    rt.inspectProviders.push((c, doc) => this.inspect(c, doc));
+    rt.psFields.set('Networks', (c) => this.psNetworks(c));
+    rt.psFields.set('Ports', (c) => this.psPorts(c));
+    registerNetPrograms(this.e);
+  }
+
+  /** Engine.exec calls this before `run`/`create` reach the runtime: keeps the endpoint flags. */
+  noteCommand(argv: string[]): void {
+    this.pending = null;
+    if (argv[0] !== 'run' && argv[0] !== 'create') return;
+    try {
+      const req = parseRunArgs(argv.slice(1));
+      this.pending = { ...req.endpoint };
+    } catch {
+      this.pending = null;
+    }
+  }
+
+  // ------------------------------------------------------------------ hooks
+
+  private afterCreate(c: Container): void {
+    const req = this.pending ?? { aliases: [], ipv4: '', ipv6: '' };
+    this.pending = null;
+    const mode = c.hostConfig.NetworkMode;
+    if (mode.startsWith('container:')) return;
+    const name = mode === 'default' ? 'bridge' : mode;
+    const n = this.e.findNetwork(name);
+    if (!n) {
+      this.e.runtime.store.delete(c);
+      throw new DockernetError('EDAEMON', `network ${name} not found`, 125);
+    }
+    const isDefault = n.name === 'bridge';
+    this.of(c).attachments.set(n.id, {
+      networkId: n.id,
+      aliases: isDefault ? [] : [...req.aliases],
+      ipv4: isDefault ? '' : req.ipv4,
+      ipv6: req.ipv6,
+      links: [],
+      driverOpts: null,
+    });
+  }
+
+  private beforeStart(c: Container): void {
+    const st = this.of(c);
+    const mode = c.hostConfig.NetworkMode;
+    const netNs = c.namespaces!.net;
+    if (mode.startsWith('container:')) {
+      const owner = this.e.netOwner(c);
+      for (const f of ['/etc/hosts', '/etc/resolv.conf', '/etc/hostname']) {
+        const v = owner.etc.get(f);
+        if (v !== undefined) c.etc.set(f, v);
+      }
+      return;
+    }
+    if (mode === 'host') {
+      netNs.handle = this.e.host;
+      const hostNet = this.e.findNetwork('host')!;
+      const ep = this.newEndpoint(hostNet, c, 0, 0, '');
+      st.sb = { ns: this.e.host, endpoints: [ep], nextIf: 0, hosts: [], resolver: null, gw: null, ports: [], proxies: [] };
+      hostNet.endpoints.set(c.id, ep);
+      c.etc.set('/etc/hosts', this.e.hostEtcHosts);
+      c.etc.set('/etc/resolv.conf', this.e.hostResolvConf);
+      c.etc.set('/etc/hostname', c.config.Hostname + '\n');
+      return;
+    }
+    const ns = new NetNamespace(this.e.sim, 'ctr-' + c.id.slice(0, 12), this.e.rng.fork('ns:' + c.id));
+    ns.setLinkUp('lo', true);
+    netNs.handle = ns;
+    const hc = c.hostConfig;
+    const sb: Sandbox = { ns, endpoints: [], nextIf: 0, hosts: [...DEFAULT_HOSTS, ...extraHostRecords(hc.ExtraHosts), ...this.linkRecords(c)], resolver: null, gw: null, ports: [], proxies: [] };
+    st.sb = sb;
+    c.etc.set('/etc/hostname', c.config.Hostname + '\n');
+    c.etc.set('/etc/resolv.conf', resolvConfWithoutResolver(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }));
+    try {
+      for (const att of st.attachments.values()) {
+        const n = this.e.networks.find((x) => x.id === att.networkId);
+        if (!n) continue;
+        this.join(c, sb, n, att);
+      }
+    } catch (err) {
+      this.detachAll(c);
+      throw err;
+    }
+    this.writeHosts(c);
+  }
+
+  /** Removes every endpoint of a container and drops its sandbox (stop, failed start, remove). */
+  detachAll(c: Container): void {
+    const st = this.of(c);
+    const sb = st.sb;
+    if (!sb) return;
+    for (const ep of [...sb.endpoints].reverse()) this.leave(c, sb, ep);
+    sb.resolver?.close();
+    st.sb = null;
+  }
+
+  // ------------------------------------------------------------------ join / leave
+
+  private newEndpoint(n: Network, c: Container, ip: number, mac: number, ifname: string): Endpoint {
+    return { id: newId(this.e.rng), network: n, containerId: c.id, ip, mac, ifname, hostVeth: '', ports: [] };
+  }
+
+  /** Joins a running container's sandbox to a network (start, or `network connect`). */
+  join(c: Container, sb: Sandbox, n: Network, att: AttachmentConfig): Endpoint {
+    if (n.driver === 'null' || n.driver === 'host') {
+      const ep = this.newEndpoint(n, c, 0, 0, '');
+      sb.endpoints.push(ep);
+      n.endpoints.set(c.id, ep);
+      return ep;
+    }
+    const pool = n.pool!;
+    let preferred: number | null = null;
+    if (att.ipv4) {
+      const ip = tryParseIp(att.ipv4);
+      if (ip < 0 || !pool.contains(ip)) throw new DockernetError('EDAEMON', `Invalid address ${att.ipv4}: It does not belong to any of this network's subnets`, 125);
+      preferred = ip;
+    }
+    if (!n.predefined && !att.aliases.includes(c.id.slice(0, 12))) att.aliases.push(c.id.slice(0, 12));
+    let ip: number;
+    try {
+      ip = pool.allocate(preferred);
+    } catch (err) {
+      if (err instanceof IpamError && err.category === 'NoService')
+        throw new DockernetError('EDAEMON', `no available IPv4 addresses on this network's address pools: ${n.name} (${n.id})`, 125);
+      if (err instanceof IpamError) throw new DockernetError('EDAEMON', err.message, 125);
+      throw err;
+    }
+    const isFirst = sb.endpoints.length === 0;
+    const macText = c.config.MacAddress;
+    const mac = isFirst && macText ? parseMac(macText) : dockerMacFor(ip);
+    const ifname = 'eth' + sb.nextIf++;
+    const ep = this.newEndpoint(n, c, ip, mac, ifname);
+    if (n.driver === 'bridge') {
+      ep.hostVeth = vethName(this.e.rng);
+      plugVeth(this.e.host, n.bridgeName, ep.hostVeth, kernelRandomMac(this.e.rng), sb.ns, ifname, mac);
+    } else {
+      plugMacvlanEndpoint(this.e, n, sb.ns, ifname, mac);
+    }
+    sb.ns.addAddress(ifname, `${ipToString(ip)}/${pool.subnet.len}`);
+    sb.endpoints.push(ep);
+    n.endpoints.set(c.id, ep);
+    sb.hosts.push({ ip: ipToString(ip), hosts: ownHostsNames(c.config.Hostname, c.config.Domainname) });
+    if (!n.predefined && !sb.resolver) this.startResolver(c, sb);
+    this.updateGateway(c, sb);
+    return ep;
+  }
+
+  /** Leaves a network (stop, disconnect). */
+  leave(c: Container, sb: Sandbox, ep: Endpoint): void {
+    const n = ep.network;
+    if (sb.gw === ep) {
+      this.unpublish(sb);
+      sb.gw = null;
+    }
+    const i = sb.endpoints.indexOf(ep);
+    if (i >= 0) sb.endpoints.splice(i, 1);
+    n.endpoints.delete(c.id);
+    if (ep.ip) {
+      const t = ipToString(ep.ip);
+      const k = sb.hosts.findIndex((r) => r.ip === t && r.hosts === ownHostsNames(c.config.Hostname, c.config.Domainname));
+      if (k >= 0) sb.hosts.splice(k, 1);
+      n.pool?.release(ep.ip);
+    }
+    if (ep.ifname && sb.ns !== this.e.host) unplug(sb.ns, ep.ifname);
+    if (sb.endpoints.length) this.updateGateway(c, sb);
+  }
+
+  /**
+   * Chooses the gateway endpoint (libnetwork's endpoint heap: networks by name) and moves the
+   * default route and the published ports to it.
+   */
+  private updateGateway(c: Container, sb: Sandbox): void {
+    const cands = sb.endpoints.filter((x) => x.ip && x.network.gateway && (x.network.driver === 'bridge' || x.network.driver === 'macvlan'));
+    cands.sort((a, b) => (a.network.name < b.network.name ? -1 : a.network.name > b.network.name ? 1 : 0));
+    const gw = cands[0] ?? null;
+    if (gw === sb.gw) return;
+    if (sb.gw) {
+      this.unpublish(sb);
+      try {
+        sb.ns.delRoute({ dst: 'default' });
+      } catch {
+        /* no default route */
+      }
+    }
+    sb.gw = gw;
+    if (!gw) return;
+    sb.ns.addRoute({ dst: 'default', via: ipToString(gw.network.gateway), dev: gw.ifname });
+    if (gw.network.driver === 'bridge' && !gw.network.internal) {
+      const r = publishPorts(this.e, c, gw, sb);
+      sb.ports = r.ports;
+      sb.proxies = r.stops;
+    }
+  }
+
+  private unpublish(sb: Sandbox): void {
+    if (sb.gw && sb.ports.length) unpublishPorts(this.e, sb.gw, sb.ports);
+    for (const s of sb.proxies) s();
+    sb.ports = [];
+    sb.proxies = [];
+  }
+
+  private startResolver(c: Container, sb: Sandbox): void {
+    const nf: IptablesRunner | null = this.e.iptablesFor(sb.ns);
+    const hc = c.hostConfig;
+    const ext = externalResolvers(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
+    sb.resolver = new EmbeddedDns(this.e, sb, ext);
+    if (nf && typeof nf.iptables === 'function') setupResolverRules(new Iptables(nf), sb.resolver.udpPort, sb.resolver.tcpPort);
+    c.etc.set('/etc/resolv.conf', resolvConfWithResolver(c.etc.get('/etc/resolv.conf') ?? ''));
+  }
+
+  /** Rewrites /etc/hosts of a container (and of the containers sharing its namespace). */
+  writeHosts(c: Container): void {
+    const sb = this.of(c).sb;
+    if (!sb || sb.ns === this.e.host) return;
+    c.etc.set('/etc/hosts', renderHosts(sb.hosts));
+  }
+
+  private linkRecords(c: Container): HostsRecord[] {
+    const out: HostsRecord[] = [];
+    for (const l of c.hostConfig.Links ?? []) {
+      const [childRef, aliasRaw] = l.split(':') as [string, string?];
+      const child = this.e.runtime.store.find(childRef.replace(/^\//, ''));
+      if (!child) throw new DockernetError('EDAEMON', `could not get container for ${childRef.replace(/^\//, '')}`, 125);
+      const alias = (aliasRaw ?? child.name).split('/').pop()!;
+      const ep = this.e.bridge.endpoints.get(child.id);
+      if (!ep) throw new DockernetError('EDAEMON', `Cannot link to a non running container: ${child.name} AS ${c.name}/${alias}`, 125);
+      out.push(linkRecord(alias, child.name.slice(1), child.config.Hostname, ipToString(ep.ip)));
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ inspect / ps
+
+  private inspect(c: Container, doc: Record<string, unknown>): void {
+    const st = this.of(c);
+    const sb = st.sb;
+    const nets: Record<string, unknown> = {};
+    const names = [...st.attachments.values()].map((a) => this.e.networks.find((n) => n.id === a.networkId)).filter((n): n is Network => !!n);
+    for (const n of names.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const att = st.attachments.get(n.id)!;
+      const ep = sb?.endpoints.find((x) => x.network === n);
+      const len = n.pool?.subnet.len ?? 0;
+      nets[n.name] = {
+        IPAMConfig: att.ipv4 || att.ipv6 ? { IPv4Address: att.ipv4 || undefined, IPv6Address: att.ipv6 || undefined } : null,
+        Links: att.links.length ? att.links : null,
+        Aliases: att.aliases.length ? att.aliases : null,
+        NetworkID: ep ? n.id : '',
+        EndpointID: ep ? ep.id : '',
+        Gateway: ep && ep.ip ? ipToString(n.gateway) : '',
+        IPAddress: ep && ep.ip ? ipToString(ep.ip) : '',
+        IPPrefixLen: ep && ep.ip ? len : 0,
+        IPv6Gateway: '',
+        GlobalIPv6Address: '',
+        GlobalIPv6PrefixLen: 0,
+        MacAddress: ep && ep.mac ? macToString(ep.mac) : '',
+        DriverOpts: att.driverOpts,
+      };
+    }
+    const def = sb?.endpoints.find((x) => x.network.name === 'bridge');
+    const ports: Record<string, unknown> = {};
+    if (sb && c.running) {
+      for (const p of Object.keys(c.config.ExposedPorts ?? {})) ports[p] = null;
+      for (const m of sb.ports) {
+        const k = `${m.containerPort}/${m.proto}`;
+        const list = (ports[k] as Array<{ HostIp: string; HostPort: string }> | null) ?? [];
+        list.push({ HostIp: m.hostIp, HostPort: String(m.hostPort) });
+        ports[k] = list;
+      }
+    }
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(ports).sort()) sorted[k] = ports[k];
+    const ns = doc['NetworkSettings'] as Record<string, unknown> | undefined;
+    const base: Record<string, unknown> = ns ?? {};
+    Object.assign(base, {
+      Bridge: '',
+      SandboxID: sb ? sandboxId(c) : '',
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: sorted,
+      SandboxKey: sb ? `/var/run/docker/netns/${sandboxId(c).slice(0, 12)}` : '',
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: def ? def.id : '',
+      Gateway: def ? ipToString(def.network.gateway) : '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: def ? ipToString(def.ip) : '',
+      IPPrefixLen: def ? def.network.pool!.subnet.len : 0,
+      IPv6Gateway: '',
+      MacAddress: def ? macToString(def.mac) : '',
+      Networks: nets,
+    });
+    doc['NetworkSettings'] = base;
+  }
+
+  private psNetworks(c: Container): string {
+    if (c.hostConfig.NetworkMode.startsWith('container:')) return '';
+    const st = this.of(c);
+    return [...st.attachments.values()]
+      .map((a) => this.e.networks.find((n) => n.id === a.networkId)?.name ?? '')
+      .filter((x) => x)
+      .join(',');
+  }
+
+  private psPorts(c: Container): string {
+    const sb = this.of(c).sb;
+    if (!sb || !c.running) return '';
+    const parts = sb.ports.map((m) => `${m.hostIp === '::' ? ':::' : m.hostIp + ':'}${m.hostPort}->${m.containerPort}/${m.proto}`);
+    return parts.join(', ');
+  }
+}
+
+/** A deterministic sandbox id for a container (64 hex). */
+function sandboxId(c: Container): string {
+  return (c.id.slice(32) + c.id.slice(0, 32)).slice(0, 64);
+}
+
+/** The macvlan driver's Join: a macvlan link on the parent, moved into the sandbox. */
+function plugMacvlanEndpoint(e: Engine, n: Network, ns: NetNamespace, ifname: string, mac: number): void {
+  const join = (e as unknown as { macvlanJoin?: (n: Network, ns: NetNamespace, ifname: string, mac: number) => void }).macvlanJoin;
+  if (!join) throw new DockernetError('EDAEMON', 'macvlan driver unavailable', 125);
+  join.call(e, n, ns, ifname, mac);
+}
