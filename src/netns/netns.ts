@@ -180,6 +180,13 @@ export class NetNamespace implements NfHost {
   readonly ping: PingTable;
   /** IPv4 addresses, in the order they were added. */
   readonly addrs: InetAddress[] = [];
+  /**
+   * IPv6 is enabled (display only: `ip addr` lists `::1` and EUI-64 link-local addresses). Docker
+   * turns it off in containers (`net.ipv6.conf.all.disable_ipv6 = 1`).
+   */
+  ipv6 = true;
+  /** Created with `ip netns add` (peers then print `link-netns NAME` instead of `link-netnsid N`). */
+  ipNetnsNamed = false;
   /** Receive handler installed on every device of this namespace. */
   readonly rx: (dev: NetDevice, skb: SkBuff) => void;
 
