@@ -283,8 +283,8 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
       if (argv.length === 0) continue;
       if (!argv[0]!.startsWith('-')) throw new XtError('bare', `Bad argument \`${argv[0]}'`);
       const table = cur;
-      const inv = parseIptablesArgs(argv, (tn, name) => tn === table.name && table.chains.has(name));
-      if (inv.table !== table.name) inv.table = table.name;
+      const inv = parseIptablesArgs(['-t', table.name, ...argv], (tn, name) => tn === table.name && table.chains.has(name));
+      if (inv.table !== table.name) throw new XtError('other', '');
       if (inv.cmd === 'L' || inv.cmd === 'S') continue;
       const shadow = new Ruleset();
       shadow.tables[table.name] = table;

@@ -27,6 +27,11 @@ export interface NfHost {
   masqueradeSource(outDev: string, dst: number): number;
   /** Sends a locally generated IPv4 packet (a REJECT's ICMP error or TCP RST) through the stack. */
   sendLocal(skb: SkBuff): void;
+  /**
+   * Primary IPv4 address of device `dev` (REDIRECT sends packets there). Optional: when absent,
+   * `masqueradeSource(dev, src)` is used.
+   */
+  primaryAddress?(dev: string): number;
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   addrTypeBit,
   CT_STATE_NAMES,
   emptyRule,
-  maskLen,
   PROTO_BY_NAME,
   TCP_FLAG_NAMES,
   type Match,
@@ -674,6 +673,5 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
   rule.matches = matches;
   rule.target = target ?? { kind: 'none' };
   if (cmd === 'A' || cmd === 'I' || cmd === 'R' || cmd === 'C' || (cmd === 'D' && out.num === 0)) out.rule = rule;
-  void maskLen;
   return out;
 }

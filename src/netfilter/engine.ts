@@ -1,0 +1,476 @@
+/**
+ * Rule evaluation: the packet fields rules look at ({@link PktInfo}), a plain interpreter that
+ * walks chains like Linux `ipt_do_table` (the reference, and the path that emits traces), and a
+ * compiler that turns each chain into specialised closures when the rules change, with an index
+ * by destination port for runs of `-p tcp|udp --dport N` rules (published ports).
+ *
+ * @module
+ */
+import type { NfHost } from './hook.js';
+import { addrTypeBit, type Match, type Rule } from './rule.js';
+import type { Chain, Table } from './table.js';
+
+/** Verdict: drop. */
+export const V_DROP = 0;
+/** Verdict: accept. */
+export const V_ACCEPT = 1;
+/** Verdict: stolen (a target consumed the packet). */
+export const V_STOLEN = 2;
+/** Not a verdict: go on with the next rule (or fell off the end of a user chain). */
+export const V_CONTINUE = -1;
+/** Not a verdict: return from the current chain. */
+export const V_RETURN = -2;
+
+/**
+ * The header fields and metadata rules match on, extracted once per hook call into one reused
+ * object (no per-packet allocation).
+ */
+export class PktInfo {
+  saddr = 0;
+  daddr = 0;
+  proto = 0;
+  /** L4 ports; -1 when the packet has none (not TCP/UDP, or a non-first fragment). */
+  sport = -1;
+  dport = -1;
+  icmpType = -1;
+  icmpCode = -1;
+  tcpFlags = 0;
+  /** A non-first fragment. */
+  fragment = false;
+  /** IP total length (what the counters add). */
+  len = 0;
+  inDev = '';
+  outDev = '';
+  /** ctstate bits (CT_STATE_*). */
+  ctState = 0;
+  mark = 0;
+  hook = 0;
+  /** Namespace, for addrtype. */
+  host: NfHost | null = null;
+  /** Cached addrtype bits of saddr/daddr (0 = not computed yet). */
+  srcTypeBits = 0;
+  dstTypeBits = 0;
+
+  /** addrtype bit of the source address (computed on first use). */
+  srcType(): number {
+    if (this.srcTypeBits === 0) this.srcTypeBits = this.host ? addrTypeBit(this.host.addrType(this.saddr)) || 1 : 1;
+    return this.srcTypeBits;
+  }
+
+  /** addrtype bit of the destination address. */
+  dstType(): number {
+    if (this.dstTypeBits === 0) this.dstTypeBits = this.host ? addrTypeBit(this.host.addrType(this.daddr)) || 1 : 1;
+    return this.dstTypeBits;
+  }
+}
+
+/** Runs the targets with side effects (REJECT, LOG, TRACE, MARK, NAT): returns a verdict or V_CONTINUE. */
+export interface TargetRunner {
+  run(rule: Rule, p: PktInfo): number;
+}
+
+/** Receives the interpreter's walk (for `xtables-monitor --trace`-like events). */
+export interface ChainWalkObserver {
+  /** A rule matched; `pos` is 1-based. `verdict` as xtables-monitor prints it (ACCEPT, DROP, JUMP:X, CONTINUE, 0xfffffffb…). */
+  rule(table: string, chain: string, pos: number, rule: Rule, verdict: string): void;
+  /** The base chain's policy applied. */
+  policy(table: string, chain: string, policy: string): void;
+  /** Fell off the end of a user chain (implicit return). */
+  implicitReturn(table: string, chain: string): void;
+}
+
+function ifaceMatch(rule: string, dev: string): boolean {
+  const n = rule.length;
+  if (rule.charCodeAt(n - 1) === 43 /* + */) return dev.startsWith(rule.slice(0, n - 1));
+  return dev === rule;
+}
+
+function portIn(m: Match & { ports: number[] }, port: number): boolean {
+  const ps = m.ports;
+  for (let i = 0; i < ps.length; i += 2) if (port >= ps[i]! && port <= ps[i + 1]!) return true;
+  return false;
+}
+
+/** Does match `m` accept packet `p`? */
+export function matchMatches(m: Match, p: PktInfo): boolean {
+  switch (m.kind) {
+    case 'tcp':
+    case 'udp': {
+      if (p.proto !== (m.kind === 'tcp' ? 6 : 17) || p.sport < 0) return false;
+      if (m.sportLo >= 0 && (p.sport >= m.sportLo && p.sport <= m.sportHi) === m.sportInv) return false;
+      if (m.dportLo >= 0 && (p.dport >= m.dportLo && p.dport <= m.dportHi) === m.dportInv) return false;
+      if (m.flagsMask >= 0 && ((p.tcpFlags & m.flagsMask) === m.flagsCmp) === m.flagsInv) return false;
+      return true;
+    }
+    case 'icmp': {
+      if (p.proto !== 1 || p.icmpType < 0) return false;
+      const hit = m.type === 255 || (p.icmpType === m.type && p.icmpCode >= m.codeLo && p.icmpCode <= m.codeHi);
+      return hit !== m.inv;
+    }
+    case 'conntrack':
+    case 'state':
+      return ((p.ctState & m.states) !== 0) !== m.inv;
+    case 'addrtype':
+      if (m.src && ((p.srcType() & m.src) !== 0) === m.srcInv) return false;
+      if (m.dst && ((p.dstType() & m.dst) !== 0) === m.dstInv) return false;
+      return true;
+    case 'multiport': {
+      if ((p.proto !== 6 && p.proto !== 17 && p.proto !== 132 && p.proto !== 136) || p.sport < 0) return false;
+      const hit =
+        m.dir === 'sports' ? portIn(m, p.sport) : m.dir === 'dports' ? portIn(m, p.dport) : portIn(m, p.sport) || portIn(m, p.dport);
+      return hit !== m.inv;
+    }
+    case 'comment':
+      return true;
+    case 'mark':
+      return (((p.mark & m.mask) >>> 0) === m.value) !== m.inv;
+  }
+}
+
+/** Does rule `r` match packet `p` (IP header part and every match)? */
+export function ruleMatches(r: Rule, p: PktInfo): boolean {
+  if (r.srcMask !== 0 && (((p.saddr & r.srcMask) >>> 0) === r.src) === r.srcInv) return false;
+  if (r.srcMask === 0 && r.srcInv) return false;
+  if (r.dstMask !== 0 && (((p.daddr & r.dstMask) >>> 0) === r.dst) === r.dstInv) return false;
+  if (r.dstMask === 0 && r.dstInv) return false;
+  if (r.inIf && ifaceMatch(r.inIf, p.inDev) === r.inIfInv) return false;
+  if (r.outIf && ifaceMatch(r.outIf, p.outDev) === r.outIfInv) return false;
+  if (r.proto !== 0 && (p.proto === r.proto) === r.protoInv) return false;
+  if (r.frag !== 0 && p.fragment !== (r.frag === 1)) return false;
+  for (let i = 0; i < r.matches.length; i++) if (!matchMatches(r.matches[i]!, p)) return false;
+  return true;
+}
+
+function count(r: Rule, p: PktInfo): void {
+  r.pkts++;
+  r.bytes += p.len;
+}
+
+function verdictText(r: Rule): string {
+  const t = r.target;
+  switch (t.kind) {
+    case 'ACCEPT':
+    case 'DROP':
+      return t.kind;
+    case 'RETURN':
+      return '0xfffffffb';
+    case 'jump':
+      return t.goto ? `GOTO:${t.chain}` : `JUMP:${t.chain}`;
+    case 'DNAT':
+    case 'SNAT':
+    case 'MASQUERADE':
+    case 'REDIRECT':
+      return 'ACCEPT';
+    case 'REJECT':
+      return 'DROP';
+    default:
+      return 'CONTINUE';
+  }
+}
+
+/**
+ * The reference interpreter: walks `base` (a built-in chain of `table`) for packet `p` with an
+ * explicit jump stack, updates rule and policy counters, and returns the final verdict.
+ */
+export function interpretChain(table: Table, base: Chain, p: PktInfo, targets: TargetRunner, obs: ChainWalkObserver | null): number {
+  const stack: Array<[Chain, number]> = [];
+  let chain = base;
+  let i = 0;
+  for (;;) {
+    if (i >= chain.rules.length) {
+      if (stack.length === 0) return applyPolicy(table, base, p, obs);
+      obs?.implicitReturn(table.name, chain.name);
+      [chain, i] = stack.pop()!;
+      continue;
+    }
+    const r = chain.rules[i++]!;
+    if (!ruleMatches(r, p)) continue;
+    count(r, p);
+    const t = r.target;
+    switch (t.kind) {
+      case 'none':
+        obs?.rule(table.name, chain.name, i, r, 'CONTINUE');
+        continue;
+      case 'ACCEPT':
+        obs?.rule(table.name, chain.name, i, r, 'ACCEPT');
+        return V_ACCEPT;
+      case 'DROP':
+        obs?.rule(table.name, chain.name, i, r, 'DROP');
+        return V_DROP;
+      case 'RETURN':
+        obs?.rule(table.name, chain.name, i, r, verdictText(r));
+        if (stack.length === 0) return applyPolicy(table, base, p, obs);
+        [chain, i] = stack.pop()!;
+        continue;
+      case 'jump': {
+        obs?.rule(table.name, chain.name, i, r, verdictText(r));
+        const next = table.chains.get(t.chain);
+        if (!next) continue;
+        if (!t.goto) stack.push([chain, i]);
+        chain = next;
+        i = 0;
+        continue;
+      }
+      default: {
+        const v = targets.run(r, p);
+        obs?.rule(table.name, chain.name, i, r, v === V_CONTINUE ? 'CONTINUE' : v === V_ACCEPT ? 'ACCEPT' : v === V_DROP ? 'DROP' : 'STOLEN');
+        if (v !== V_CONTINUE) return v;
+      }
+    }
+  }
+}
+
+function applyPolicy(table: Table, base: Chain, p: PktInfo, obs: ChainWalkObserver | null): number {
+  base.pkts++;
+  base.bytes += p.len;
+  obs?.policy(table.name, base.name, base.policy ?? 'ACCEPT');
+  return base.policy === 'DROP' ? V_DROP : V_ACCEPT;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiler
+
+type Pred = (p: PktInfo) => boolean;
+type Step = (p: PktInfo) => number;
+/** A compiled chain: returns a verdict, or V_CONTINUE when it falls off the end / RETURNs. */
+export type CompiledChain = (p: PktInfo) => number;
+
+/** Minimum length of a run of `--dport N` rules worth indexing. */
+export const DPORT_INDEX_MIN = 4;
+
+function compileMatch(m: Match): Pred | null {
+  switch (m.kind) {
+    case 'comment':
+      return null;
+    case 'tcp':
+    case 'udp': {
+      const proto = m.kind === 'tcp' ? 6 : 17;
+      const { sportLo, sportHi, sportInv, dportLo, dportHi, dportInv, flagsMask, flagsCmp, flagsInv } = m;
+      if (sportLo < 0 && flagsMask < 0 && dportLo >= 0 && dportLo === dportHi && !dportInv)
+        return (p) => p.proto === proto && p.dport === dportLo;
+      return (p) =>
+        p.proto === proto &&
+        p.sport >= 0 &&
+        (sportLo < 0 || (p.sport >= sportLo && p.sport <= sportHi) !== sportInv) &&
+        (dportLo < 0 || (p.dport >= dportLo && p.dport <= dportHi) !== dportInv) &&
+        (flagsMask < 0 || ((p.tcpFlags & flagsMask) === flagsCmp) !== flagsInv);
+    }
+    case 'conntrack':
+    case 'state': {
+      const { states, inv } = m;
+      return inv ? (p) => (p.ctState & states) === 0 : (p) => (p.ctState & states) !== 0;
+    }
+    default:
+      return (p) => matchMatches(m, p);
+  }
+}
+
+/** Builds a predicate testing only the parts of `r` that are set. */
+export function compileTest(r: Rule): Pred {
+  const preds: Pred[] = [];
+  const { src, srcMask, srcInv, dst, dstMask, dstInv, inIf, inIfInv, outIf, outIfInv, proto, protoInv, frag } = r;
+  if (srcMask !== 0) preds.push(srcInv ? (p) => ((p.saddr & srcMask) >>> 0) !== src : (p) => ((p.saddr & srcMask) >>> 0) === src);
+  else if (srcInv) return () => false;
+  if (dstMask !== 0) preds.push(dstInv ? (p) => ((p.daddr & dstMask) >>> 0) !== dst : (p) => ((p.daddr & dstMask) >>> 0) === dst);
+  else if (dstInv) return () => false;
+  if (inIf) {
+    if (inIf.endsWith('+')) {
+      const pre = inIf.slice(0, -1);
+      preds.push(inIfInv ? (p) => !p.inDev.startsWith(pre) : (p) => p.inDev.startsWith(pre));
+    } else preds.push(inIfInv ? (p) => p.inDev !== inIf : (p) => p.inDev === inIf);
+  }
+  if (outIf) {
+    if (outIf.endsWith('+')) {
+      const pre = outIf.slice(0, -1);
+      preds.push(outIfInv ? (p) => !p.outDev.startsWith(pre) : (p) => p.outDev.startsWith(pre));
+    } else preds.push(outIfInv ? (p) => p.outDev !== outIf : (p) => p.outDev === outIf);
+  }
+  if (proto !== 0) preds.push(protoInv ? (p) => p.proto !== proto : (p) => p.proto === proto);
+  if (frag !== 0) {
+    const want = frag === 1;
+    preds.push((p) => p.fragment === want);
+  }
+  for (const m of r.matches) {
+    const f = compileMatch(m);
+    if (f) preds.push(f);
+  }
+  switch (preds.length) {
+    case 0:
+      return () => true;
+    case 1:
+      return preds[0]!;
+    case 2: {
+      const [a, b] = preds as [Pred, Pred];
+      return (p) => a(p) && b(p);
+    }
+    case 3: {
+      const [a, b, c] = preds as [Pred, Pred, Pred];
+      return (p) => a(p) && b(p) && c(p);
+    }
+    case 4: {
+      const [a, b, c, d] = preds as [Pred, Pred, Pred, Pred];
+      return (p) => a(p) && b(p) && c(p) && d(p);
+    }
+    default: {
+      const n = preds.length;
+      return (p) => {
+        for (let i = 0; i < n; i++) if (!preds[i]!(p)) return false;
+        return true;
+      };
+    }
+  }
+}
+
+/** Key of an indexable rule (`-p tcp|udp … --dport N`), or -1. */
+export function dportKey(r: Rule): number {
+  if ((r.proto !== 6 && r.proto !== 17) || r.protoInv) return -1;
+  for (const m of r.matches) {
+    if ((m.kind === 'tcp' || m.kind === 'udp') && m.dportLo >= 0 && m.dportLo === m.dportHi && !m.dportInv)
+      return (r.proto << 16) | m.dportLo;
+  }
+  return -1;
+}
+
+/** Compiled chains of one table, rebuilt when the rule set's generation changes. */
+export class CompiledTable {
+  private readonly fns = new Map<string, CompiledChain>();
+
+  constructor(
+    private readonly table: Table,
+    private readonly targets: TargetRunner,
+  ) {}
+
+  /** The compiled function of chain `name` (compiled on first use). */
+  chain(name: string): CompiledChain {
+    let f = this.fns.get(name);
+    if (!f) {
+      const c = this.table.chains.get(name);
+      f = c ? this.compile(c) : () => V_CONTINUE;
+      this.fns.set(name, f);
+    }
+    return f;
+  }
+
+  /** Runs built-in chain `base` and applies its policy (counted) when nothing decided. */
+  runBase(base: Chain, p: PktInfo): number {
+    const v = this.chain(base.name)(p);
+    if (v >= 0) return v;
+    base.pkts++;
+    base.bytes += p.len;
+    return base.policy === 'DROP' ? V_DROP : V_ACCEPT;
+  }
+
+  private step(r: Rule): Step {
+    const test = compileTest(r);
+    const t = r.target;
+    switch (t.kind) {
+      case 'none':
+        return (p) => {
+          if (test(p)) count(r, p);
+          return V_CONTINUE;
+        };
+      case 'ACCEPT':
+        return (p) => {
+          if (!test(p)) return V_CONTINUE;
+          count(r, p);
+          return V_ACCEPT;
+        };
+      case 'DROP':
+        return (p) => {
+          if (!test(p)) return V_CONTINUE;
+          count(r, p);
+          return V_DROP;
+        };
+      case 'RETURN':
+        return (p) => {
+          if (!test(p)) return V_CONTINUE;
+          count(r, p);
+          return V_RETURN;
+        };
+      case 'jump': {
+        if (!this.table.chains.has(t.chain)) return (p) => (test(p) ? (count(r, p), V_CONTINUE) : V_CONTINUE);
+        let sub: CompiledChain | null = null;
+        const name = t.chain;
+        const goto = t.goto;
+        return (p) => {
+          if (!test(p)) return V_CONTINUE;
+          count(r, p);
+          if (sub === null) sub = this.chain(name);
+          const v = sub(p);
+          if (v >= 0) return v;
+          return goto ? V_RETURN : V_CONTINUE;
+        };
+      }
+      default: {
+        const targets = this.targets;
+        return (p) => {
+          if (!test(p)) return V_CONTINUE;
+          count(r, p);
+          return targets.run(r, p);
+        };
+      }
+    }
+  }
+
+  private compile(c: Chain): CompiledChain {
+    const rules = c.rules;
+    const n = rules.length;
+    const steps = rules.map((r) => this.step(r));
+    // runs of indexable rules: runEnd[i] > 0 marks the start of a run ending (exclusive) at runEnd[i]
+    const runEnd = new Int32Array(n);
+    const runMap: Array<Map<number, Int32Array> | null> = new Array(n).fill(null);
+    let anyRun = false;
+    for (let i = 0; i < n; ) {
+      let j = i;
+      while (j < n && dportKey(rules[j]!) >= 0) j++;
+      if (j - i >= DPORT_INDEX_MIN) {
+        const m = new Map<number, number[]>();
+        for (let k = i; k < j; k++) {
+          const key = dportKey(rules[k]!);
+          let l = m.get(key);
+          if (!l) m.set(key, (l = []));
+          l.push(k);
+        }
+        runEnd[i] = j;
+        runMap[i] = new Map([...m].map(([k, v]) => [k, Int32Array.from(v)]));
+        anyRun = true;
+        i = j;
+      } else i = Math.max(j, i + 1);
+    }
+    if (!anyRun) {
+      return (p) => {
+        for (let i = 0; i < n; i++) {
+          const v = steps[i]!(p);
+          if (v === V_CONTINUE) continue;
+          return v === V_RETURN ? V_CONTINUE : v;
+        }
+        return V_CONTINUE;
+      };
+    }
+    return (p) => {
+      let i = 0;
+      while (i < n) {
+        const end = runEnd[i]!;
+        if (end > 0) {
+          if (p.dport >= 0 && (p.proto === 6 || p.proto === 17)) {
+            const list = runMap[i]!.get((p.proto << 16) | p.dport);
+            if (list !== undefined) {
+              for (let k = 0; k < list.length; k++) {
+                const v = steps[list[k]!]!(p);
+                if (v === V_CONTINUE) continue;
+                return v === V_RETURN ? V_CONTINUE : v;
+              }
+            }
+          }
+          i = end;
+          continue;
+        }
+        const v = steps[i]!(p);
+        i++;
+        if (v === V_CONTINUE) continue;
+        return v === V_RETURN ? V_CONTINUE : v;
+      }
+      return V_CONTINUE;
+    };
+  }
+}
