@@ -178,6 +178,7 @@ export class NeighTable {
   private create(dev: NetDevice, ip: number): NeighEntry {
     const e = new NeighEntry(dev, ip, this.randomReachable());
     e.updated = this.host.sim.now;
+    e.confirmed = this.host.sim.now - 2 * this.parms.baseReachableTime; // "long ago", as Linux
     this.entries.set(key(dev.ifindex, ip), e);
     return e;
   }
@@ -303,7 +304,7 @@ export class NeighTable {
     e.mac = mac;
     e.nud = newState;
     e.updated = now;
-    if (newState === NudState.REACHABLE) e.confirmed = now;
+    e.confirmed = newState === NudState.REACHABLE ? now : now - 2 * this.parms.baseReachableTime;
     e.probes = 0;
     if (e.queue.length) {
       const q = e.queue.splice(0);

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { SECOND } from '../../src/core/time.js';
+import { ping, NudState } from '../../src/netns/index.js';
+import { parseIp } from '../../src/wire/addr.js';
+import { capture, hex, lan } from './helpers.js';
+
+const isArp = (b: Uint8Array): boolean => b[12] === 0x08 && b[13] === 0x06;
+
+describe('neighbour table (ARP) in virtual time', () => {
+  it('unanswered ARP: 3 broadcast requests 1 s apart, FAILED at 3 s, ICMP host unreachable to the local sender', () => {
+    const { sim, a } = lan();
+    const frames = capture([a.mustDev('eth0')]);
+    const errors: Array<{ t: number; type: number; code: number; from: number }> = [];
+    const sock = a.ping.open({ onReply() {}, onError: (_seq, from, type, code) => errors.push({ t: sim.now, type, code, from }) });
+    a.ping.send(sock, parseIp('172.17.0.99'), 0);
+    sim.advance(10 * SECOND);
+    const reqs = frames.filter((f) => f.dir === 'tx' && isArp(f.bytes));
+    expect(reqs.map((f) => f.t)).toEqual([0, SECOND, 2 * SECOND]);
+    for (const r of reqs) expect(hex(r.bytes.subarray(0, 6))).toBe('ffffffffffff');
+    expect(errors).toEqual([{ t: 3 * SECOND, type: 3, code: 1, from: parseIp('172.17.0.2') }]);
+    expect(a.neigh.show()).toBe('172.17.0.99 dev eth0 FAILED\n');
+    expect(a.counters.get('ArpResFailed')).toBe(1);
+    // no echo request ever left: it waited in the queue and was dropped
+    expect(frames.filter((f) => !isArp(f.bytes)).length).toBe(0);
+  });
+
+  it('ping tool reports Destination Host Unreachable after the ARP timeout', () => {
+    const { a } = lan();
+    const r = ping(a, '172.17.0.99', { timeoutNs: 5 * SECOND });
+    expect(r.received).toBe(0);
+    expect(r.icmpErrors.map((e) => e.text)).toEqual(['Destination Host Unreachable']);
+  });
+
+  it('STALE → DELAY → PROBE (unicast) → REACHABLE, and REACHABLE → STALE after reachable_time', () => {
+    const { sim, a, b } = lan();
+    ping(a, '172.17.0.3');
+    const e = b.neigh.get(b.mustDev('eth0'), parseIp('172.17.0.2'))!;
+    expect(b.neigh.state(e)).toBe(NudState.DELAY);
+    const frames = capture([b.mustDev('eth0')]);
+    sim.advance(5 * SECOND - 1);
+    expect(b.neigh.state(e)).toBe(NudState.DELAY);
+    sim.advance(1);
+    // delay_first_probe_time passed: a unicast probe to the cached MAC, answered at once
+    const probe = frames.find((f) => f.dir === 'tx' && isArp(f.bytes))!;
+    expect(probe.t).toBe(5 * SECOND);
+    expect(hex(probe.bytes.subarray(0, 6))).toBe('0242ac110002');
+    expect(hex(probe.bytes.subarray(20, 22))).toBe('0001');
+    expect(b.neigh.state(e)).toBe(NudState.REACHABLE);
+    // reachable_time is random in [15 s, 45 s)
+    expect(e.reachableTime).toBeGreaterThanOrEqual(15 * SECOND);
+    expect(e.reachableTime).toBeLessThan(45 * SECOND);
+    sim.advance(e.reachableTime);
+    expect(b.neigh.state(e)).toBe(NudState.STALE);
+  });
+
+  it('PROBE without answers → FAILED after 3 unicast probes', () => {
+    const { sim, a, b } = lan();
+    ping(a, '172.17.0.3');
+    a.setLinkUp('eth0', false);
+    const e = b.neigh.get(b.mustDev('eth0'), parseIp('172.17.0.2'))!;
+    const frames = capture([b.mustDev('eth0')]);
+    sim.advance(20 * SECOND);
+    const probes = frames.filter((f) => f.dir === 'tx' && isArp(f.bytes));
+    expect(probes.map((f) => f.t)).toEqual([5 * SECOND, 6 * SECOND, 7 * SECOND]);
+    expect(b.neigh.state(e)).toBe(NudState.FAILED);
+  });
+
+  it('answers ARP only for its own addresses', () => {
+    const { sim, a, b } = lan();
+    const frames = capture([b.mustDev('eth0')]);
+    const sock = a.ping.open({ onReply() {} });
+    a.ping.send(sock, parseIp('172.17.0.77'), 0);
+    sim.advance(4 * SECOND);
+    expect(frames.filter((f) => f.dir === 'tx').length).toBe(0);
+    expect(frames.filter((f) => f.dir === 'rx').length).toBe(3);
+    // b does not learn a from requests that are not for it
+    expect(b.neigh.show()).toBe('');
+  });
+});
