@@ -15,6 +15,7 @@ import { DEFAULT_HOSTS, extraHostRecords, linkRecord, ownHostsNames, renderHosts
 import { resolvConfWithResolver, resolvConfWithoutResolver, externalResolvers } from './etc/resolv.js';
 import { kernelRandomMac, newId, vethName } from './ids.js';
 import { plugVeth, unplug } from './kernel.js';
+import { createMacvlan } from '../link/macvlan.js';
 import { Iptables, type IptablesRunner } from './iptables/program.js';
 import { setupResolverRules } from './iptables/dns-rules.js';
 import { publishPorts, unpublishPorts } from './ports/publish.js';
@@ -146,6 +147,7 @@ export class Sandboxes {
       return;
     }
     const ns = new NetNamespace(this.e.sim, 'ctr-' + c.id.slice(0, 12), this.e.rng.fork('ns:' + c.id));
+    ns.ipv6 = false;
     ns.setLinkUp('lo', true);
     netNs.handle = ns;
     const hc = c.hostConfig;
@@ -398,9 +400,13 @@ function sandboxId(c: Container): string {
   return (c.id.slice(32) + c.id.slice(0, 32)).slice(0, 64);
 }
 
-/** The macvlan driver's Join: a macvlan link on the parent, moved into the sandbox. */
+/** The macvlan driver's Join: a bridge-mode macvlan link on the parent, moved into the sandbox. */
 function plugMacvlanEndpoint(e: Engine, n: Network, ns: NetNamespace, ifname: string, mac: number): void {
-  const join = (e as unknown as { macvlanJoin?: (n: Network, ns: NetNamespace, ifname: string, mac: number) => void }).macvlanJoin;
-  if (!join) throw new DockernetError('EDAEMON', 'macvlan driver unavailable', 125);
-  join.call(e, n, ns, ifname, mac);
+  const parent = e.host.dev(n.parent);
+  if (!parent) throw new DockernetError('EDAEMON', `-o parent interface was not found on the host: ${n.parent}`, 125);
+  const tmp = vethName(e.rng).replace('veth', 'mv');
+  const dev = createMacvlan(e.sim, parent, tmp, mac, 'bridge');
+  e.host.addDevice(dev);
+  e.host.moveDevice(dev, ns, ifname);
+  ns.setLinkUp(ifname, true);
 }

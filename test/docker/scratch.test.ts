@@ -1,9 +1,7 @@
 import { it } from 'vitest';
-import { Engine, iptablesSave } from '../../src/docker/engine.js';
-import { readFileSync } from 'node:fs';
+import { runOracle, formatOracleTable } from '../../src/docker/oracle/index.js';
 it('scratch', () => {
-  const e = new Engine({ seed: 1 });
-  const dir = '/work/shared/oracle/scenarios/net-03-user-bridges';
-  for (const r of e.execFile(readFileSync(dir + '/scenario.docker', 'utf8'))) console.log('$', r.line + '\n' + r.stdout + r.stderr + '[exit ' + r.exitCode + ']');
-  console.log(iptablesSave(e, e.host));
-});
+  const r = runOracle(['/work/shared/oracle', 'test/fixtures/oracle'], { skipReach: true });
+  console.log(formatOracleTable(r));
+  for (const [s, e] of r.errors) console.log(s, e);
+}, 600000);
