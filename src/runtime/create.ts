@@ -114,6 +114,7 @@ export function createContainer(rt: Runtime, req: RunRequest): CreateResult {
   c.path = argvFull[0]!;
   c.args = argvFull.slice(1);
   setupMounts(rt, c);
+  c.etc.set('/etc/hostname', cfg.Hostname + '\n');
   rt.store.add(c);
   rt.hooks.run('afterCreate', c);
   rt.events.emit('container', 'create', c.id, rt.containerAttrs(c));

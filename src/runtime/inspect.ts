@@ -92,7 +92,7 @@ export function imageInspect(rt: Runtime, img: ImageRecord): Record<string, unkn
     RepoTags: rt.images.tagsOf(img.id),
     RepoDigests: [],
     Parent: img.parent,
-    Comment: cfg.comment ?? '',
+    Comment: cfg.comment || String(cfg.history[cfg.history.length - 1]?.['comment'] ?? ''),
     Created: cfg.created,
     Container: cfg.container ?? '',
     ContainerConfig: cfg.container_config,

@@ -95,6 +95,8 @@ export class Runtime {
   readonly logSinks: LogSinks;
   /** Host directories used as bind sources: path → files below it. */
   readonly hostFs = new Map<string, Map<string, FsEntry>>();
+  /** Files on the engine host written/read by `docker save -o` / `docker load -i` (path → bytes). */
+  readonly hostBlobs = new Map<string, Uint8Array>();
   /** Exec sessions by id. */
   readonly execs = new Map<string, { container: Container; argv: string[]; exitCode: number | null }>();
 

@@ -138,6 +138,13 @@ function kvMap(list: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** Go maps marshal with sorted keys: keep map-typed fields sorted. */
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  return out;
+}
+
 function parseMount(text: string): MountSpec {
   const m: MountSpec = { Type: 'volume', Target: '' };
   for (const field of text.split(',')) {
@@ -193,7 +200,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   config.StdinOnce = interactive && !detach;
   const env = g<string[]>('env', []).filter((e) => e.includes('='));
   config.Env = env.length ? env : null;
-  config.Labels = kvMap(g<string[]>('label', []));
+  config.Labels = sortKeys(kvMap(g<string[]>('label', [])));
   if (f.has('mac-address')) config.MacAddress = g('mac-address', '');
   if (f.has('stop-signal')) config.StopSignal = g('stop-signal', '');
   if (f.has('stop-timeout')) config.StopTimeout = g('stop-timeout', 0);
@@ -274,6 +281,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     if (eq < 0) throw new FlagError(`invalid argument ${JSON.stringify(o)} for "--log-opt" flag: invalid key value pair format in log-opt`);
     hc.LogConfig.Config[o.slice(0, eq)] = o.slice(eq + 1);
   }
+  hc.LogConfig.Config = sortKeys(hc.LogConfig.Config);
   // policy and security
   hc.RestartPolicy = restartPolicy(g('restart', ''));
   hc.AutoRemove = g('rm', false);

@@ -10,7 +10,7 @@ import { Out, daemonFailure, flagError } from './output.js';
 import { SIGNALS } from '../process.js';
 import { ramInBytes } from '../units.js';
 import { applyResources, verifyResources } from '../cgroups/resources.js';
-import type { HostConfig } from '../types.js';
+import { newHostConfig, type HostConfig } from '../types.js';
 
 function each(rt: Runtime, cmd: string, args: string[], specs: FlagSpec[], fn: (ref: string, v: Map<string, unknown>, out: Out) => void): ExecResult {
   let p;
@@ -63,8 +63,10 @@ function update(rt: Runtime, args: string[]): ExecResult {
       const [name, n] = String(v.get('restart')).split(':') as [string, string?];
       next.RestartPolicy = { Name: name, MaximumRetryCount: n ? Number(n) : 0 };
     }
+    const request = newHostConfig();
+    for (const [flag, key] of Object.entries(map)) if (v.has(flag)) (request as unknown as Record<string, unknown>)[key] = v.get(flag);
     try {
-      verifyResources(next, { ncpu: rt.ncpu, memNodes: rt.memNodes, blkioWeight: rt.blkioWeight }, true);
+      verifyResources(request, { ncpu: rt.ncpu, memNodes: rt.memNodes, blkioWeight: rt.blkioWeight }, true);
     } catch (e) {
       throw new DockernetError('EDAEMON', (e as Error).message);
     }

@@ -70,7 +70,7 @@ export function volumeCommand(rt: Runtime, argv: string[]): ExecResult {
       }
       const fmt = v.get('format') as string | undefined;
       if (fmt) for (const d of docs) out.line(new GoTemplate(fmt).execute(d));
-      else out.stdout = goIndent('[' + docs.map(goJson).join(',') + ']') + '\n' + out.stdout;
+      else out.stdout = goIndent('[' + docs.map((d) => goJson(d)).join(',') + ']') + '\n' + out.stdout;
       break;
     }
     case 'rm':

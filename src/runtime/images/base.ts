@@ -5,7 +5,8 @@
  * the image size (1982262 bytes, "1.98MB") matches the oracle.
  */
 import type { Nanos } from '../../core/time.js';
-import { Layer, type FsEntry } from './layer.js';
+import { Layer, layerTarEntries, type FsEntry } from './layer.js';
+import { writeTar, type TarEntry } from './tar.js';
 import { goJson, goJsonSorted } from '../gojson.js';
 import { newContainerConfig } from '../types.js';
 import { rfc3339Nano } from '../units.js';
@@ -13,7 +14,7 @@ import { rfc3339Nano } from '../units.js';
 /** Applets linked to busybox in the lab image. */
 export const MINI_APPLETS = ['sh', 'httpd', 'nc', 'ip', 'ifconfig', 'ping', 'nslookup', 'cat', 'sleep', 'hostname', 'route', 'wget', 'echo', 'ls'];
 /** Size of the real busybox-static binary in the lab image. */
-export const BUSYBOX_SIZE = 1982151;
+export const BUSYBOX_SIZE = 1982158;
 /** Docker version string in configs. */
 export const DOCKER_VERSION = '20.10.24+dfsg1';
 
@@ -57,8 +58,14 @@ export function importConfigJson(layer: Layer, created: Nanos, comment = 'Import
   });
 }
 
-/** Builds the base layer once (sha256 over ~2 MB). */
+/**
+ * Builds the base layer once (sha256 over ~2 MB). Its tar is the one `tar -C root -cf - .` sends
+ * to `docker import`: members named `./...`, with the root directory itself (24 entries).
+ */
 export function miniLayer(mtime: number): Layer {
-  return new Layer(miniRootfs(mtime));
+  const entries = miniRootfs(mtime);
+  const members: TarEntry[] = [{ name: './', type: 'dir', mode: 0o755, mtime }];
+  for (const m of layerTarEntries(entries)) members.push({ ...m, name: './' + m.name });
+  return new Layer(entries, writeTar(members));
 }
 

@@ -29,8 +29,9 @@ export class Layer {
   readonly tar: Uint8Array;
   /** Bytes of file content (what `docker history` SIZE shows). */
   readonly size: number;
-  constructor(readonly entries: ReadonlyMap<string, FsEntry>) {
-    this.tar = writeTar(layerTarEntries(entries));
+  /** `tar`: the exact bytes when they come from outside (docker load); built from `entries` otherwise. */
+  constructor(readonly entries: ReadonlyMap<string, FsEntry>, tar?: Uint8Array) {
+    this.tar = tar ?? writeTar(layerTarEntries(entries));
     this.diffId = sha256(this.tar);
     let size = 0;
     for (const e of entries.values()) size += e.type === 'file' ? (e.data?.length ?? 0) : e.type === 'symlink' ? (e.link?.length ?? 0) : 0;
