@@ -12,6 +12,7 @@
 # they arrive. Traffic only flows between these namespaces. Cases:
 #   l2        a → b over the bridge, bridge-nf-call-iptables=0, no rules (pure veth → bridge → veth + UDP sockets)
 #   docker0   a → b with bridge-nf-call-iptables=1 and Docker's rule set: FORWARD with conntrack ESTABLISHED
+#             (the receiver answers the first datagram, so the flow's conntrack entry has seen a reply)
 #   dnat      x → 10.200.0.1:8080/udp, DNAT to 172.17.0.3:9000 (one established flow)
 #   dnat-new  x → 10.200.0.1:8080/udp, every datagram a new 5-tuple (raw socket): DNAT + conntrack insert
 #   masq      a → x (10.200.0.2:9000), MASQUERADE out of the host namespace (one established flow)
@@ -171,11 +172,12 @@ one_run() { # $1 case, $2 run index
   local d0 e0 f0; d0=$(ct_stat drop) e0=$(ct_stat early_drop) f0=$(ct_stat insert_failed)
   local tx; tx=$(ip netns exec "$txns" taskset -c 0 "$BLAST" "${sendcmd[@]}")
   local live; live=$(ct_count)
+  local replied; replied=$(ip netns exec "$H" conntrack -L -p udp 2>/dev/null | grep -vc UNREPLIED || true)
   wait "$rxpid" || true
   local d1 e1 f1; d1=$(ct_stat drop) e1=$(ct_stat early_drop) f1=$(ct_stat insert_failed)
   local rx; rx=$(grep '"recv"' "$rxout")
-  printf '{"case":"%s","run":%d,"brnf":%d,"ctLiveAfter":%d,"ctDrop":%d,"ctEarlyDrop":%d,"ctInsertFailed":%d,"tx":%s,"rx":%s}\n' \
-    "$kase" "$run" "$BRNF" "$live" "$((d1 - d0))" "$((e1 - e0))" "$((f1 - f0))" "$tx" "$rx"
+  printf '{"case":"%s","run":%d,"brnf":%d,"ctLiveAfter":%d,"ctReplied":%d,"ctDrop":%d,"ctEarlyDrop":%d,"ctInsertFailed":%d,"tx":%s,"rx":%s}\n' \
+    "$kase" "$run" "$BRNF" "$live" "$replied" "$((d1 - d0))" "$((e1 - e0))" "$((f1 - f0))" "$tx" "$rx"
 }
 
 IFS=, read -r -a CASE_LIST <<<"$CASES"

@@ -8,7 +8,8 @@
  *                    SRC_NET, then the destination address over NDST addresses from DST_NET, so every
  *                    datagram makes conntrack insert a new entry (while the tuple space outlasts the
  *                    UDP timeout). NSRC > 1 with the same ports to one destination is NAPT contention.
- *   udpblast recv    PORT SECONDS                             recvmmsg batches, counts datagrams
+ *   udpblast recv    PORT SECONDS                             recvmmsg batches, counts datagrams; answers the
+ *                    first datagram once (so conntrack sees a reply and the flow is ESTABLISHED)
  *
  * Every mode prints one JSON line. The receiver reports packets per second measured between the first
  * and the last datagram it received, so start-up and tail idle time do not dilute the rate.
@@ -153,12 +154,15 @@ static int do_recv(int port, double secs) {
   static char bufs[BATCH][MAXPKT];
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
+  struct sockaddr_in from[BATCH];
   memset(msgs, 0, sizeof msgs);
   for (int i = 0; i < BATCH; i++) {
     iov[i].iov_base = bufs[i];
     iov[i].iov_len = MAXPKT;
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = &from[i];
+    msgs[i].msg_hdr.msg_namelen = sizeof from[i];
   }
   /* Ready marker for the driver script. */
   printf("{\"mode\":\"ready\"}\n");
@@ -169,7 +173,11 @@ static int do_recv(int port, double secs) {
     int n = recvmmsg(fd, msgs, BATCH, 0, NULL);
     if (n <= 0) continue;
     double t = now_s();
-    if (!got) first = t;
+    if (!got) {
+      first = t;
+      sendto(fd, "ack", 3, 0, (struct sockaddr *)&from[0], sizeof from[0]);
+    }
+    for (int i = 0; i < n; i++) msgs[i].msg_hdr.msg_namelen = sizeof from[i];
     last = t;
     got += n;
     for (int i = 0; i < n; i++) bytes += msgs[i].msg_len;
