@@ -379,7 +379,8 @@ export class TcpSocket {
       }
       p += l;
     }
-    this.mss = Math.min(mss, this.advMss());
+    // the MSS counts no options: timestamps on every segment take 12 bytes of it (1448 on Ethernet)
+    this.mss = Math.min(mss, this.advMss()) - (this.tsOk ? 12 : 0);
   }
 
   private readTs(skb: SkBuff): void {
