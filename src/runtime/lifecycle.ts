@@ -100,6 +100,7 @@ function failStart(rt: Runtime, c: Container, message: string, exitCode: number,
 /** Starts a created or exited container. `attach` collects output for `run`/`start -a`. */
 export function startContainer(rt: Runtime, c: Container, attach: Attachment | null = null): void {
   if (c.running) return;
+  if (attach) rt.events.emit('container', 'attach', c.id, rt.containerAttrs(c));
   c.state.Error = '';
   c.manualStop = false;
   c.oomSeen = false;
@@ -115,13 +116,13 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
   }
   c.namespaces = ns;
   c.cgroupPath = cgroupPath(rt, c);
+  rt.hooks.run('beforeStart', c);
   try {
     c.log = createLogDriver(c, rt.logSinks, rt.hostname, rt.daemonPid);
   } catch (e) {
-    if (e instanceof LogDriverError) failStart(rt, c, e.message, 128, false);
+    if (e instanceof LogDriverError) failStart(rt, c, e.message, 128, true);
     throw e;
   }
-  rt.hooks.run('beforeStart', c);
   const runcErr = runcCheck(c.hostConfig);
   if (runcErr) failStart(rt, c, `${RUNC}error during container init: error setting cgroup config for procHooks process: ${runcErr}: unknown`, 128, true);
   rt.cgroups.mkdirAll(c.cgroupPath);

@@ -58,20 +58,17 @@ export const imageChangeCommands: Record<string, Command> = {
         out.line('');
       }
       out.line(`Total reclaimed space: ${humanSize(bytes)}`);
+      rt.events.emit('image', 'prune', '', { reclaimed: String(bytes) });
     }),
   commit: (rt, a) =>
     withFlags(rt, 'commit', [{ name: 'message', short: 'm', kind: 'string' }, { name: 'author', short: 'a', kind: 'string' }, { name: 'change', short: 'c', kind: 'list' }, { name: 'pause', short: 'p', kind: 'bool' }], a, (v, [ref = '', target], out) => {
       const c = rt.store.get(ref);
       let img;
       try {
-        img = commitContainer(rt, c, { comment: v.get('message') as string | undefined, author: v.get('author') as string | undefined, changes: (v.get('change') as string[]) ?? [] });
+        img = commitContainer(rt, c, { comment: v.get('message') as string | undefined, author: v.get('author') as string | undefined, changes: (v.get('change') as string[]) ?? [], tag: target });
       } catch (e) {
         if (e instanceof DockernetError) throw e;
         throw new DockernetError('EDAEMON', (e as Error).message);
-      }
-      if (target) {
-        rt.images.tag(img.id, target, rt.sim.now);
-        rt.events.emit('image', 'tag', img.id, { name: target.includes(':') ? target : `${target}:latest` });
       }
       out.line(img.id);
     }),
@@ -85,7 +82,7 @@ export const imageChangeCommands: Record<string, Command> = {
         return;
       }
       rt.hostBlobs.set(path, tar);
-      for (const r of refs) rt.events.emit('image', 'save', rt.images.resolve(r)!.id, { name: r });
+      for (const r of refs) rt.events.emit('image', 'save', rt.images.resolve(r)!.id, { name: rt.images.resolve(r)!.id });
     }),
   load: (rt, a) =>
     withFlags(rt, 'load', [{ name: 'input', short: 'i', kind: 'string' }, { name: 'quiet', short: 'q', kind: 'bool' }], a, (v, _a, out) => {

@@ -17,6 +17,8 @@ export interface CommitOptions {
   author?: string;
   /** Dockerfile instructions applied to the config (`CMD [...]`, `ENV k=v`...). */
   changes?: string[];
+  /** Reference to tag the new image with. */
+  tag?: string;
 }
 
 /** Applies Dockerfile-style `--change` instructions to a config. Throws Error on a bad one. */
@@ -106,6 +108,10 @@ export function commitContainer(rt: Runtime, c: Container, opts: CommitOptions):
   applyChanges(cfg, opts.changes ?? []);
   const json = childConfigJson(parent, layer, cfg, containerCfg, { containerId: c.id, createdBy: [c.path, ...c.args].join(' '), created: rt.sim.now, comment: opts.comment, author: opts.author });
   const img = rt.images.add(json, [...parent.layers, layer], parent.id, rt.sim.now);
+  if (opts.tag) {
+    rt.images.tag(img.id, opts.tag, rt.sim.now);
+    rt.events.emit('image', 'tag', img.id, { name: opts.tag.includes(':') ? opts.tag : `${opts.tag}:latest` });
+  }
   rt.events.emit('container', 'commit', c.id, rt.containerAttrs(c, { comment: opts.comment ?? '', imageID: img.id, imageRef: img.id }));
   return img;
 }

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { replayRuntimeScenario } from '../../src/runtime/oracle/replay.js';
+
+const ORACLE = resolve(__dirname, '../../../shared/oracle/scenarios');
+const EXPECTED = JSON.parse(readFileSync(join(__dirname, 'fixtures/rt-oracle-expected.json'), 'utf8')) as Record<string, { matched: number[]; unmatched: Array<{ line: number; cmd: string }> }>;
+
+describe.skipIf(!existsSync(ORACLE))('runtime oracle replay', () => {
+  for (const [scenario, exp] of Object.entries(EXPECTED)) {
+    describe(scenario, () => {
+      const r = replayRuntimeScenario(join(ORACLE, scenario));
+      it('every step that matched before still matches the real transcript', () => {
+        const byLine = new Map(r.lines.map((l) => [l.line, l]));
+        const broken = exp.matched.filter((n) => !byLine.get(n)?.matched).map((n) => ({ line: n, expected: byLine.get(n)?.expected, actual: byLine.get(n)?.actual }));
+        expect(broken).toEqual([]);
+      });
+      it('the documented mismatches are the only ones', () => {
+        expect(r.lines.filter((l) => !l.matched).map((l) => l.line)).toEqual(exp.unmatched.map((u) => u.line));
+      });
+      it('the event stream matches the observed one (network events belong to the network layer)', () => {
+        expect(r.events.actual).toEqual(r.events.expected.filter((l) => !l.startsWith('network ')));
+      });
+    });
+  }
+});
