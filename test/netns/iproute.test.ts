@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Sim } from '../../src/core/scheduler.js';
+import { Rng } from '../../src/core/rng.js';
+import { BridgeDevice } from '../../src/link/bridge/bridge.js';
+import type { NetDevice } from '../../src/link/netdev.js';
+import { connect, createNetns, ipAddr, ipLink, ipRoute, linkLocal6, ssListen, httpServer } from '../../src/netns/index.js';
+import type { NetNamespace } from '../../src/netns/index.js';
+import { dockerMacFor, macToString, parseIp, parseMac } from '../../src/wire/addr.js';
+
+const FIX = join(__dirname, 'fixtures');
+const fixture = (p: string): string => readFileSync(join(FIX, p), 'utf8');
+
+/** net-01-default-bridge after its replay: n-a, n-c, n-d, n-e on docker0 (n-b removed). */
+function net01(): { host: NetNamespace; ctr: Map<string, NetNamespace>; veth: Map<string, NetDevice>; br: BridgeDevice } {
+  const sim = new Sim();
+  const rng = new Rng(42);
+  const host = createNetns(sim, 'host', rng.fork('host'));
+  const br = new BridgeDevice(sim, 'docker0', parseMac('02:42:8e:3c:1a:07'));
+  host.addDevice(br);
+  host.setLinkUp(br, true);
+  host.addAddress('docker0', '172.17.0.1/16');
+  const ctr = new Map<string, NetNamespace>();
+  const veth = new Map<string, NetDevice>();
+  const run = (name: string, ip: string): void => {
+    const ns = createNetns(sim, name, rng.fork(name));
+    ns.ipv6 = false;
+    const [h] = connect(host, `veth${rng.hex(7)}`, ns, 'eth0', { macB: dockerMacFor(parseIp(ip)) });
+    br.addPort(h);
+    ns.addAddress('eth0', `${ip}/16`);
+    ns.addRoute({ dst: 'default', via: '172.17.0.1' });
+    ctr.set(name, ns);
+    veth.set(name, h);
+  };
+  run('n-a', '172.17.0.2');
+  run('n-b', '172.17.0.3');
+  run('n-c', '172.17.0.4');
+  host.removeDevice(veth.get('n-b')!);
+  ctr.delete('n-b');
+  veth.delete('n-b');
+  run('n-d', '172.17.0.3');
+  run('n-e', '172.17.0.5');
+  return { host, ctr, veth, br };
+}
+
+function normalize(text: string, subs: Array<[string, string]>): string {
+  let t = text;
+  for (const [from, to] of subs) t = t.split(from).join(to);
+  t = t.replace(/^(\s*)\d+: (?=[\w<.-]+[@:])/gm, (m, sp) => (m.trim() === '1:' ? m : `${sp}<idx>: `));
+  t = t.replace(/^<idx>: lo:/m, '1: lo:');
+  t = t.replace(/@if\d+\b/g, '@<idx>');
+  t = t.replace(/link-netnsid \d+/g, 'link-netnsid <nsid>');
+  t = t.replace(/(hello_timer|tcn_timer|topology_change_timer|gc_timer|hold_timer|message_age_timer|forward_delay_timer)\s+[\d.]+/g, '$1 <timer>');
+  return t;
+}
+
+function hostSubs(host: NetNamespace, br: BridgeDevice, veth: Map<string, NetDevice>): Array<[string, string]> {
+  const subs: Array<[string, string]> = [];
+  for (const [name, d] of veth) {
+    subs.push([d.name, `<veth:${name}>`], [macToString(d.mac), `<mac:veth:${name}>`], [linkLocal6(d.mac), `<ll6:veth:${name}>`]);
+  }
+  subs.push([macToString(br.mac), '<mac:docker0>'], [linkLocal6(br.mac), '<ll6:docker0>']);
+  void host;
+  return subs;
+}
+
+describe('iproute2 / busybox text against the oracle (net-01-default-bridge)', () => {
+  it('container n-a: busybox ip addr and ip route, byte for byte', () => {
+    const { ctr } = net01();
+    const na = ctr.get('n-a')!;
+    expect(normalize(ipAddr(na, { format: 'busybox' }), [])).toBe(fixture('net-01/n-a-ip-addr.txt'));
+    expect(ipRoute(na, { format: 'busybox' })).toBe(fixture('net-01/n-a-ip-route.txt'));
+  });
+
+  it('host: ip addr, ip route, ip -d link', () => {
+    const { host, br, veth } = net01();
+    const subs = hostSubs(host, br, veth);
+    expect(normalize(ipAddr(host), subs)).toBe(fixture('net-01/host-ip-addr.txt'));
+    expect(ipRoute(host)).toBe(fixture('net-01/host-ip-route.txt'));
+    expect(normalize(ipLink(host, { details: true }), subs)).toBe(fixture('net-01/host-ip-link-details.txt'));
+  });
+
+  it('busybox ip addr in the host namespace (--network host): M-DOWN, master, no link-netnsid', () => {
+    const sim = new Sim();
+    const rng = new Rng(3);
+    const host = createNetns(sim, 'host', rng.fork('h'));
+    const br = new BridgeDevice(sim, 'docker0', parseMac('02:42:00:00:00:09'));
+    host.addDevice(br);
+    host.setLinkUp(br, true);
+    host.addAddress('docker0', '172.17.0.1/16');
+    const veth = new Map<string, NetDevice>();
+    for (const [name, ip] of [['m-base', '172.17.0.2'], ['m-peer', '172.17.0.3']] as const) {
+      const ns = createNetns(sim, name, rng.fork(name));
+      const [h] = connect(host, `veth${rng.hex(7)}`, ns, 'eth0', { macB: dockerMacFor(parseIp(ip)) });
+      br.addPort(h);
+      veth.set(name, h);
+      // the container's eth0 keeps an ifindex that does not exist in the host namespace
+      expect(host.devByIndex(ns.mustDev('eth0').ifindex)).toBeUndefined();
+    }
+    const subs = hostSubs(host, br, veth);
+    expect(normalize(ipAddr(host, { format: 'busybox' }), subs)).toBe(fixture('m-host-ip-addr.txt'));
+    expect(ipRoute(host, { format: 'busybox' })).toBe('172.17.0.0/16 dev docker0 scope link  src 172.17.0.1 \n');
+  });
+
+  it('ss -lntu lists listeners', () => {
+    const { host } = net01();
+    httpServer(host, 8080, 'x');
+    host.udp.bind(parseIp('127.0.0.1'), 9090, () => {});
+    expect(ssListen(host, [{ proto: 'tcp', addr: '[::]', port: 8080 }])).toBe(
+      // columns as in net-02's host-listeners.txt: address right-aligned, port left-aligned
+      'tcp LISTEN 0      4096        [::]:8080    [::]:*\n' + 'tcp LISTEN 0      4096     0.0.0.0:8080 0.0.0.0:*\n' + 'udp UNCONN 0      0      127.0.0.1:9090 0.0.0.0:*\n',
+    );
+  });
+
+  it('ip route after ip route add / del, and error texts', () => {
+    const { ctr } = net01();
+    const ns = ctr.get('n-a')!;
+    ns.addRoute({ dst: '10.1.0.0/16', via: '172.17.0.9', metric: 5 });
+    expect(ipRoute(ns)).toBe(
+      'default via 172.17.0.1 dev eth0 \n10.1.0.0/16 via 172.17.0.9 dev eth0 metric 5 \n172.17.0.0/16 dev eth0 proto kernel scope link src 172.17.0.2 \n',
+    );
+    expect(() => ns.addRoute({ dst: '10.1.0.0/16', via: '172.17.0.9', metric: 5 })).toThrow('RTNETLINK answers: File exists');
+    expect(() => ns.addRoute({ dst: '10.2.0.0/16', via: '192.168.0.1' })).toThrow('Error: Nexthop has invalid gateway.');
+    ns.delRoute({ dst: '10.1.0.0/16' });
+    expect(() => ns.delRoute({ dst: '10.1.0.0/16' })).toThrow('RTNETLINK answers: No such process');
+    expect(() => ns.addAddress('eth9', '1.2.3.4/8')).toThrow('Cannot find device "eth9"');
+  });
+
+  it('EUI-64 link-local addresses', () => {
+    expect(linkLocal6(parseMac('02:42:ac:11:00:02'))).toBe('fe80::42:acff:fe11:2');
+    expect(linkLocal6(parseMac('00:00:00:00:00:00'))).toBe('fe80::200:ff:fe00:0');
+  });
+});
