@@ -27,6 +27,7 @@ import { ipLocalOutRaw } from './ip-output.js';
 import { UdpTable } from './socket/udp.js';
 import { TcpTable } from './socket/tcp.js';
 import { PingTable } from './socket/ping.js';
+import { Netfilter } from '../netfilter/netfilter.js';
 
 /** Per-namespace sysctls (`net.ipv4.*`, `net.bridge.*`), Linux defaults for a new namespace. */
 export interface NetnsSysctls {
@@ -121,9 +122,6 @@ export interface NetfilterHook {
   hook(skb: SkBuff, state: NfHookState): NfVerdict;
 }
 
-/** Creates the netfilter instance of a new namespace (set by whoever wires the netfilter layer). */
-export type NetfilterFactory = (ns: NetNamespace) => NetfilterHook | null;
-
 let trIds = new WeakMap<Sim, { n: number }>();
 
 /** A fresh trace id, unique within `sim` (trace ids change when a bridged packet is routed). */
@@ -170,8 +168,10 @@ export class NetNamespace implements NfHost {
   readonly neigh: NeighTable;
   /** The loopback device. */
   readonly lo: NetDevice;
-  /** This namespace's netfilter (null: every hook accepts). */
-  netfilter: NetfilterHook | null = null;
+  /** This namespace's iptables/conntrack/NAT (`ns.nf.iptables([...])`, `ns.nf.restore(text)`). */
+  readonly nf: Netfilter;
+  /** What the stack calls at each hook: `nf` by default; null makes every hook accept. */
+  netfilter: NetfilterHook | null;
   /** UDP sockets. */
   readonly udp: UdpTable;
   /** TCP sockets. */
@@ -199,9 +199,6 @@ export class NetNamespace implements NfHost {
   ipId: number;
   private readonly peerNsids = new Map<NetNamespace, number>();
 
-  /** Factory used by every new namespace to create its netfilter (null: none). */
-  static netfilterFactory: NetfilterFactory | null = null;
-
   constructor(sim: Sim, name: string, rng?: Rng) {
     this.sim = sim;
     this.name = name;
@@ -227,8 +224,8 @@ export class NetNamespace implements NfHost {
     this.lo = lo;
     this.addDevice(lo);
     this.addAddress('lo', '127.0.0.1/8', { broadcast: false });
-    const f = NetNamespace.netfilterFactory;
-    if (f) this.netfilter = f(this);
+    this.nf = new Netfilter({ sim, rng: this.rng.fork('netfilter'), host: this });
+    this.netfilter = this.nf;
   }
 
   // ------------------------------------------------------------------ devices
