@@ -63,6 +63,9 @@ export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb:
     case 'PRE_ROUTING': {
       if (inPort === null) return NF_ACCEPT;
       skb.network = 14;
+      // the frame arrived through a veth: its conntrack state belongs to another namespace
+      skb.ct = null;
+      skb.ctinfo = -1;
       if (ipv4Validate(skb) !== 0) {
         ns.counters.inc('InHdrErrors');
         return NF_DROP; // br_validate_ipv4 failed

@@ -27,7 +27,7 @@ import {
 } from '../wire/build.js';
 import type { NetNamespace } from './netns.js';
 import { ipLocalOut, ipRouteOutput } from './ip-output.js';
-import { trace, traceDrop } from './trace.js';
+import { inheritTrace, trace, traceDrop } from './trace.js';
 
 /** Next IP identification of `ns` (for datagrams without a socket counter). */
 export function nextIpId(ns: NetNamespace): number {
@@ -90,8 +90,7 @@ function icmpEchoReply(ns: NetNamespace, _dev: NetDevice, skb: SkBuff, bcast: bo
     v.getUint16(t + 6),
     payload,
   );
-  reply.traced = skb.traced;
-  reply.traceId = skb.traceId;
+  inheritTrace(ns, skb, reply);
   ns.counters.inc('IcmpOutEchoReps');
   if (skb.traced && ns.sim.tracer) trace(ns, skb, 'local', 'echo-reply', `echo request from ${ipToString(src)}: replying`, {});
   ipLocalOut(ns, reply, rt);
@@ -153,8 +152,7 @@ export function icmpSend(ns: NetNamespace, offending: SkBuff, type: number, code
     offending,
     { info, quoteAll: true },
   );
-  err.traced = offending.traced;
-  err.traceId = offending.traceId;
+  inheritTrace(ns, offending, err);
   if (type === ICMP_DEST_UNREACH) ns.counters.inc('IcmpOutDestUnreachs');
   else if (type === ICMP_TIME_EXCEEDED) ns.counters.inc('IcmpOutTimeExcds');
   else if (type === ICMP_PARAMETERPROB) ns.counters.inc('IcmpOutParmProbs');

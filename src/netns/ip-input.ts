@@ -49,7 +49,7 @@ import { ipForward } from './ip-forward.js';
 import { icmpRcv, icmpSend } from './icmp.js';
 import { udpRcv } from './socket/udp.js';
 import { tcpRcv } from './socket/tcp.js';
-import { trace, traceDrop } from './trace.js';
+import { inheritTrace, trace, traceDrop } from './trace.js';
 
 /**
  * Entry point of a frame received on `dev` (installed as every device's `rxHandler`): classifies
@@ -64,6 +64,12 @@ export function netifReceive(ns: NetNamespace, dev: NetDevice, skb: SkBuff): voi
   }
   if (dev.kind === 'loopback') skb.pktType = PACKET_HOST;
   else {
+    if (dev.kind !== 'bridge') {
+      // veth/macvlan forwarding scrubs netfilter state (skb_scrub_packet → nf_reset_ct)
+      skb.ct = null;
+      skb.ctinfo = -1;
+      skb.nfBridge = 0;
+    }
     const dst = readMac(skb.data, 0);
     if (dst === dev.mac) skb.pktType = PACKET_HOST;
     else if (dst === MAC_BROADCAST) skb.pktType = PACKET_BROADCAST;
@@ -103,8 +109,7 @@ export function arpRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
       if (skb.traced && ns.sim.tracer)
         trace(ns, skb, 'neigh', 'arp-reply', `${dev.name}: who-has ${ipToString(tip)} tell ${ipToString(sip)}: replying`, { dev: dev.name });
       const reply = buildArp(ARPOP_REPLY, dev.mac, tip, sha, sip);
-      reply.traced = skb.traced;
-      reply.traceId = skb.traceId;
+      inheritTrace(ns, skb, reply);
       dev.xmit(reply);
       return;
     }

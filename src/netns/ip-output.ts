@@ -21,7 +21,7 @@ import { csumReplace32 } from '../wire/checksum.js';
 import { ARPOP_REQUEST, ETH_P_IP, buildArp, ipv4Dst, ipv4Src, l4FinishChecksum } from '../wire/build.js';
 import type { FibResult } from './route.js';
 import type { NetNamespace } from './netns.js';
-import { trace, traceDrop } from './trace.js';
+import { inheritTrace, trace, traceDrop } from './trace.js';
 
 /** Result of {@link ipRouteOutput}: the route, the device to send on, and the source to use. */
 export interface OutputRoute {
@@ -202,8 +202,7 @@ export function arpSolicit(ns: NetNamespace, dev: NetDevice, target: number, uni
   ns.counters.inc('ArpSolicits');
   const req = buildArp(ARPOP_REQUEST, dev.mac, sip, unicastMac, target);
   if (cause && cause.traced) {
-    req.traced = true;
-    req.traceId = cause.traceId;
+    inheritTrace(ns, cause, req);
     if (ns.sim.tracer)
       trace(ns, cause, 'neigh', 'solicit', `who-has ${ipToString(target)} tell ${ipToString(sip)} on ${dev.name}${unicastMac ? ' (unicast probe)' : ''}`, {
         dev: dev.name,

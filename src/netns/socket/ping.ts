@@ -8,6 +8,7 @@ import { DockernetError } from '../../core/errors.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import { ICMP_ECHO, IP_DF, buildIcmpEcho, ipv4Src, ipv4Ttl } from '../../wire/build.js';
 import type { NetNamespace } from '../netns.js';
+import { startTrace } from '../trace.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 
 /** Callbacks of a ping socket. */
@@ -83,7 +84,7 @@ export class PingTable {
       seq,
       payload,
     );
-    if (opts.traced) skb.traced = true;
+    if (opts.traced) startTrace(ns, skb);
     ns.counters.inc('IcmpOutEchos');
     ipLocalOut(ns, skb, rt);
   }

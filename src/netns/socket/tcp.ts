@@ -33,7 +33,7 @@ import {
 import type { TcpOption } from '../../wire/build.js';
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
-import { trace, traceDrop } from '../trace.js';
+import { inheritTrace, startTrace, trace, traceDrop } from '../trace.js';
 import { icmpErrno } from './udp.js';
 
 /** TCP states (Linux `TCP_*` names). */
@@ -219,7 +219,7 @@ export class TcpSocket {
       { sport: this.lport, dport: this.rport, seq: seq >>> 0, ack: flags & TCP_ACK ? this.rcvNxt >>> 0 : 0, flags, window, options },
       data ?? undefined,
     );
-    skb.traced = this.traced;
+    if (this.traced) startTrace(ns, skb);
     ns.counters.inc('TcpOutSegs');
     ipLocalOut(ns, skb, rt);
     return true;
@@ -853,8 +853,7 @@ export function sendReset(ns: NetNamespace, skb: SkBuff): void {
     { srcMac: 0, dstMac: 0, src: dst, dst: src, ttl: ns.sysctl.ip_default_ttl, id: 0, df: true },
     { sport: v.getUint16(t + 2), dport: v.getUint16(t), seq, ack, flags: rflags, window: 0 },
   );
-  rst.traced = skb.traced;
-  rst.traceId = skb.traceId;
+  inheritTrace(ns, skb, rst);
   ns.counters.inc('TcpOutRsts');
   ipLocalOut(ns, rst, rt);
 }

@@ -13,7 +13,7 @@ import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, buildUdp, ipv4Dst, ipv4Src } from
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 import { icmpSend } from '../icmp.js';
-import { trace, traceDrop } from '../trace.js';
+import { startTrace, trace, traceDrop } from '../trace.js';
 
 /** Receive callback: payload (a copy), source address and port. */
 export type UdpReceive = (data: Uint8Array, src: number, sport: number, sock: UdpSocket) => void;
@@ -69,7 +69,7 @@ export class UdpSocket {
       port,
       data,
     );
-    skb.traced = this.traced;
+    if (this.traced) startTrace(ns, skb);
     ns.counters.inc('UdpOutDatagrams');
     ipLocalOut(ns, skb, rt);
   }
