@@ -50,6 +50,8 @@ export interface ProgramContext {
   alloc(bytes: number): 'ok' | 'blocked';
   /** Releases memory charged with alloc. */
   free(bytes: number): void;
+  /** Declares the process CPU-bound with `threads` busy threads (0: idle). */
+  busy(threads: number): void;
 }
 
 /** A program: a function of its context and argv (argv[0] is the program name). */
@@ -71,6 +73,8 @@ export class Proc {
   timer: Timer | null = null;
   /** Memory charged by this process (bytes). */
   memory = 0;
+  /** CPU-bound threads (0 = mostly sleeping); the CPU model charges time while > 0. */
+  cpuThreads = 0;
   /** Called once when the process exits. */
   readonly exitHooks: Array<(code: number) => void> = [];
   /** Signal handler set by the program. */

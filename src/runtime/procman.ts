@@ -121,6 +121,10 @@ export class ProcessManager {
       },
       run: (argv, o) => self.runChild(p, argv, o ?? out, env),
       alloc: (bytes) => self.rt.memory.charge(p, bytes),
+      busy: (threads) => {
+        p.cpuThreads = threads;
+        self.rt.cpu.wake();
+      },
       free: (bytes) => {
         const b = Math.min(bytes, p.memory);
         p.memory -= b;
@@ -227,6 +231,7 @@ export class ProcessManager {
   setFrozen(c: Container, frozen: boolean): void {
     for (const p of [...c.procs]) {
       p.frozen = frozen;
+      if (!frozen) this.rt.cpu.wake();
       if (!frozen && p.pendingResume) {
         p.pendingResume = false;
         this.rt.sim.defer(() => this.step(p));

@@ -14,6 +14,7 @@ import { VolumeStore } from './volumes.js';
 import { EventLog } from './events.js';
 import { CgroupFs, type Controller } from './cgroups/hierarchy.js';
 import { MemoryController } from './cgroups/memory.js';
+import { CpuModel } from './cgroups/cpu.js';
 import { NamespaceAllocator, type NamespaceSet } from './namespaces.js';
 import { HookSet, ProgramRegistry, type InspectProvider, type PsField } from './hooks.js';
 import { ProcessManager } from './procman.js';
@@ -90,6 +91,8 @@ export class Runtime {
   readonly programs = new ProgramRegistry();
   readonly procman: ProcessManager;
   readonly memory: MemoryController;
+  /** CPU time model (CFS shares, bandwidth, cpusets). */
+  readonly cpu: CpuModel;
   readonly files: ContainerFiles;
   /** syslog / fluentd deliveries. */
   readonly logSinks: LogSinks;
@@ -115,6 +118,7 @@ export class Runtime {
     this.hostNs = this.nsAlloc.hostSet(this.hostname);
     this.procman = new ProcessManager(this);
     this.memory = new MemoryController(this);
+    this.cpu = new CpuModel(this);
     this.files = new ContainerFiles(this);
     this.logSinks = { syslog: [], fluentd: [], devLog: opts.devLog ?? false };
     this.cgroups.h('cpuset').root.files.set('cpuset.cpus', this.ncpu > 1 ? `0-${this.ncpu - 1}` : '0');

@@ -8,7 +8,7 @@
 import type { Runtime } from '../runtime.js';
 import type { Container } from '../container.js';
 import { ProcessKilled, type Proc } from '../process.js';
-import { effectiveLimit, type CgroupNode } from './hierarchy.js';
+import type { CgroupNode } from './hierarchy.js';
 
 /** Result of a charge that did not kill: `ok`, or `blocked` (OOM killer disabled). */
 export type ChargeResult = 'ok' | 'blocked';
@@ -25,29 +25,32 @@ export class MemoryController {
   charge(p: Proc, bytes: number): ChargeResult {
     const n = this.node(p.container);
     if (!n) return 'ok';
+    // the tightest level on the path decides: usage climbs at every level until it hits its limit
+    let tight: CgroupNode | null = null;
+    let room = Number.MAX_SAFE_INTEGER;
     for (const a of n.ancestry()) {
       const own = a.files.get('memory.limit_in_bytes');
       if (!own) continue;
-      const limit = Number(BigInt(own) > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : BigInt(own));
-      if (a.usage + bytes <= limit) continue;
-      // over the limit at level `a`
-      for (const b of n.ancestry()) b.maxUsage = Math.max(b.maxUsage, Math.min(limit, b === a ? limit : b.usage + bytes));
+      const limit = BigInt(own) > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(own);
+      if (limit - a.usage < room) {
+        room = Math.max(0, limit - a.usage);
+        tight = a;
+      }
+    }
+    if (tight && bytes > room) {
+      for (const b of n.ancestry()) b.maxUsage = Math.max(b.maxUsage, b.usage + room);
       if (n.files.get('memory.oom_control.oom_kill_disable') === '1') {
         n.underOom = true;
         return 'blocked';
       }
       n.oomKills++;
-      n.maxUsage = Math.max(n.maxUsage, Math.min(limit, Number(effectiveLimit(n, 'memory.limit_in_bytes'))));
       for (const c of this.rt.store.list()) {
         if (!c.running) continue;
         const cn = this.node(c);
-        if (!cn) continue;
-        for (const x of cn.ancestry())
-          if (x === a) {
-            c.oomSeen = true;
-            this.rt.events.emit('container', 'oom', c.id, this.rt.containerAttrs(c));
-            break;
-          }
+        if (cn && [...cn.ancestry()].includes(tight)) {
+          c.oomSeen = true;
+          this.rt.events.emit('container', 'oom', c.id, this.rt.containerAttrs(c));
+        }
       }
       throw new ProcessKilled(137, 'oom');
     }

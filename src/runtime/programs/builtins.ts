@@ -102,7 +102,15 @@ export function registerBuiltins(rt: Runtime): void {
       return 0;
     })();
   });
-  reg('yes', () => forever());
+  reg('yes', (ctx) => {
+    ctx.busy(1);
+    return forever();
+  });
+  reg('stress', (ctx, a) => {
+    const i = a.indexOf('--cpu');
+    ctx.busy(i >= 0 ? Number(a[i + 1] ?? 1) : 1);
+    return forever();
+  });
   reg('httpd', () => forever());
   reg('sh', shProgram(rt));
   reg('ps', ps(rt));
