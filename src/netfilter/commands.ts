@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatIptablesError, formatRestoreError, RestoreError, XtError } from './errors.js';
+import { formatIptablesError, formatRestoreError, paramError, RestoreError, XtError } from './errors.js';
 import { checkChainName, parseIptablesArgs, type XtInvocation } from './parse.js';
 import { ruleSpec, type Rule } from './rule.js';
 import { Chain, isTableName, Ruleset, Table, targetTableAllowed, type TableName } from './table.js';
@@ -43,7 +43,15 @@ function placeRule(t: Table, c: Chain, op: 'RULE_APPEND' | 'RULE_INSERT' | 'RULE
 /** Applies a parsed invocation to `rs`; returns stdout. Throws {@link XtError}. */
 export function execInvocation(rs: Ruleset, inv: XtInvocation): string {
   const t = getTable(rs, inv.table);
-  t.exists = true;
+  if (t.name === 'nat' && ((inv.rule && inv.rule.target.kind === 'DROP') || (inv.cmd === 'P' && inv.arg2 === 'DROP')))
+    throw new XtError('param', '\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n');
+  const out = execOn(t, inv, rs);
+  // nf_tables creates the table (with its base chains) only when a change is committed
+  if (inv.cmd === 'A' || inv.cmd === 'I' || inv.cmd === 'R' || inv.cmd === 'N' || inv.cmd === 'P' || inv.cmd === 'E') t.exists = true;
+  return out;
+}
+
+function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
   switch (inv.cmd) {
     case 'A': {
       const c = t.get(inv.chain);
@@ -69,6 +77,7 @@ export function execInvocation(rs: Ruleset, inv: XtInvocation): string {
     case 'D': {
       const c = t.get(inv.chain);
       if (inv.rule === null) {
+        if (!t.exists) throw new XtError('other', 'No chain/target/match by that name.');
         if (inv.num > c.rules.length) throw new XtError('other', 'Index of deletion too big.');
         c.rules.splice(inv.num - 1, 1);
       } else {
@@ -217,7 +226,7 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   let lineNo = 0;
   const fail = (e: XtError, at: number): never => {
-    throw new RestoreError(formatRestoreError(e, at).replace(/\n$/, ''), e.exitCode, at);
+    throw new RestoreError(formatRestoreError(e, at).replace(/\n$/, ''), e.kind === 'table' ? 2 : e.exitCode, at);
   };
   for (const raw of lines) {
     lineNo++;
@@ -243,6 +252,10 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
       }
       if (trimmed === 'COMMIT') {
         if (!cur) throw new XtError('other', '');
+        // jump targets are resolved when the batch is built, at COMMIT
+        for (const c of cur.chains.values())
+          for (const r of c.rules)
+            if (r.target.kind === 'jump' && !cur.chains.has(r.target.chain)) throw paramError(`Chain '${r.target.chain}' does not exist`);
         cur = null;
         continue;
       }
@@ -283,7 +296,7 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
       if (argv.length === 0) continue;
       if (!argv[0]!.startsWith('-')) throw new XtError('bare', `Bad argument \`${argv[0]}'`);
       const table = cur;
-      const inv = parseIptablesArgs(['-t', table.name, ...argv], (tn, name) => tn === table.name && table.chains.has(name));
+      const inv = parseIptablesArgs(['-t', table.name, ...argv], () => true);
       if (inv.table !== table.name) throw new XtError('other', '');
       if (inv.cmd === 'L' || inv.cmd === 'S') continue;
       const shadow = new Ruleset();

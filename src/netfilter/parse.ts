@@ -99,11 +99,23 @@ function parsePortRange(s: string): [number, number] {
   return [lo, hi];
 }
 
+/** inet_aton's short forms that iptables accepts (`0` in `0/0`, `10.1`): -1 when not one. */
+function inetAton(s: string): number {
+  const parts = s.split('.');
+  if (parts.length > 4 || parts.some((p) => !/^\d{1,10}$/.test(p))) return -1;
+  const n = parts.map(Number);
+  const last = n.pop()!;
+  if (n.some((x) => x > 255) || last >= 2 ** (8 * (4 - n.length))) return -1;
+  let v = 0;
+  for (const x of n) v = v * 256 + x;
+  return (v * 2 ** (8 * (4 - n.length)) + last) >>> 0;
+}
+
 /** Parses `ADDR[/MASK]` for `-s`/`-d`: returns [address & mask, mask]. */
 export function parseAddrMask(s: string): [number, number] {
   const slash = s.indexOf('/');
   const host = slash < 0 ? s : s.slice(0, slash);
-  const ip = tryParseIp(host);
+  const ip = tryParseIp(host) >= 0 ? tryParseIp(host) : inetAton(host);
   if (ip < 0) throw paramError(`host/network \`${host}' not found`);
   let mask = 0xffffffff;
   if (slash >= 0) {
@@ -299,8 +311,8 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
     if (m && (m.kind === 'tcp' || m.kind === 'udp')) return m;
     const lt = last('tcp') ?? last('udp');
     if (lt) return lt;
-    if (protoIs(6) || protoIs(17)) {
-      const nm = newPorts(protoIs(6) ? 'tcp' : 'udp');
+    if (rule.proto === 6 || rule.proto === 17) {
+      const nm = newPorts(rule.proto === 6 ? 'tcp' : 'udp');
       matches.push(nm);
       return nm;
     }
@@ -446,7 +458,8 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
         switch (name) {
           case 'tcp':
           case 'udp':
-            matches.push(newPorts(name));
+            // iptables-nft prints repeated tcp/udp matches as one
+            if (!last(name)) matches.push(newPorts(name));
             break;
           case 'icmp':
             matches.push({ kind: 'icmp', type: 255, codeLo: 0, codeHi: 255, inv: false });
@@ -489,8 +502,11 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
     if (a === '--sport' || a === '--source-port' || a === '--dport' || a === '--destination-port') {
       const m = ports(a);
       if (!m) throw paramError(`unknown option "${a}"`);
+      const isSrc = a === '--sport' || a === '--source-port';
+      if (isSrc ? m.sportLo >= 0 : m.dportLo >= 0)
+        throw paramError(`Only one \`${isSrc ? '--source-port' : '--destination-port'}' allowed`);
       const [lo, hi] = parsePortRange(next(a));
-      if (a === '--sport' || a === '--source-port') {
+      if (isSrc) {
         m.sportLo = lo;
         m.sportHi = hi;
         m.sportInv = neg;
@@ -517,7 +533,7 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
     if (a === '--icmp-type') {
       let m = last('icmp');
       if (!m) {
-        if (!protoIs(1)) throw paramError(`unknown option "${a}"`);
+        if (rule.proto !== 1) throw paramError(`unknown option "${a}"`);
         m = { kind: 'icmp', type: 255, codeLo: 0, codeHi: 255, inv: false };
         matches.push(m);
       }
@@ -669,6 +685,11 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
     if (dnatPorts && !(protoIs(6) || protoIs(17) || protoIs(132) || protoIs(33)))
       throw paramError('Need TCP, UDP, SCTP or DCCP with port specification');
     if (t.kind === 'jump' && !chainExists(out.table, t.chain)) throw paramError(`Chain '${t.chain}' does not exist`);
+  }
+  if (cmd === 'A' || cmd === 'I' || cmd === 'R' || cmd === 'C' || cmd === 'D') {
+    const ch = out.chain;
+    if (rule.outIf && (ch === 'INPUT' || ch === 'PREROUTING')) throw paramError(`Can't use -o with ${ch}\n`);
+    if (rule.inIf && (ch === 'OUTPUT' || ch === 'POSTROUTING')) throw paramError(`Can't use -i with ${ch}\n`);
   }
   rule.matches = matches;
   rule.target = target ?? { kind: 'none' };

@@ -169,11 +169,13 @@ export function listText(t: Table, chain: string, o: { numeric: boolean; verbose
       l += pad(o.numeric ? String(r.proto) : r.proto === 0 ? 'all' : protoName(r.proto), 4) + ' ';
       l += r.frag === 0 ? '-- ' : r.frag === 1 ? '-f ' : '!f ';
       if (o.verbose) {
-        l += (r.inIfInv ? '!' : ' ') + pad(r.inIf || '*', 6) + ' ';
-        l += (r.outIfInv ? '!' : ' ') + pad(r.outIf || '*', 6) + ' ';
+        const any = o.numeric ? '*' : 'any';
+        l += ' ' + pad((r.inIfInv ? '!' : '') + (r.inIf || any), 6) + ' ';
+        l += pad((r.outIfInv ? '!' : '') + (r.outIf || any), 6) + ' ';
       }
       l += (r.srcInv ? '!' : ' ') + pad(addr(r.src, r.srcMask, o.numeric), 19) + ' ';
       l += (r.dstInv ? '!' : ' ') + pad(addr(r.dst, r.dstMask, o.numeric), 19) + ' ';
+      if (r.target.kind === 'jump' && r.target.goto) l += '[goto] ';
       for (const m of r.matches) l += matchInfo(m);
       l += targetInfo(r);
       s += l + '\n';
