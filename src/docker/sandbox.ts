@@ -8,7 +8,7 @@ import { NetNamespace } from '../netns/netns.js';
 import type { Container } from '../runtime/container.js';
 import { parseRunArgs } from '../runtime/cli/run-options.js';
 import { dockerMacFor, ipToString, macToString, parseMac, tryParseIp } from '../wire/addr.js';
-import type { Engine } from './engine.js';
+import { tryNetfilterOf, type Engine } from './engine.js';
 import type { AttachmentConfig, Endpoint, MappedPort, Network } from './network/model.js';
 import { IpamError } from './ipam/errors.js';
 import { DEFAULT_HOSTS, extraHostRecords, linkRecord, ownHostsNames, renderHosts, type HostsRecord } from './etc/hosts.js';
@@ -113,6 +113,16 @@ export class Sandboxes {
       throw new DockernetError('EDAEMON', `network ${name} not found`, 125);
     }
     const isDefault = n.name === 'bridge';
+    // the daemon stores links as /child:/parent/alias
+    if (c.hostConfig.Links) {
+      c.hostConfig.Links = c.hostConfig.Links.map((l) => {
+        const [child, alias] = l.split(':') as [string, string?];
+        const cc = this.e.runtime.store.find(child.replace(/^\//, ''));
+        const childName = cc ? cc.name : '/' + child.replace(/^\//, '');
+        const a = (alias ?? childName).split('/').pop()!;
+        return `${childName}:${c.name}/${a}`;
+      });
+    }
     this.of(c).attachments.set(n.id, {
       networkId: n.id,
       aliases: isDefault ? [] : [...req.aliases],
@@ -163,6 +173,8 @@ export class Sandboxes {
       }
     } catch (err) {
       this.detachAll(c);
+      c.state.ExitCode = 128;
+      c.state.Error = (err as Error).message;
       throw err;
     }
     this.writeHosts(c);
@@ -193,13 +205,18 @@ export class Sandboxes {
       return ep;
     }
     const pool = n.pool!;
+    if (!n.predefined) {
+      const short = c.id.slice(0, 12);
+      if (!att.aliases.includes(short)) att.aliases.push(short);
+      const hn = c.config.Hostname;
+      if (hn && hn !== short && !att.aliases.includes(hn)) att.aliases.push(hn);
+    }
     let preferred: number | null = null;
     if (att.ipv4) {
       const ip = tryParseIp(att.ipv4);
       if (ip < 0 || !pool.contains(ip)) throw new DockernetError('EDAEMON', `Invalid address ${att.ipv4}: It does not belong to any of this network's subnets`, 125);
       preferred = ip;
     }
-    if (!n.predefined && !att.aliases.includes(c.id.slice(0, 12))) att.aliases.push(c.id.slice(0, 12));
     let ip: number;
     try {
       ip = pool.allocate(preferred);
@@ -239,12 +256,14 @@ export class Sandboxes {
     const i = sb.endpoints.indexOf(ep);
     if (i >= 0) sb.endpoints.splice(i, 1);
     n.endpoints.delete(c.id);
-    if (ep.ip) {
+    // libnetwork deletes the hosts entries of a network's service records: user networks only
+    // (a disconnect from the default bridge leaves the line, net-09 r-d)
+    if (ep.ip && !n.predefined) {
       const t = ipToString(ep.ip);
       const k = sb.hosts.findIndex((r) => r.ip === t && r.hosts === ownHostsNames(c.config.Hostname, c.config.Domainname));
       if (k >= 0) sb.hosts.splice(k, 1);
-      n.pool?.release(ep.ip);
     }
+    if (ep.ip) n.pool?.release(ep.ip);
     if (ep.ifname && sb.ns !== this.e.host) unplug(sb.ns, ep.ifname);
     if (sb.endpoints.length) this.updateGateway(c, sb);
   }
@@ -287,7 +306,9 @@ export class Sandboxes {
     const nf: IptablesRunner | null = this.e.iptablesFor(sb.ns);
     const hc = c.hostConfig;
     const ext = externalResolvers(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
-    sb.resolver = new EmbeddedDns(this.e, sb, ext);
+    // without a packet-path netfilter in the sandbox the DNAT to the resolver's port cannot happen:
+    // the resolver then also answers on 127.0.0.11:53 itself
+    sb.resolver = new EmbeddedDns(this.e, sb, ext, !tryNetfilterOf(sb.ns));
     if (nf && typeof nf.iptables === 'function') setupResolverRules(new Iptables(nf), sb.resolver.udpPort, sb.resolver.tcpPort);
     c.etc.set('/etc/resolv.conf', resolvConfWithResolver(c.etc.get('/etc/resolv.conf') ?? ''));
   }
@@ -303,6 +324,7 @@ export class Sandboxes {
     const out: HostsRecord[] = [];
     for (const l of c.hostConfig.Links ?? []) {
       const [childRef, aliasRaw] = l.split(':') as [string, string?];
+      // stored as /child:/parent/alias
       const child = this.e.runtime.store.find(childRef.replace(/^\//, ''));
       if (!child) throw new DockernetError('EDAEMON', `could not get container for ${childRef.replace(/^\//, '')}`, 125);
       const alias = (aliasRaw ?? child.name).split('/').pop()!;
@@ -325,9 +347,9 @@ export class Sandboxes {
       const ep = sb?.endpoints.find((x) => x.network === n);
       const len = n.pool?.subnet.len ?? 0;
       nets[n.name] = {
-        IPAMConfig: att.ipv4 || att.ipv6 ? { IPv4Address: att.ipv4 || undefined, IPv6Address: att.ipv6 || undefined } : null,
+        IPAMConfig: att.ipv4 || att.ipv6 ? { IPv4Address: att.ipv4 || undefined, IPv6Address: att.ipv6 || undefined } : att.fromConnect ? {} : null,
         Links: att.links.length ? att.links : null,
-        Aliases: att.aliases.length ? att.aliases : null,
+        Aliases: att.aliases.length || att.fromConnect ? att.aliases : null,
         NetworkID: ep ? n.id : '',
         EndpointID: ep ? ep.id : '',
         Gateway: ep && ep.ip ? ipToString(n.gateway) : '',
@@ -342,7 +364,7 @@ export class Sandboxes {
     }
     const def = sb?.endpoints.find((x) => x.network.name === 'bridge');
     const ports: Record<string, unknown> = {};
-    if (sb && c.running) {
+    if (sb && c.running && sb.gw && sb.gw.network.driver === 'bridge' && !sb.gw.network.internal) {
       for (const p of Object.keys(c.config.ExposedPorts ?? {})) ports[p] = null;
       for (const m of sb.ports) {
         const k = `${m.containerPort}/${m.proto}`;

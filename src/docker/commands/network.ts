@@ -246,7 +246,7 @@ function connect(e: Engine, argv: string[]): ExecResult {
   if (st.attachments.has(n.id)) throw new DockernetError('EEXIST', `endpoint with name ${c.name.slice(1)} already exists in network ${n.name}`);
   const ip = (f.get('ip') as string | undefined) ?? '';
   if (n.predefined && ip) throw new DockernetError('EINVAL', 'user specified IP address is supported on user defined networks only');
-  const att = { networkId: n.id, aliases: n.predefined ? [] : [...((f.get('alias') as string[] | undefined) ?? [])], ipv4: ip, ipv6: (f.get('ip6') as string | undefined) ?? '', links: [], driverOpts: null };
+  const att = { networkId: n.id, aliases: n.predefined ? [] : [...((f.get('alias') as string[] | undefined) ?? [])], ipv4: ip, ipv6: (f.get('ip6') as string | undefined) ?? '', links: [], driverOpts: kv((f.get('driver-opt') as string[] | undefined) ?? []), fromConnect: true };
   st.attachments.set(n.id, att);
   if (c.running && st.sb) {
     try {

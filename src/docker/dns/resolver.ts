@@ -29,8 +29,14 @@ export class EmbeddedDns {
     private readonly sb: Sandbox,
     /** Upstream resolvers (`--dns`, else the host's). */
     readonly external: string[],
+    /** Also listen on 127.0.0.11:53 (no DNAT available in the sandbox). */
+    direct53 = false,
   ) {
-    this.sock = sb.ns.udp.bind(RESOLVER_ADDR, 0, (data, src, sport) => this.onQuery(data, src, sport));
+    this.sock = sb.ns.udp.bind(RESOLVER_ADDR, 0, (data, src, sport) => this.onQuery(data, src, sport, this.sock));
+    if (direct53) {
+      const d = sb.ns.udp.bind(RESOLVER_ADDR, 53, (data, src, sport) => this.onQuery(data, src, sport, d));
+      this.forwards.push(d);
+    }
     this.udpPort = this.sock.lport;
     const [lo, hi] = sb.ns.sysctl.ip_local_port_range;
     let t = lo + sb.ns.rng.int(hi - lo + 1);
@@ -59,7 +65,7 @@ export class EmbeddedDns {
     return [];
   }
 
-  private onQuery(data: Uint8Array, src: number, sport: number): void {
+  private onQuery(data: Uint8Array, src: number, sport: number, via: UdpSocket): void {
     let q: DnsRepr;
     try {
       q = parseDns(data);
@@ -71,26 +77,26 @@ export class EmbeddedDns {
     const ips = this.resolve(qq.name);
     if (ips.length) {
       const answers = qq.type === DnsType.A ? ips.map((ip) => dnsARecord(qq.name, ip, 600)) : [];
-      this.reply(encodeDns(dnsResponse(q, DnsRcode.NoError, answers)), src, sport);
+      this.reply(encodeDns(dnsResponse(q, DnsRcode.NoError, answers)), src, sport, via);
       return;
     }
-    this.forward(data, src, sport);
+    this.forward(data, src, sport, via);
   }
 
-  private reply(bytes: Uint8Array, dst: number, dport: number): void {
+  private reply(bytes: Uint8Array, dst: number, dport: number, via: UdpSocket): void {
     try {
-      this.sock.sendTo(dst, dport, bytes);
+      via.sendTo(dst, dport, bytes);
     } catch {
       /* no route back: dropped */
     }
   }
 
   /** Forwards an unknown name upstream from the container's namespace; relays the answer back. */
-  private forward(data: Uint8Array, src: number, sport: number): void {
+  private forward(data: Uint8Array, src: number, sport: number, via: UdpSocket): void {
     const upstream = this.external[0];
     if (!upstream) return;
     const s = this.sb.ns.udp.bind(0, 0, (answer) => {
-      this.reply(answer, src, sport);
+      this.reply(answer, src, sport, via);
       s.close();
     });
     this.forwards.push(s);

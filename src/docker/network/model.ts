@@ -80,4 +80,6 @@ export interface AttachmentConfig {
   ipv6: string;
   links: string[];
   driverOpts: Record<string, string> | null;
+  /** Added by `docker network connect` (the CLI then sends an empty IPAMConfig). */
+  fromConnect?: boolean;
 }

@@ -18,6 +18,9 @@ export interface NormalizeMapping {
   eports: Record<string, string>;
 }
 
+import { linkLocal6 } from '../../netns/iproute.js';
+import { parseMac } from '../../wire/addr.js';
+
 function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -30,13 +33,9 @@ function macVariants(mac: string): [string, string, string] {
   return [colon, compressed, llhex];
 }
 
-/** EUI-64 link-local IPv6 address of a MAC, in Python's compressed text form. */
+/** EUI-64 link-local IPv6 address of a MAC, compressed as Python's ipaddress prints it. */
 export function ll6(mac: string): string {
-  const b = mac.split(':').map((x) => parseInt(x, 16));
-  const eui = [b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
-  const groups: string[] = [];
-  for (let i = 0; i < 8; i += 2) groups.push(((eui[i]! << 8) | eui[i + 1]!).toString(16));
-  return 'fe80::' + groups.join(':');
+  return linkLocal6(parseMac(mac));
 }
 
 /** Applies normalize.py's rules for one file. */

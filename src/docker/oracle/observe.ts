@@ -24,6 +24,8 @@ import { reachMatrix } from './reach.js';
 export interface ObserveOptions {
   /** Engine seed (default 1). */
   seed?: number | string;
+  /** First host port the allocator hands out for `-p 80`/`-P` (default 40000). */
+  firstDynamicPort?: number;
   /** Skip the reach matrix (it sends packets; the static files do not need it). */
   skipReach?: boolean;
 }
@@ -39,6 +41,9 @@ export function scenarioCommands(text: string): string[] {
 /** Replays `dir` and returns every observed file (path relative to observed/ → normalised text). */
 export function observeScenario(dir: string, opts: ObserveOptions = {}): Map<string, string> {
   const e = new Engine({ seed: opts.seed ?? 1 });
+  // a daemon that already handed out host ports (the captures were not the first on their engine):
+  // keeps docker-chosen ports away from small numbers that <eport:+K> would otherwise rewrite
+  e.ports.skipTo(opts.firstDynamicPort ?? 40000);
   const ids = { containers: new Map<string, string>(), networks: new Map<string, string>() };
   const snapshot = (): void => {
     for (const c of e.runtime.store.list()) addId(ids.containers, c.id, c.name.slice(1));
@@ -145,7 +150,7 @@ function collectStatic(e: Engine, conts: Container[], raw: Map<string, string>):
   raw.set('host-ip-addr.txt', ipAddr(e.host));
   raw.set('host-ip-link-details.txt', ipLink(e.host, { details: true }));
   raw.set('host-ip-route.txt', ipRoute(e.host));
-  raw.set('host-bridge-link.txt', bridgeLinkShow(e.host.devices()).map((l) => l + '\n').join(''));
+  raw.set('host-bridge-link.txt', bridgeLinkShow(e.host.devices(), { details: true }).map((l) => l + '\n').join(''));
   const extra: SsExtra[] = [];
   for (const p of proxies.get(e) ?? []) if (p.hostIp === '::') extra.push({ proto: p.proto as 'tcp' | 'udp', addr: '[::]', port: p.hostPort });
   raw.set('host-listeners.txt', ssListen(e.host, extra));

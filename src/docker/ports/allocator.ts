@@ -20,14 +20,17 @@ interface PortMap {
 /** The daemon-wide port allocator. */
 export class PortAllocator {
   private readonly maps = new Map<string, PortMap>();
+  private firstLast: number;
 
-  constructor(readonly range: PortRange = { start: 32768, end: 60999 }) {}
+  constructor(readonly range: PortRange = { start: 32768, end: 60999 }) {
+    this.firstLast = range.end;
+  }
 
   private map(hostIp: string, proto: string): PortMap {
     const key = `${hostIp}/${proto}`;
     let m = this.maps.get(key);
     if (!m) {
-      m = { used: new Set(), last: this.range.end };
+      m = { used: new Set(), last: this.firstLast };
       this.maps.set(key, m);
     }
     return m;
@@ -70,6 +73,12 @@ export class PortAllocator {
       if (sameFamily && (wild || otherWild)) return true;
     }
     return false;
+  }
+
+  /** Moves every dynamic cursor so the next dynamic port is `port` (a daemon that ran before). */
+  skipTo(port: number): void {
+    this.firstLast = port - 1;
+    for (const m of this.maps.values()) m.last = port - 1;
   }
 
   /** Releases a port. */

@@ -6,6 +6,7 @@
  */
 import { DockernetError } from '../../core/errors.js';
 import type { UdpSocket } from '../../netns/socket/udp.js';
+import type { TcpListener, TcpSocket } from '../../netns/socket/tcp.js';
 import { parseIp } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
 
@@ -72,16 +73,74 @@ function udpProxy(e: Engine, hostIp: string, hostPort: number, cip: number, cpor
   };
 }
 
-/** TCP relay: uses the namespace's TCP sockets when the stack provides them. */
+/**
+ * TCP relay: accept on the host address, connect to the container, copy bytes both ways; when
+ * the container refuses, the accepted connection is closed (the client saw a successful connect:
+ * "connected, no HTTP reply", NOTES item 14).
+ */
 function tcpProxy(e: Engine, hostIp: string, hostPort: number, containerIp: string, containerPort: number): () => void {
-  const tcp = (e.host as unknown as { tcp?: { listen?: (addr: number, port: number, onAccept: (c: unknown) => void) => { close(): void } } }).tcp;
-  if (!tcp || typeof tcp.listen !== 'function' || hostIp.includes(':')) return () => undefined;
-  const relay = (e as unknown as { tcpRelay?: (conn: unknown, ip: string, port: number) => void }).tcpRelay;
-  let l: { close(): void };
+  if (hostIp.includes(':')) return () => undefined;
+  const host = e.host;
+  interface Pair {
+    backend: TcpSocket | null;
+    pending: Uint8Array[];
+    up: boolean;
+  }
+  const pairs = new Map<TcpSocket, Pair>();
+  const dst = parseIp(containerIp);
+  const closeQuietly = (s: TcpSocket | null): void => {
+    try {
+      s?.close();
+    } catch {
+      /* already closed */
+    }
+  };
+  let l: TcpListener;
   try {
-    l = tcp.listen(parseIp(hostIp), hostPort, (conn) => relay?.call(e, conn, containerIp, containerPort));
+    l = host.tcp.listen(parseIp(hostIp), hostPort, (client) => {
+      const p: Pair = { backend: null, pending: [], up: false };
+      pairs.set(client, p);
+      try {
+        p.backend = host.tcp.connect(dst, containerPort, {
+          onConnect: (b) => {
+            p.up = true;
+            for (const d of p.pending) b.send(d);
+            p.pending = [];
+          },
+          onData: (_b, d) => {
+            try {
+              client.send(d);
+            } catch {
+              /* client gone */
+            }
+          },
+          onEnd: () => closeQuietly(client),
+          onError: () => closeQuietly(client),
+        });
+      } catch {
+        closeQuietly(client);
+      }
+    }, {
+      onData: (client, d) => {
+        const p = pairs.get(client);
+        if (!p) return;
+        if (p.up && p.backend) p.backend.send(d);
+        else p.pending.push(d);
+      },
+      onEnd: (client) => {
+        const p = pairs.get(client);
+        if (p?.up) closeQuietly(p.backend);
+      },
+      onClose: (client) => pairs.delete(client),
+    });
   } catch (err) {
     throw new DockernetError('EPROXY', `Error starting userland proxy: listen tcp4 ${hostIp}:${hostPort}: bind: ${(err as Error).message.toLowerCase()}`);
   }
-  return () => l.close();
+  return () => {
+    l.close();
+    for (const [c, p] of pairs) {
+      closeQuietly(c);
+      closeQuietly(p.backend);
+    }
+  };
 }

@@ -1,11 +1,12 @@
 /**
- * Programs the network layer adds to containers for `docker exec`: `ip`, `ping`, `nslookup`
+ * Programs the network layer adds to containers for `docker exec`: `ip`, `ping`, `nslookup`, `httpd`
  * (busybox applets in `mini:latest`).
  */
 import type { Engine } from '../engine.js';
 import { ipProgram } from './ip.js';
 import { nslookupProgram } from './nslookup.js';
 import { pingProgram } from './ping.js';
+import { httpdProgram } from './httpd.js';
 
 /** Registers the network programs in the runtime's registry. */
 export function registerNetPrograms(e: Engine): void {
@@ -13,4 +14,5 @@ export function registerNetPrograms(e: Engine): void {
   reg.register('ip', ipProgram(e));
   reg.register('nslookup', nslookupProgram(e));
   reg.register('ping', pingProgram(e));
+  reg.register('httpd', httpdProgram(e));
 }
