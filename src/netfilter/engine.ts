@@ -334,11 +334,21 @@ export function dportKey(r: Rule): number {
 /** Compiled chains of one table, rebuilt when the rule set's generation changes. */
 export class CompiledTable {
   private readonly fns = new Map<string, CompiledChain>();
+  private readonly runs = new Map<string, Array<[number, number]>>();
 
   constructor(
     private readonly table: Table,
     private readonly targets: TargetRunner,
   ) {}
+
+  /**
+   * The runs of chain `name` that are indexed by destination port, as [first, end) rule indices
+   * (0-based). For inspection and tests.
+   */
+  indexedRuns(name: string): Array<[number, number]> {
+    this.chain(name);
+    return this.runs.get(name) ?? [];
+  }
 
   /** The compiled function of chain `name` (compiled on first use). */
   chain(name: string): CompiledChain {
@@ -432,6 +442,9 @@ export class CompiledTable {
           l.push(k);
         }
         runEnd[i] = j;
+        let list = this.runs.get(c.name);
+        if (!list) this.runs.set(c.name, (list = []));
+        list.push([i, j]);
         runMap[i] = new Map([...m].map(([k, v]) => [k, Int32Array.from(v)]));
         anyRun = true;
         i = j;
