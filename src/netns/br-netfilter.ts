@@ -24,6 +24,7 @@ import { NF_ACCEPT, NF_DROP, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_
 import type { SkBuff } from '../wire/skbuff.js';
 import { ETH_P_IP, ipv4Dst, ipv4Validate, ethSetDst } from '../wire/build.js';
 import type { NetNamespace } from './netns.js';
+import { BR_NF_LOCAL } from '../link/bridge/nf.js';
 
 /** The hook points a bridge reports (names as in the bridge's contract). */
 export type BrNfPoint = 'PRE_ROUTING' | 'FORWARD' | 'POST_ROUTING' | 'LOCAL_IN';
@@ -31,8 +32,6 @@ export type BrNfPoint = 'PRE_ROUTING' | 'FORWARD' | 'POST_ROUTING' | 'LOCAL_IN';
 /** The br_netfilter seam of a bridge device. */
 export type BridgeNfHook = (point: BrNfPoint, skb: SkBuff, inPort: NetDevice | null, outPort: NetDevice | null) => number;
 
-/** PRE_ROUTING verdict asking the bridge to deliver the frame to the bridge device (after a DNAT). */
-export const BR_NF_LOCAL = 3;
 
 /** `skb.nfBridge` values. */
 export const NF_BRIDGE_NONE = 0;

@@ -23,7 +23,7 @@ export { ipForward, ipForwardFinish } from './ip-forward.js';
 export { ipRouteOutput, ipLocalOut, ipLocalOutRaw, ipOutput, ipFinishOutput2 } from './ip-output.js';
 export type { OutputRoute } from './ip-output.js';
 export { icmpSend, nextIpId } from './icmp.js';
-export { installBridgeHook, brNfHook, BR_NF_LOCAL, NF_BRIDGE_NONE, NF_BRIDGE_PREROUTED, NF_BRIDGE_PASSED_UP } from './br-netfilter.js';
+export { installBridgeHook, brNfHook, NF_BRIDGE_NONE, NF_BRIDGE_PREROUTED, NF_BRIDGE_PASSED_UP } from './br-netfilter.js';
 export type { BrNfPoint, BridgeNfHook } from './br-netfilter.js';
 export * from './socket/udp.js';
 export * from './socket/tcp.js';
