@@ -63,12 +63,6 @@ function joinNs(rt: Runtime, c: Container): NamespaceSet {
   return s;
 }
 
-/** The container's cgroup path for a controller, per --cgroup-parent. */
-export function cgroupPath(rt: Runtime, c: Container): string {
-  const parent = c.hostConfig.CgroupParent;
-  if (parent === '') return `/docker/${c.id}`;
-  return `${parent.startsWith('/') ? '' : '/'}${parent.replace(/\/+$/, '')}/${c.id}`;
-}
 
 function logSink(rt: Runtime, c: Container, attach: Attachment | null): OutputSink & { flush(): void } {
   const pending = { stdout: '', stderr: '' };
@@ -92,7 +86,7 @@ function failStart(rt: Runtime, c: Container, message: string, exitCode: number,
   c.state.Error = message;
   c.state.ExitCode = exitCode;
   c.namespaces = null;
-  for (const ctl of CONTROLLERS) rt.cgroups.h(ctl).remove(c.cgroupPath);
+  for (const ctl of CONTROLLERS) rt.cgroups.h(ctl).remove(rt.cgroupPathOf(c, ctl));
   if (hooksRan) rt.hooks.run('afterStop', c);
   throw new DockernetError('ESTART', message, exitCode === 128 ? 125 : exitCode);
 }
@@ -115,7 +109,7 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
     throw new DockernetError('ESTART', msg, 125);
   }
   c.namespaces = ns;
-  c.cgroupPath = cgroupPath(rt, c);
+  c.cgroupPath = rt.cgroupPathOf(c, 'cpu');
   rt.hooks.run('beforeStart', c);
   try {
     c.log = createLogDriver(c, rt.logSinks, rt.hostname, rt.daemonPid);
@@ -125,8 +119,10 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
   }
   const runcErr = runcCheck(c.hostConfig);
   if (runcErr) failStart(rt, c, `${RUNC}error during container init: error setting cgroup config for procHooks process: ${runcErr}: unknown`, 128, true);
-  rt.cgroups.mkdirAll(c.cgroupPath);
-  applyResources(rt.cgroups, () => c.cgroupPath, c.hostConfig);
+  rt.cgroups.mkdirAll((ctl) => rt.cgroupPathOf(c, ctl));
+  applyResources(rt.cgroups, (ctl) => rt.cgroupPathOf(c, ctl), c.hostConfig);
+  const target = c.rootfs.lookup(c.path.startsWith('/') ? c.path : `/bin/${c.path}`);
+  if (c.path.startsWith('/') && target?.type === 'dir') failStart(rt, c, `${RUNC}exec: "${c.path}": permission denied: unknown`, 126, true);
   const prog = rt.programs.get(c.path);
   if (!prog) failStart(rt, c, `${RUNC}exec: "${c.path}": executable file not found in $PATH: unknown`, 127, true);
   const out = logSink(rt, c, attach);
@@ -147,6 +143,7 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
   });
   c.init = init;
   Object.assign(c.state, { Status: 'running', Running: true, Paused: false, Restarting: false, Pid: init.pid, ExitCode: 0, StartedAt: rt.sim.now, FinishedAt: c.state.FinishedAt });
+  for (const m of c.mounts) if (m.Type === 'volume') rt.events.emit('volume', 'mount', m.Name!, { container: c.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) });
   rt.events.emit('container', 'start', c.id, rt.containerAttrs(c));
   rt.hooks.run('afterStart', c);
 }
@@ -162,8 +159,9 @@ export function onInitExit(rt: Runtime, c: Container, code: number): void {
   if (ns && ns.pid !== rt.hostNs.pid && ns.pid.owner === c.id) {
     for (const p of [...rt.procman.procs.values()]) if (p.container.namespaces?.pid === ns.pid) rt.procman.terminate(p, 137);
   }
-  for (const ctl of CONTROLLERS) rt.cgroups.h(ctl).remove(c.cgroupPath);
+  for (const ctl of CONTROLLERS) rt.cgroups.h(ctl).remove(rt.cgroupPathOf(c, ctl));
   rt.hooks.run('afterStop', c);
+  for (const m of c.mounts) if (m.Type === 'volume') rt.events.emit('volume', 'unmount', m.Name!, { container: c.id, driver: 'local' });
   c.namespaces = null;
   const rp = c.hostConfig.RestartPolicy;
   const wantRestart = !c.manualStop && (rp.Name === 'always' || rp.Name === 'unless-stopped' || (rp.Name === 'on-failure' && code !== 0 && (rp.MaximumRetryCount === 0 || c.restartCount < rp.MaximumRetryCount)));
@@ -235,7 +233,7 @@ export function stopContainer(rt: Runtime, c: Container, timeout: number | null)
 export function pauseContainer(rt: Runtime, c: Container): void {
   if (!c.running) throw daemonError(`Container ${c.id} is not running`);
   if (c.state.Paused) throw daemonError(`Container ${c.id} is already paused`);
-  rt.cgroups.write('freezer', c.cgroupPath, 'freezer.self_freezing', '1');
+  rt.cgroups.write('freezer', rt.cgroupPathOf(c, 'freezer'), 'freezer.self_freezing', '1');
   rt.procman.setFrozen(c, true);
   c.state.Paused = true;
   c.state.Status = 'paused';
@@ -245,7 +243,7 @@ export function pauseContainer(rt: Runtime, c: Container): void {
 /** `docker unpause`. */
 export function unpauseContainer(rt: Runtime, c: Container): void {
   if (!c.state.Paused) throw daemonError(`Container ${c.id} is not paused`);
-  rt.cgroups.write('freezer', c.cgroupPath, 'freezer.self_freezing', '0');
+  rt.cgroups.write('freezer', rt.cgroupPathOf(c, 'freezer'), 'freezer.self_freezing', '0');
   c.state.Paused = false;
   c.state.Status = 'running';
   rt.procman.setFrozen(c, false);

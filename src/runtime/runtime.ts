@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   devLog?: boolean;
   /** Create the lab's `mini:latest` base image (true). */
   baseImage?: boolean;
+  /** dockerd's own cgroup per controller when not "/" (a relative --cgroup-parent is resolved against it). */
+  daemonCgroups?: Partial<Record<Controller, string>>;
 }
 
 /** Result of one docker command. */
@@ -71,6 +73,8 @@ export class Runtime {
   readonly ncpu: number;
   readonly memNodes: number[];
   readonly blkioWeight: boolean;
+  /** dockerd's own cgroup per controller ("/" unless given). */
+  readonly daemonCgroups: Partial<Record<Controller, string>>;
   /** dockerd's pid on the host. */
   readonly daemonPid = 700;
   readonly store = new ContainerStore();
@@ -113,6 +117,7 @@ export class Runtime {
     this.ncpu = opts.ncpu ?? 2;
     this.memNodes = opts.memNodes ?? [0];
     this.blkioWeight = opts.blkioWeight ?? false;
+    this.daemonCgroups = opts.daemonCgroups ?? {};
     this.volumes = new VolumeStore(this.dataRoot);
     this.events = new EventLog(() => this.sim.now);
     this.hostNs = this.nsAlloc.hostSet(this.hostname);
@@ -142,9 +147,15 @@ export class Runtime {
     return r;
   }
 
-  /** The container's cgroup path in a hierarchy (`/docker/<id>` or under --cgroup-parent). */
-  cgroupPathOf(c: Container, _ctl: Controller): string {
-    return c.cgroupPath;
+  /**
+   * The container's cgroup path in a hierarchy: `/docker/<id>`, `<parent>/<id>` for an absolute
+   * --cgroup-parent, and for a relative one runc's resolution against dockerd's own cgroup.
+   */
+  cgroupPathOf(c: Container, ctl: Controller): string {
+    const parent = c.hostConfig.CgroupParent;
+    if (parent === '') return `/docker/${c.id}`;
+    const base = parent.startsWith('/') ? '' : (this.daemonCgroups[ctl] ?? '').replace(/\/$/, '');
+    return `${base}/${parent.replace(/^\/+|\/+$/g, '')}/${c.id}`;
   }
 
   /** Event attributes of a container: image, name and its labels. */

@@ -41,6 +41,8 @@ export class MemoryController {
       for (const b of n.ancestry()) b.maxUsage = Math.max(b.maxUsage, b.usage + room);
       if (n.files.get('memory.oom_control.oom_kill_disable') === '1') {
         n.underOom = true;
+        p.container.oomSeen = true;
+        this.rt.events.emit('container', 'oom', p.container.id, this.rt.containerAttrs(p.container));
         return 'blocked';
       }
       n.oomKills++;

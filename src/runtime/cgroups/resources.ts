@@ -93,7 +93,7 @@ export function runcCheck(hc: HostConfig): string | null {
 }
 
 /** Writes the container's control files for `hc` at `path` in every hierarchy (`pathOf` per controller). */
-export function applyResources(fs: CgroupFs, pathOf: (c: 'memory' | 'cpu' | 'cpuset' | 'pids' | 'blkio') => string, hc: HostConfig): void {
+export function applyResources(fs: CgroupFs, pathOf: (c: 'memory' | 'cpu' | 'cpuset' | 'pids') => string, hc: HostConfig): void {
   const mem = pathOf('memory');
   const unl = String(MEM_UNLIMITED);
   fs.write('memory', mem, 'memory.limit_in_bytes', hc.Memory > 0 ? String(hc.Memory) : unl);

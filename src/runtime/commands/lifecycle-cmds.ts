@@ -74,7 +74,7 @@ function update(rt: Runtime, args: string[]): ExecResult {
       throw new DockernetError('EDAEMON', `Cannot update container ${c.id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
     }
     Object.assign(c.hostConfig, next);
-    if (c.running) applyResources(rt.cgroups, () => c.cgroupPath, c.hostConfig);
+    if (c.running) applyResources(rt.cgroups, (ctl) => rt.cgroupPathOf(c, ctl), c.hostConfig);
     rt.events.emit('container', 'update', c.id, rt.containerAttrs(c));
     out.line(ref);
   });

@@ -19,18 +19,18 @@ function cgcat(rt: Runtime, ctl: string, path: string, file: string): string {
   return v === undefined ? '<absent>' : v.split('\n').join(' ').trimEnd();
 }
 
-function cgpath(c: Container | undefined): string {
-  return c && c.running ? c.cgroupPath : '<not running>';
+function cgpath(rt: Runtime, c: Container | undefined, ctl: Controller): string {
+  return c && c.running ? rt.cgroupPathOf(c, ctl) : '<not running>';
 }
 
 function dump(rt: Runtime, name: string): string {
   const c = rt.store.find(name);
   let s = `[${name}]\n`;
-  for (const ctl of CONTROLLERS) s += `cgroup(${ctl})=${cgpath(c)}\n`;
+  for (const ctl of CONTROLLERS) s += `cgroup(${ctl})=${cgpath(rt, c, ctl)}\n`;
   if (!c || !c.running) return s + '(no cgroup: container not running)\n\n';
   for (const cf of FILES) {
     const [ctl, file] = cf.split(':') as [string, string];
-    s += `${file}=${cgcat(rt, ctl, c.cgroupPath, file)}\n`;
+    s += `${file}=${cgcat(rt, ctl, rt.cgroupPathOf(c, ctl as Controller), file)}\n`;
   }
   return s + '\n';
 }
@@ -155,7 +155,7 @@ export function runProbe(rt: Runtime, name: string, args: string[], probeSh: str
     }
     case 'freezer': {
       const c = rt.store.find(args[0] ?? '');
-      const p = cgpath(c);
+      const p = cgpath(rt, c, 'freezer');
       let s = `[${args[0]}] cgroup=${p}\n`;
       if (!c || !c.running) return s;
       for (const f of ['freezer.state', 'freezer.self_freezing', 'freezer.parent_freezing']) s += `${f}=${cgcat(rt, 'freezer', p, f)}\n`;

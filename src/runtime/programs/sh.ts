@@ -232,7 +232,10 @@ class Shell {
         }
         for (const pid of pids) {
           const target = [...this.ctx.container.procs].find((p) => String(p.nspid) === pid);
-          if (target) this.rt.procman.signal(target, sig);
+          if (!target) continue;
+          // the kernel drops signals to a pid namespace's init that it has no handler for, even SIGKILL
+          if (target.isInit && !(target.onSignal && sig !== 9)) continue;
+          this.rt.procman.signal(target, sig);
         }
         return 0;
       }
