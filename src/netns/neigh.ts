@@ -137,16 +137,13 @@ export interface NeighHost {
   neighQueueOverflow(skb: SkBuff): void;
 }
 
-/** Key of (device, address): exact as a double. */
-function key(ifindex: number, ip: number): number {
-  return ifindex * 4294967296 + (ip >>> 0);
-}
 
 /** The ARP cache of a namespace. */
 export class NeighTable {
   /** Parameters (Linux defaults). */
   readonly parms: NeighParms = { ...DEFAULT_NEIGH_PARMS };
-  private readonly entries = new Map<number, NeighEntry>();
+  /** Per device (ifindex), entries keyed by the address as an int32 (a Smi: no boxing on lookup). */
+  private readonly byDev = new Map<number, Map<number, NeighEntry>>();
   private readonly host: NeighHost;
   private readonly rng: Rng;
 
@@ -163,7 +160,17 @@ export class NeighTable {
 
   /** The entry for (`dev`, `ip`), if any. */
   get(dev: NetDevice, ip: number): NeighEntry | undefined {
-    return this.entries.get(key(dev.ifindex, ip));
+    const m = this.byDev.get(dev.ifindex);
+    return m === undefined ? undefined : m.get(ip | 0);
+  }
+
+  private put(e: NeighEntry): void {
+    let m = this.byDev.get(e.dev.ifindex);
+    if (m === undefined) {
+      m = new Map();
+      this.byDev.set(e.dev.ifindex, m);
+    }
+    m.set(e.ip | 0, e);
   }
 
   /** Current state of an entry, applying REACHABLE → STALE lazily. */
@@ -179,7 +186,7 @@ export class NeighTable {
     const e = new NeighEntry(dev, ip, this.randomReachable());
     e.updated = this.host.sim.now;
     e.confirmed = this.host.sim.now - 2 * this.parms.baseReachableTime; // "long ago", as Linux
-    this.entries.set(key(dev.ifindex, ip), e);
+    this.put(e);
     return e;
   }
 
@@ -191,7 +198,7 @@ export class NeighTable {
    */
   output(dev: NetDevice, nexthop: number, skb: SkBuff): void {
     const now = this.host.sim.now;
-    let e = this.entries.get(key(dev.ifindex, nexthop));
+    let e = this.get(dev, nexthop);
     if (e !== undefined) {
       const s = this.state(e);
       if ((s & NUD_VALID) !== 0) {
@@ -283,7 +290,7 @@ export class NeighTable {
    * @see Linux `neigh_update`
    */
   update(dev: NetDevice, ip: number, mac: number, reply: boolean, create: boolean): NeighEntry | null {
-    let e = this.entries.get(key(dev.ifindex, ip));
+    let e = this.get(dev, ip);
     if (!e) {
       if (!create) return null;
       e = this.create(dev, ip);
@@ -315,7 +322,7 @@ export class NeighTable {
 
   /** Adds a permanent entry (`ip neigh add … lladdr … nud permanent`). */
   addPermanent(dev: NetDevice, ip: number, mac: number): NeighEntry {
-    let e = this.entries.get(key(dev.ifindex, ip));
+    let e = this.get(dev, ip);
     if (!e) e = this.create(dev, ip);
     if (e.timer) this.host.sim.cancel(e.timer);
     e.timer = null;
@@ -327,27 +334,26 @@ export class NeighTable {
 
   /** Removes the entry for (`dev`, `ip`); returns whether one existed. */
   delete(dev: NetDevice, ip: number): boolean {
-    const k = key(dev.ifindex, ip);
-    const e = this.entries.get(k);
+    const e = this.get(dev, ip);
     if (!e) return false;
     if (e.timer) this.host.sim.cancel(e.timer);
-    this.entries.delete(k);
+    this.byDev.get(dev.ifindex)!.delete(ip | 0);
     return true;
   }
 
   /** Removes every entry on `dev` (device removed, moved or renumbered). */
   flushDev(dev: NetDevice): void {
-    for (const [k, e] of [...this.entries]) {
-      if (e.dev === dev) {
-        if (e.timer) this.host.sim.cancel(e.timer);
-        this.entries.delete(k);
-      }
-    }
+    const m = this.byDev.get(dev.ifindex);
+    if (!m) return;
+    for (const e of m.values()) if (e.timer) this.host.sim.cancel(e.timer);
+    this.byDev.delete(dev.ifindex);
   }
 
   /** Every entry, in insertion order. */
   list(): NeighEntry[] {
-    return [...this.entries.values()];
+    const out: NeighEntry[] = [];
+    for (const m of this.byDev.values()) for (const e of m.values()) out.push(e);
+    return out;
   }
 
   /**

@@ -81,6 +81,9 @@ export const FIB_NO_ROUTE: FibResult = Object.freeze({
   prefsrc: 0,
 }) as FibResult;
 
+/** Netmasks as int32, by prefix length. */
+const MASKS: readonly number[] = Array.from({ length: 33 }, (_, l) => prefixMask(l) | 0);
+
 /** One routing table: 33 buckets (prefix length 32 … 0), each a Map from network to routes. */
 export class FibTable {
   /** `local` or `main`. */
@@ -98,10 +101,10 @@ export class FibTable {
   /** Adds a route; returns false if an identical one (same dst/len/metric/type/dev/gateway) exists. */
   add(r: Route): boolean {
     const b = this.buckets[r.len]!;
-    let list = b.get(r.dst);
+    let list = b.get(r.dst | 0);
     if (!list) {
       list = [];
-      b.set(r.dst, list);
+      b.set(r.dst | 0, list);
     }
     if (list.some((x) => x.metric === r.metric && x.type === r.type && x.dev === r.dev && x.gateway === r.gateway)) return false;
     list.push(r);
@@ -113,12 +116,12 @@ export class FibTable {
   /** Removes routes matching `pred` among those for `dst/len`; returns how many were removed. */
   remove(dst: number, len: number, pred: (r: Route) => boolean): number {
     const b = this.buckets[len]!;
-    const list = b.get(dst);
+    const list = b.get(dst | 0);
     if (!list) return 0;
     const keep = list.filter((r) => !pred(r));
     const n = list.length - keep.length;
-    if (keep.length) b.set(dst, keep);
-    else b.delete(dst);
+    if (keep.length) b.set(dst | 0, keep);
+    else b.delete(dst | 0);
     if (n) this.recomputeLens();
     return n;
   }
@@ -155,7 +158,7 @@ export class FibTable {
     const lens = this.lens;
     for (let i = 0; i < lens.length; i++) {
       const len = lens[i]!;
-      const list = this.buckets[len]!.get(len === 0 ? 0 : (dst & prefixMask(len)) >>> 0);
+      const list = this.buckets[len]!.get((dst & MASKS[len]!) | 0);
       if (!list) continue;
       for (let j = 0; j < list.length; j++) {
         const r = list[j]!;
@@ -209,7 +212,7 @@ export class Fib {
    * @see Linux `fib_lookup`
    */
   lookup(dst: number): FibResult {
-    const c = this.cache.get(dst);
+    const c = this.cache.get(dst | 0); // int32 key: a Smi, no boxing
     if (c !== undefined) return c;
     const r = this.local.lookup(dst) ?? this.main.lookup(dst);
     let res: FibResult;
@@ -224,7 +227,7 @@ export class Fib {
         prefsrc: r.prefsrc,
       });
     if (this.cache.size >= FIB_CACHE_MAX) this.cache.clear();
-    this.cache.set(dst, res);
+    this.cache.set(dst | 0, res);
     return res;
   }
 }
