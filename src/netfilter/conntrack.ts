@@ -134,7 +134,11 @@ export class CtEntry {
   /** @internal */
   readonly hReply: CtTupleHash;
 
-  constructor(proto: number, src: number, dst: number, sport: number, dport: number, now: number) {
+  /** The table this entry belongs to (a namespace's conntrack). */
+  readonly owner: Conntrack | null;
+
+  constructor(proto: number, src: number, dst: number, sport: number, dport: number, now: number, owner: Conntrack | null = null) {
+    this.owner = owner;
     this.proto = proto;
     this.oSrc = src;
     this.oDst = dst;

@@ -125,7 +125,10 @@ export class Netfilter implements TargetRunner {
   private readonly sim: Sim;
   private readonly rng: Rng;
   private readonly host: NfHost;
-  private readonly p = new PktInfo();
+  /** PktInfo of the hook call in progress; one per nesting level (a REJECT's reply can re-enter). */
+  private p: PktInfo;
+  private readonly pktPool: PktInfo[] = [];
+  private depth = 0;
   private compiledGen = -1;
   private compiledTables = new Map<TableName, CompiledTable>();
   // per-call context for targets
@@ -139,7 +142,7 @@ export class Netfilter implements TargetRunner {
     this.rng = opts.rng;
     this.host = opts.host;
     this.conntrack = new Conntrack(opts.sim);
-    this.p.host = opts.host;
+    this.p = this.pktAt(0);
     this.observer = {
       rule: (table, chain, pos, rule, verdict) => this.traceRule(table, chain, pos, rule, verdict),
       policy: (table, chain, policy) =>
@@ -175,7 +178,33 @@ export class Netfilter implements TargetRunner {
    * `skb.ct`/`skb.ctinfo`; confirms conntrack at POST_ROUTING and LOCAL_IN.
    */
   hook(skb: SkBuff, state: NfHookState): NfVerdict {
-    const p = this.p;
+    const savedP = this.p;
+    const savedSkb = this.curSkb;
+    const savedState = this.curState;
+    const savedTable = this.curTable;
+    this.p = this.pktAt(this.depth++);
+    try {
+      return this.hookInner(skb, state);
+    } finally {
+      this.depth--;
+      this.p = savedP;
+      this.curSkb = savedSkb;
+      this.curState = savedState;
+      this.curTable = savedTable;
+    }
+  }
+
+  private pktAt(depth: number): PktInfo {
+    let p = this.pktPool[depth];
+    if (p === undefined) {
+      p = new PktInfo();
+      p.host = this.host;
+      this.pktPool[depth] = p;
+    }
+    return p;
+  }
+
+  private hookInner(skb: SkBuff, state: NfHookState): NfVerdict {
     if (!this.fill(skb, state)) {
       this.counters.malformed++;
       return NF_ACCEPT;
@@ -218,7 +247,6 @@ export class Netfilter implements TargetRunner {
         return this.confirm(skb);
       }
     }
-    void p;
     return NF_ACCEPT;
   }
 
@@ -263,6 +291,11 @@ export class Netfilter implements TargetRunner {
     p.hook = state.hook;
     p.srcTypeBits = 0;
     p.dstTypeBits = 0;
+    if (skb.ct !== null && (skb.ct as CtEntry).owner !== this.conntrack) {
+      // state from another namespace's table (skb_scrub_packet would have reset it)
+      skb.ct = null;
+      skb.ctinfo = -1;
+    }
     this.ctStateBits(skb);
     return true;
   }
@@ -381,7 +414,7 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = new CtEntry(6, p.saddr, p.daddr, sport, dport, now);
+        ct = new CtEntry(6, p.saddr, p.daddr, sport, dport, now, ctab);
         ct.tcpState = s;
       } else if (p.proto === 1) {
         const rt = icmpReplyType(p.icmpType);
@@ -390,8 +423,8 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = new CtEntry(1, p.saddr, p.daddr, sport, dport, now);
-      } else ct = new CtEntry(p.proto, p.saddr, p.daddr, sport, dport, now);
+        ct = new CtEntry(1, p.saddr, p.daddr, sport, dport, now, ctab);
+      } else ct = new CtEntry(p.proto, p.saddr, p.daddr, sport, dport, now, ctab);
       dir = 0;
       skb.ctinfo = IP_CT_NEW;
     } else {

@@ -35,3 +35,20 @@ export function makeNf(host?: FakeHost, seed = 1): { nf: Netfilter; sim: Sim; ho
 }
 
 export const ip = parseIp;
+
+/** Replaces the oracle's normalisation placeholders with concrete values iptables would print. */
+export function concretize(text: string): string {
+  return text
+    .replace(/\[<pkts>:<bytes>\]/g, '[0:0]')
+    .replace(/<eport:\+(\d+)>/g, (_, n) => String(32768 + Number(n)))
+    .replace(/<dns-tcp-port>/g, '41235')
+    .replace(/<dns-udp-port>/g, '52117')
+    .replace(/<nid:([^>]+)>/g, (_, name: string) => nidOf(name));
+}
+
+/** A stable 12-hex-digit network id for a network name. */
+export function nidOf(name: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return (h.toString(16).padStart(8, '0') + 'abcd').slice(0, 12);
+}
