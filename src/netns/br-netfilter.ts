@@ -65,6 +65,7 @@ export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb:
       // the frame arrived through a veth: its conntrack state belongs to another namespace
       skb.ct = null;
       skb.ctinfo = -1;
+      skb.mark = 0;
       if (ipv4Validate(skb) !== 0) {
         ns.counters.inc('InHdrErrors');
         return NF_DROP; // br_validate_ipv4 failed

@@ -67,7 +67,7 @@ export function ipForward(ns: NetNamespace, inDev: NetDevice, skb: SkBuff, r: Fi
 
 /** @see Linux `ip_forward_finish` */
 export function ipForwardFinish(ns: NetNamespace, skb: SkBuff, outDev: NetDevice, nexthop: number): void {
-  ns.counters.inc('ForwDatagrams');
+  ns.mib.ForwDatagrams++;
   ipOutput(ns, skb, outDev, nexthop);
 }
 

@@ -64,10 +64,13 @@ export function netifReceive(ns: NetNamespace, dev: NetDevice, skb: SkBuff): voi
   }
   if (dev.kind === 'loopback') skb.pktType = PACKET_HOST;
   else {
-    if (dev.kind !== 'bridge') {
-      // veth/macvlan forwarding scrubs netfilter state (skb_scrub_packet → nf_reset_ct)
+    if (skb.nfBridge !== NF_BRIDGE_PREROUTED) {
+      // the frame crossed a veth/macvlan (maybe from another namespace): Linux scrubs its
+      // netfilter state (skb_scrub_packet → nf_reset_ct, mark = 0). A frame the bridge passes up
+      // after this namespace's own bridged PREROUTING keeps its conntrack entry.
       skb.ct = null;
       skb.ctinfo = -1;
+      skb.mark = 0;
       skb.nfBridge = 0;
     }
     const dst = readMac(skb.data, 0);
@@ -135,7 +138,7 @@ export function ipRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
     if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'not for this host (PACKET_OTHERHOST)');
     return;
   }
-  ns.counters.inc('InReceives');
+  ns.mib.InReceives++;
   skb.network = 14;
   const bad = ipv4Validate(skb);
   if (bad !== 0) {
@@ -240,7 +243,7 @@ export function ipLocalDeliver(ns: NetNamespace, dev: NetDevice, skb: SkBuff): v
     if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'bad L4 checksum');
     return;
   }
-  ns.counters.inc('InDelivers');
+  ns.mib.InDelivers++;
   const proto = skb.view.getUint8(n + 9);
   switch (proto) {
     case IPPROTO_ICMP:

@@ -67,7 +67,7 @@ export function ipRouteOutput(ns: NetNamespace, dst: number, src = 0): OutputRou
  * @see Linux `__ip_local_out`, `ip_local_out`
  */
 export function ipLocalOut(ns: NetNamespace, skb: SkBuff, rt: OutputRoute): boolean {
-  ns.counters.inc('OutRequests');
+  ns.mib.OutRequests++;
   skb.iif = 0;
   skb.inDev = '';
   skb.network = 14;

@@ -66,6 +66,29 @@ export function defaultSysctls(): NetnsSysctls {
   };
 }
 
+/**
+ * The per-packet SNMP counters, as plain numeric fields (incremented on every packet, so they are
+ * kept out of the string-keyed {@link Counters}). Read every counter with {@link NetNamespace.stat}.
+ */
+export class IpMib {
+  /** Ip: InReceives — datagrams received from devices (including malformed ones). */
+  InReceives = 0;
+  /** Ip: InDelivers — datagrams delivered to ICMP/UDP/TCP. */
+  InDelivers = 0;
+  /** Ip: ForwDatagrams — datagrams forwarded. */
+  ForwDatagrams = 0;
+  /** Ip: OutRequests — locally generated datagrams sent. */
+  OutRequests = 0;
+  /** Udp: InDatagrams. */
+  UdpInDatagrams = 0;
+  /** Udp: OutDatagrams. */
+  UdpOutDatagrams = 0;
+  /** Tcp: InSegs. */
+  TcpInSegs = 0;
+  /** Tcp: OutSegs. */
+  TcpOutSegs = 0;
+}
+
 /** An IPv4 address on a device (Linux `struct in_ifaddr`). */
 export interface InetAddress {
   /** The device. */
@@ -158,8 +181,13 @@ export class NetNamespace implements NfHost {
   readonly sim: Sim;
   /** Seeded randomness (ephemeral ports, ISNs, IP IDs, reachable times). */
   readonly rng: Rng;
-  /** SNMP-style counters (`InReceives`, `InHdrErrors`, `OutNoRoutes`, `UdpNoPorts`, …). */
+  /**
+   * SNMP-style counters of rarer events (`InHdrErrors`, `InAddrErrors`, `OutNoRoutes`,
+   * `UdpNoPorts`, `ArpResFailed`, …). Read any counter with {@link NetNamespace.stat}.
+   */
   readonly counters: Counters = new Counters();
+  /** Per-packet counters (`InReceives`, `ForwDatagrams`, …). */
+  readonly mib: IpMib = new IpMib();
   /** Sysctls; change `bridge_nf_call_iptables` through {@link NetNamespace.setSysctl}. */
   readonly sysctl: NetnsSysctls = defaultSysctls();
   /** Routing tables. */
@@ -226,6 +254,19 @@ export class NetNamespace implements NfHost {
     this.addAddress('lo', '127.0.0.1/8', { broadcast: false });
     this.nf = new Netfilter({ sim, rng: this.rng.fork('netfilter'), host: this });
     this.netfilter = this.nf;
+  }
+
+  /** Any counter by its SNMP name (`InReceives`, `InHdrErrors`, `UdpNoPorts`, …); 0 if never counted. */
+  stat(name: string): number {
+    const v = (this.mib as unknown as Record<string, number>)[name];
+    return typeof v === 'number' ? v : this.counters.get(name);
+  }
+
+  /** Every non-zero counter, sorted by name. */
+  stats(): Record<string, number> {
+    const all: Record<string, number> = { ...this.counters.snapshot() };
+    for (const [k, v] of Object.entries(this.mib)) if (v) all[k] = v;
+    return Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   // ------------------------------------------------------------------ devices

@@ -25,7 +25,7 @@ describe('UDP', () => {
     expect(r.error).toBeNull();
     expect(new TextDecoder().decode(r.reply!)).toBe('ping?');
     expect(r.from).toBe('172.17.0.3');
-    expect(b.counters.get('UdpInDatagrams')).toBe(1);
+    expect(b.stat('UdpInDatagrams')).toBe(1);
   });
 
   it('closed port: ICMP port unreachable quoting the datagram, "Connection refused"', () => {

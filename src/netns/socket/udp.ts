@@ -70,7 +70,7 @@ export class UdpSocket {
       data,
     );
     if (this.traced) startTrace(ns, skb);
-    ns.counters.inc('UdpOutDatagrams');
+    ns.mib.UdpOutDatagrams++;
     ipLocalOut(ns, skb, rt);
   }
 
@@ -179,7 +179,7 @@ export function udpRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
     if (ns.addrType(dst) !== 'BROADCAST') icmpSend(ns, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, dev);
     return;
   }
-  ns.counters.inc('UdpInDatagrams');
+  ns.mib.UdpInDatagrams++;
   const ulen = v.getUint16(t + 4);
   const data = skb.data.slice(t + 8, t + ulen);
   if (skb.traced && ns.sim.tracer)
