@@ -64,7 +64,7 @@ export function netifReceive(ns: NetNamespace, dev: NetDevice, skb: SkBuff): voi
   }
   if (dev.kind === 'loopback') skb.pktType = PACKET_HOST;
   else {
-    if (skb.nfBridge !== NF_BRIDGE_PREROUTED) {
+    if (dev.kind !== 'bridge' || skb.nfBridge !== NF_BRIDGE_PREROUTED) {
       // the frame crossed a veth/macvlan (maybe from another namespace): Linux scrubs its
       // netfilter state (skb_scrub_packet → nf_reset_ct, mark = 0). A frame the bridge passes up
       // after this namespace's own bridged PREROUTING keeps its conntrack entry.

@@ -135,6 +135,15 @@ describe('br_netfilter and the hook sequence against real kernel traces (net-10)
     expect(modelTrace(tracer, 'host', 1)).toEqual(oracleTrace('trace-b3-t-a-to-172.17.0.1-8080.txt').filter((l) => l.startsWith('t1 ')));
   });
 
+  it("a bridged frame is a new packet for the receiving container's own PREROUTING", () => {
+    const { c } = net10();
+    const tb = c.get('t-b')!;
+    tb.nf.iptables(['-t', 'raw', '-A', 'PREROUTING', '-p', 'icmp', '-j', 'DROP']);
+    expect(ping(c.get('t-a')!, '172.17.0.3').received).toBe(0);
+    tb.nf.iptables(['-t', 'raw', '-F']);
+    expect(ping(c.get('t-a')!, '172.17.0.3').received).toBe(1);
+  });
+
   it('without bridge-nf-call-iptables, bridged frames skip iptables entirely', () => {
     const { host, c, tracer } = net10();
     host.setSysctl('bridge_nf_call_iptables', 0);
