@@ -9,6 +9,7 @@ import type { NamespaceSet } from './namespaces.js';
 import type { Proc } from './process.js';
 import type { MountPoint } from './volumes.js';
 import type { LogDriver } from './logging/driver.js';
+import type { RunRequest } from './cli/run-options.js';
 
 /** Docker's container states. */
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -73,6 +74,8 @@ export class Container {
   log: LogDriver | null = null;
   /** Files Docker bind-mounts into /etc (hostname, hosts, resolv.conf), path → content. */
   readonly etc = new Map<string, string>();
+  /** The parsed run/create request this container came from (network flags for the layer above). */
+  request: RunRequest | null = null;
   /** Free storage for higher layers (network endpoints...), keyed by owner. */
   readonly ext = new Map<string, unknown>();
   /** Pending restart timer, if a restart policy is waiting. */

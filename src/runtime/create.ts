@@ -115,8 +115,14 @@ export function createContainer(rt: Runtime, req: RunRequest): CreateResult {
   c.args = argvFull.slice(1);
   setupMounts(rt, c);
   c.etc.set('/etc/hostname', cfg.Hostname + '\n');
+  c.request = req;
   rt.store.add(c);
-  rt.hooks.run('afterCreate', c);
+  try {
+    rt.hooks.run('afterCreate', c);
+  } catch (e) {
+    rt.store.delete(c);
+    throw e;
+  }
   rt.events.emit('container', 'create', c.id, rt.containerAttrs(c));
   return { container: c, warnings };
 }

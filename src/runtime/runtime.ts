@@ -89,6 +89,11 @@ export class Runtime {
   readonly hooks = new HookSet();
   /** Inspect document providers, called in order on every container inspect. */
   readonly inspectProviders: InspectProvider[] = [];
+  /**
+   * Extra `docker inspect` resolvers (networks...), tried after containers, images and volumes:
+   * return the document for `ref`, or null.
+   */
+  readonly objectInspectors: Array<(ref: string, type: string) => Record<string, unknown> | null> = [];
   /** `docker ps` template fields computed elsewhere (`Networks`, `Ports`). */
   readonly psFields = new Map<string, PsField>();
   /** Programs runnable inside containers. */

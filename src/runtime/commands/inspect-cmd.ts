@@ -35,6 +35,10 @@ export function inspectObject(rt: Runtime, ref: string, type: string): Record<st
     const v = rt.volumes.get(ref);
     if (v) return volumeInspect(v, rfc3339Nano(v.created).replace(/\.\d+Z$/, 'Z'));
   }
+  for (const f of rt.objectInspectors) {
+    const d = f(ref, type);
+    if (d) return d;
+  }
   return null;
 }
 
