@@ -41,6 +41,7 @@ const natRange = (over: Partial<NatRange>): NatRange => ({
 
 /** What a generated rule may target. */
 export interface RuleContext {
+  /** Table the rule goes into. */
   table: 'filter' | 'nat' | 'raw' | 'mangle';
   /** Hook of the base chain it is reachable from (-1: reachable from several; only table-neutral targets). */
   hook: number;
@@ -192,7 +193,9 @@ export function ruleArb(ctx: RuleContext): fc.Arbitrary<Rule> {
 
 /** A generated table: policies of the built-in chains and the rules of every chain. */
 export interface GeneratedTable {
+  /** Table name. */
   table: 'filter' | 'nat';
+  /** Policies of the built-in chains (ACCEPT when missing). */
   policies: Record<string, 'ACCEPT' | 'DROP'>;
   /** Chains in creation order: built-ins first, then user chains. */
   chains: Array<{ name: string; rules: Rule[] }>;

@@ -12,8 +12,11 @@ import { listRulesText, listText } from './text.js';
 
 /** Result of one `iptables` run. */
 export interface XtResult {
+  /** Exit status. */
   exitCode: number;
+  /** Standard output text. */
   stdout: string;
+  /** Standard error text. */
   stderr: string;
 }
 

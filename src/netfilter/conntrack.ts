@@ -109,13 +109,19 @@ export class CtTupleHash {
 export class CtEntry {
   /** Original tuple. */
   oSrc: number;
+  /** Original destination. */
   oDst: number;
+  /** Original source port (ICMP: echo id). */
   oSport: number;
+  /** Original destination port (ICMP: type << 8 | code). */
   oDport: number;
   /** Reply tuple (differs from the inverted original when NAT applies). */
   rSrc: number;
+  /** Reply destination. */
   rDst: number;
+  /** Reply source port. */
   rSport: number;
+  /** Reply destination port. */
   rDport: number;
   /** IP protocol number. */
   readonly proto: number;
@@ -190,12 +196,19 @@ export function tupleHash(src: number, dst: number, sport: number, dport: number
 
 /** conntrack statistics (`conntrack -S`). */
 export interface CtStats {
+  /** Lookups that found an entry. */
   found: number;
+  /** Packets conntrack found invalid. */
   invalid: number;
+  /** Entries inserted. */
   insert: number;
+  /** Insertions that failed (clash). */
   insert_failed: number;
+  /** Packets dropped because insertion failed. */
   drop: number;
+  /** Entries evicted early (unused). */
   early_drop: number;
+  /** Hash search restarts (unused). */
   search_restart: number;
 }
 

@@ -26,29 +26,41 @@ export const V_RETURN = -2;
  * object (no per-packet allocation).
  */
 export class PktInfo {
+  /** IPv4 source address. */
   saddr = 0;
+  /** IPv4 destination address. */
   daddr = 0;
+  /** IP protocol number. */
   proto = 0;
   /** L4 ports; -1 when the packet has none (not TCP/UDP, or a non-first fragment). */
   sport = -1;
+  /** L4 destination port; -1 when none. */
   dport = -1;
+  /** ICMP type; -1 when not ICMP. */
   icmpType = -1;
+  /** ICMP code; -1 when not ICMP. */
   icmpCode = -1;
+  /** TCP flags byte. */
   tcpFlags = 0;
   /** A non-first fragment. */
   fragment = false;
   /** IP total length (what the counters add). */
   len = 0;
+  /** Input interface name (`-i`). */
   inDev = '';
+  /** Output interface name (`-o`). */
   outDev = '';
   /** ctstate bits (CT_STATE_*). */
   ctState = 0;
+  /** Packet mark. */
   mark = 0;
+  /** Hook being run. */
   hook = 0;
   /** Namespace, for addrtype. */
   host: NfHost | null = null;
   /** Cached addrtype bits of saddr/daddr (0 = not computed yet). */
   srcTypeBits = 0;
+  /** Cached addrtype bits of daddr (0 = not computed yet). */
   dstTypeBits = 0;
 
   /** addrtype bit of the source address (computed on first use). */
@@ -230,7 +242,8 @@ function applyPolicy(table: Table, base: Chain, p: PktInfo, obs: ChainWalkObserv
 // ---------------------------------------------------------------------------------------------
 // Compiler
 
-type Pred = (p: PktInfo) => boolean;
+/** A compiled test of one rule. */
+export type Pred = (p: PktInfo) => boolean;
 type Step = (p: PktInfo) => number;
 /** A compiled chain: returns a verdict, or V_CONTINUE when it falls off the end / RETURNs. */
 export type CompiledChain = (p: PktInfo) => number;

@@ -25,7 +25,9 @@ export type XtCommand = 'A' | 'I' | 'D' | 'R' | 'N' | 'X' | 'F' | 'Z' | 'P' | 'L
 
 /** A parsed `iptables` invocation. */
 export interface XtInvocation {
+  /** The command letter. */
   cmd: XtCommand;
+  /** `-t` table (default filter). */
   table: string;
   /** Chain argument ('' when omitted, e.g. `-F` or `-L`). */
   chain: string;
@@ -35,9 +37,13 @@ export interface XtInvocation {
   num: number;
   /** The rule for `-A/-I/-D/-R/-C` (null for delete-by-number). */
   rule: Rule | null;
+  /** `-n`. */
   numeric: boolean;
+  /** `-v`. */
   verbose: boolean;
+  /** `-x`. */
   exact: boolean;
+  /** `--line-numbers`. */
   lineNumbers: boolean;
 }
 

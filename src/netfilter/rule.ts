@@ -87,67 +87,99 @@ export function protoName(n: number): string {
 
 /** `-m tcp` / `-m udp`: ports (ranges lo..hi), and for TCP `--tcp-flags`. */
 export interface PortsMatch {
+  /** Match module name. */
   kind: 'tcp' | 'udp';
-  /** `--sport`: -1 when absent. */
+  /** `--sport` low end; -1 when absent. */
   sportLo: number;
+  /** `--sport` high end. */
   sportHi: number;
+  /** `! --sport`. */
   sportInv: boolean;
-  /** `--dport`: -1 when absent. */
+  /** `--dport` low end; -1 when absent. */
   dportLo: number;
+  /** `--dport` high end. */
   dportHi: number;
+  /** `! --dport`. */
   dportInv: boolean;
-  /** `--tcp-flags MASK COMP`; mask -1 when absent. */
+  /** `--tcp-flags MASK COMP`: the mask; -1 when absent. */
   flagsMask: number;
+  /** `--tcp-flags`: the flags that must be set among MASK. */
   flagsCmp: number;
+  /** `! --tcp-flags`. */
   flagsInv: boolean;
 }
 
 /** `-m icmp --icmp-type TYPE[/CODE]` (type 255 = any). */
 export interface IcmpMatch {
+  /** Match module name. */
   kind: 'icmp';
+  /** ICMP type (255 = any). */
   type: number;
+  /** Lowest code matched. */
   codeLo: number;
+  /** Highest code matched. */
   codeHi: number;
+  /** `! --icmp-type`. */
   inv: boolean;
 }
 
 /** `-m conntrack --ctstate` / `-m state --state`. */
 export interface StateMatch {
+  /** Match module name. */
   kind: 'conntrack' | 'state';
+  /** CT_STATE_* bits. */
   states: number;
+  /** `! --ctstate`. */
   inv: boolean;
 }
 
 /** `-m addrtype [!] --src-type T,… [!] --dst-type T,…` (0 = option absent). */
 export interface AddrTypeMatch {
+  /** Match module name. */
   kind: 'addrtype';
+  /** `--src-type` bits (`1 << index in ADDRTYPE_NAMES`), 0 when absent. */
   src: number;
+  /** `! --src-type`. */
   srcInv: boolean;
+  /** `--dst-type` bits, 0 when absent. */
   dst: number;
+  /** `! --dst-type`. */
   dstInv: boolean;
+  /** `--limit-iface-in`. */
   limitIn: boolean;
+  /** `--limit-iface-out`. */
   limitOut: boolean;
 }
 
 /** `-m multiport [!] --sports|--dports|--ports LIST` (pairs lo,hi). */
 export interface MultiportMatch {
+  /** Match module name. */
   kind: 'multiport';
+  /** Which ports the list applies to. */
   dir: 'sports' | 'dports' | 'ports';
+  /** Flattened ranges: lo0, hi0, lo1, hi1, … */
   ports: number[];
+  /** `! --dports`. */
   inv: boolean;
 }
 
 /** `-m comment --comment TEXT`. */
 export interface CommentMatch {
+  /** Match module name. */
   kind: 'comment';
+  /** The comment. */
   text: string;
 }
 
 /** `-m mark [!] --mark VALUE[/MASK]`. */
 export interface MarkMatch {
+  /** Match module name. */
   kind: 'mark';
+  /** Value compared with `mark & mask`. */
   value: number;
+  /** Mask applied to the packet mark. */
   mask: number;
+  /** `! --mark`. */
   inv: boolean;
 }
 
@@ -156,15 +188,21 @@ export type Match = PortsMatch | IcmpMatch | StateMatch | AddrTypeMatch | Multip
 
 /** A NAT range (`--to-destination`, `--to-source`, `--to-ports`). */
 export interface NatRange {
-  /** Address range; 0/0 with `hasIp` false keeps the address. */
+  /** An address range was given (false keeps the address). */
   hasIp: boolean;
+  /** First address of the range. */
   minIp: number;
+  /** Last address of the range. */
   maxIp: number;
-  /** Port range; `hasPort` false keeps the port (or picks one when it clashes). */
+  /** A port range was given (false keeps the port, or picks one when it clashes). */
   hasPort: boolean;
+  /** First port of the range. */
   minPort: number;
+  /** Last port of the range. */
   maxPort: number;
+  /** `--random`. */
   random: boolean;
+  /** `--persistent`. */
   persistent: boolean;
 }
 
@@ -186,29 +224,39 @@ export type Target =
 
 /** One rule: the IPv4 header part, the matches in the order given, a target and its counters. */
 export interface Rule {
-  /** `-s`: address and mask (mask 0 = any). */
+  /** `-s` network address (masked). */
   src: number;
+  /** `-s` netmask (0 = any). */
   srcMask: number;
+  /** `! -s`. */
   srcInv: boolean;
-  /** `-d`. */
+  /** `-d` network address (masked). */
   dst: number;
+  /** `-d` netmask (0 = any). */
   dstMask: number;
+  /** `! -d`. */
   dstInv: boolean;
   /** `-i` ('' = any); a trailing `+` is a prefix wildcard, kept in the name. */
   inIf: string;
+  /** `! -i`. */
   inIfInv: boolean;
-  /** `-o`. */
+  /** `-o` ('' = any), `+` wildcard as `-i`. */
   outIf: string;
+  /** `! -o`. */
   outIfInv: boolean;
   /** `-p` protocol number, 0 = all. */
   proto: number;
+  /** `! -p`. */
   protoInv: boolean;
   /** `-f` / `! -f`: 0 absent, 1 fragments only, 2 non-fragments only. */
   frag: number;
+  /** Match modules in the order given. */
   matches: Match[];
+  /** The target (`{ kind: 'none' }` when the rule has no `-j`). */
   target: Target;
-  /** Packets and bytes that matched this rule. */
+  /** Packets that matched this rule. */
   pkts: number;
+  /** Bytes (IP total length) of the packets that matched. */
   bytes: number;
 }
 

@@ -41,6 +41,7 @@ export class Chain {
   rules: Rule[] = [];
   /** Policy packet/byte counters (built-in chains). */
   pkts = 0;
+  /** Policy byte counter. */
   bytes = 0;
   constructor(
     /** Chain name. */
