@@ -74,6 +74,8 @@ export class Container {
   log: LogDriver | null = null;
   /** Files Docker bind-mounts into /etc (hostname, hosts, resolv.conf), path → content. */
   readonly etc = new Map<string, string>();
+  /** Environment entries the layer above adds at start, before Config.Env (legacy link variables). */
+  readonly linkEnv: string[] = [];
   /** The parsed run/create request this container came from (network flags for the layer above). */
   request: RunRequest | null = null;
   /** Free storage for higher layers (network endpoints...), keyed by owner. */

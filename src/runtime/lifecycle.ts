@@ -16,6 +16,26 @@ import { LogDriverError } from './logging/driver.js';
 import { splitLines } from './logging/driver.js';
 import type { OutputSink } from './process.js';
 
+/**
+ * The process environment the daemon builds (CreateDaemonEnvironment): default PATH, HOSTNAME,
+ * TERM with a tty, link variables, then Config.Env replacing or appending, and HOME=/ last when unset.
+ */
+export function containerEnv(c: Container, extra: readonly string[] = []): Map<string, string> {
+  const env = new Map<string, string>();
+  const put = (e: string): void => {
+    const i = e.indexOf('=');
+    if (i > 0) env.set(e.slice(0, i), e.slice(i + 1));
+  };
+  put('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  put(`HOSTNAME=${c.config.Hostname}`);
+  if (c.config.Tty) put('TERM=xterm');
+  for (const e of c.linkEnv) put(e);
+  for (const e of c.config.Env ?? []) put(e);
+  for (const e of extra) put(e);
+  if (!env.has('HOME')) env.set('HOME', '/');
+  return env;
+}
+
 /** Where an attached client collects a container's output. */
 export interface Attachment {
   chunks: Array<{ stream: 'stdout' | 'stderr'; text: string }>;
@@ -126,12 +146,7 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
   const prog = rt.programs.get(c.path);
   if (!prog) failStart(rt, c, `${RUNC}exec: "${c.path}": executable file not found in $PATH: unknown`, 127, true);
   const out = logSink(rt, c, attach);
-  const env = new Map<string, string>();
-  for (const e of c.config.Env ?? []) {
-    const i = e.indexOf('=');
-    env.set(e.slice(0, i), e.slice(i + 1));
-  }
-  env.set('HOSTNAME', c.config.Hostname);
+  const env = containerEnv(c);
   const init = rt.procman.spawn(c, [c.path, ...c.args], {
     init: true,
     out,

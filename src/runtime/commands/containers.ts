@@ -8,7 +8,7 @@ import type { Command } from './dispatch.js';
 import { FlagError, parseFlags } from '../cli/flags.js';
 import { ClientError, parseRunArgs, type RunRequest } from '../cli/run-options.js';
 import { createContainer } from '../create.js';
-import { runUntil, startContainer, removeContainer, type Attachment } from '../lifecycle.js';
+import { containerEnv, runUntil, startContainer, removeContainer, type Attachment } from '../lifecycle.js';
 import { Out, daemonFailure, flagError, runErrorText } from './output.js';
 import { normaliseRef } from '../images/store.js';
 import type { Container } from '../container.js';
@@ -162,12 +162,7 @@ function exec(rt: Runtime, args: string[]): ExecResult {
     const action = `${argv[0]} ${argv.slice(1).join(' ')}`;
     rt.events.emit('container', `exec_create: ${action}`, c.id, rt.containerAttrs(c, { execID: execId }));
     rt.events.emit('container', `exec_start: ${action}`, c.id, rt.containerAttrs(c, { execID: execId }));
-    const env = new Map<string, string>();
-    for (const e of [...(c.config.Env ?? []), ...((p.values.get('env') as string[]) ?? [])]) {
-      const i = e.indexOf('=');
-      if (i > 0) env.set(e.slice(0, i), e.slice(i + 1));
-    }
-    env.set('HOSTNAME', c.config.Hostname);
+    const env = containerEnv(c, (p.values.get('env') as string[]) ?? []);
     let code: number | null = null;
     const sink = { write: (s: 'stdout' | 'stderr', t: string) => (s === 'stdout' ? (out.stdout += t) : (out.stderr += t)) };
     const record = { container: c, argv, exitCode: null as number | null };
