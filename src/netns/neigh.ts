@@ -357,17 +357,18 @@ export class NeighTable {
   }
 
   /**
-   * `ip neigh show` text: `172.17.0.3 dev eth0 lladdr 02:42:ac:11:00:03 REACHABLE`, newest
-   * first (as the kernel's hash dump tends to show single entries).
+   * `ip neigh show` text: `172.17.0.3 dev eth0 lladdr 02:42:ac:11:00:03 REACHABLE`, and
+   * `172.17.0.99 dev eth0  FAILED` (iproute2's double space when there is no lladdr).
    */
   show(): string {
     let out = '';
     for (const e of this.list()) {
       const s = this.state(e);
       if (s === NudState.NONE) continue;
+      // iproute2: "dev %s ", then "lladdr %s", then " %s" per state flag (so "dev eth0  FAILED")
       out += `${ipToString(e.ip)} dev ${e.dev.name} `;
-      if ((s & NUD_VALID) !== 0) out += `lladdr ${macToString(e.mac)} `;
-      out += `${nudStateName(s)}\n`;
+      if ((s & NUD_VALID) !== 0) out += `lladdr ${macToString(e.mac)}`;
+      out += ` ${nudStateName(s)}\n`;
     }
     return out;
   }

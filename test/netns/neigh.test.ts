@@ -18,7 +18,7 @@ describe('neighbour table (ARP) in virtual time', () => {
     expect(reqs.map((f) => f.t)).toEqual([0, SECOND, 2 * SECOND]);
     for (const r of reqs) expect(hex(r.bytes.subarray(0, 6))).toBe('ffffffffffff');
     expect(errors).toEqual([{ t: 3 * SECOND, type: 3, code: 1, from: parseIp('172.17.0.2') }]);
-    expect(a.neigh.show()).toBe('172.17.0.99 dev eth0 FAILED\n');
+    expect(a.neigh.show()).toBe('172.17.0.99 dev eth0  FAILED\n');
     expect(a.counters.get('ArpResFailed')).toBe(1);
     // no echo request ever left: it waited in the queue and was dropped
     expect(frames.filter((f) => !isArp(f.bytes)).length).toBe(0);
