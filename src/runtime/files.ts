@@ -88,9 +88,31 @@ export class ContainerFiles {
     return c.rootfs.list(t.path).map((p) => p.slice(p.lastIndexOf('/') + 1));
   }
 
-  /** /proc files derived from the process table (cmdline, stat, comm, hostname). */
+  /**
+   * The container's mount table (/proc/mounts): the root filesystem over its image layers, the
+   * kernel filesystems runc mounts, Docker's /etc bind mounts, then volumes and binds.
+   */
+  mountTable(c: Container): string {
+    const layers = c.rootfs.lower.map((l) => l.diffId.slice(7, 19)).join(':');
+    const lines = [
+      `rootfs / vfs rw,lowerdir=${layers},upperdir=${this.rt.dataRoot}/vfs/dir/${c.id} 0 0`,
+      'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0',
+      'tmpfs /dev tmpfs rw,nosuid,size=65536k,mode=755 0 0',
+      'devpts /dev/pts devpts rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666 0 0',
+      'sysfs /sys sysfs ro,nosuid,nodev,noexec,relatime 0 0',
+      'cgroup /sys/fs/cgroup tmpfs ro,nosuid,nodev,noexec,relatime,mode=755 0 0',
+      'mqueue /dev/mqueue mqueue rw,nosuid,nodev,noexec,relatime 0 0',
+      `shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=${Math.floor(c.hostConfig.ShmSize / 1024)}k 0 0`,
+    ];
+    for (const f of ['/etc/resolv.conf', '/etc/hostname', '/etc/hosts']) lines.push(`/dev/root ${f} ext4 rw,relatime 0 0`);
+    for (const m of c.mounts) lines.push(`/dev/root ${m.Destination} ext4 ${m.RW ? 'rw' : 'ro'},relatime 0 0`);
+    return lines.join('\n') + '\n';
+  }
+
+  /** /proc files derived from the process table (cmdline, stat, comm, hostname, mounts). */
   private procFile(c: Container, p: string): string | undefined {
     if (p === '/proc/sys/kernel/hostname') return (c.namespaces?.uts.hostname ?? '') + '\n';
+    if (p === '/proc/mounts' || p === '/proc/self/mounts') return this.mountTable(c);
     const m = /^\/proc\/(\d+|self)\/(cmdline|stat|comm|status)$/.exec(p);
     if (!m || !c.namespaces) return undefined;
     const ns = c.namespaces.pid;

@@ -203,3 +203,28 @@ describe('process environment', () => {
     expect(out('docker exec -e B=2 envc busybox env').split('\n')).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${id}`, 'WEB_NAME=/envc/web', 'A=1', 'B=2', 'HOME=/']);
   });
 });
+
+describe('pid translation and mount table', () => {
+  it('docker top shows host pids, inside the init is PID 1; /proc/mounts lists layers, /etc binds and volumes', () => {
+    const { rt, out } = engine();
+    out('docker run -d --name tp -v tv:/data mini:latest sleep 100');
+    const c = rt.store.get('tp');
+    const top = out('docker top tp').split('\n');
+    expect(top[0]!.split(/\s+/)).toEqual(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD']);
+    expect(top[1]!.split(/\s+/)[1]).toBe(String(c.state.Pid));
+    expect(out("docker inspect -f '{{.State.Pid}}' tp")).toBe(String(c.init!.pid));
+    expect(c.init!.nspid).toBe(1);
+    const mounts = out('docker exec tp cat /proc/mounts').split('\n').map((l) => l.split(' ')[1]);
+    expect(mounts[0]).toBe('/');
+    expect(mounts).toContain('/etc/hosts');
+    expect(mounts[mounts.length - 1]).toBe('/data');
+  });
+
+  it('docker logs --since/--until filter by virtual time', () => {
+    const { out, sim } = engine();
+    out(`docker run -d --name lg mini:latest sh -c 'echo a; sleep 10; echo b'`);
+    sim.advance(20e9);
+    expect(out('docker logs --since 15s lg')).toBe('b');
+    expect(out('docker logs --until 2026-01-01T00:00:05Z lg')).toBe('a');
+  });
+});

@@ -12,6 +12,7 @@ import { logsCommand } from './logs.js';
 import { imageCommands } from './images.js';
 import { volumeCommand } from './volumes-cmd.js';
 import { eventsCommand } from './events-cmd.js';
+import { topCommand } from './top.js';
 
 /** A command implementation: receives the words after the command name. */
 export type Command = (rt: Runtime, args: string[]) => ExecResult;
@@ -21,7 +22,7 @@ const ALIASES: Record<string, string> = {
   'container restart': 'restart', 'container kill': 'kill', 'container rm': 'rm', 'container pause': 'pause',
   'container unpause': 'unpause', 'container wait': 'wait', 'container update': 'update', 'container exec': 'exec',
   'container inspect': 'inspect', 'container ls': 'ps', 'container list': 'ps', 'container ps': 'ps', 'container logs': 'logs',
-  'container rename': 'rename', 'container diff': 'diff', 'container commit': 'commit', 'container prune': 'container-prune',
+  'container rename': 'rename', 'container top': 'top', 'container diff': 'diff', 'container commit': 'commit', 'container prune': 'container-prune',
   'image ls': 'images', 'image list': 'images', 'image history': 'history', 'image tag': 'tag', 'image rm': 'rmi',
   'image inspect': 'image-inspect', 'image prune': 'image-prune', 'image save': 'save', 'image load': 'load',
   'image build': 'build', 'image import': 'import', 'system events': 'events', 'volume': 'volume',
@@ -44,6 +45,7 @@ export function runDockerCommand(rt: Runtime, argv: string[]): ExecResult {
     logs: logsCommand,
     volume: volumeCommand,
     events: eventsCommand,
+    top: topCommand,
   };
   const f = table[cmd];
   if (!f) return { stdout: '', stderr: `docker: '${cmd}' is not a docker command.\nSee 'docker --help'\n`, exitCode: 1 };

@@ -7,6 +7,7 @@ import { parseFlags } from '../cli/flags.js';
 import { Out, daemonFailure, flagError } from './output.js';
 import { fixedNano } from '../events.js';
 import { DockernetError } from '../../core/errors.js';
+import { EPOCH_MS } from '../units.js';
 
 /** `docker logs`. */
 export function logsCommand(rt: Runtime, args: string[]): ExecResult {
@@ -35,7 +36,17 @@ export function logsCommand(rt: Runtime, args: string[]): ExecResult {
     const tail = String(p.values.get('tail') ?? 'all');
     const n = tail === 'all' || !/^\d+$/.test(tail) ? msgs.length : Number(tail);
     const ts = !!p.values.get('timestamps');
-    for (const m of msgs.slice(msgs.length - n)) {
+    const bound = (k: string, d: number): number => {
+      const s = p.values.get(k) as string | undefined;
+      if (s === undefined) return d;
+      const rel = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec(s);
+      if (rel) return rt.sim.now - Number(rel[1]) * { s: 1e9, m: 60e9, h: 3600e9 }[rel[2] as 's']!;
+      const t = Date.parse(s);
+      return Number.isNaN(t) ? (/^\d+(\.\d+)?$/.test(s) ? Number(s) * 1e9 - EPOCH_MS * 1e6 : d) : (t - EPOCH_MS) * 1e6;
+    };
+    const since = bound('since', -Infinity);
+    const until = bound('until', Infinity);
+    for (const m of msgs.slice(msgs.length - n).filter((x) => x.time >= since && x.time <= until)) {
       const text = (ts ? `${fixedNano(m.time)} ` : '') + m.line;
       if (m.stream === 'stdout') out.stdout += text;
       else out.stderr += text;
