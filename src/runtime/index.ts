@@ -38,3 +38,5 @@ export { writeTar, readTar, type TarEntry } from './images/tar.js';
 export type { LogDriver, LogMessage } from './logging/driver.js';
 export { jsonLogLine } from './logging/json-file.js';
 export { syslogFormat } from './logging/drivers.js';
+export { replayRuntimeScenario, replayAllRuntimeScenarios, formatReplayReport, parseTranscript, type ReplayOptions, type ReplayResult, type ReplayStep, type ReplayEngine } from './oracle/replay.js';
+export { Normalizer } from './oracle/normalize.js';

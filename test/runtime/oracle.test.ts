@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { replayRuntimeScenario } from '../../src/runtime/oracle/replay.js';
+import { replayRuntimeScenario, replayAllRuntimeScenarios, formatReplayReport } from '../../src/runtime/oracle/replay.js';
 
 const ORACLE = resolve(__dirname, '../../../shared/oracle/scenarios');
 const EXPECTED = JSON.parse(readFileSync(join(__dirname, 'fixtures/rt-oracle-expected.json'), 'utf8')) as Record<string, { matched: number[]; unmatched: Array<{ line: number; cmd: string }> }>;
@@ -23,4 +23,14 @@ describe.skipIf(!existsSync(ORACLE))('runtime oracle replay', () => {
       });
     });
   }
+});
+
+describe.skipIf(!existsSync(ORACLE))('replay report', () => {
+  it('lists every rt scenario with its score', () => {
+    const all = replayAllRuntimeScenarios(ORACLE);
+    expect(all.map((r) => r.scenario)).toEqual(Object.keys(EXPECTED).sort());
+    const report = formatReplayReport(all, true);
+    expect(report).toContain('rt-03-freezer: 31/31 steps match');
+    expect(report).toContain('--- rt-01-cgroup-limits L24: docker inspect mem64-swap256');
+  });
 });

@@ -6,7 +6,7 @@
  * version of the probe (see probes.ts) or are reported as not modelled; `#@sleep S` advances
  * virtual time by S seconds; between commands virtual time advances by `stepGap` (0.25 s).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sim } from '../../core/scheduler.js';
 import { Rng } from '../../core/rng.js';
@@ -164,4 +164,33 @@ export function replayRuntimeScenario(dir: string, opts: ReplayOptions = {}): Re
   const expectedEvents = existsSync(evPath) ? readFileSync(evPath, 'utf8').split('\n').filter(Boolean) : [];
   const matched = lines.filter((l) => l.matched).length;
   return { scenario: dir.replace(/\/+$/, '').split('/').pop()!, lines, matched, mismatched: lines.length - matched, transcript: blocks.join('\n\n') + '\n', events: { actual: actualEvents, expected: expectedEvents } };
+}
+
+/** Replays every `rt-*` scenario folder under `scenariosDir` (sorted by name). */
+export function replayAllRuntimeScenarios(scenariosDir: string, opts: ReplayOptions = {}): ReplayResult[] {
+  return readdirSync(scenariosDir)
+    .filter((n) => n.startsWith('rt-') && existsSync(join(scenariosDir, n, 'scenario.docker')))
+    .sort()
+    .map((n) => replayRuntimeScenario(join(scenariosDir, n), opts));
+}
+
+/** A plain-text report: one line per scenario, then each mismatched step with a unified-style diff. */
+export function formatReplayReport(results: readonly ReplayResult[], verbose = false): string {
+  let s = '';
+  for (const r of results) s += `${r.scenario}: ${r.matched}/${r.lines.length} steps match\n`;
+  if (!verbose) return s;
+  for (const r of results) {
+    for (const l of r.lines) {
+      if (l.matched) continue;
+      s += `\n--- ${r.scenario} L${l.line}: ${l.cmd}\n`;
+      const a = (l.expected ?? '(not captured)').split('\n');
+      const b = (l.actual ?? '(not modelled)').split('\n');
+      for (let i = 0; i < Math.max(a.length, b.length); i++) {
+        if (a[i] === b[i]) continue;
+        if (a[i] !== undefined) s += `- ${a[i]}\n`;
+        if (b[i] !== undefined) s += `+ ${b[i]}\n`;
+      }
+    }
+  }
+  return s;
 }
