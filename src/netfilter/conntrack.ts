@@ -7,7 +7,7 @@
  * @module
  */
 import type { Sim, Timer } from '../core/scheduler.js';
-import { SECOND } from '../core/time.js';
+import { MS, SECOND } from '../core/time.js';
 import { ipToString } from '../wire/addr.js';
 import { protoName } from './rule.js';
 
@@ -90,78 +90,135 @@ export function tcpIndex(flags: number): number {
   return 5;
 }
 
-/** One link of a hash chain: the entry seen from one direction (Linux `nf_conntrack_tuple_hash`). */
-export class CtTupleHash {
-  /** Next node in the same bucket. */
-  next: CtTupleHash | null = null;
-  constructor(
-    /** The entry. */
-    readonly ct: CtEntry,
-    /** Which of its tuples this node stands for. */
-    readonly dir: 0 | 1,
-  ) {}
-}
-
 /**
  * A tracked connection. Tuples are plain numbers: addresses as uint32, ports as numbers (for ICMP
  * `sport` is the echo id and `dport` is `type << 8 | code`).
+ *
+ * Layout: kept small (about 200 bytes with its table slots) by storing addresses as int32 and each
+ * direction's ports packed in one int32, so every field is a V8 small integer, and by chaining the
+ * hash buckets through the entry itself (`nextO`/`nextR`) instead of separate nodes.
  */
 export class CtEntry {
-  /** Original tuple. */
-  oSrc: number;
-  /** Original destination. */
-  oDst: number;
-  /** Original source port (ICMP: echo id). */
-  oSport: number;
-  /** Original destination port (ICMP: type << 8 | code). */
-  oDport: number;
-  /** Reply tuple (differs from the inverted original when NAT applies). */
-  rSrc: number;
-  /** Reply destination. */
-  rDst: number;
-  /** Reply source port. */
-  rSport: number;
-  /** Reply destination port. */
-  rDport: number;
-  /** IP protocol number. */
-  readonly proto: number;
+  private oS: number;
+  private oD: number;
+  private oP: number;
+  private rS: number;
+  private rD: number;
+  private rP: number;
+  private info: number;
   /** `IPS_*` bits. */
   status = 0;
-  /** TCP state (index into {@link TCP_STATE_NAMES}); 0 for other protocols. */
-  tcpState = 0;
-  /** Virtual time at which the entry expires. */
-  expires = 0;
-  /** Virtual time the entry was created (UDP stream detection). */
-  created: number;
+  private expMs = 0;
+  private bornMs: number;
   /** conntrack mark. */
   mark = 0;
-  /** @internal hash nodes */
-  readonly hOrig: CtTupleHash;
-  /** @internal */
-  readonly hReply: CtTupleHash;
-
   /** The table this entry belongs to (a namespace's conntrack). */
   readonly owner: Conntrack | null;
+  /** @internal next entry in the original-tuple bucket */
+  nextO: CtEntry | null = null;
+  /** @internal next entry in the reply-tuple bucket */
+  nextR: CtEntry | null = null;
 
   constructor(proto: number, src: number, dst: number, sport: number, dport: number, now: number, owner: Conntrack | null = null) {
     this.owner = owner;
-    this.proto = proto;
-    this.oSrc = src;
-    this.oDst = dst;
-    this.oSport = sport;
-    this.oDport = dport;
-    this.rSrc = dst;
-    this.rDst = src;
-    if (proto === 1) {
-      this.rSport = sport;
-      this.rDport = icmpReplyType(dport >>> 8) << 8;
-    } else {
-      this.rSport = dport;
-      this.rDport = sport;
-    }
-    this.created = now;
-    this.hOrig = new CtTupleHash(this, 0);
-    this.hReply = new CtTupleHash(this, 1);
+    this.info = proto & 255;
+    this.oS = src | 0;
+    this.oD = dst | 0;
+    this.oP = (sport << 16) | (dport & 0xffff);
+    this.rS = dst | 0;
+    this.rD = src | 0;
+    this.rP = proto === 1 ? (sport << 16) | (icmpReplyType(dport >>> 8) << 8) : (dport << 16) | (sport & 0xffff);
+    this.bornMs = Math.floor(now / MS);
+  }
+
+  /** IP protocol number. */
+  get proto(): number {
+    return this.info & 255;
+  }
+  /** TCP state (index into {@link TCP_STATE_NAMES}); 0 for other protocols. */
+  get tcpState(): number {
+    return this.info >>> 8;
+  }
+  set tcpState(v: number) {
+    this.info = (this.info & 255) | (v << 8);
+  }
+  /** Original source. */
+  get oSrc(): number {
+    return this.oS >>> 0;
+  }
+  set oSrc(v: number) {
+    this.oS = v | 0;
+  }
+  /** Original destination. */
+  get oDst(): number {
+    return this.oD >>> 0;
+  }
+  set oDst(v: number) {
+    this.oD = v | 0;
+  }
+  /** Original source port (ICMP: echo id). */
+  get oSport(): number {
+    return this.oP >>> 16;
+  }
+  /** Original destination port (ICMP: type << 8 | code). */
+  get oDport(): number {
+    return this.oP & 0xffff;
+  }
+  /** Reply source (differs from the original destination under DNAT). */
+  get rSrc(): number {
+    return this.rS >>> 0;
+  }
+  set rSrc(v: number) {
+    this.rS = v | 0;
+  }
+  /** Reply destination (differs from the original source under SNAT). */
+  get rDst(): number {
+    return this.rD >>> 0;
+  }
+  set rDst(v: number) {
+    this.rD = v | 0;
+  }
+  /** Reply source port. */
+  get rSport(): number {
+    return this.rP >>> 16;
+  }
+  set rSport(v: number) {
+    this.rP = (v << 16) | (this.rP & 0xffff);
+  }
+  /** Reply destination port. */
+  get rDport(): number {
+    return this.rP & 0xffff;
+  }
+  set rDport(v: number) {
+    this.rP = (this.rP & ~0xffff) | (v & 0xffff);
+  }
+  /** Virtual time (ns) at which the entry expires (kept with millisecond resolution, rounded up). */
+  get expires(): number {
+    return this.expMs * MS;
+  }
+  set expires(ns: number) {
+    this.expMs = Math.ceil(ns / MS);
+  }
+  /** Virtual time (ns, millisecond resolution) the entry was created (UDP stream detection). */
+  get created(): number {
+    return this.bornMs * MS;
+  }
+
+  /** @internal exact comparison of the original tuple */
+  matchO(src: number, dst: number, ports: number): boolean {
+    return this.oS === src && this.oD === dst && this.oP === ports;
+  }
+  /** @internal exact comparison of the reply tuple */
+  matchR(src: number, dst: number, ports: number): boolean {
+    return this.rS === src && this.rD === dst && this.rP === ports;
+  }
+  /** @internal hash of the original tuple */
+  hashO(): number {
+    return tupleHash(this.oS, this.oD, this.oP >>> 16, this.oP & 0xffff, this.info & 255);
+  }
+  /** @internal hash of the reply tuple */
+  hashR(): number {
+    return tupleHash(this.rS, this.rD, this.rP >>> 16, this.rP & 0xffff, this.info & 255);
   }
 
   /** State name as `conntrack -L` prints it ('' for protocols without states). */
@@ -214,57 +271,75 @@ export interface CtStats {
 
 /** The conntrack table of one namespace. */
 export class Conntrack {
-  private readonly buckets = new Map<number, CtTupleHash>();
-  private readonly all = new Set<CtEntry>();
+  // two hash tables: entries by original tuple and by reply tuple, chained through the entries
+  private readonly byOrig = new Map<number, CtEntry>();
+  private readonly byReply = new Map<number, CtEntry>();
+  private n = 0;
   private gcTimer: Timer | null = null;
   /** Statistics, as `conntrack -S` counts them. */
   readonly stats: CtStats = { found: 0, invalid: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0, search_restart: 0 };
   /** Maximum entries (`nf_conntrack_max`); new connections beyond it are dropped. */
   max = 262144;
+  /** Direction of the tuple the last successful {@link Conntrack.find} matched (0 original, 1 reply). */
+  foundDir: 0 | 1 = 0;
 
   constructor(private readonly sim: Sim) {}
 
   /** Number of live (confirmed, unexpired) entries. */
   get count(): number {
     this.expireDue();
-    return this.all.size;
+    return this.n;
   }
 
-  /** Live entries in insertion order. */
+  /** Live entries (in hash-table order, as `conntrack -L`). */
   *entries(): IterableIterator<CtEntry> {
     this.expireDue();
-    yield* [...this.all];
+    yield* this.snapshot();
   }
 
-  /** Finds the node whose tuple is exactly this one; expired entries are removed on the way. */
-  find(src: number, dst: number, sport: number, dport: number, proto: number): CtTupleHash | null {
-    let n = this.buckets.get(tupleHash(src, dst, sport, dport, proto)) ?? null;
+  private snapshot(): CtEntry[] {
+    const out: CtEntry[] = [];
+    for (const head of this.byOrig.values()) for (let e: CtEntry | null = head; e; e = e.nextO) out.push(e);
+    return out;
+  }
+
+  /**
+   * Finds the entry one of whose tuples is exactly this one and sets {@link Conntrack.foundDir};
+   * an expired entry met on the way is removed (lazy expiry). Allocation-free.
+   */
+  find(src: number, dst: number, sport: number, dport: number, proto: number): CtEntry | null {
+    const h = tupleHash(src | 0, dst | 0, sport, dport, proto);
+    const s = src | 0;
+    const d = dst | 0;
+    const ports = (sport << 16) | (dport & 0xffff);
     const now = this.sim.now;
-    while (n) {
-      const ct = n.ct;
-      const next = n.next;
-      if (ct.proto === proto) {
-        const hit =
-          n.dir === 0
-            ? ct.oSrc === src && ct.oDst === dst && ct.oSport === sport && ct.oDport === dport
-            : ct.rSrc === src && ct.rDst === dst && ct.rSport === sport && ct.rDport === dport;
-        if (hit) {
-          if (ct.expires <= now) {
-            this.remove(ct);
-            return null;
-          }
-          return n;
+    for (let e = this.byOrig.get(h) ?? null; e; e = e.nextO) {
+      if (e.proto === proto && e.matchO(s, d, ports)) {
+        if (e.expires <= now) {
+          this.remove(e);
+          return null;
         }
+        this.foundDir = 0;
+        return e;
       }
-      n = next;
+    }
+    for (let e = this.byReply.get(h) ?? null; e; e = e.nextR) {
+      if (e.proto === proto && e.matchR(s, d, ports)) {
+        if (e.expires <= now) {
+          this.remove(e);
+          return null;
+        }
+        this.foundDir = 1;
+        return e;
+      }
     }
     return null;
   }
 
   /** Is this tuple used by a live entry other than `ignore` (Linux `nf_conntrack_tuple_taken`)? */
   taken(src: number, dst: number, sport: number, dport: number, proto: number, ignore: CtEntry | null): boolean {
-    const n = this.find(src, dst, sport, dport, proto);
-    return n !== null && n.ct !== ignore;
+    const e = this.find(src, dst, sport, dport, proto);
+    return e !== null && e !== ignore;
   }
 
   /**
@@ -277,46 +352,51 @@ export class Conntrack {
     if (
       this.find(ct.oSrc, ct.oDst, ct.oSport, ct.oDport, ct.proto) ||
       this.find(ct.rSrc, ct.rDst, ct.rSport, ct.rDport, ct.proto) ||
-      this.all.size >= this.max
+      this.n >= this.max
     ) {
       this.stats.insert_failed++;
       this.stats.drop++;
       return false;
     }
-    this.link(ct.hOrig, tupleHash(ct.oSrc, ct.oDst, ct.oSport, ct.oDport, ct.proto));
-    this.link(ct.hReply, tupleHash(ct.rSrc, ct.rDst, ct.rSport, ct.rDport, ct.proto));
+    const ho = ct.hashO();
+    const hr = ct.hashR();
+    ct.nextO = this.byOrig.get(ho) ?? null;
+    this.byOrig.set(ho, ct);
+    ct.nextR = this.byReply.get(hr) ?? null;
+    this.byReply.set(hr, ct);
     ct.status |= IPS_CONFIRMED;
-    this.all.add(ct);
+    this.n++;
     this.stats.insert++;
     this.armGc(ct.expires);
     return true;
   }
 
-  private link(n: CtTupleHash, h: number): void {
-    n.next = this.buckets.get(h) ?? null;
-    this.buckets.set(h, n);
-  }
-
-  private unlink(n: CtTupleHash, h: number): void {
-    let p = this.buckets.get(h) ?? null;
-    if (p === n) {
-      if (n.next) this.buckets.set(h, n.next);
-      else this.buckets.delete(h);
-      n.next = null;
-      return;
-    }
-    while (p && p.next !== n) p = p.next;
-    if (p) p.next = n.next;
-    n.next = null;
-  }
-
   /** Removes an entry from the table. */
   remove(ct: CtEntry): void {
-    if (!this.all.delete(ct)) return;
-    this.unlink(ct.hOrig, tupleHash(ct.oSrc, ct.oDst, ct.oSport, ct.oDport, ct.proto));
-    this.unlink(ct.hReply, tupleHash(ct.rSrc, ct.rDst, ct.rSport, ct.rDport, ct.proto));
+    if (!(ct.status & IPS_CONFIRMED) || ct.owner !== null && ct.owner !== this) return;
+    const ho = ct.hashO();
+    let p = this.byOrig.get(ho) ?? null;
+    if (p === ct) {
+      if (ct.nextO) this.byOrig.set(ho, ct.nextO);
+      else this.byOrig.delete(ho);
+    } else {
+      while (p && p.nextO !== ct) p = p.nextO;
+      if (!p) return;
+      p.nextO = ct.nextO;
+    }
+    const hr = ct.hashR();
+    p = this.byReply.get(hr) ?? null;
+    if (p === ct) {
+      if (ct.nextR) this.byReply.set(hr, ct.nextR);
+      else this.byReply.delete(hr);
+    } else {
+      while (p && p.nextR !== ct) p = p.nextR;
+      if (p) p.nextR = ct.nextR;
+    }
+    ct.nextO = ct.nextR = null;
     ct.status &= ~IPS_CONFIRMED;
-    if (this.all.size === 0 && this.gcTimer) {
+    this.n--;
+    if (this.n === 0 && this.gcTimer) {
       this.sim.cancel(this.gcTimer);
       this.gcTimer = null;
     }
@@ -324,22 +404,26 @@ export class Conntrack {
 
   /** Deletes every entry (`conntrack -F`). */
   flush(): void {
-    for (const ct of [...this.all]) this.remove(ct);
+    for (const ct of this.snapshot()) this.remove(ct);
   }
 
   /** Removes entries whose timeout passed; returns the earliest remaining expiry (Infinity if none). */
   private expireDue(): number {
     const now = this.sim.now;
     let min = Infinity;
-    for (const ct of this.all) {
-      if (ct.expires <= now) this.remove(ct);
-      else if (ct.expires < min) min = ct.expires;
+    for (const ct of this.snapshot()) {
+      const x = ct.expires;
+      if (x <= now) this.remove(ct);
+      else if (x < min) min = x;
     }
     return min;
   }
 
   /** Keeps one GC timer armed no later than `at` while entries exist (Linux's gc worker, lazily). */
   private armGc(at: number): void {
+    // at most one scan per second of virtual time (lookups expire lazily in between): arming the timer
+    // at every next expiry made a steady flow rate rescan the whole table once per expired entry
+    at = Math.max(at, this.sim.now + SECOND);
     if (this.gcTimer && this.gcTimer.at <= at) return;
     if (this.gcTimer) this.sim.cancel(this.gcTimer);
     this.gcTimer = this.sim.scheduleAt(at, () => this.gc());

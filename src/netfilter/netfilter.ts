@@ -398,14 +398,14 @@ export class Netfilter implements TargetRunner {
       sport = skb.view.getUint16(t + 4);
       dport = (p.icmpType << 8) | p.icmpCode;
     }
-    let node = ctab.find(p.saddr, p.daddr, sport, dport, p.proto);
-    if (node !== null && p.proto === 6 && node.dir === 0 && (p.tcpFlags & 0x17) === 0x02 && tcpCanReopen(node.ct.tcpState)) {
-      ctab.remove(node.ct);
-      node = null;
+    let found = ctab.find(p.saddr, p.daddr, sport, dport, p.proto);
+    if (found !== null && p.proto === 6 && ctab.foundDir === 0 && (p.tcpFlags & 0x17) === 0x02 && tcpCanReopen(found.tcpState)) {
+      ctab.remove(found);
+      found = null;
     }
     let ct: CtEntry;
     let dir: number;
-    if (node === null) {
+    if (found === null) {
       // a new connection
       if (p.proto === 6) {
         const s = tcpNewState(p.tcpFlags);
@@ -428,8 +428,8 @@ export class Netfilter implements TargetRunner {
       dir = 0;
       skb.ctinfo = IP_CT_NEW;
     } else {
-      ct = node.ct;
-      dir = node.dir;
+      ct = found;
+      dir = ctab.foundDir;
       ctab.stats.found++;
       skb.ctinfo = dir === 1 ? IP_CT_ESTABLISHED_REPLY : ct.status & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
     }
@@ -478,12 +478,12 @@ export class Netfilter implements TargetRunner {
       const rt = icmpReplyType(type);
       if (rt === 255) return;
       // inverted quoted tuple: dst → src, same id, reply type
-      const node = this.conntrack.find(dst, src, v.getUint16(l4 + 4), rt << 8, 1);
-      if (node) this.relate(skb, node.ct, node.dir);
+      const e = this.conntrack.find(dst, src, v.getUint16(l4 + 4), rt << 8, 1);
+      if (e) this.relate(skb, e, this.conntrack.foundDir);
       return;
     }
-    const node = this.conntrack.find(dst, src, dport, sport, proto);
-    if (node) this.relate(skb, node.ct, node.dir);
+    const e = this.conntrack.find(dst, src, dport, sport, proto);
+    if (e) this.relate(skb, e, this.conntrack.foundDir);
   }
 
   private relate(skb: SkBuff, ct: CtEntry, dir: number): void {
