@@ -402,6 +402,18 @@ export class NetNamespace implements NfHost {
   }
 
   /**
+   * Tears the namespace down (the last process left it): every device except `lo` is deleted
+   * (a veth's peer in another namespace goes with it), and every socket is closed.
+   */
+  destroy(): void {
+    for (const d of this.devices()) if (d !== this.lo && this.byIndex.get(d.ifindex) === d) this.removeDevice(d);
+    for (const l of this.tcp.listening()) l.close();
+    for (const s of this.tcp.connections()) s.destroy(false);
+    for (const u of this.udp.list()) u.close();
+    this.setLinkUp(this.lo, false);
+  }
+
+  /**
    * The netnsid under which this namespace knows `other` (`link-netnsid N`), allocated on first
    * use from 0 upwards, as Linux `peernet2id_alloc`.
    */
@@ -494,6 +506,14 @@ export class NetNamespace implements NfHost {
     const a = this.addrs[i]!;
     this.addrs.splice(i, 1);
     this.delAddrRoutes(a);
+    if (!this.addrs.some((o) => o.dev === dev)) {
+      // the device's last address is gone: Linux flushes every route through it (fib_disable_ip)
+      this.fib.main.removeWhere((r) => r.dev === dev);
+      this.fib.local.removeWhere((r) => r.dev === dev);
+      this.neigh.flushDev(dev);
+      this.fib.flush();
+      return;
+    }
     if (!a.secondary) {
       const sec = this.addrs.find(
         (o) => o.dev === dev && o.secondary && o.prefixLen === a.prefixLen && ((o.local & prefixMask(a.prefixLen)) >>> 0) === c.addr,

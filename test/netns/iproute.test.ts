@@ -132,3 +132,37 @@ describe('iproute2 / busybox text against the oracle (net-01-default-bridge)', (
     expect(linkLocal6(parseMac('00:00:00:00:00:00'))).toBe('fe80::200:ff:fe00:0');
   });
 });
+
+describe('namespace control plane', () => {
+  it('moving a veth end keeps its ifindex when free, deleting one end deletes the pair, destroy() cleans up', () => {
+    const sim = new Sim();
+    const host = createNetns(sim, 'host', new Rng(1));
+    const ctr = createNetns(sim, 'c', new Rng(2));
+    const [h, e] = connect(host, 'veth0', ctr, 'eth0');
+    expect(e.ifindex).toBe(h.ifindex + 1); // created in the host, moved with its index
+    expect(ctr.mustDev('eth0')).toBe(e);
+    expect(host.dev('eth0.tmp')).toBeUndefined();
+    ctr.addAddress('eth0', '10.0.0.2/24');
+    ctr.addRoute({ dst: 'default', via: '10.0.0.1' });
+    ctr.delAddress('eth0', '10.0.0.2/24');
+    expect(ipRoute(ctr)).toBe(''); // last address gone: routes through eth0 flushed
+    ctr.addAddress('eth0', '10.0.0.2/24');
+    ctr.destroy();
+    expect(ctr.devices().map((d) => d.name)).toEqual(['lo']);
+    expect(host.dev('veth0')).toBeUndefined();
+    expect(() => host.addDevice(h)).not.toThrow(); // detached cleanly
+  });
+
+  it('a secondary address in the same subnet adds no route and is promoted when the primary goes', () => {
+    const sim = new Sim();
+    const host = createNetns(sim, 'host', new Rng(1));
+    const c = createNetns(sim, 'c', new Rng(2));
+    connect(host, 'v', c, 'eth0');
+    c.addAddress('eth0', '10.0.0.2/24');
+    c.addAddress('eth0', '10.0.0.3/24');
+    expect(ipAddr(c, { dev: 'eth0' })).toContain('inet 10.0.0.3/24 brd 10.0.0.255 scope global secondary eth0\n');
+    expect(ipRoute(c)).toBe('10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.2 \n');
+    c.delAddress('eth0', '10.0.0.2/24');
+    expect(ipRoute(c)).toBe('10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.3 \n');
+  });
+});

@@ -8,7 +8,8 @@ import { DockernetError } from '../../core/errors.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import { ICMP_ECHO, IP_DF, buildIcmpEcho, ipv4Src, ipv4Ttl } from '../../wire/build.js';
 import type { NetNamespace } from '../netns.js';
-import { startTrace } from '../trace.js';
+import { startTrace, trace } from '../trace.js';
+import { ipToString } from '../../wire/addr.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 
 /** Callbacks of a ping socket. */
@@ -95,6 +96,8 @@ export class PingTable {
     const v = skb.view;
     const s = this.socks.get(v.getUint16(t + 4));
     if (!s) return;
+    if (skb.traced && this.ns.sim.tracer)
+      trace(this.ns, skb, 'local', 'deliver', `echo reply from ${ipToString(ipv4Src(skb))} to ping socket (id ${s.ident})`, { proto: 'icmp', ident: s.ident });
     const bytes = v.getUint16(skb.network + 2) - (t - skb.network);
     s.handler.onReply(v.getUint16(t + 6), ipv4Src(skb), ipv4Ttl(skb), bytes, skb);
   }
