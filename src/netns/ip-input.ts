@@ -19,7 +19,7 @@ import type { NetDevice } from '../link/netdev.js';
 import { NF_ACCEPT, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST } from '../wire/skbuff.js';
-import { MAC_BROADCAST, ipToString, readMac } from '../wire/addr.js';
+import { MAC_BROADCAST, ipToString, macToString, readMac } from '../wire/addr.js';
 import {
   ARPOP_REPLY,
   ARPOP_REQUEST,
@@ -123,7 +123,7 @@ export function arpRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
   if (op === ARPOP_REPLY) {
     const e = ns.neigh.update(dev, sip, sha, skb.pktType === PACKET_HOST, false);
     if (e && skb.traced && ns.sim.tracer)
-      trace(ns, skb, 'neigh', 'resolved', `${ipToString(sip)} is-at ${sha.toString(16)} on ${dev.name}`, { dev: dev.name });
+      trace(ns, skb, 'neigh', 'resolved', `${ipToString(sip)} is-at ${macToString(sha)} on ${dev.name}`, { dev: dev.name });
   }
 }
 
