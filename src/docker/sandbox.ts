@@ -102,7 +102,7 @@ export class Sandboxes {
   // ------------------------------------------------------------------ hooks
 
   private afterCreate(c: Container): void {
-    const req = this.pending ?? { aliases: [], ipv4: '', ipv6: '' };
+    const req = c.request?.endpoint ?? this.pending ?? { aliases: [], ipv4: '', ipv6: '' };
     this.pending = null;
     const mode = c.hostConfig.NetworkMode;
     if (mode.startsWith('container:')) return;
