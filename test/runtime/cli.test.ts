@@ -101,3 +101,10 @@ describe('Go templates', () => {
     expect(renderTemplate('{{.Name | printf "%q"}}', data)).toBe('"/a"');
   });
 });
+
+describe('client-side conflicts per CLI version', () => {
+  it('--rm with --restart', () => {
+    expect(engine('v20').d('docker run --rm --restart always mini:latest true').stderr).toBe("docker: Conflicting options: --restart and --rm.\nSee 'docker run --help'.\n");
+    expect(engine('v28').d('docker run --rm --restart always mini:latest true').stderr).toBe("docker: conflicting options: cannot specify both --restart and --rm\n\nRun 'docker run --help' for more information\n");
+  });
+});

@@ -122,9 +122,12 @@ export interface RunRequest {
 
 /** A client-side validation error (framed like a flag error but without the usage text). */
 export class ClientError extends Error {
-  constructor(message: string) {
+  /** The 20.10 CLI's wording when it differs from the 28.x one in `message`. */
+  readonly v20: string;
+  constructor(message: string, v20?: string) {
     super(message);
     this.name = 'ClientError';
+    this.v20 = v20 ?? message;
   }
 }
 
@@ -285,7 +288,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   // policy and security
   hc.RestartPolicy = restartPolicy(g('restart', ''));
   hc.AutoRemove = g('rm', false);
-  if (hc.AutoRemove && hc.RestartPolicy.Name !== 'no' && hc.RestartPolicy.Name !== '') throw new ClientError('conflicting options: cannot specify both --restart and --rm');
+  if (hc.AutoRemove && hc.RestartPolicy.Name !== 'no' && hc.RestartPolicy.Name !== '') throw new ClientError('conflicting options: cannot specify both --restart and --rm', 'Conflicting options: --restart and --rm');
   hc.Privileged = g('privileged', false);
   const capAdd = g<string[]>('cap-add', []);
   const capDrop = g<string[]>('cap-drop', []);
