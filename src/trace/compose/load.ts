@@ -47,11 +47,11 @@ export function loadCompose(text: string, opts: ComposeLoadOptions = {}): Compos
   if (text.length > COMPOSE_MAX_BYTES) throw new ComposeError('', `compose file too large (${text.length} bytes; the limit is ${COMPOSE_MAX_BYTES})`);
   let data: unknown;
   try {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length) {
       const e = doc.errors[0]!;
       const pos = e.linePos?.[0];
-      throw new ComposeError('', `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`);
+      throw new ComposeError('', `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
     }
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
