@@ -81,7 +81,6 @@ export function netifReceive(ns: NetNamespace, dev: NetDevice, skb: SkBuff): voi
   }
   skb.network = 14;
   const type = skb.view.getUint16(12);
-  if (skb.traced && ns.sim.tracer) trace(ns, skb, 'dev', 'rx', `${dev.name}: rx ${skb.len} bytes`, { dev: dev.name });
   if (type === ETH_P_IP) ipRcv(ns, dev, skb);
   else if (type === ETH_P_ARP) arpRcv(ns, dev, skb);
   else ns.counters.inc('RxUnknownProto');
@@ -202,18 +201,16 @@ export function ipRcvFinish(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void
     ipLocalDeliver(ns, dev, skb);
     return;
   }
-  if (r.type !== 'unicast' || r.dev === null) {
-    if (!ns.sysctl.ip_forward) ns.counters.inc('InAddrErrors');
-    else {
-      ns.counters.inc('InNoRoutes');
-      icmpSend(ns, skb, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
-    }
-    if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'no route');
-    return;
-  }
   if (!ns.sysctl.ip_forward) {
+    // ip_route_input_slow: not for us and forwarding is off → EHOSTUNREACH, dropped silently
     ns.counters.inc('InAddrErrors');
     if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'forwarding disabled');
+    return;
+  }
+  if (r.type !== 'unicast' || r.dev === null) {
+    ns.counters.inc('InNoRoutes');
+    icmpSend(ns, skb, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0, dev);
+    if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'no route');
     return;
   }
   ipForward(ns, dev, skb, r);

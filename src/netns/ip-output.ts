@@ -163,7 +163,6 @@ export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, n
     for (let i = 0; i < 12; i++) b[i] = 0;
     b[12] = 0x08;
     b[13] = 0x00;
-    if (skb.traced && ns.sim.tracer) trace(ns, skb, 'dev', 'tx', `${dev.name}: tx ${skb.len} bytes`, { dev: dev.name });
     dev.xmit(skb);
     return;
   }
@@ -181,8 +180,7 @@ export function neighXmit(ns: NetNamespace, dev: NetDevice, skb: SkBuff, mac: nu
   writeMac(b, 6, dev.mac);
   b[12] = ETH_P_IP >>> 8;
   b[13] = ETH_P_IP & 255;
-  if (skb.traced && ns.sim.tracer) trace(ns, skb, 'dev', 'tx', `${dev.name}: tx ${skb.len} bytes`, { dev: dev.name });
-  dev.xmit(skb);
+  dev.xmit(skb); // the device reports rx/tx trace events itself
 }
 
 /**
