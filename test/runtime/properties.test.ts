@@ -192,3 +192,24 @@ describe('image store properties', () => {
     );
   });
 });
+
+describe('hierarchical shares', () => {
+  it('shares split between parents first, then among each parent\'s children', () => {
+    const fs = new CgroupFs();
+    const mk = (p: string, shares: number) => {
+      fs.mkdirAll(p);
+      fs.write('cpu', p, 'cpu.shares', String(shares));
+      fs.write('cpuset', p, 'cpuset.cpus', '0');
+    };
+    mk('/a', 1024);
+    mk('/b', 1024);
+    mk('/a/x', 1024);
+    mk('/a/y', 3072);
+    mk('/b/z', 2);
+    const s = new CpuScheduler(fs, 2);
+    s.run(['/a/x', '/a/y', '/b/z'].map((path) => ({ path, threads: 1 })), 4 * SECOND);
+    expect((s.usage.get('/b/z') ?? 0) / SECOND).toBeCloseTo(2, 1);
+    expect((s.usage.get('/a/x') ?? 0) / SECOND).toBeCloseTo(0.5, 1);
+    expect((s.usage.get('/a/y') ?? 0) / SECOND).toBeCloseTo(1.5, 1);
+  });
+});

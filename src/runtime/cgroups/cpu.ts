@@ -1,11 +1,12 @@
 /**
  * CPU time over virtual time, CFS-like: every tick each CPU runs the runnable group with the
- * smallest weighted virtual runtime (`vruntime += tick * 1024 / cpu.shares`), among the groups
+ * smallest weighted virtual runtime (`vruntime += tick * 1024 / cpu.shares`, per level), among the groups
  * allowed on that CPU (effective cpuset: the intersection along the path) and not throttled by
  * CFS bandwidth (`cpu.cfs_quota_us` per `cpu.cfs_period_us`, checked at every level, so a child
  * never runs longer than its parent's quota). A group runs at most `threads` CPUs at once.
  *
- * Simplification: shares compete among all busy leaf groups (as siblings), not level by level.
+ * Shares act level by level like CFS group scheduling: at each level the runnable child entity
+ * with the smallest vruntime wins, and running charges every entity on the path.
  */
 import { MS, type Nanos } from '../../core/time.js';
 import type { Timer } from '../../core/scheduler.js';
@@ -67,13 +68,42 @@ export class CpuScheduler {
     return b;
   }
 
+  /** Virtual runtime of a cgroup node (a new one starts at the minimum of its known siblings). */
+  private vr(n: CgroupNode): number {
+    let v = this.vruntime.get(n.path);
+    if (v === undefined) {
+      let min = Infinity;
+      for (const sib of n.parent?.children.values() ?? []) {
+        const x = this.vruntime.get(sib.path);
+        if (x !== undefined && x < min) min = x;
+      }
+      v = Number.isFinite(min) ? min : 0;
+      this.vruntime.set(n.path, v);
+    }
+    return v;
+  }
+
+  /** Hierarchical CFS order: compare the two groups' entities just below their common ancestor. */
+  private before(a: CgroupNode[], b: CgroupNode[]): boolean {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      if (a[i] === b[i]) continue;
+      const va = this.vr(a[i]!);
+      const vb = this.vr(b[i]!);
+      return va < vb || (va === vb && a[i]!.path < b[i]!.path);
+    }
+    return a.length < b.length;
+  }
+
   /** Runs `duration` of virtual time for the given demands; usage accumulates in {@link usage}. */
   run(demands: readonly CpuDemand[], duration: Nanos): void {
     const groups = demands
       .filter((d) => d.threads > 0)
-      .map((d) => ({ ...d, cpus: this.cpusOf(d.path), chain: this.chain(d.path), weight: Number(this.fs.read('cpu', d.path, 'cpu.shares') ?? 1024) || 1024 }));
-    const minV = Math.min(...groups.map((g) => this.vruntime.get(g.path) ?? Infinity), Infinity);
-    for (const g of groups) if (!this.vruntime.has(g.path)) this.vruntime.set(g.path, Number.isFinite(minV) ? minV : 0);
+      .map((d) => {
+        const chain = this.chain(d.path);
+        return { ...d, cpus: this.cpusOf(d.path), chain, top: chain.slice(0, -1).reverse() };
+      })
+      .filter((g) => g.top.length > 0);
     const end = this.now + duration;
     while (this.now < end) {
       const dt = Math.min(this.tick, end - this.now);
@@ -89,14 +119,14 @@ export class CpuScheduler {
             if (b) room = Math.min(room, b.left);
           }
           if (room <= 0) continue;
-          if (!best || this.vruntime.get(g.path)! < this.vruntime.get(best.path)! || (this.vruntime.get(g.path) === this.vruntime.get(best.path) && g.path < best.path)) {
+          if (!best || this.before(g.top, best.top)) {
             best = g;
             allow = room;
           }
         }
         if (!best) continue;
         running.set(best.path, (running.get(best.path) ?? 0) + 1);
-        this.vruntime.set(best.path, this.vruntime.get(best.path)! + (allow * 1024) / best.weight);
+        for (const n of best.top) this.vruntime.set(n.path, this.vr(n) + (allow * 1024) / (Number(n.files.get('cpu.shares') ?? 1024) || 1024));
         this.usage.set(best.path, (this.usage.get(best.path) ?? 0) + allow);
         for (const n of best.chain) {
           const b = this.bandwidth(n);
