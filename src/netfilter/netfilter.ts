@@ -668,17 +668,17 @@ export class Netfilter implements TargetRunner {
   }
 
   private logPacket(skb: SkBuff, state: NfHookState, prefix: string): void {
-    const p = this.p;
-    let s = `${prefix}IN=${state.hook === NF_INET_LOCAL_OUT ? '' : state.inDev} OUT=${state.hook === NF_INET_PRE_ROUTING || state.hook === NF_INET_LOCAL_IN ? '' : state.outDev} `;
-    s += `SRC=${ipToString(p.saddr)} DST=${ipToString(p.daddr)} LEN=${p.len} `;
-    const v = skb.view;
-    const n = skb.network;
-    s += `TOS=0x${v.getUint8(n + 1).toString(16).toUpperCase().padStart(2, '0')} TTL=${v.getUint8(n + 8)} ID=${v.getUint16(n + 4)} `;
-    if (v.getUint16(n + 6) & 0x4000) s += 'DF ';
-    if (p.proto === 6) s += `PROTO=TCP SPT=${p.sport} DPT=${p.dport}`;
-    else if (p.proto === 17) s += `PROTO=UDP SPT=${p.sport} DPT=${p.dport} LEN=${v.getUint16(skb.transport + 4)}`;
-    else if (p.proto === 1) s += `PROTO=ICMP TYPE=${p.icmpType} CODE=${p.icmpCode}`;
-    else s += `PROTO=${p.proto}`;
+    // nf_log_ipv4's dump_ipv4_packet
+    const out = state.hook === NF_INET_PRE_ROUTING || state.hook === NF_INET_LOCAL_IN ? '' : state.outDev;
+    const inDev = state.hook === NF_INET_LOCAL_OUT || state.hook === NF_INET_POST_ROUTING ? '' : state.inDev;
+    let s = `${prefix}IN=${inDev} OUT=${out} `;
+    if (state.bridged) s += `PHYSIN=${state.physIn ?? ''} PHYSOUT=${state.physOut ?? ''} `;
+    if (inDev && skb.network >= 14) {
+      const mac: string[] = [];
+      for (let i = 0; i < 14; i++) mac.push(skb.data[i]!.toString(16).padStart(2, '0'));
+      s += `MAC=${mac.join(':')} `;
+    }
+    s += dumpIpv4(skb, skb.network, skb.len, true);
     this.log.push(s.trimEnd());
     if (this.log.length > this.logLimit) this.log.shift();
     if (this.sim.tracer && skb.traced) this.emit({ layer: 'netfilter', kind: 'log', detail: s.trimEnd(), data: { prefix } });
@@ -727,3 +727,61 @@ function pickIp(min: number, max: number, src: number, dst: number): number {
   return (min + (h % size)) >>> 0;
 }
 
+const TCP_FLAG_LOG: Array<[number, string]> = [
+  [0x80, 'CWR'],
+  [0x40, 'ECE'],
+  [0x20, 'URG'],
+  [0x10, 'ACK'],
+  [0x08, 'PSH'],
+  [0x04, 'RST'],
+  [0x02, 'SYN'],
+  [0x01, 'FIN'],
+];
+
+/** The packet part of a LOG line (Linux `dump_ipv4_packet`); ICMP errors include the quoted packet in brackets. */
+function dumpIpv4(skb: SkBuff, n: number, end: number, outer: boolean): string {
+  const v = skb.view;
+  if (n + 20 > end) return 'TRUNCATED ';
+  const tos = v.getUint8(n + 1);
+  const frag = v.getUint16(n + 6);
+  const proto = v.getUint8(n + 9);
+  let s = `SRC=${ipToString(v.getUint32(n + 12))} DST=${ipToString(v.getUint32(n + 16))} `;
+  s += `LEN=${v.getUint16(n + 2)} TOS=0x${hex2(tos & 0x1e)} PREC=0x${hex2(tos & 0xe0)} TTL=${v.getUint8(n + 8)} ID=${v.getUint16(n + 4)} `;
+  if (frag & 0x8000) s += 'CE ';
+  if (frag & 0x4000) s += 'DF ';
+  if (frag & 0x2000) s += 'MF ';
+  if (frag & 0x1fff) return s + `FRAG:${frag & 0x1fff} `;
+  const t = n + (v.getUint8(n) & 15) * 4;
+  switch (proto) {
+    case 6: {
+      s += 'PROTO=TCP ';
+      if (t + 20 > end) return s + `INCOMPLETE [${end - t} bytes] `;
+      s += `SPT=${v.getUint16(t)} DPT=${v.getUint16(t + 2)} WINDOW=${v.getUint16(t + 14)} RES=0x${hex2(v.getUint8(t + 12) & 0x0f)} `;
+      const f = v.getUint8(t + 13);
+      for (const [b, name] of TCP_FLAG_LOG) if (f & b) s += `${name} `;
+      return s + `URGP=${v.getUint16(t + 18)} `;
+    }
+    case 17:
+      s += 'PROTO=UDP ';
+      if (t + 8 > end) return s + `INCOMPLETE [${end - t} bytes] `;
+      return s + `SPT=${v.getUint16(t)} DPT=${v.getUint16(t + 2)} LEN=${v.getUint16(t + 4)} `;
+    case 1: {
+      s += 'PROTO=ICMP ';
+      if (t + 4 > end) return s + `INCOMPLETE [${end - t} bytes] `;
+      const type = v.getUint8(t);
+      s += `TYPE=${type} CODE=${v.getUint8(t + 1)} `;
+      if ((type === 0 || type === 8) && t + 8 <= end) s += `ID=${v.getUint16(t + 4)} SEQ=${v.getUint16(t + 6)} `;
+      if (outer && (type === 3 || type === 4 || type === 5 || type === 11 || type === 12) && t + 8 < end) {
+        if (type === 3 && v.getUint8(t + 1) === 4) s += `MTU=${v.getUint16(t + 6)} `;
+        s += `[${dumpIpv4(skb, t + 8, end, false).trimEnd()}] `;
+      }
+      return s;
+    }
+    default:
+      return s + `PROTO=${proto} `;
+  }
+}
+
+function hex2(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, '0');
+}
