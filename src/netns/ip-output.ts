@@ -174,7 +174,7 @@ export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, n
 }
 
 /** Fills the Ethernet header (dst `mac`, src `dev.mac`, IPv4) and transmits. */
-export function neighXmit(ns: NetNamespace, dev: NetDevice, skb: SkBuff, mac: number): void {
+export function neighXmit(_ns: NetNamespace, dev: NetDevice, skb: SkBuff, mac: number): void {
   const b = skb.data;
   writeMac(b, 0, mac);
   writeMac(b, 6, dev.mac);

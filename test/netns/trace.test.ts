@@ -59,3 +59,21 @@ describe('trace events of the stack', () => {
     void udpRequest;
   });
 });
+
+describe('determinism', () => {
+  it('same seeds, same bytes on the wire (ARP, ping, TCP with random ISNs, ports and IP IDs)', async () => {
+    const { capture, hex } = await import('./helpers.js');
+    const { httpServer, ncTcp, ping: p } = await import('../../src/netns/index.js');
+    const run = (): string[] => {
+      const { a, b } = lan(5);
+      const seen = capture([a.mustDev('eth0')]);
+      httpServer(b, 80, 'x');
+      p(a, '172.17.0.3');
+      ncTcp(a, '172.17.0.3', 80, 'GET / HTTP/1.0\r\n\r\n');
+      return seen.map((f) => `${f.t} ${f.dir} ${hex(f.bytes)}`);
+    };
+    const first = run();
+    expect(first.length).toBeGreaterThan(10);
+    expect(run()).toEqual(first);
+  });
+});
