@@ -241,16 +241,20 @@ export function ipLink(ns: NetNamespace, opts: IpLinkOptions = {}): string {
     }
     const d = devDisplay(dev);
     const lo = dev.kind === 'loopback';
-    const promisc = dev.master ? 1 : 0;
-    l += ` promiscuity ${promisc}  allmulti ${promisc} minmtu ${lo ? 0 : 68} maxmtu ${lo ? 0 : 65535} `;
+    // a bridge port is promiscuous and allmulti; a macvlan lower device (it has a port handler but
+    // no master) is promiscuous only
+    const promisc = dev.master || dev.portHandler ? 1 : 0;
+    const allmulti = dev.master ? 1 : 0;
+    l += ` promiscuity ${promisc}  allmulti ${allmulti} minmtu ${lo ? 0 : 68} maxmtu ${lo ? 0 : 65535} `;
     const tail = `addrgenmode eui64 numtxqueues ${d.numQueues} numrxqueues ${d.numQueues} ${GSO}`;
     if (lo) out += l + tail + '\n';
     else if (dev.kind === 'bridge') out += l + '\n' + bridgeDetails(dev) + tail + '\n';
     else {
       out += l + '\n';
       const slave = slaveDetails(dev);
-      if (slave) out += `    ${dev.kind} \n${slave}${tail}\n`;
-      else out += `    ${dev.kind} ${tail}\n`;
+      const kind = dev.kind === 'macvlan' ? 'macvlan mode bridge bcqueuelen 1000 usedbcqueuelen 1000' : dev.kind;
+      if (slave) out += `    ${kind} \n${slave}${tail}\n`;
+      else out += `    ${kind} ${tail}\n`;
     }
   }
   return out;
