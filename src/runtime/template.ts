@@ -162,7 +162,9 @@ function field(v: unknown, path: string[]): unknown {
   for (const p of path) {
     if (p === '') continue;
     if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[p];
+    const o = cur as Record<string, unknown>;
+    // Go structs are addressed by field name while their JSON keys may be lower-case (events.Message)
+    cur = p in o ? o[p] : o[Object.keys(o).find((k) => k.toLowerCase() === p.toLowerCase()) ?? p];
   }
   return cur;
 }

@@ -228,3 +228,14 @@ describe('pid translation and mount table', () => {
     expect(out('docker logs --until 2026-01-01T00:00:05Z lg')).toBe('a');
   });
 });
+
+describe('docker events formats', () => {
+  it('--format with fields and json like events.Message', () => {
+    const { out } = engine();
+    const id = out('docker create --name evf mini:latest true');
+    expect(out("docker events --format '{{.Status}} {{.ID}} {{.Actor.Attributes.name}}'")).toBe(`create ${id} evf`);
+    const j = JSON.parse(out("docker events --format '{{json .}}'")) as Record<string, unknown>;
+    expect(Object.keys(j)).toEqual(['status', 'id', 'from', 'Type', 'Action', 'Actor', 'scope', 'time', 'timeNano']);
+    expect(j['from']).toBe('mini:latest');
+  });
+});

@@ -29,6 +29,25 @@ function matches(e: EngineEvent, filters: string[]): boolean {
   });
 }
 
+/**
+ * The API's `events.Message` in its JSON order: the deprecated status/id/from (containers and
+ * images only), Type, Action, Actor, scope, time (Unix s) and timeNano.
+ */
+export function eventMessage(e: EngineEvent): Record<string, unknown> {
+  const legacy = e.Type === 'container' || e.Type === 'image';
+  return {
+    status: legacy ? e.Action : undefined,
+    id: legacy ? e.Actor.ID : undefined,
+    from: e.Type === 'container' ? e.Actor.Attributes['image'] : undefined,
+    Type: e.Type,
+    Action: e.Action,
+    Actor: { ID: e.Actor.ID, Attributes: Object.fromEntries(Object.keys(e.Actor.Attributes).sort().map((k) => [k, e.Actor.Attributes[k]])) },
+    scope: 'local',
+    time: Math.floor(EPOCH_MS / 1000 + e.time / 1e9),
+    timeNano: Math.round(EPOCH_MS * 1e6 + e.time),
+  };
+}
+
 /** `docker events`. */
 export function eventsCommand(rt: Runtime, args: string[]): ExecResult {
   let p;
@@ -44,7 +63,7 @@ export function eventsCommand(rt: Runtime, args: string[]): ExecResult {
   const t = fmt ? new GoTemplate(fmt) : null;
   for (const e of rt.events.between(since, until)) {
     if (!matches(e, (p.values.get('filter') as string[]) ?? [])) continue;
-    if (t) out.line(t.execute({ Type: e.Type, Action: e.Action, Actor: e.Actor, ID: e.Actor.ID, Status: e.Action, From: e.Actor.Attributes['image'] ?? '', scope: 'local', time: Math.floor(EPOCH_MS / 1000 + e.time / 1e9), timeNano: e.time }));
+    if (t) out.line(t.execute(eventMessage(e)));
     else out.line(formatEvent(e));
   }
   return out.result();
