@@ -130,6 +130,8 @@ export class Netfilter implements TargetRunner {
   private readonly pktPool: PktInfo[] = [];
   private depth = 0;
   private compiledGen = -1;
+  private natGen = -1;
+  private natOn = false;
   private compiledTables = new Map<TableName, CompiledTable>();
   // per-call context for targets
   private curSkb: SkBuff | null = null;
@@ -508,9 +510,23 @@ export class Netfilter implements TargetRunner {
   // ---------------------------------------------------------------------------------------------
   // NAT
 
+  /**
+   * Whether the NAT core hooks are registered in this namespace: as Linux `nf_nat_register_fn`,
+   * the first nat base chain registers them at all four NAT hooks (bindings, null bindings and
+   * rewriting happen everywhere from then on).
+   */
+  private natActive(): boolean {
+    if (this.natGen !== this.rules.generation) {
+      this.natGen = this.rules.generation;
+      const nat = this.rules.tables.nat;
+      this.natOn = nat.exists && [...nat.chains.values()].some((c) => c.builtin && c.rules.length > 0);
+    }
+    return this.natOn;
+  }
+
   private nat(skb: SkBuff, state: NfHookState, manip: number): number {
     const ct = skb.ct as CtEntry | null;
-    if (ct === null) return V_ACCEPT;
+    if (ct === null || !this.natActive()) return V_ACCEPT;
     const ci = skb.ctinfo;
     const doneBit = manip === NF_NAT_MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
     if (ci === IP_CT_NEW && !(ct.status & doneBit)) {
