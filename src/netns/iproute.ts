@@ -22,6 +22,8 @@ export interface DevDisplay {
   qdisc: string;
   /** numtxqueues/numrxqueues in `ip -d link`. */
   numQueues: number;
+  /** The EUI-64 link-local was configured earlier (carrier was up once) and stays after carrier loss. */
+  ll6?: boolean;
 }
 
 const display = new WeakMap<NetDevice, DevDisplay>();
@@ -170,7 +172,7 @@ export function ipAddr(ns: NetNamespace, opts: IpAddrOptions = {}): string {
     }
     if (ns.ipv6 && dev.adminUp) {
       if (dev.kind === 'loopback') out += '    inet6 ::1/128 scope host \n       valid_lft forever preferred_lft forever\n';
-      else if (dev.operUp) out += `    inet6 ${linkLocal6(dev.mac)}/64 scope link \n       valid_lft forever preferred_lft forever\n`;
+      else if (dev.operUp || devDisplay(dev).ll6) out += `    inet6 ${linkLocal6(dev.mac)}/64 scope link \n       valid_lft forever preferred_lft forever\n`;
     }
   }
   return out;

@@ -345,6 +345,11 @@ export class NetNamespace implements NfHost {
       const br = dev.master as unknown as { removePort?: (d: NetDevice) => boolean };
       br.removePort?.(dev);
     }
+    if (dev.kind === 'bridge') {
+      // deleting a bridge releases its ports (br_dev_delete → del_nbp)
+      const b = dev as unknown as { ports?: Array<{ dev: NetDevice }>; removePort?: (d: NetDevice) => boolean };
+      for (const p of b.ports ?? []) b.removePort?.(p.dev);
+    }
     this.detach(dev);
     const peer = (dev as unknown as { peer?: NetDevice | null }).peer;
     if (peer && peer.owner instanceof NetNamespace && peer.owner.byIndex.get(peer.ifindex) === peer) {
@@ -397,7 +402,16 @@ export class NetNamespace implements NfHost {
   setLinkUp(devOrName: NetDevice | string, up: boolean): void {
     const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
     dev.adminUp = up;
-    if (!up) this.neigh.flushDev(dev);
+    if (!up) {
+      this.neigh.flushDev(dev);
+      // carrier loss on a bridge port (this device, or a veth peer) flushes its learned fdb entries
+      const flush = (d: NetDevice | null | undefined): void => {
+        const br = d?.master as unknown as { flushPort?: (x: NetDevice) => void } | null | undefined;
+        if (d && br) br.flushPort?.(d);
+      };
+      flush(dev);
+      if (dev.kind === 'veth') flush((dev as unknown as { peer?: NetDevice }).peer);
+    }
     this.fib.flush();
   }
 
