@@ -322,6 +322,7 @@ export class Sandboxes {
 
   private linkRecords(c: Container): HostsRecord[] {
     const out: HostsRecord[] = [];
+    c.linkEnv.length = 0;
     for (const l of c.hostConfig.Links ?? []) {
       const [childRef, aliasRaw] = l.split(':') as [string, string?];
       // stored as /child:/parent/alias
@@ -331,6 +332,7 @@ export class Sandboxes {
       const ep = this.e.bridge.endpoints.get(child.id);
       if (!ep) throw new DockernetError('EDAEMON', `Cannot link to a non running container: ${child.name} AS ${c.name}/${alias}`, 125);
       out.push(linkRecord(alias, child.name.slice(1), child.config.Hostname, ipToString(ep.ip)));
+      c.linkEnv.push(...linkEnv(alias, `${c.name}/${alias}`, child, ipToString(ep.ip)));
     }
     return out;
   }
@@ -415,6 +417,29 @@ export class Sandboxes {
     const parts = sb.ports.map((m) => `${m.hostIp === '::' ? ':::' : m.hostIp + ':'}${m.hostPort}->${m.containerPort}/${m.proto}`);
     return parts.join(', ');
   }
+}
+
+/** The legacy link environment of one link (daemon/links: NAME, PORT*, ENV_*). */
+function linkEnv(alias: string, fullName: string, child: Container, ip: string): string[] {
+  const p = alias.toUpperCase().replace(/-/g, '_');
+  const env = [`${p}_NAME=${fullName}`];
+  const ports = Object.keys(child.config.ExposedPorts ?? {}).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  if (ports.length) {
+    const [p0, pr0 = 'tcp'] = ports[0]!.split('/') as [string, string?];
+    env.push(`${p}_PORT=${pr0}://${ip}:${p0}`);
+    for (const k of ports) {
+      const [port, proto = 'tcp'] = k.split('/') as [string, string?];
+      const q = `${p}_PORT_${port}_${proto.toUpperCase()}`;
+      env.push(`${q}=${proto}://${ip}:${port}`, `${q}_ADDR=${ip}`, `${q}_PORT=${port}`, `${q}_PROTO=${proto}`);
+    }
+  }
+  for (const v of child.config.Env ?? []) {
+    const i = v.indexOf('=');
+    const k = v.slice(0, i);
+    if (k === 'HOME' || k === 'PATH') continue;
+    env.push(`${p}_ENV_${k}=${v.slice(i + 1)}`);
+  }
+  return env;
 }
 
 /** A deterministic sandbox id for a container (64 hex). */

@@ -7,9 +7,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SECOND } from '../../core/time.js';
 import type { NetNamespace } from '../../netns/netns.js';
-import { ipAddr, ipLink, ipRoute, ssListen, type SsExtra } from '../../netns/iproute.js';
+import { ipAddr, ipLink, ipRoute, setDevDisplay } from '../../netns/iproute.js';
+import { httpdListeners } from '../programs/httpd.js';
 import { bridgeFdbShow, bridgeLinkShow } from '../../link/bridge/text.js';
-import { macToString } from '../../wire/addr.js';
+import { ipToString, macToString } from '../../wire/addr.js';
 import { splitCommandLine } from '../../runtime/cli/split.js';
 import type { Container } from '../../runtime/container.js';
 import { Engine, iptablesSave } from '../engine.js';
@@ -44,6 +45,8 @@ export function observeScenario(dir: string, opts: ObserveOptions = {}): Map<str
   // a daemon that already handed out host ports (the captures were not the first on their engine):
   // keeps docker-chosen ports away from small numbers that <eport:+K> would otherwise rewrite
   e.ports.skipTo(opts.firstDynamicPort ?? 40000);
+  // and whose docker0 had carrier before (its IPv6 link-local stays after the last port left)
+  setDevDisplay(e.host.mustDev('docker0'), { ll6: true });
   const ids = { containers: new Map<string, string>(), networks: new Map<string, string>() };
   const snapshot = (): void => {
     for (const c of e.runtime.store.list()) addId(ids.containers, c.id, c.name.slice(1));
@@ -151,9 +154,7 @@ function collectStatic(e: Engine, conts: Container[], raw: Map<string, string>):
   raw.set('host-ip-link-details.txt', ipLink(e.host, { details: true }));
   raw.set('host-ip-route.txt', ipRoute(e.host));
   raw.set('host-bridge-link.txt', bridgeLinkShow(e.host.devices(), { details: true }).map((l) => l + '\n').join(''));
-  const extra: SsExtra[] = [];
-  for (const p of proxies.get(e) ?? []) if (p.hostIp === '::') extra.push({ proto: p.proto as 'tcp' | 'udp', addr: '[::]', port: p.hostPort });
-  raw.set('host-listeners.txt', ssListen(e.host, extra));
+  raw.set('host-listeners.txt', hostListeners(e));
   for (const n of [...e.networks].sort((a, b) => (a.name < b.name ? -1 : 1))) raw.set(`networks/${n.name}.json`, pyJson(reduceNetwork(networkDoc(e, n))) + '\n');
   for (const c of conts) {
     const name = c.name.slice(1);
@@ -181,6 +182,38 @@ function collectStatic(e: Engine, conts: Container[], raw: Map<string, string>):
       raw.set(base + 'iptables-save.txt', ns ? stripComments(iptablesSave(e, ns)) : '');
     }
   }
+}
+
+/**
+ * `ss -Hlntu` of the host as the capture sorts it: docker-proxy sockets (`0.0.0.0`/`127.0.0.1`
+ * and their `[::]` twins) and host-network httpd listeners, which busybox opens as dual-stack
+ * `*:PORT` sockets with a backlog of 9.
+ */
+function hostListeners(e: Engine): string {
+  interface Row {
+    netid: string;
+    state: string;
+    sendq: number;
+    addr: string;
+    port: string;
+    peer: string;
+  }
+  const rows: Row[] = [];
+  const httpd = httpdListeners.get(e.host) ?? new Set<number>();
+  for (const l of e.host.tcp.listening()) {
+    if (httpd.has(l.lport) && l.laddr === 0) continue;
+    rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 4096, addr: ipToString(l.laddr), port: String(l.lport), peer: '0.0.0.0' });
+  }
+  for (const p of httpd) rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 9, addr: '*', port: String(p), peer: '*' });
+  for (const u of e.host.udp.list()) rows.push({ netid: 'udp', state: 'UNCONN', sendq: 0, addr: ipToString(u.laddr), port: String(u.lport), peer: '0.0.0.0' });
+  for (const p of proxies.get(e) ?? [])
+    if (p.hostIp === '::') rows.push({ netid: p.proto, state: p.proto === 'tcp' ? 'LISTEN' : 'UNCONN', sendq: p.proto === 'tcp' ? 4096 : 0, addr: '[::]', port: String(p.hostPort), peer: '[::]' });
+  const aw = Math.max(0, ...rows.map((r) => r.addr.length));
+  const pw = Math.max(0, ...rows.map((r) => r.port.length));
+  const ppw = Math.max(0, ...rows.map((r) => r.peer.length));
+  const lines = rows.map((r) => `${r.netid} ${r.state} ${'0'.padEnd(6)} ${String(r.sendq).padEnd(6)} ${r.addr.padStart(aw)}:${r.port.padEnd(pw)} ${r.peer.padStart(ppw)}:*`);
+  lines.sort();
+  return lines.map((l) => l + '\n').join('');
 }
 
 type Doc = Record<string, unknown>;
