@@ -227,6 +227,21 @@ export class ProcessManager {
     for (const h of p.exitHooks) h(code);
   }
 
+  /** PID translation: the host pid of `nspid` as seen inside container `c` (undefined if none). */
+  hostPidOf(c: Container, nspid: number): number | undefined {
+    const ns = c.namespaces?.pid;
+    for (const p of this.procs.values()) if (p.container.namespaces?.pid === ns && p.nspid === nspid) return p.pid;
+    return undefined;
+  }
+
+  /** PID translation: how host pid `pid` appears inside container `c` (undefined if not visible there). */
+  nsPidOf(c: Container, pid: number): number | undefined {
+    const p = this.procs.get(pid);
+    if (!p || !c.namespaces) return undefined;
+    if (c.namespaces.pid === this.rt.hostNs.pid) return p.pid;
+    return p.container.namespaces?.pid === c.namespaces.pid ? p.nspid : undefined;
+  }
+
   /** Freezes (pause) or thaws (unpause) every process of a container. */
   setFrozen(c: Container, frozen: boolean): void {
     for (const p of [...c.procs]) {

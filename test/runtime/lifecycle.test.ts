@@ -239,3 +239,18 @@ describe('docker events formats', () => {
     expect(j['from']).toBe('mini:latest');
   });
 });
+
+describe('pid translation API', () => {
+  it('maps between a container pid namespace and the host', () => {
+    const { rt, out } = engine();
+    out('docker run -d --name pa1 mini:latest sleep 100');
+    out('docker run -d --name pj1 --pid container:pa1 mini:latest sleep 100');
+    out('docker run -d --name ph1 --pid host mini:latest sleep 100');
+    const a = rt.store.get('pa1');
+    const j = rt.store.get('pj1');
+    expect(rt.procman.hostPidOf(a, 1)).toBe(a.state.Pid);
+    expect(rt.procman.nsPidOf(a, j.state.Pid)).toBe(j.init!.nspid);
+    expect(rt.procman.nsPidOf(a, rt.store.get('ph1').state.Pid)).toBeUndefined();
+    expect(rt.procman.nsPidOf(rt.store.get('ph1'), a.state.Pid)).toBe(a.state.Pid);
+  });
+});
