@@ -24,6 +24,8 @@ export interface DevDisplay {
   numQueues: number;
   /** The EUI-64 link-local was configured earlier (carrier was up once) and stays after carrier loss. */
   ll6?: boolean;
+  /** tso_max_size when it differs from 524280 (a bridge that never had a port keeps the legacy 65536). */
+  tsoMaxSize?: number;
 }
 
 const display = new WeakMap<NetDevice, DevDisplay>();
@@ -248,7 +250,8 @@ export function ipLink(ns: NetNamespace, opts: IpLinkOptions = {}): string {
     const promisc = dev.master || dev.portHandler ? 1 : 0;
     const allmulti = dev.master ? 1 : 0;
     l += ` promiscuity ${promisc}  allmulti ${allmulti} minmtu ${lo ? 0 : 68} maxmtu ${lo ? 0 : 65535} `;
-    const tail = `addrgenmode eui64 numtxqueues ${d.numQueues} numrxqueues ${d.numQueues} ${GSO}`;
+    const gso = d.tsoMaxSize !== undefined ? GSO.replace('tso_max_size 524280', `tso_max_size ${d.tsoMaxSize}`) : GSO;
+    const tail = `addrgenmode eui64 numtxqueues ${d.numQueues} numrxqueues ${d.numQueues} ${gso}`;
     if (lo) out += l + tail + '\n';
     else if (dev.kind === 'bridge') out += l + '\n' + bridgeDetails(dev) + tail + '\n';
     else {

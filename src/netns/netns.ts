@@ -15,15 +15,14 @@ import type { NfHookNum, NfHookState, NfHost, NfVerdict } from '../netfilter/hoo
 import { NF_ACCEPT } from '../netfilter/hook.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { cidrBroadcast, ipToString, parseCidr, parseIp, prefixMask } from '../wire/addr.js';
-import { Fib, routeDstString } from './route.js';
+import { Fib } from './route.js';
 import type { FibResult, Route, RouteProto, RouteScope, RouteType } from './route.js';
 import { NeighTable } from './neigh.js';
 import { LoopbackDevice } from '../link/loopback.js';
 import { netifReceive } from './ip-input.js';
 import { installBridgeHook } from './br-netfilter.js';
-import { arpSolicit, neighXmit, neighQueueOverflow } from './ip-output.js';
+import { arpSolicit, ipLocalOutRaw, neighQueueOverflow, neighXmit } from './ip-output.js';
 import { icmpHostUnreachFromNeigh } from './icmp.js';
-import { ipLocalOutRaw } from './ip-output.js';
 import { UdpTable } from './socket/udp.js';
 import { TcpTable } from './socket/tcp.js';
 import { PingTable } from './socket/ping.js';
@@ -718,4 +717,3 @@ export class NetNamespace implements NfHost {
   }
 }
 
-export { routeDstString };
