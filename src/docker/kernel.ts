@@ -7,11 +7,14 @@ import { BridgeDevice } from '../link/bridge/bridge.js';
 import { createVethPair, type VethDevice } from '../link/veth.js';
 import type { NetDevice } from '../link/netdev.js';
 import type { NetNamespace } from '../netns/netns.js';
+import { setDevDisplay } from '../netns/iproute.js';
 
 /** `ip link add NAME type bridge` with Docker's MAC, in `ns`. */
 export function createBridge(ns: NetNamespace, name: string, mac: number): BridgeDevice {
   const br = new BridgeDevice(ns.sim, name, mac);
   ns.addDevice(br);
+  // a new bridge has the legacy GSO/TSO limit until its first port raises it
+  setDevDisplay(br, { tsoMaxSize: 65536 });
   return br;
 }
 
@@ -33,7 +36,10 @@ export function plugVeth(host: NetNamespace, bridge: string | null, hostName: st
   host.addDevice(c);
   if (bridge) {
     const br = host.mustDev(bridge);
-    if (br instanceof BridgeDevice) br.addPort(h);
+    if (br instanceof BridgeDevice) {
+      br.addPort(h);
+      setDevDisplay(br, { tsoMaxSize: undefined });
+    }
   }
   host.setLinkUp(h, true);
   host.moveDevice(c, sandbox, ifname);

@@ -7,9 +7,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SECOND } from '../../core/time.js';
 import type { NetNamespace } from '../../netns/netns.js';
-import { ipAddr, ipLink, ipRoute, setDevDisplay } from '../../netns/iproute.js';
+import { devDisplay, ipAddr, ipLink, ipRoute, setDevDisplay } from '../../netns/iproute.js';
 import { httpdListeners } from '../programs/httpd.js';
-import { bridgeFdbShow, bridgeLinkShow } from '../../link/bridge/text.js';
+import { bridgeFdbShow, bridgeLinkShow, defaultMcList, solicitedNodeMac } from '../../link/bridge/text.js';
+import type { NetDevice } from '../../link/netdev.js';
 import { ipToString, macToString } from '../../wire/addr.js';
 import { splitCommandLine } from '../../runtime/cli/split.js';
 import type { Container } from '../../runtime/container.js';
@@ -46,7 +47,7 @@ export function observeScenario(dir: string, opts: ObserveOptions = {}): Map<str
   // keeps docker-chosen ports away from small numbers that <eport:+K> would otherwise rewrite
   e.ports.skipTo(opts.firstDynamicPort ?? 40000);
   // and whose docker0 had carrier before (its IPv6 link-local stays after the last port left)
-  setDevDisplay(e.host.mustDev('docker0'), { ll6: true });
+  setDevDisplay(e.host.mustDev('docker0'), { ll6: true, tsoMaxSize: undefined });
   const ids = { containers: new Map<string, string>(), networks: new Map<string, string>() };
   const snapshot = (): void => {
     for (const c of e.runtime.store.list()) addId(ids.containers, c.id, c.name.slice(1));
@@ -73,7 +74,13 @@ export function observeScenario(dir: string, opts: ObserveOptions = {}): Map<str
   const mapping = buildMapping(e, ids, conts);
   collectStatic(e, conts, raw);
   if (!opts.skipReach) raw.set('reach.tsv', reachMatrix(e, conts));
-  raw.set('host-bridge-fdb.txt', bridgeFdbShow(e.host.devices()).map((l) => l + '\n').join(''));
+  const mcList = (d: NetDevice): number[] => {
+    const l = defaultMcList(d, true);
+    const snm = solicitedNodeMac(d.mac);
+    if (devDisplay(d).ll6 && !l.includes(snm)) l.push(snm);
+    return l;
+  };
+  raw.set('host-bridge-fdb.txt', bridgeFdbShow(e.host.devices(), { mcList }).map((l) => l + '\n').join(''));
   const norm = new Normalizer(mapping);
   const out = new Map<string, string>();
   for (const [rel, txt] of raw) out.set(rel, norm.text(txt, rel));
