@@ -63,6 +63,17 @@ export function importConfigJson(layer: Layer, created: Nanos, comment = 'Import
  * to `docker import`: members named `./...`, with the root directory itself (24 entries).
  */
 export function miniLayer(mtime: number): Layer {
+  const cached = layerCache.get(mtime);
+  if (cached) return cached;
+  const layer = buildMiniLayer(mtime);
+  layerCache.set(mtime, layer);
+  return layer;
+}
+
+/** Layers are immutable, so every engine shares one base layer per mtime. */
+const layerCache = new Map<number, Layer>();
+
+function buildMiniLayer(mtime: number): Layer {
   const entries = miniRootfs(mtime);
   const members: TarEntry[] = [{ name: './', type: 'dir', mode: 0o755, mtime }];
   for (const m of layerTarEntries(entries)) members.push({ ...m, name: './' + m.name });
