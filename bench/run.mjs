@@ -19,6 +19,26 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, totalmem, tmpdir, release, loadavg, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SourceMap } from 'node:module';
+
+const sourceMaps = new Map();
+/** Maps a bundled position back to `src/...ts:line` through esbuild's source map. */
+function original(url, line, col) {
+  if (!url.includes('/bench/.build/')) return null;
+  const file = fileURLToPath(url);
+  let sm = sourceMaps.get(file);
+  if (sm === undefined) {
+    try {
+      sm = new SourceMap(JSON.parse(readFileSync(file + '.map', 'utf8')));
+    } catch {
+      sm = null;
+    }
+    sourceMaps.set(file, sm);
+  }
+  const e = sm?.findEntry(line, col);
+  if (!e || !e.originalSource) return null;
+  return `${e.originalSource.replace(/^.*?\/(src|bench)\//, '$1/')}:${e.originalLine + 1}`;
+}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -96,7 +116,7 @@ function fmt(n, digits = 0) {
 }
 
 /** Top self-time functions of a .cpuprofile. */
-function profileTop(file, top = 15) {
+function profileTop(file, top = 30) {
   const p = JSON.parse(readFileSync(file, 'utf8'));
   const self = new Map();
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -106,8 +126,8 @@ function profileTop(file, top = 15) {
   for (const [id, t] of dt) {
     const n = byId.get(id);
     const cf = n.callFrame;
-    const url = cf.url ? cf.url.replace(/^.*\/bench\/\.build\//, '') : '';
-    const key = `${cf.functionName || '(anonymous)'} ${url ? `${url}:${cf.lineNumber + 1}` : ''}`.trim();
+    const where = original(cf.url, cf.lineNumber, cf.columnNumber) ?? (cf.url ? `${cf.url.replace(/^.*\//, '')}:${cf.lineNumber + 1}` : '');
+    const key = `${cf.functionName || '(anonymous)'} ${where}`.trim();
     self.set(key, (self.get(key) ?? 0) + t);
     total += t;
   }
@@ -169,7 +189,7 @@ async function main() {
         const pdir = mkdtempSync(join(tmpdir(), 'dnprof-'));
         const pr = spawnSync(
           process.execPath,
-          ['--expose-gc', '--cpu-prof', '--cpu-prof-dir', pdir, child, f, String(ci), JSON.stringify({ ...copts, runs: 1, heapSnapshot: false })],
+          ['--expose-gc', '--cpu-prof', '--cpu-prof-dir', pdir, child, f, String(ci), JSON.stringify({ ...copts, runs: 1, heapSnapshot: false, allocProfile: false })],
           { encoding: 'utf8' },
         );
         const pf = readdirSync(pdir).find((x) => x.endsWith('.cpuprofile'));

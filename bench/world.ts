@@ -40,6 +40,10 @@ export interface WorldOptions {
   netfilter?: boolean;
   /** Add the outside namespace on the host's eth0 (default false). */
   external?: boolean;
+  /** Addresses of the outside namespace (10.200.0.2, .3, …; default 1). */
+  extAddrs?: number;
+  /** UDP ports the outside namespace listens on besides CPORT (to count replies to many source ports). */
+  extPorts?: [number, number];
 }
 
 /** A built world. */
@@ -144,11 +148,13 @@ export function dockerWorld(o: WorldOptions): World {
     ext = new NetNamespace(sim, 'outside', rng.fork('outside'));
     connect(host, 'eth0', ext, 'eth0');
     host.addAddress('eth0', '10.200.0.1/24');
-    ext.addAddress('eth0', '10.200.0.2/24');
+    for (let a = 0; a < (o.extAddrs ?? 1); a++) ext.addAddress('eth0', `${ipToString(EXT_IP + a)}/24`);
     ext.addRoute({ dst: 'default', via: '10.200.0.1' });
-    ext.udp.bind(0, CPORT, () => {
+    const count = (): void => {
       extReceived++;
-    });
+    };
+    ext.udp.bind(0, CPORT, count);
+    if (o.extPorts) for (let p = o.extPorts[0]; p <= o.extPorts[1]; p++) if (p !== CPORT) ext.udp.bind(0, p, count);
   }
   const rules = dockerRules(nets, published);
   if (nf) nf.restore(rules);
