@@ -28,7 +28,6 @@ export function buildProgram(setCode: (n: number) => void): Command {
     .version(VERSION, '-V, --version')
     .option('--seed <seed>', 'seed of every random choice (ids, MACs, ports)', '1')
     .option('--no-color', 'never colour the output (colour is used only on a terminal)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       outputError: (str, write) => write(`dockernet: ${str.replace(/^error: /, '').trimEnd()}\n`),

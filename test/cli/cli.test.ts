@@ -205,6 +205,17 @@ describe.skipIf(!built)('dockernet CLI (child process)', () => {
     });
   });
 
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('colour on a terminal only, never with --no-color or NO_COLOR', () => {
+    const tty = (cmd: string, env: Record<string, string> = {}): string =>
+      spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '', TERM: 'xterm', ...env } }).stdout;
+    const base = `${process.execPath} ${CLI}`;
+    const args = `trace ${CROSS} --from web --to db`;
+    expect(tty(`${base} ${args}`)).toContain('\x1b[31m');
+    expect(tty(`${base} --no-color ${args}`)).not.toContain('\x1b[');
+    expect(tty(`${base} ${args}`, { NO_COLOR: '1' })).not.toContain('\x1b[');
+    expect(run(...args.split(' ')).out).not.toContain('\x1b[');
+  });
+
   it('help for every command, version', () => {
     for (const c of ['trace', 'reach', 'graph', 'replay', 'exec', 'observe', 'oracle', 'compose']) {
       const r = run(c, '--help');
