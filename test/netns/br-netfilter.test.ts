@@ -6,7 +6,7 @@ import { Rng } from '../../src/core/rng.js';
 import { SECOND } from '../../src/core/time.js';
 import { RecordingTracer } from '../../src/core/trace.js';
 import { BridgeDevice } from '../../src/link/bridge/bridge.js';
-import { connect, createNetns, httpServer, ncTcp, ping } from '../../src/netns/index.js';
+import { connect, createNetns, httpServer, ncTcp, ping, udpRequest } from '../../src/netns/index.js';
 import type { NetNamespace } from '../../src/netns/index.js';
 import { dockerMacFor, parseIp, parseMac } from '../../src/wire/addr.js';
 
@@ -133,6 +133,36 @@ describe('br_netfilter and the hook sequence against real kernel traces (net-10)
     // nothing listens on the host (no docker-proxy in this test): refused by the host stack
     expect(r.error).toBe('Connection refused');
     expect(modelTrace(tracer, 'host', 1)).toEqual(oracleTrace('trace-b3-t-a-to-172.17.0.1-8080.txt').filter((l) => l.startsWith('t1 ')));
+  });
+
+  it('kernel DNAT to a port nobody listens on: the container resets, "Connection refused" (NOTES item 14)', () => {
+    const { host } = net10();
+    host.nf.iptables(['-t', 'nat', '-A', 'DOCKER', '!', '-i', 'docker0', '-p', 'tcp', '-m', 'tcp', '--dport', '8443', '-j', 'DNAT', '--to-destination', '172.17.0.3:443']);
+    expect(ncTcp(host, '172.17.0.1', 8443, 'GET / HTTP/1.0\r\n\r\n').error).toBe('Connection refused');
+  });
+
+  it('outside → published port (PREROUTING DNAT, FORWARD), and outbound MASQUERADE (NOTES items 15, 26)', () => {
+    const { sim, host, c } = net10();
+    const ext = createNetns(sim, 'olab-ext', new Rng(99));
+    connect(host, 'ext0', ext, 'eth0');
+    host.addAddress('ext0', '10.99.0.1/24');
+    ext.addAddress('eth0', '10.99.0.2/24');
+    const r = ncTcp(ext, '10.99.0.1', 8080, 'GET / HTTP/1.0\r\n\r\n');
+    expect(r.response.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    // the container address itself is reachable on the published container port (routed)
+    ext.addRoute({ dst: '172.16.0.0/12', via: '10.99.0.1' });
+    expect(ncTcp(ext, '172.17.0.3', 80, 'GET / HTTP/1.0\r\n\r\n').response).toContain('hello');
+    // but not ICMP: FORWARD policy DROP
+    expect(ping(ext, '172.17.0.3').received).toBe(0);
+    // outbound: the outside sees the host's address
+    let seenFrom = '';
+    ext.udp.bind(0, 7, (data, src, sport, s) => {
+      seenFrom = `${src >>> 24}.${(src >>> 16) & 255}.${(src >>> 8) & 255}.${src & 255}`;
+      s.sendTo(src, sport, data);
+    });
+    const u = udpRequest(c.get('t-a')!, '10.99.0.2', 7, 'hi');
+    expect(u.error).toBeNull();
+    expect(seenFrom).toBe('10.99.0.1');
   });
 
   it("a bridged frame is a new packet for the receiving container's own PREROUTING", () => {
