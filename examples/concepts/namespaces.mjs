@@ -30,4 +30,4 @@ console.log('--- router forwarding on');
 const r = ping(left, '10.2.0.2');
 console.log(r.text.split('\n')[1]);
 console.log(`reply TTL ${r.replies[0].ttl}: 64 at right, minus one hop through router`);
-console.log(`router forwarded ${router.counters.get('ForwDatagrams')} datagrams; left's own devices: ${left.devices().map((d) => d.name).join(', ')}`);
+console.log(`router forwarded ${router.stat('ForwDatagrams')} datagrams; left's own devices: ${left.devices().map((d) => d.name).join(', ')}`);

@@ -93,7 +93,7 @@ function bridges(e: Engine): BridgeDevice[] {
 function malformedCount(nss: NetNamespace[]): number {
   let n = 0;
   for (const ns of nss) {
-    n += ns.counters.get('InHdrErrors') + ns.counters.get('InTruncatedPkts') + ns.counters.get('RxLengthErrors');
+    n += ns.stat('InHdrErrors') + ns.stat('InTruncatedPkts') + ns.stat('RxLengthErrors');
     n += ns.nf.counters.malformed;
   }
   return n;
@@ -168,7 +168,7 @@ describe('soak', () => {
       e.sim.advance(MS);
     }
     const counted = malformedCount(namespaces(e)) - malformedBefore;
-    if (process.env.SOAK_VERBOSE) console.log({ senders: senders.length, targets: targets.length, malformedSent, counted, ct: namespaces(e).map((n) => n.nf.conntrack.count), fdb: bridges(e).map((b) => b.fdbDynamic), timers: e.sim.pendingTimers, baselineTimers, cmds: toDockerCommands(t!), host: e.host.counters.snapshot() });
+    if (process.env.SOAK_VERBOSE) console.log({ senders: senders.length, targets: targets.length, malformedSent, counted, ct: namespaces(e).map((n) => n.nf.conntrack.count), fdb: bridges(e).map((b) => b.fdbDynamic), timers: e.sim.pendingTimers, baselineTimers, cmds: toDockerCommands(t!), host: e.host.stats() });
     // each malformed frame is counted once where it is dropped (never thrown, never forwarded)
     expect(counted).toBeGreaterThanOrEqual(malformedSent);
 
