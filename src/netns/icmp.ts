@@ -121,7 +121,8 @@ function icmpErrRcv(ns: NetNamespace, skb: SkBuff): void {
  * Sends an ICMP error about `offending` back to its source, with Linux's restrictions: never about
  * an ICMP error, a non-first fragment, a broadcast/multicast datagram, or a datagram from
  * 0.0.0.0/broadcast. The source is the offending destination when that is ours, otherwise the
- * address the route back selects. The error quotes as much as fits in 576 bytes.
+ * address the route back selects. The error quotes as much as fits in 576 bytes. Errors to one
+ * destination are rate limited as Linux does (a burst of 6, then one per second).
  *
  * @see Linux `__icmp_send`
  */
@@ -145,6 +146,10 @@ export function icmpSend(ns: NetNamespace, offending: SkBuff, type: number, code
     ns.counters.inc('OutNoRoutes');
     return;
   }
+  if (!icmpXrlimAllow(ns, type, osrc, rt.dev.kind === 'loopback')) {
+    ns.counters.inc('IcmpRateLimited');
+    return;
+  }
   const err = buildIcmpError(
     type,
     code,
@@ -160,6 +165,43 @@ export function icmpSend(ns: NetNamespace, offending: SkBuff, type: number, code
   if (offending.traced && ns.sim.tracer)
     trace(ns, offending, 'local', 'icmp-error', `ICMP type ${type} code ${code} to ${ipToString(osrc)}`, { type, code });
   ipLocalOut(ns, err, rt);
+}
+
+/** icmp_ratelimit (1000 ms) and the burst factor of Linux's per-peer limiter. */
+const ICMP_RATELIMIT = 1_000_000_000;
+const XRLIM_BURST_FACTOR = 6;
+/** icmp_ratemask 6168: destination unreachable, source quench, time exceeded, parameter problem. */
+const ICMP_RATEMASK = 6168;
+
+const peers = new WeakMap<NetNamespace, Map<number, { tokens: number; last: number }>>();
+
+/**
+ * Linux's per-destination token bucket for ICMP errors (`icmpv4_xrlim_allow` →
+ * `inet_peer_xrlim_allow`): a burst of 6, then one per `icmp_ratelimit`; errors to a local
+ * destination (through `lo`) are never limited.
+ */
+function icmpXrlimAllow(ns: NetNamespace, type: number, dst: number, loopback: boolean): boolean {
+  if (type > 18 || ((1 << type) & ICMP_RATEMASK) === 0 || loopback) return true;
+  let m = peers.get(ns);
+  if (!m) {
+    m = new Map();
+    peers.set(ns, m);
+  }
+  const now = ns.sim.now;
+  let p = m.get(dst | 0);
+  if (!p) {
+    p = { tokens: XRLIM_BURST_FACTOR * ICMP_RATELIMIT, last: now };
+    m.set(dst | 0, p);
+  }
+  let token = p.tokens + (now - p.last);
+  if (token > XRLIM_BURST_FACTOR * ICMP_RATELIMIT) token = XRLIM_BURST_FACTOR * ICMP_RATELIMIT;
+  p.last = now;
+  if (token >= ICMP_RATELIMIT) {
+    p.tokens = token - ICMP_RATELIMIT;
+    return true;
+  }
+  p.tokens = token;
+  return false;
 }
 
 /**

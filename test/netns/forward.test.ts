@@ -90,3 +90,19 @@ describe('forwarding through router namespaces', () => {
     expect(errs).toEqual([[3, 4]]);
   });
 });
+
+describe('ICMP error rate limit', () => {
+  it('a burst of 6 errors per destination, then one per second (icmp_ratelimit)', () => {
+    const { sim, h0, routers } = chain(1);
+    const errs: number[] = [];
+    const s = h0.ping.open({ onReply() {}, onError: () => errs.push(sim.now) });
+    for (let i = 0; i < 10; i++) h0.ping.send(s, parseIp('10.0.1.2'), i, { ttl: 1 });
+    sim.advance(SECOND / 2);
+    expect(errs.length).toBe(6);
+    expect(routers[0]!.counters.get('IcmpRateLimited')).toBe(4);
+    sim.advance(SECOND / 2);
+    for (let i = 0; i < 3; i++) h0.ping.send(s, parseIp('10.0.1.2'), 20 + i, { ttl: 1 });
+    sim.advance(SECOND / 2);
+    expect(errs.length).toBe(7);
+  });
+});
