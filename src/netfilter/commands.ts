@@ -35,7 +35,10 @@ function placeRule(t: Table, c: Chain, op: 'RULE_APPEND' | 'RULE_INSERT' | 'RULE
   const old = op === 'RULE_REPLACE' ? c.rules[idx]! : null;
   if (op === 'RULE_REPLACE') c.rules[idx] = r;
   else c.rules.splice(idx, 0, r);
-  const bad = t.check();
+  // only a jump can close a loop, and only hook-restricted targets can be misplaced
+  const k = r.target.kind;
+  const needsCheck = k === 'jump' || k === 'REJECT' || k === 'DNAT' || k === 'SNAT' || k === 'MASQUERADE' || k === 'REDIRECT' || k === 'TRACE';
+  const bad = needsCheck ? t.check() : null;
   if (bad) {
     if (old) c.rules[idx] = old;
     else c.rules.splice(idx, 1);
@@ -147,7 +150,9 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
       c.name = inv.arg2;
       t.chains = new Map(entries);
       for (const ch of t.chains.values())
-        for (const r of ch.rules) if (r.target.kind === 'jump' && r.target.chain === inv.chain) r.target.chain = inv.arg2;
+        ch.rules = ch.rules.map((r) =>
+          r.target.kind === 'jump' && r.target.chain === inv.chain ? { ...r, target: { ...r.target, chain: inv.arg2 } } : r,
+        );
       rs.touch();
       return '';
     }

@@ -435,6 +435,11 @@ export class Conntrack {
     if (next !== Infinity) this.armGc(next);
   }
 
+  /** The line `conntrack -L` prints to stderr after the entries. */
+  listSummary(): string {
+    return `conntrack v1.4.7 (conntrack-tools): ${this.count} flow entries have been shown.\n`;
+  }
+
   /** Text of `conntrack -L` (stdout; the "flow entries have been shown" line goes to stderr). */
   list(): string {
     let out = '';

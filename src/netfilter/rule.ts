@@ -414,6 +414,19 @@ export function targetText(t: Target): string {
  * `-s -d -i -o -p -f`, then the matches in the order given, then the target.
  */
 export function ruleSpec(r: Rule): string {
+  let s = specCache.get(r);
+  if (s === undefined) {
+    s = buildSpec(r);
+    specCache.set(r, s);
+  }
+  return s;
+}
+
+// A rule's specification never changes once built (replacing a rule makes a new object; only
+// counters change), so its text is cached: `-C`/`-D` by specification stay cheap on long chains.
+const specCache = new WeakMap<Rule, string>();
+
+function buildSpec(r: Rule): string {
   const parts: string[] = [];
   if (r.srcMask !== 0 || r.srcInv) parts.push(`${r.srcInv ? '! ' : ''}-s ${addrText(r.src, r.srcMask)}`);
   if (r.dstMask !== 0 || r.dstInv) parts.push(`${r.dstInv ? '! ' : ''}-d ${addrText(r.dst, r.dstMask)}`);

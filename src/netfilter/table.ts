@@ -117,27 +117,29 @@ export class Table {
   check(): 'loop' | 'inval' | null {
     for (const base of this.chains.values()) {
       if (!base.builtin) continue;
-      const r = this.walk(base, base.hook, new Set());
+      const r = this.walk(base, base.hook, new Set(), new Set());
       if (r) return r;
     }
     return null;
   }
 
-  private walk(chain: Chain, hook: number, stack: Set<string>): 'loop' | 'inval' | null {
-    if (stack.has(chain.name)) return 'loop';
-    if (stack.size > 64) return 'loop';
-    stack.add(chain.name);
+  /** Depth-first walk: `onPath` (grey) detects loops, `done` (black) keeps it linear. */
+  private walk(chain: Chain, hook: number, onPath: Set<string>, done: Set<string>): 'loop' | 'inval' | null {
+    if (onPath.has(chain.name)) return 'loop';
+    if (done.has(chain.name)) return null;
+    onPath.add(chain.name);
     for (const r of chain.rules) {
       if (!targetAllowed(this.name, hook, r)) return 'inval';
       if (r.target.kind === 'jump') {
         const next = this.chains.get(r.target.chain);
         if (next) {
-          const res = this.walk(next, hook, stack);
+          const res = this.walk(next, hook, onPath, done);
           if (res) return res;
         }
       }
     }
-    stack.delete(chain.name);
+    onPath.delete(chain.name);
+    done.add(chain.name);
     return null;
   }
 }
