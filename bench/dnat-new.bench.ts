@@ -20,8 +20,8 @@ function dnatCase(label: string, o: { containers: number; published: number; ctE
   return {
     label,
     params: { containers: o.containers, publishedPorts: o.published, ctEntries: o.ctEntries ?? 0 },
-    ops: 300_000,
-    warmup: 20_000,
+    ops: 100_000,
+    warmup: 10_000,
     large: o.large,
     expected: (done) => ({ requestsDelivered: done, repliesDelivered: done, refused: 0 }),
     setup(quick) {

@@ -21,8 +21,8 @@ function docker0Case(label: string, o: { containers: number; published: number; 
   return {
     label,
     params: { containers: o.containers, publishedPorts: o.published, ctEntries: o.ctEntries ?? 0 },
-    ops: 2_000_000,
-    warmup: 100_000,
+    ops: 500_000,
+    warmup: 50_000,
     large: o.large,
     expected: (done) => ({ delivered: done, refused: 0 }),
     setup(quick) {

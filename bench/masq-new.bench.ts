@@ -18,8 +18,8 @@ function masqCase(label: string, o: { containers: number; published: number; ctE
   return {
     label,
     params: { containers: o.containers, publishedPorts: o.published, ctEntries: o.ctEntries ?? 0 },
-    ops: 300_000,
-    warmup: 20_000,
+    ops: 100_000,
+    warmup: 10_000,
     large: o.large,
     expected: (done) => ({ delivered: done, refused: 0 }),
     setup(quick) {
