@@ -361,3 +361,139 @@ export function ssListen(ns: NetNamespace, extra: SsExtra[] = []): string {
   lines.sort();
   return lines.map((l) => l + '\n').join('');
 }
+
+/** Output of {@link ipCommand}. */
+export interface IpCommandResult {
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+  /** Exit status (0 ok; 1 usage or unknown device; 2 a kernel refusal, as iproute2). */
+  exitCode: number;
+}
+
+function prefixMatch(word: string, full: string, min = 1): boolean {
+  return word.length >= min && full.startsWith(word);
+}
+
+/**
+ * Runs an `ip` command line (argv without the leading `ip`) against `ns`: `addr show|add|del`,
+ * `route show|add|del|get`, `link show|set|del`, `neigh show|add|del|flush`, with `-d`/`-4`.
+ * Errors are printed as iproute2 prints them (busybox prefixes `ip: `).
+ */
+export function ipCommand(ns: NetNamespace, argv: readonly string[], opts: { format?: IpFormat } = {}): IpCommandResult {
+  const fmt = opts.format ?? 'iproute2';
+  const args = [...argv];
+  let details = false;
+  while (args.length && args[0]!.startsWith('-')) {
+    const f = args.shift()!;
+    if (f === '-d' || f === '-details') details = true;
+    else if (f === '-4' || f === '-o' || f === '-br') continue;
+    else return { stdout: '', stderr: `Option "${f}" is unknown, try "ip -help".\n`, exitCode: 255 };
+  }
+  const obj = args.shift() ?? 'help';
+  const cmd = args.shift() ?? 'show';
+  const kv = (k: string): string | undefined => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const ok = (stdout = ''): IpCommandResult => ({ stdout, stderr: '', exitCode: 0 });
+  const isShow = (c: string): boolean => prefixMatch(c, 'show') || prefixMatch(c, 'list') || c === 'lst';
+  try {
+    if (prefixMatch(obj, 'address')) {
+      if (isShow(cmd)) return ok(ipAddr(ns, { format: fmt, dev: kv('dev') ?? (args[0] !== 'dev' ? args[0] : undefined) }));
+      const cidr = args[0]!;
+      const dev = kv('dev');
+      if (!dev) return { stdout: '', stderr: 'Not enough information: "dev" argument is required.\n', exitCode: 1 };
+      if (prefixMatch(cmd, 'add')) {
+        const brd = kv('broadcast') ?? kv('brd');
+        ns.addAddress(dev, cidr.includes('/') ? cidr : `${cidr}/32`, { broadcast: brd === undefined ? false : brd === '+' ? true : brd, label: kv('label') });
+        return ok();
+      }
+      if (prefixMatch(cmd, 'delete')) {
+        ns.delAddress(dev, cidr.includes('/') ? cidr : `${cidr}/32`);
+        return ok();
+      }
+    } else if (prefixMatch(obj, 'route')) {
+      if (isShow(cmd)) {
+        const t = kv('table');
+        return ok(ipRoute(ns, { format: fmt, table: t === 'local' ? 'local' : 'main' }));
+      }
+      if (prefixMatch(cmd, 'get')) return ok(ns.routeGet(args[0]!));
+      const dst = args[0]!;
+      if (prefixMatch(cmd, 'add') || prefixMatch(cmd, 'append')) {
+        const metric = kv('metric') ?? kv('priority');
+        ns.addRoute({
+          dst,
+          via: kv('via'),
+          dev: kv('dev'),
+          src: kv('src'),
+          metric: metric === undefined ? undefined : Number(metric),
+          proto: kv('proto') as RouteProtoText | undefined,
+          scope: kv('scope') as 'global' | 'link' | 'host' | undefined,
+        });
+        return ok();
+      }
+      if (prefixMatch(cmd, 'delete')) {
+        ns.delRoute({ dst, via: kv('via'), dev: kv('dev') });
+        return ok();
+      }
+    } else if (prefixMatch(obj, 'link')) {
+      if (isShow(cmd)) return ok(ipLink(ns, { format: fmt, details, dev: kv('dev') ?? (args[0] !== 'dev' ? args[0] : undefined) }));
+      const name = args[0] === 'dev' ? args[1]! : args[0]!;
+      if (cmd === 'set') {
+        const dev = ns.mustDev(name);
+        if (args.includes('up')) ns.setLinkUp(dev, true);
+        if (args.includes('down')) ns.setLinkUp(dev, false);
+        const nn = kv('name');
+        if (nn) ns.renameDevice(dev, nn);
+        const mtu = kv('mtu');
+        if (mtu) dev.mtu = Number(mtu);
+        return ok();
+      }
+      if (prefixMatch(cmd, 'delete')) {
+        ns.removeDevice(name);
+        return ok();
+      }
+    } else if (prefixMatch(obj, 'neighbour') || prefixMatch(obj, 'neighbor')) {
+      if (isShow(cmd)) return ok(ipNeigh(ns));
+      const dev = kv('dev');
+      if (prefixMatch(cmd, 'flush')) {
+        if (dev) ns.neigh.flushDev(ns.mustDev(dev));
+        return ok();
+      }
+      if (!dev) return { stdout: '', stderr: 'Device and destination are required arguments.\n', exitCode: 255 };
+      const ip = parseIpText(args[0]!);
+      if (prefixMatch(cmd, 'add') || prefixMatch(cmd, 'replace')) {
+        const ll = kv('lladdr');
+        if (!ll) return { stdout: '', stderr: 'Device and destination are required arguments.\n', exitCode: 255 };
+        ns.neigh.addPermanent(ns.mustDev(dev), ip, parseMacText(ll));
+        return ok();
+      }
+      if (prefixMatch(cmd, 'delete')) {
+        if (!ns.neigh.delete(ns.mustDev(dev), ip)) return { stdout: '', stderr: 'RTNETLINK answers: No such file or directory\n', exitCode: 2 };
+        return ok();
+      }
+    }
+    return { stdout: '', stderr: `Command "${cmd}" is unknown, try "ip ${obj} help".\n`, exitCode: 1 };
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (typeof err.message !== 'string') throw e;
+    const prefix = fmt === 'busybox' ? 'ip: ' : '';
+    return { stdout: '', stderr: `${prefix}${err.message}\n`, exitCode: err.code === 'ENODEV' ? 1 : 2 };
+  }
+}
+
+type RouteProtoText = 'kernel' | 'boot' | 'static' | 'dhcp';
+
+function parseIpText(s: string): number {
+  const p = s.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !(x >= 0 && x <= 255))) throw new Error(`Error: inet prefix is expected rather than "${s}".`);
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
+function parseMacText(s: string): number {
+  const p = s.split(':');
+  if (p.length !== 6 || p.some((x) => !/^[0-9a-fA-F]{1,2}$/.test(x))) throw new Error(`Error: "${s}" is invalid lladdr.`);
+  return p.reduce((v, x) => v * 256 + parseInt(x, 16), 0);
+}

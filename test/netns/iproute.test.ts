@@ -166,3 +166,24 @@ describe('namespace control plane', () => {
     expect(ipRoute(c)).toBe('10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.3 \n');
   });
 });
+
+describe('ipCommand', () => {
+  it('runs ip addr/route/link/neigh command lines with iproute2 error texts', async () => {
+    const { ipCommand } = await import('../../src/netns/index.js');
+    const sim = new Sim();
+    const host = createNetns(sim, 'host', new Rng(1));
+    const c = createNetns(sim, 'c', new Rng(2));
+    connect(host, 'v0', c, 'eth0');
+    expect(ipCommand(c, ['addr', 'add', '10.0.0.2/24', 'brd', '+', 'dev', 'eth0']).exitCode).toBe(0);
+    expect(ipCommand(c, ['route', 'add', 'default', 'via', '10.0.0.1']).exitCode).toBe(0);
+    expect(ipCommand(c, ['route']).stdout).toBe('default via 10.0.0.1 dev eth0 \n10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.2 \n');
+    expect(ipCommand(c, ['route', 'add', 'default', 'via', '10.0.0.1'])).toEqual({ stdout: '', stderr: 'RTNETLINK answers: File exists\n', exitCode: 2 });
+    expect(ipCommand(c, ['link', 'set', 'eth9', 'up'])).toEqual({ stdout: '', stderr: 'Cannot find device "eth9"\n', exitCode: 1 });
+    expect(ipCommand(c, ['a', 'show', 'dev', 'eth0']).stdout).toContain('inet 10.0.0.2/24 brd 10.0.0.255 scope global eth0');
+    expect(ipCommand(c, ['neigh', 'add', '10.0.0.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'eth0', 'nud', 'permanent']).exitCode).toBe(0);
+    expect(ipCommand(c, ['neigh']).stdout).toBe('10.0.0.9 dev eth0 lladdr 02:00:00:00:00:09 PERMANENT\n');
+    expect(ipCommand(c, ['link', 'set', 'eth0', 'down']).exitCode).toBe(0);
+    expect(ipCommand(c, ['route']).stdout).toBe('');
+    expect(ipCommand(c, ['-d', 'link', 'show', 'lo']).stdout).toContain('addrgenmode eui64');
+  });
+});
