@@ -69,6 +69,8 @@ export class Normalizer {
   /** Normalises the text of file `fname` (its base name selects the file-specific rules). */
   text(txt: string, fname = ''): string {
     const base = fname.slice(fname.lastIndexOf('/') + 1);
+    // Python reads the raw files with universal newlines
+    txt = txt.replace(/\r\n?/g, '\n');
     for (const [rx, r] of this.subs) txt = txt.replace(rx, () => r);
     txt = txt.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?/g, '<time>');
     txt = txt.replace(/^Date: .*$/gm, 'Date: <time>');
@@ -83,9 +85,24 @@ export class Normalizer {
     txt = txt.replace(/\b(\w+_timer)\s+[\d.]+/g, '$1 <timer>');
     txt = dnsPorts(txt);
     if (base.includes('iptables-save')) txt = txt.replace(/^(:\S+ \S+) \[\d+:\d+\]$/gm, '$1 [<pkts>:<bytes>]');
+    if (base.includes('conntrack')) txt = conntrackText(txt);
     if (base.includes('fdb')) txt = txt.split('\n').filter((l) => l.trim()).sort().join('\n') + '\n';
     return txt;
   }
+}
+
+/** normalize.py `_conntrack`: drop the timeout column, client ports and ICMP ids as tokens, sort. */
+function conntrackText(txt: string): string {
+  const out: string[] = [];
+  for (let l of txt.split('\n')) {
+    if (!l.trim() || l.includes('flow entries have been shown')) continue;
+    l = l.replace(/^(\w+)\s+(\d+)\s+\d+\s+/, '$1 $2 ');
+    l = l.replace(/\b(sport|dport)=(\d+)/g, (_m, k: string, v: string) => `${k}=${Number(v) >= 32768 && Number(v) <= 60999 ? '<cport>' : v}`);
+    l = l.replace(/\bid=\d+/g, 'id=<icmpid>');
+    l = l.replace(/\s+/g, ' ').trim();
+    out.push(l);
+  }
+  return out.sort().join('\n') + (out.length ? '\n' : '');
 }
 
 function dnsPorts(txt: string): string {

@@ -21,6 +21,7 @@ import { Normalizer, type NormalizeMapping } from './normalize.js';
 import { pyJson } from './pyjson.js';
 import { runSetupScript } from './setup.js';
 import { reachMatrix } from './reach.js';
+import { runProbeScript } from './probe.js';
 
 /** Options of {@link observeScenario}. */
 export interface ObserveOptions {
@@ -81,6 +82,8 @@ export function observeScenario(dir: string, opts: ObserveOptions = {}): Map<str
     return l;
   };
   raw.set('host-bridge-fdb.txt', bridgeFdbShow(e.host.devices(), { mcList }).map((l) => l + '\n').join(''));
+  const probe = join(dir, 'probe.sh');
+  if (!opts.skipReach && existsSync(probe)) runProbeScript(e, readFileSync(probe, 'utf8'), raw);
   const norm = new Normalizer(mapping);
   const out = new Map<string, string>();
   for (const [rel, txt] of raw) out.set(rel, norm.text(txt, rel));

@@ -114,7 +114,10 @@ function tcpProxy(e: Engine, hostIp: string, hostPort: number, containerIp: stri
               /* client gone */
             }
           },
-          onEnd: () => closeQuietly(client),
+          onEnd: (b) => {
+            closeQuietly(client);
+            closeQuietly(b);
+          },
           onError: () => closeQuietly(client),
         });
       } catch {

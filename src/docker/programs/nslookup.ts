@@ -39,19 +39,27 @@ export function nslookupProgram(_e: Engine): Program {
             /* ignore */
           }
         });
-        try {
-          sock.sendTo(server, 53, encodeDns(dnsQuery(id, name, type)));
-        } catch {
-          /* no route: times out like busybox */
+        const query = encodeDns(dnsQuery(id, name, type));
+        const send = (): void => {
+          try {
+            sock.sendTo(server, 53, query);
+          } catch {
+            /* no route: times out like busybox */
+          }
+        };
+        // busybox sends the query, and once more halfway through its 5 s budget
+        send();
+        for (let t = 0; t < 5 * SECOND && !answer; t += STEP) {
+          if (t === 2 * SECOND) send();
+          yield { sleep: STEP };
         }
-        for (let t = 0; t < 5 * SECOND && !answer; t += STEP) yield { sleep: STEP };
         sock.close();
       } else {
         yield { sleep: 5 * SECOND };
       }
       const r = answer as DnsRepr | null;
       if (!r) {
-        ctx.stdout(';; connection timed out; no servers could be reached\n');
+        ctx.stdout(';; connection timed out; no servers could be reached\n\n');
         return 1;
       }
       let out = `Server:\t\t${serverText}\nAddress:\t${serverText}:53\n\n`;

@@ -1,0 +1,143 @@
+/**
+ * The measurements of a scenario's probe.sh, for the line forms the net-* probes use (net_lib.sh
+ * helpers and plain commands): conntrack flush/dump of the host or a container namespace, an HTTP
+ * flow through `nc`, a UDP probe (`netprobe.py udp`), a UDP echo server, `docker exec`, the
+ * docker-proxy command lines and `ss -Hlntup`. Lines it does not understand (loops, traces) are
+ * skipped, so their files stay missing.
+ */
+import { SECOND } from '../../core/time.js';
+import type { NetNamespace } from '../../netns/netns.js';
+import { ncTcp, udpRequest } from '../../netns/tools.js';
+import type { UdpSocket } from '../../netns/socket/udp.js';
+import type { Netfilter } from '../../netfilter/netfilter.js';
+import { splitCommandLine } from '../../runtime/cli/split.js';
+import { ipToString } from '../../wire/addr.js';
+import type { Engine } from '../engine.js';
+import { proxies } from '../ports/proxy.js';
+import { httpdListeners } from '../programs/httpd.js';
+
+const HTTP_REQ = 'GET / HTTP/1.0\r\n\r\n';
+
+function nfOf(ns: NetNamespace): Netfilter | null {
+  return (ns.netfilter as unknown as Netfilter | null) ?? null;
+}
+
+/** Runs the understood lines of `probe.sh`, writing files into `raw` (path → text). */
+export function runProbeScript(e: Engine, text: string, raw: Map<string, string>): void {
+  const nsOfContainer = (name: string): NetNamespace | null => {
+    const c = e.runtime.store.find(name);
+    return (c?.namespaces?.net.handle as NetNamespace | null) ?? null;
+  };
+  let echo: UdpSocket | null = null;
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.trim();
+    if (!line || line.startsWith('#')) continue;
+    for (const stmt of line.split(/;\s*/)) {
+      const s = stmt.trim();
+      let m: RegExpMatchArray | null;
+      if (s === 'ct_flush') nfOf(e.host)?.conntrack.flush();
+      else if ((m = /^ct_dump (\S+)$/.exec(s))) raw.set(`conntrack-${m[1]}.txt`, nfOf(e.host)?.conntrack.list() ?? '');
+      else if ((m = /^in_cnetns (\S+) conntrack -F/.exec(s))) {
+        const ns = nsOfContainer(m[1]!);
+        if (ns) nfOf(ns)?.conntrack.flush();
+      } else if ((m = /^in_cnetns (\S+) conntrack -L >"\$RAW\/([^"]+)"/.exec(s))) {
+        const ns = nsOfContainer(m[1]!);
+        raw.set(m[2]!, ns ? nfOf(ns)?.conntrack.list() ?? '' : '');
+      } else if ((m = /^hns busybox sh -c "\$\(get '?(?:busybox )?nc'? (\S+) (\d+)\)" >"\$RAW\/([^"]+)"/.exec(s))) {
+        raw.set(m[3]!, flow(e.host, m[1]!, Number(m[2])));
+      } else if ((m = /^docker exec (\S+) sh -c "\$\(get nc (\S+) (\d+)\)" >"\$RAW\/([^"]+)"/.exec(s))) {
+        const ns = nsOfContainer(m[1]!);
+        raw.set(m[4]!, ns ? flow(ns, m[2]!, Number(m[3])) : '');
+      } else if ((m = /^in_cnetns (\S+) "\$PY" "\$NETPROBE" udp-echo (\d+)/.exec(s))) {
+        const ns = nsOfContainer(m[1]!);
+        if (ns) echo = udpEcho(ns, Number(m[2]));
+      } else if ((m = /^hns "\$PY" "\$NETPROBE" udp (\S+) (\d+) >"\$RAW\/([^"]+)"/.exec(s))) {
+        raw.set(m[3]!, udpProbe(e.host, m[1]!, Number(m[2])));
+      } else if (/^kill "\$echo_pid"/.test(s)) {
+        echo?.close();
+        echo = null;
+      } else if ((m = /^docker exec (\S+) (nslookup [^>]+?) >"\$RAW\/([^"]+)" 2>&1/.exec(s))) {
+        const r = e.exec(['docker', 'exec', m[1]!, ...splitCommandLine(m[2]!)]);
+        raw.set(m[3]!, r.stdout + r.stderr);
+        const next = /echo "\[exit \$\?\]" >>"\$RAW\/([^"]+)"/.exec(line);
+        if (next && next[1] === m[3]) raw.set(m[3]!, raw.get(m[3]!)! + `[exit ${r.exitCode}]\n`);
+      } else if (/^hns ss -Hlntup/.test(s)) {
+        const f = /"\$RAW\/([^"]+)"/.exec(s);
+        if (f) raw.set(f[1]!, listenersWithProcs(e));
+      } else if (/^ps -eo args \| grep '\^\/usr\/sbin\/docker-proxy'/.test(s)) {
+        const f = /"\$RAW\/([^"]+)"/.exec(s);
+        if (f) raw.set(f[1]!, proxyCmdlines(e));
+      }
+    }
+  }
+  echo?.close();
+}
+
+/** `printf 'GET / …' | nc -w 1 IP PORT` output: the response, or busybox nc's error line. */
+function flow(ns: NetNamespace, ip: string, port: number): string {
+  const r = ncTcp(ns, ip, port, HTTP_REQ, SECOND);
+  if (r.error) return r.response + `nc: can't connect to remote host (${ip}): ${r.error}\n`;
+  return r.response;
+}
+
+/** `netprobe.py udp IP PORT`: `ok` on an echo, else `fail <reason>`. */
+function udpProbe(ns: NetNamespace, ip: string, port: number): string {
+  const r = udpRequest(ns, ip, port, 'ping', SECOND);
+  const txt = r.reply ? String.fromCharCode(...r.reply) : '';
+  if (txt.startsWith('echo:')) return 'ok\n';
+  if (r.error === 'Connection refused') return 'fail refused (ICMP port unreachable)\n';
+  if (!r.reply && (!r.error || r.error === 'timed out')) return 'fail no reply\n';
+  return `fail ${r.error ?? 'unexpected reply'}\n`;
+}
+
+/** `netprobe.py udp-echo PORT`: answers `echo:` + data. */
+function udpEcho(ns: NetNamespace, port: number): UdpSocket {
+  return ns.udp.bind(0, port, (data, src, sport, sock) => {
+    const out = new Uint8Array(5 + data.length);
+    out.set([101, 99, 104, 111, 58]);
+    out.set(data, 5);
+    try {
+      sock.sendTo(src, sport, out);
+    } catch {
+      /* no route back */
+    }
+  });
+}
+
+/** docker-proxy command lines, sorted (the probe's `ps -eo args | grep | sort`). */
+function proxyCmdlines(e: Engine): string {
+  const lines = [...(proxies.get(e) ?? [])].map(
+    (p) => `/usr/sbin/docker-proxy -proto ${p.proto} -host-ip ${p.hostIp} -host-port ${p.hostPort} -container-ip ${p.containerIp} -container-port ${p.containerPort}`,
+  );
+  return lines.sort().map((l) => l + '\n').join('');
+}
+
+/** `ss -Hlntup` of the host with the owning process (pids and fds normalised as the probe does). */
+function listenersWithProcs(e: Engine): string {
+  interface Row {
+    netid: string;
+    state: string;
+    sendq: number;
+    addr: string;
+    port: string;
+    peer: string;
+    proc: string;
+  }
+  const rows: Row[] = [];
+  const httpd = httpdListeners.get(e.host) ?? new Set<number>();
+  const users = (p: string): string => `users:(("${p}",pid=<pid>,fd=<fd>))`;
+  for (const l of e.host.tcp.listening()) {
+    if (httpd.has(l.lport) && l.laddr === 0) continue;
+    rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 4096, addr: ipToString(l.laddr), port: String(l.lport), peer: '0.0.0.0', proc: users('docker-proxy') });
+  }
+  for (const p of httpd) rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 9, addr: '*', port: String(p), peer: '*', proc: users('httpd') });
+  for (const u of e.host.udp.list()) rows.push({ netid: 'udp', state: 'UNCONN', sendq: 0, addr: ipToString(u.laddr), port: String(u.lport), peer: '0.0.0.0', proc: users('docker-proxy') });
+  for (const p of proxies.get(e) ?? [])
+    if (p.hostIp === '::') rows.push({ netid: p.proto, state: p.proto === 'tcp' ? 'LISTEN' : 'UNCONN', sendq: p.proto === 'tcp' ? 4096 : 0, addr: '[::]', port: String(p.hostPort), peer: '[::]', proc: users('docker-proxy') });
+  const aw = Math.max(0, ...rows.map((r) => r.addr.length));
+  const pw = Math.max(0, ...rows.map((r) => r.port.length));
+  const ppw = Math.max(0, ...rows.map((r) => r.peer.length));
+  const lines = rows.map((r) => `${r.netid} ${r.state} ${'0'.padEnd(6)} ${String(r.sendq).padEnd(6)} ${r.addr.padStart(aw)}:${r.port.padEnd(pw)} ${r.peer.padStart(ppw)}:* ${r.proc}`);
+  lines.sort();
+  return lines.map((l) => l + '\n').join('');
+}
