@@ -280,7 +280,8 @@ export class GoTemplate {
           const [h, ...rest] = e.args;
           return this.eval({ t: 'call', fn: (h as { fn: string }).fn, args: rest }, dot, vars, piped);
         }
-        const f = this.funcs[e.fn];
+        // own properties only: `{{toString}}` is not a template function
+        const f = Object.hasOwn(this.funcs, e.fn) ? this.funcs[e.fn] : undefined;
         if (!f) throw new TemplateError(`function "${e.fn}" not defined`);
         const args = e.args.map((a) => this.eval(a, dot, vars, NONE));
         if (piped !== NONE) args.push(piped);

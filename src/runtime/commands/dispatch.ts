@@ -32,7 +32,7 @@ const ALIASES: Record<string, string> = {
 export function runDockerCommand(rt: Runtime, argv: string[]): ExecResult {
   let [cmd = '', ...rest] = argv;
   const two = `${cmd} ${rest[0] ?? ''}`;
-  if (ALIASES[two]) {
+  if (Object.hasOwn(ALIASES, two)) {
     cmd = ALIASES[two]!;
     rest = rest.slice(1);
   }
@@ -47,7 +47,8 @@ export function runDockerCommand(rt: Runtime, argv: string[]): ExecResult {
     events: eventsCommand,
     top: topCommand,
   };
-  const f = table[cmd];
+  // own properties only: `docker toString` / `docker constructor` are not commands
+  const f = Object.hasOwn(table, cmd) ? table[cmd] : undefined;
   if (!f) return { stdout: '', stderr: `docker: '${cmd}' is not a docker command.\nSee 'docker --help'\n`, exitCode: 1 };
   return f(rt, rest);
 }
