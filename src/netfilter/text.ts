@@ -4,7 +4,7 @@
  * @module
  */
 import { ipToString } from '../wire/addr.js';
-import { ADDRTYPE_NAMES, CT_STATE_NAMES, maskLen, protoName, ruleSpec, type Match, type Rule } from './rule.js';
+import { ADDRTYPE_NAMES, CT_STATE_NAMES, maskLen, protoName, ruleSpec, targetText, type Match, type Rule } from './rule.js';
 import { TABLE_NAMES, type Chain, type Ruleset, type Table } from './table.js';
 
 /** `iptables-save` text of the tables that exist, in nf_tables order (no comment lines). */
@@ -47,23 +47,33 @@ export function listRulesText(t: Table, chain: string, num: number, verbose: boo
 
 function ruleLine(c: Chain, r: Rule, verbose: boolean): string {
   const spec = ruleSpec(r);
-  return `-A ${c.name}${spec ? ` ${spec}` : ''}${verbose ? ` -c ${r.pkts} ${r.bytes}` : ''}\n`;
+  if (!verbose) return `-A ${c.name}${spec ? ` ${spec}` : ''}\n`;
+  // -v puts the counters before the target: `-A X -i eth0 -c 0 0 -j ACCEPT`
+  const t = targetText(r.target);
+  const head = t ? spec.slice(0, spec.length - t.length).trimEnd() : spec;
+  return `-A ${c.name}${head ? ` ${head}` : ''} -c ${r.pkts} ${r.bytes}${t ? ` ${t}` : ''}\n`;
 }
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
+/** xtables_print_num without padding: K/M/G/T suffixes unless `-x`. */
 function num(n: number, exact: boolean): string {
-  if (exact || n < 100000) return String(n);
-  const units = ['K', 'M', 'G', 'T'];
+  if (exact || n <= 99999) return String(n);
   let v = n;
-  let u = -1;
-  while (v >= 100000 && u < units.length - 1) {
-    v = Math.floor(v / 1000);
-    u++;
+  for (const unit of ['K', 'M', 'G']) {
+    v = Math.floor((v + 500) / 1000);
+    if (v <= 9999) return `${v}${unit}`;
   }
-  return `${v}${units[u]}`;
+  return `${Math.floor((v + 500) / 1000)}T`;
+}
+
+/** xtables_print_num in a table: `%5llu`/`%4lluK` (or `%8llu` with `-x`), then a space. */
+function numCol(n: number, exact: boolean): string {
+  if (exact) return String(n).padStart(8) + ' ';
+  const s = num(n, false);
+  return (n <= 99999 ? s.padStart(5) : s.padStart(5)) + ' ';
 }
 
 function addr(ip: number, mask: number, numeric: boolean): string {
@@ -155,7 +165,8 @@ export function listText(t: Table, chain: string, o: { numeric: boolean; verbose
     else s = `Chain ${c.name} (${t.references(c.name)} references)\n`;
     let h = '';
     if (o.lineNumbers) h += pad('num', 4) + ' ';
-    if (o.verbose) h += ' pkts bytes ';
+    // (with -x iptables 1.8.9 pads the bytes header to 10 but the values to 8)
+    if (o.verbose) h += o.exact ? `${'pkts'.padStart(8)} ${'bytes'.padStart(10)} ` : ' pkts bytes ';
     h += pad('target', 10) + ' ' + pad('prot', 4) + ' opt';
     if (o.verbose) h += ' ' + pad('in', 6) + ' ' + pad('out', 6) + ' ';
     h += ' ' + pad('source', 19) + ' ' + ' ' + pad('destination', 19) + ' ';
@@ -163,7 +174,7 @@ export function listText(t: Table, chain: string, o: { numeric: boolean; verbose
     c.rules.forEach((r, i) => {
       let l = '';
       if (o.lineNumbers) l += pad(String(i + 1), 4) + ' ';
-      if (o.verbose) l += num(r.pkts, o.exact).padStart(5) + ' ' + num(r.bytes, o.exact).padStart(5) + ' ';
+      if (o.verbose) l += numCol(r.pkts, o.exact) + numCol(r.bytes, o.exact);
       l += pad(targetName(r), 9) + ' ';
       l += r.protoInv ? '!' : ' ';
       l += pad(o.numeric ? String(r.proto) : r.proto === 0 ? 'all' : protoName(r.proto), 4) + ' ';
