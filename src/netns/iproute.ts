@@ -298,13 +298,13 @@ function routeLine(r: Route, fmt: IpFormat): string {
  * `ip route` text: `default via 172.17.0.1 dev eth0 ` and, for connected routes, iproute2's
  * `172.17.0.0/16 dev docker0 proto kernel scope link src 172.17.0.1 ` or busybox's
  * `172.17.0.0/16 dev eth0 scope link  src 172.17.0.2 ` (no proto, two spaces before `src`).
- * Routes through a device that is down are not listed (the kernel removed them).
+ * Routes through a device that is down are gone (the kernel removed them), except its `local` entries.
  */
 export function ipRoute(ns: NetNamespace, opts: IpRouteOptions = {}): string {
   const fmt = opts.format ?? 'iproute2';
   let out = '';
   for (const r of ns.routes(opts.table ?? 'main')) {
-    if (r.dev && !r.dev.adminUp) continue;
+    if (r.dev && !r.dev.adminUp && r.type !== 'local') continue;
     out += routeLine(r, fmt) + '\n';
   }
   return out;

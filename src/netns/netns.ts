@@ -397,10 +397,20 @@ export class NetNamespace implements NfHost {
     for (const a of this.addrs) if (a.dev === dev && !a.label.includes(':')) a.label = newName;
   }
 
-  /** `ip link set DEV up|down`. Routes through a down device stop matching. */
+  /**
+   * `ip link set DEV up|down`. Down removes every route through the device (static ones are lost,
+   * as in Linux `fib_disable_ip`); up re-adds the routes its addresses imply (`fib_add_ifaddr`).
+   */
   setLinkUp(devOrName: NetDevice | string, up: boolean): void {
     const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
+    const was = dev.adminUp;
     dev.adminUp = up;
+    if (up && !was) for (const a of this.addrs) if (a.dev === dev) this.addAddrRoutes(a);
+    if (!up && was) {
+      // host-scope local entries stay (fib_sync_down_dev spares them): our own address still answers via lo
+      this.fib.main.removeWhere((r) => r.dev === dev);
+      this.fib.local.removeWhere((r) => r.dev === dev && r.type !== 'local');
+    }
     if (!up) {
       this.neigh.flushDev(dev);
       // carrier loss on a bridge port (this device, or a veth peer) flushes its learned fdb entries
@@ -489,6 +499,7 @@ export class NetNamespace implements NfHost {
     const { dev, local } = a;
     const base = { gateway: 0, dev, prefsrc: local, proto: 'kernel' as const, metric: 0 };
     this.fib.add({ ...base, table: 'local', type: 'local', dst: local, len: 32, scope: 'host' });
+    if (!dev.adminUp) return; // the rest comes when the device goes up (fib_add_ifaddr)
     if (a.broadcast) this.fib.add({ ...base, table: 'local', type: 'broadcast', dst: a.broadcast, len: 32, scope: 'link' });
     if (!a.secondary && a.prefixLen < 32) {
       const net = (local & prefixMask(a.prefixLen)) >>> 0;

@@ -150,7 +150,8 @@ export class FibTable {
 
   /**
    * Longest-prefix match: the lowest-metric usable route of the longest matching prefix, or null.
-   * A route through a device that is administratively down is skipped (its nexthop is dead).
+   * A route through a device that is administratively down is skipped (its nexthop is dead),
+   * except host-scope `local` entries.
    *
    * @see Linux `fib_table_lookup`
    */
@@ -162,7 +163,7 @@ export class FibTable {
       if (!list) continue;
       for (let j = 0; j < list.length; j++) {
         const r = list[j]!;
-        if (r.dev === null || r.dev.adminUp) return r;
+        if (r.dev === null || r.dev.adminUp || r.type === 'local') return r;
       }
     }
     return null;

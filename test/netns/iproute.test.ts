@@ -187,3 +187,21 @@ describe('ipCommand', () => {
     expect(ipCommand(c, ['-d', 'link', 'show', 'lo']).stdout).toContain('addrgenmode eui64');
   });
 });
+
+describe('link down/up and routes (fib_disable_ip / fib_add_ifaddr)', () => {
+  it('down drops every route through the device, static ones for good; up restores the connected ones', () => {
+    const sim = new Sim();
+    const host = createNetns(sim, 'host', new Rng(1));
+    const c = createNetns(sim, 'c', new Rng(2));
+    connect(host, 'v0', c, 'eth0');
+    c.addAddress('eth0', '10.0.0.2/24');
+    c.addRoute({ dst: 'default', via: '10.0.0.1' });
+    c.setLinkUp('eth0', false);
+    expect(ipRoute(c)).toBe('');
+    expect(ipRoute(c, { table: 'local' })).toContain('local 10.0.0.2 dev eth0 proto kernel scope host src 10.0.0.2');
+    expect(ipRoute(c, { table: 'local' })).not.toContain('broadcast 10.0.0.255');
+    c.setLinkUp('eth0', true);
+    expect(ipRoute(c)).toBe('10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.2 \n');
+    expect(ipRoute(c, { table: 'local' })).toContain('broadcast 10.0.0.255 dev eth0');
+  });
+});
