@@ -57,7 +57,7 @@ describe('traffic through random Docker topologies', () => {
         }
         for (const p of published) if (p.proto === 'tcp') ncTcp(e.host, gateways[0]!, p.hostPort, 'GET / HTTP/1.0\r\n\r\n');
 
-        if (ctrs.length >= 2 || published.length) expect(frames.length).toBeGreaterThan(0);
+        if (ctrs.filter((c) => c.ips.length).length >= 2) expect(frames.length).toBeGreaterThan(0);
         for (const f of frames) expect(checksumError(f.bytes), `${f.dev.name} ${f.dir}`).toBeNull();
         e.sim.advance(432_000 * SECOND + 600 * SECOND);
         expect(e.host.nf.conntrack.count).toBe(0);
