@@ -15,6 +15,7 @@ import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
 import { proxies } from '../ports/proxy.js';
 import { httpdListeners } from '../programs/httpd.js';
+import { namedNamespaces } from './setup.js';
 
 const HTTP_REQ = 'GET / HTTP/1.0\r\n\r\n';
 
@@ -45,6 +46,15 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
         raw.set(m[2]!, ns ? nfOf(ns)?.conntrack.list() ?? '' : '');
       } else if ((m = /^hns busybox sh -c "\$\(get '?(?:busybox )?nc'? (\S+) (\d+)\)" >"\$RAW\/([^"]+)"/.exec(s))) {
         raw.set(m[3]!, flow(e.host, m[1]!, Number(m[2])));
+      } else if ((m = /^ext busybox sh -c "\$\(get (\S+) (\d+)\)" >"\$RAW\/([^"]+)"/.exec(s))) {
+        const ns = namedNamespaces.get(e)?.get(extNs(text));
+        raw.set(m[3]!, ns ? flow(ns, m[1]!, Number(m[2])) : '');
+      } else if ((m = /^hns ip route get (\S+) >"\$RAW\/([^"]+)" 2>&1/.exec(s))) {
+        try {
+          raw.set(m[2]!, e.host.routeGet(m[1]!));
+        } catch (err) {
+          raw.set(m[2]!, (err as Error).message + '\n');
+        }
       } else if ((m = /^docker exec (\S+) sh -c "\$\(get nc (\S+) (\d+)\)" >"\$RAW\/([^"]+)"/.exec(s))) {
         const ns = nsOfContainer(m[1]!);
         raw.set(m[4]!, ns ? flow(ns, m[2]!, Number(m[3])) : '');
@@ -71,6 +81,11 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
     }
   }
   echo?.close();
+}
+
+/** The namespace the probe's `ext()` helper enters (`ext() { ip netns exec NAME "$@"; }`). */
+function extNs(text: string): string {
+  return /ext\(\) \{ ip netns exec (\S+)/.exec(text)?.[1] ?? 'olab-ext';
 }
 
 /** `printf 'GET / …' | nc -w 1 IP PORT` output: the response, or busybox nc's error line. */
