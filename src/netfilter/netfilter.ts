@@ -676,6 +676,12 @@ export class Netfilter implements TargetRunner {
       out = buildIcmpError(3, REJECT_CODES[how] ?? 3, { srcMac: 0, dstMac: 0, src, dst: p.saddr, ttl: 64 }, skb);
     }
     this.counters.rejectsSent++;
+    // nf_ct_attach: the reply is RELATED to the rejected packet's connection (even unconfirmed)
+    const ct = skb.ct as CtEntry | null;
+    if (ct !== null) {
+      out.ct = ct;
+      out.ctinfo = skb.ctinfo === IP_CT_ESTABLISHED_REPLY || skb.ctinfo === IP_CT_RELATED_REPLY ? IP_CT_RELATED : IP_CT_RELATED_REPLY;
+    }
     if (skb.traced && this.sim.tracer) {
       out.traced = true;
       out.traceId = skb.traceId;

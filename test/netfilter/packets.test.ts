@@ -204,7 +204,8 @@ describe('REJECT', () => {
     expect(e.view.getUint8(e.transport + 1)).toBe(3);
     // the quote is the offending IP header + 8 bytes
     expect(Array.from(e.data.subarray(e.transport + 8, e.transport + 8 + 28))).toEqual(Array.from(u.data.subarray(14, 42)));
-    // the rejected flow was never confirmed; the error itself is untracked-by-lookup (INVALID)
+    // the rejected flow was never confirmed; the error is attached to it as RELATED (nf_ct_attach)
+    expect(e.ctinfo).toBe(IP_CT_RELATED_REPLY);
     expect(nf.conntrack.count).toBe(0);
   });
 

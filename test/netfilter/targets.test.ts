@@ -25,7 +25,10 @@ describe('targets', () => {
     const host = new ReentrantHost('h', new Set([ip('10.0.0.1')]), { eth0: ip('10.0.0.1') });
     const { nf } = makeNf(host);
     host.nf = nf;
-    nf.restore('*filter\n-A INPUT -p udp -m udp --dport 7 -j REJECT --reject-with icmp-admin-prohibited\n-A INPUT -j ACCEPT\n-A OUTPUT -p icmp -j LOG --log-prefix "out: "\nCOMMIT\n');
+    nf.restore(
+      '*filter\n-A INPUT -p udp -m udp --dport 7 -j REJECT --reject-with icmp-admin-prohibited\n-A INPUT -j ACCEPT\n' +
+        '-A OUTPUT -m conntrack --ctstate INVALID -j DROP\n-A OUTPUT -p icmp -m conntrack --ctstate RELATED -j LOG --log-prefix "out: "\nCOMMIT\n',
+    );
     const u = udp(ip('10.0.0.9'), ip('10.0.0.1'), 999, 7);
     expect(nf.hook(u, { hook: NF_INET_PRE_ROUTING, inDev: 'eth0', outDev: '', bridged: false })).toBe(NF_ACCEPT);
     expect(nf.hook(u, { hook: NF_INET_LOCAL_IN, inDev: 'eth0', outDev: '', bridged: false })).toBe(NF_DROP);
