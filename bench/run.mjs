@@ -139,9 +139,11 @@ function profileTop(file, top = 30) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  const outdir = join(HERE, '.build');
-  rmSync(outdir, { recursive: true, force: true });
+  // one build directory per runner process (inside bench/ so bundles resolve node_modules), so concurrent
+  // runs (the smoke test, a profile run) never pull the files from under each other
+  const outdir = join(HERE, '.build', `run-${process.pid}`);
   mkdirSync(outdir, { recursive: true });
+  process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
   const benchFiles = await buildBenches(outdir, o.filter);
   const child = join(outdir, 'child.mjs');
   const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [], kernel: null };
