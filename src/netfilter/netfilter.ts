@@ -231,13 +231,11 @@ export class Netfilter implements TargetRunner {
         return NF_ACCEPT;
       }
       case NF_INET_FORWARD:
-        if (skb.ct === null && skb.ctinfo < 0) this.setCtState(skb);
         v = this.runTable('mangle', skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
         return this.verdict(this.runTable('filter', skb, state));
       case NF_INET_LOCAL_IN:
       case NF_INET_POST_ROUTING: {
-        this.setCtState(skb);
         v = this.runTable('mangle', skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
         if (state.hook === NF_INET_LOCAL_IN) {
@@ -313,10 +311,6 @@ export class Netfilter implements TargetRunner {
       if (ct.status & IPS_DST_NAT) s |= CT_STATE_DNAT;
     }
     this.p.ctState = s;
-  }
-
-  private setCtState(skb: SkBuff): void {
-    this.ctStateBits(skb);
   }
 
   private ensureCompiled(): void {

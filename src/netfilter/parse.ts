@@ -312,7 +312,7 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
     return undefined;
   };
   const protoIs = (n: number): boolean => !rule.protoInv && rule.proto === n;
-  const ports = (opt: string): PortsMatch | null => {
+  const ports = (): PortsMatch | null => {
     const m = matches.length ? matches[matches.length - 1]! : null;
     if (m && (m.kind === 'tcp' || m.kind === 'udp')) return m;
     const lt = last('tcp') ?? last('udp');
@@ -322,7 +322,6 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
       matches.push(nm);
       return nm;
     }
-    void opt;
     return null;
   };
   const targetIs = (...kinds: string[]): boolean => target !== null && kinds.includes(target.kind);
@@ -506,7 +505,7 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
     }
     // options of loaded matches
     if (a === '--sport' || a === '--source-port' || a === '--dport' || a === '--destination-port') {
-      const m = ports(a);
+      const m = ports();
       if (!m) throw paramError(`unknown option "${a}"`);
       const isSrc = a === '--sport' || a === '--source-port';
       if (isSrc ? m.sportLo >= 0 : m.dportLo >= 0)
@@ -524,7 +523,7 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
       continue;
     }
     if (a === '--tcp-flags' || a === '--syn') {
-      const m = ports(a);
+      const m = ports();
       if (!m || m.kind !== 'tcp') throw paramError(`unknown option "${a}"`);
       if (a === '--syn') {
         m.flagsMask = 0x17;
