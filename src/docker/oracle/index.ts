@@ -4,3 +4,4 @@ export { runOracle, formatOracleTable, scenarioDirs, fileKind, type OracleRow, t
 export { Normalizer, ll6, type NormalizeMapping } from './normalize.js';
 export { pyJson } from './pyjson.js';
 export { runSetupScript } from './setup.js';
+export { writeObservation } from './write.js';
