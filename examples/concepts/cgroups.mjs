@@ -1,15 +1,16 @@
 // cgroups (v1, as Docker 20.10 uses them) limit what a container's processes may consume.
 // `docker run --memory/--cpus/--pids-limit` become files under /sys/fs/cgroup/<controller>/docker/<id>.
-import { Engine } from '../../dist/index.js';
+// The runtime layer alone (no networking): `Runtime.exec(argv)` takes docker CLI arguments.
+import { Runtime, Sim, Rng, splitCommandLine } from '../../dist/index.js';
 
-const docker = new Engine({ seed: 3 });
+const runtime = new Runtime({ sim: new Sim(), rng: new Rng(3) });
 const run = (line) => {
-  const r = docker.exec(line);
+  const r = runtime.exec(splitCommandLine(line));
   return (r.stdout + r.stderr).trimEnd();
 };
 
 const id = run('docker run -d --name lim --memory 64m --cpus 0.5 --pids-limit 20 mini:latest sleep 3600');
-const fs = docker.runtime.cgroups;
+const fs = runtime.cgroups;
 const dir = `/docker/${id}`;
 console.log('memory.limit_in_bytes ', fs.read('memory', dir, 'memory.limit_in_bytes'));
 console.log('cpu.cfs_period_us     ', fs.read('cpu', dir, 'cpu.cfs_period_us'));

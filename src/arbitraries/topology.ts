@@ -280,7 +280,7 @@ export function toDockerCommands(t: Topology): string[] {
 
 /**
  * A docker command sequence that builds a random topology (every line succeeds on a fresh engine).
- * See {@link churnCommands} for sequences that also stop, remove, connect and disconnect.
+ * See {@link commands} (in `commands.ts`) for sequences that also stop, remove, connect and disconnect.
  */
 export function topologyCommands(constraints: TopologyConstraints = {}): fc.Arbitrary<string[]> {
   return topology(constraints).map(toDockerCommands);
