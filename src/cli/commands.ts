@@ -41,7 +41,7 @@ export function replayText(cmds: readonly ReplayedCommand[]): string {
 
 /** `dockernet replay FILE`. */
 export function cmdReplay(file: string, g: GlobalOptions): number {
-  const lab = loadLab(file, g);
+  const lab = Lab.load(file, { seed: seedOf(g) });
   out(replayText(lab.replayed));
   return lab.replayed.some((r) => r.exitCode !== 0) ? 1 : 0;
 }

@@ -26,7 +26,17 @@ export function useColor(g: GlobalOptions): boolean {
 
 /** Loads a scenario (file or folder) into a fresh lab. */
 export function loadLab(path: string, g: GlobalOptions): Lab {
-  return Lab.load(path, { seed: seedOf(g) });
+  const lab = Lab.load(path, { seed: seedOf(g) });
+  warnFailures(lab);
+  return lab;
+}
+
+/** One stderr line when scenario commands failed (the topology is then not what the file says). */
+export function warnFailures(lab: Lab): void {
+  const bad = lab.replayed.filter((r) => r.exitCode !== 0);
+  if (!bad.length) return;
+  const why = (bad[0]!.stderr.split('\n').find((l) => l.trim()) ?? `exit ${bad[0]!.exitCode}`).trim();
+  process.stderr.write(`dockernet: warning: ${bad.length} scenario command${bad.length > 1 ? 's' : ''} failed; first: ${bad[0]!.line}: ${why}\n`);
 }
 
 /** Reads a text file with a one-line error. */

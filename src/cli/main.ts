@@ -9,6 +9,8 @@
  *
  * @module
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { DockernetError } from '../core/errors.js';
 import { argvOf, cmdCompose, cmdExec, cmdObserve, cmdOracle, cmdReplay, graphLab, reachLab, traceLab } from './commands.js';
@@ -163,9 +165,19 @@ export function run(argv: string[]): number {
   }
 }
 
+/** True when this module is the program node was started with (also through npm's bin symlink). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
 // entry point (the bundled dist/cli/main.js)
-const isMain = typeof process !== 'undefined' && Array.isArray(process.argv) && /(^|[\\/])main\.(js|cjs|mjs|ts)$/.test(process.argv[1] ?? '');
-if (isMain) {
+if (isEntryPoint()) {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });

@@ -81,8 +81,7 @@ export function resolveSource(lab: Lab, name: string): ResolvedSource {
 }
 
 function listNames(lab: Lab): string {
-  const n = lab.containers().map((c) => c.name);
-  return n.length ? ['host', ...n].join(', ') : 'none, only host';
+  return ['host', ...lab.containers().map((c) => c.name)].join(', ');
 }
 
 function findByName(lab: Lab, name: string): LabContainer | undefined {

@@ -376,11 +376,18 @@ function decide(lab: Lab, proto: ProbeProto, dst: string, dport: number | null, 
       }
     }
     if (reason === 'port closed') return { result: 'dropped', reason: `port closed: nothing listens on ${dst}:${dport}/${proto} in ${t.ns}`, at: { ns: t.ns }, client: v.client };
+    if (reason === 'no route') return { result: 'dropped', reason: `no route to ${dst} in ${t.ns}`, at: { ns: t.ns }, client: v.client };
     return { result: 'dropped', reason: `${reason} (in ${t.ns})`, at: { ns: t.ns }, client: v.client };
   }
   // REJECT answers with an error and shows no drop event of its own
   const rej = hops.find((h) => h.layer === 'netfilter' && h.verdict === 'REJECT');
   if (rej) return { result: 'dropped', reason: explainRule(lab, rej), at: { ns: rej.ns, table: rej.table, chain: rej.chain, pos: rej.pos, rule: rej.rule }, client: v.client };
+  // an ARP request nobody answered: the neighbour never resolved (Linux gives up after 3 probes)
+  const sol = [...hops].reverse().find((h) => h.layer === 'neigh' && h.kind === 'solicit');
+  if (sol && !hops.some((h) => h.n > sol.n && h.ns === sol.ns && h.layer === 'neigh' && h.kind === 'resolved')) {
+    const who = /who-has (\S+)/.exec(sol.text)?.[1] ?? '?';
+    return { result: 'dropped', reason: `ARP failed: nobody answered who-has ${who} on ${sol.ns}:${sol.dev ?? '?'} (no interface on that link has the address)`, at: { ns: sol.ns }, client: v.client };
+  }
   return { result: 'dropped', reason: `no answer within the timeout (${v.client})`, client: v.client };
 }
 

@@ -114,3 +114,15 @@ describe('compose: translation (Compose v2)', () => {
     expect(r.outcome.at?.chain).toBe('DOCKER-ISOLATION-STAGE-2');
   });
 });
+
+describe('compose: names in DNS', () => {
+  it('the service name and its aliases resolve through the embedded DNS', () => {
+    const lab = new Lab(new Engine({ seed: 1 }));
+    lab.replay(composeCommands(loadCompose(EXAMPLE)).map((s) => s.line).join('\n'));
+    for (const name of ['db', 'database']) {
+      const r = lab.engine.exec(['docker', 'exec', 'shop-web-1', 'nslookup', name]);
+      expect(r.exitCode, name).toBe(0);
+      expect(r.stdout).toContain('Address: 10.20.0.10');
+    }
+  });
+});
