@@ -13,7 +13,7 @@ import type { Netfilter } from '../../netfilter/netfilter.js';
 import { splitCommandLine } from '../../runtime/cli/split.js';
 import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
-import { proxies } from '../ports/proxy.js';
+import { connectedUdp, proxies } from '../ports/proxy.js';
 import { httpdListeners } from '../programs/httpd.js';
 import { namedNamespaces } from './setup.js';
 
@@ -72,7 +72,7 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
         const next = /echo "\[exit \$\?\]" >>"\$RAW\/([^"]+)"/.exec(line);
         if (next && next[1] === m[3]) raw.set(m[3]!, raw.get(m[3]!)! + `[exit ${r.exitCode}]\n`);
       } else if (/^hns ss -Hlntup/.test(s)) {
-        const f = /"\$RAW\/([^"]+)"/.exec(s);
+        const f = /"\$RAW\/([^"]+)"/.exec(line);
         if (f) raw.set(f[1]!, listenersWithProcs(e));
       } else if (/^ps -eo args \| grep '\^\/usr\/sbin\/docker-proxy'/.test(s)) {
         const f = /"\$RAW\/([^"]+)"/.exec(s);
@@ -146,7 +146,7 @@ function listenersWithProcs(e: Engine): string {
     rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 4096, addr: ipToString(l.laddr), port: String(l.lport), peer: '0.0.0.0', proc: users('docker-proxy') });
   }
   for (const p of httpd) rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 9, addr: '*', port: String(p), peer: '*', proc: users('httpd') });
-  for (const u of e.host.udp.list()) rows.push({ netid: 'udp', state: 'UNCONN', sendq: 0, addr: ipToString(u.laddr), port: String(u.lport), peer: '0.0.0.0', proc: users('docker-proxy') });
+  for (const u of e.host.udp.list()) if (!connectedUdp.has(u)) rows.push({ netid: 'udp', state: 'UNCONN', sendq: 0, addr: ipToString(u.laddr), port: String(u.lport), peer: '0.0.0.0', proc: users('docker-proxy') });
   for (const p of proxies.get(e) ?? [])
     if (p.hostIp === '::') rows.push({ netid: p.proto, state: p.proto === 'tcp' ? 'LISTEN' : 'UNCONN', sendq: p.proto === 'tcp' ? 4096 : 0, addr: '[::]', port: String(p.hostPort), peer: '[::]', proc: users('docker-proxy') });
   const aw = Math.max(0, ...rows.map((r) => r.addr.length));

@@ -19,6 +19,9 @@ export interface ProxyInfo {
   containerPort: number;
 }
 
+/** The proxy's per-client UDP sockets: connected (ESTAB), so `ss -l` does not list them. */
+export const connectedUdp = new WeakSet<UdpSocket>();
+
 /** Proxies by engine (for host-listeners / docker-proxy cmdlines). */
 export const proxies = new WeakMap<Engine, Set<ProxyInfo>>();
 
@@ -57,6 +60,7 @@ function udpProxy(e: Engine, hostIp: string, hostPort: number, cip: number, cpor
           }
         });
         flows.set(key, f);
+        connectedUdp.add(f);
       }
       try {
         f.sendTo(cip, cport, data);
