@@ -37,7 +37,7 @@ function placeRule(t: Table, c: Chain, op: 'RULE_APPEND' | 'RULE_INSERT' | 'RULE
   else c.rules.splice(idx, 0, r);
   // only a jump can close a loop, and only hook-restricted targets can be misplaced
   const k = r.target.kind;
-  const needsCheck = k === 'jump' || k === 'REJECT' || k === 'DNAT' || k === 'SNAT' || k === 'MASQUERADE' || k === 'REDIRECT' || k === 'TRACE';
+  const needsCheck = k === 'jump' || k === 'REJECT' || k === 'DNAT' || k === 'SNAT' || k === 'MASQUERADE' || k === 'REDIRECT';
   const bad = needsCheck ? t.check() : null;
   if (bad) {
     if (old) c.rules[idx] = old;
@@ -144,7 +144,7 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
     case 'E': {
       const c = t.chains.get(inv.chain);
       if (!c || c.builtin) throw new XtError('other', 'No chain/target/match by that name.');
-      checkChainName(inv.arg2);
+      // iptables 1.8.9 checks nothing about the new name (not even clashes with target names)
       if (t.chains.has(inv.arg2)) throw new XtError('other', 'File exists.');
       const entries = [...t.chains].map(([k, v]): [string, Chain] => (k === inv.chain ? [inv.arg2, v] : [k, v]));
       c.name = inv.arg2;

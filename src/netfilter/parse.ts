@@ -378,10 +378,17 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
           break;
         }
         case 'P':
-        case 'E':
           out.chain = next(a);
           out.arg2 = next(a);
           break;
+        case 'E': {
+          out.chain = next(a);
+          const n = argv[i];
+          if (n === undefined || (n.startsWith('-') && n.length > 1) || n === '!') throw paramError('-E requires old-chain-name and new-chain-name');
+          out.arg2 = n;
+          i++;
+          break;
+        }
       }
       continue;
     }

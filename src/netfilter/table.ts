@@ -158,9 +158,8 @@ export function targetAllowed(table: TableName, hook: number, r: Rule): boolean 
       return table === 'nat' && (hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN);
     case 'MASQUERADE':
       return table === 'nat' && hook === NF_INET_POST_ROUTING;
-    case 'TRACE':
-      return table === 'raw';
     default:
+      // (TRACE becomes `meta nftrace set 1` in iptables-nft: allowed in every table)
       return true;
   }
 }
@@ -169,7 +168,6 @@ export function targetAllowed(table: TableName, hook: number, r: Rule): boolean 
 export function targetTableAllowed(table: TableName, r: Rule): boolean {
   const k = r.target.kind;
   if (k === 'DNAT' || k === 'SNAT' || k === 'MASQUERADE' || k === 'REDIRECT') return table === 'nat';
-  if (k === 'TRACE') return table === 'raw';
   if (k === 'REJECT' && r.target.kind === 'REJECT' && r.target.with === 'tcp-reset') return r.proto === 6 && !r.protoInv;
   return true;
 }
