@@ -30,9 +30,27 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
     return (c?.namespaces?.net.handle as NetNamespace | null) ?? null;
   };
   let echo: UdpSocket | null = null;
-  for (const rawLine of text.split('\n')) {
+  const vars = new Map<string, string>([['NS', 'dlab']]);
+  for (const rawLine of text.replace(/\\\n\s*/g, ' ').split('\n')) {
     const line = rawLine.trim();
     if (!line || line.startsWith('#')) continue;
+    let am: RegExpMatchArray | null;
+    if ((am = /^([A-Z][A-Z0-9_]*)=\$\((docker inspect .*)\)$/.exec(line))) {
+      vars.set(am[1]!, e.exec(splitCommandLine(am[2]!)).stdout.trim());
+      continue;
+    }
+    if ((am = /^([A-Z][A-Z0-9_]*)="(.*)"$/.exec(line))) {
+      vars.set(am[1]!, am[2]!);
+      continue;
+    }
+    if ((am = /^trace (\S+) .*? -- (.*)$/.exec(line))) {
+      const getFn = /get\(\) \{ echo "(.*)"; \}/.exec(text)?.[1];
+      let cmd = am[2]!;
+      if (getFn) cmd = cmd.replace(/\$\(get (\S+) (\S+)\)/g, (_m, a: string, b: string) => getFn.replace('$1', a).replace('$2', b));
+      const words = splitCommandLine(cmd.replace(/\$\{?([A-Z][A-Z0-9_]*)\}?/g, (_m, v: string) => vars.get(v) ?? ''));
+      raw.set(`trace-${am[1]}.cmd.txt`, traceCommand(e, words));
+      continue;
+    }
     for (const stmt of line.split(/;\s*/)) {
       const s = stmt.trim();
       let m: RegExpMatchArray | null;
@@ -81,6 +99,30 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
     }
   }
   echo?.close();
+}
+
+/** Runs the command of a `trace` line and renders `trace-NAME.cmd.txt` (`$ CMD`, output, `[exit N]`). */
+function traceCommand(e: Engine, words: string[]): string {
+  let out = '';
+  let code = 0;
+  let m: RegExpMatchArray | null;
+  const script = words[words.length - 1] ?? '';
+  const ncPipe = /nc -w 1 (\S+) (\d+)( \| head -1)?\s*$/.exec(script);
+  let ns: NetNamespace | null = null;
+  if (words[0] === 'docker' && words[1] === 'exec' && words[3] === 'sh' && ncPipe) {
+    ns = (e.runtime.store.find(words[2]!)?.namespaces?.net.handle as NetNamespace | null) ?? null;
+  } else if (words[0] === 'ip' && words[1] === 'netns' && words[2] === 'exec' && ncPipe) {
+    ns = words[3] === 'dlab' ? e.host : namedNamespaces.get(e)?.get(words[3]!) ?? null;
+  }
+  if (ncPipe && ns) {
+    out = flow(ns, ncPipe[1]!, Number(ncPipe[2])).replace(/\r\n/g, '\n');
+    if (ncPipe[3]) out = out.split('\n')[0] + '\n';
+  } else if ((m = words.join(' ').match(/^docker (.*)$/))) {
+    const r = e.exec(words);
+    out = r.stdout + r.stderr;
+    code = r.exitCode;
+  }
+  return `$ ${words.join(' ')}\n${out}[exit ${code}]\n`;
 }
 
 /** The namespace the probe's `ext()` helper enters (`ext() { ip netns exec NAME "$@"; }`). */
