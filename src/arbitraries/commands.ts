@@ -11,7 +11,7 @@
  * @module
  */
 import fc from 'fast-check';
-import { topology, toDockerCommands, type Topology, type TopologyConstraints } from './topology.js';
+import { readable, topology, toDockerCommands, type Topology, type TopologyConstraints } from './topology.js';
 
 /** One churn step, naming containers and networks by their topology index. */
 export type ChurnStep =
@@ -84,6 +84,6 @@ export function commands(constraints: CommandsConstraints = {}): fc.Arbitrary<Co
     .map(({ topology: t, churn }) => {
       const build = toDockerCommands(t);
       const extra = churn.map((s) => churnCommand(t, s)).filter((l): l is string => l !== null);
-      return { topology: t, commands: [...build, ...extra], buildLength: build.length };
+      return readable({ topology: t, commands: [...build, ...extra], buildLength: build.length }, (s) => s.commands);
     });
 }

@@ -235,8 +235,21 @@ export function topology(constraints: TopologyConstraints = {}): fc.Arbitrary<To
     })
     .map(({ nets, ctrs }) => {
       const networks = nets.map(resolveNetwork);
-      return { networks, containers: resolveContainers(ctrs, networks) };
+      return readable({ networks, containers: resolveContainers(ctrs, networks) }, (t) => toDockerCommands(t));
     });
+}
+
+/**
+ * Gives `value` a non-enumerable fast-check `toStringMethod`, so a counterexample prints as the
+ * docker lines that build it instead of its JSON.
+ * @internal
+ */
+export function readable<T extends object>(value: T, lines: (v: T) => string[]): T {
+  Object.defineProperty(value, fc.toStringMethod, {
+    value: () => `[\n  ${lines(value).join('\n  ')}\n]`,
+    enumerable: false,
+  });
+  return value;
 }
 
 /** `-p` argument of a port spec. */
