@@ -276,6 +276,8 @@ export class Conntrack {
   private readonly byReply = new Map<number, CtEntry>();
   private n = 0;
   private gcTimer: Timer | null = null;
+  // lower bound of the expiry of every entry (refreshes only push expiries later)
+  private minExp = Infinity;
   /** Statistics, as `conntrack -S` counts them. */
   readonly stats: CtStats = { found: 0, invalid: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0, search_restart: 0 };
   /** Maximum entries (`nf_conntrack_max`); new connections beyond it are dropped. */
@@ -285,16 +287,21 @@ export class Conntrack {
 
   constructor(private readonly sim: Sim) {}
 
-  /** Number of live (confirmed, unexpired) entries. */
+  /** Number of live (confirmed, unexpired) entries. O(1) unless an entry may have expired. */
   get count(): number {
-    this.expireDue();
+    this.collect();
     return this.n;
   }
 
   /** Live entries (in hash-table order, as `conntrack -L`). */
   *entries(): IterableIterator<CtEntry> {
-    this.expireDue();
+    this.collect();
     yield* this.snapshot();
+  }
+
+  /** Removes expired entries if any may exist (`minExp` is a lower bound of all expiries). */
+  private collect(): void {
+    if (this.sim.now >= this.minExp) this.minExp = this.expireDue();
   }
 
   private snapshot(): CtEntry[] {
@@ -367,7 +374,9 @@ export class Conntrack {
     ct.status |= IPS_CONFIRMED;
     this.n++;
     this.stats.insert++;
-    this.armGc(ct.expires);
+    const x = ct.expires;
+    if (x < this.minExp) this.minExp = x;
+    this.armGc(x);
     return true;
   }
 
@@ -411,11 +420,15 @@ export class Conntrack {
   private expireDue(): number {
     const now = this.sim.now;
     let min = Infinity;
-    for (const ct of this.snapshot()) {
-      const x = ct.expires;
-      if (x <= now) this.remove(ct);
-      else if (x < min) min = x;
+    let dead: CtEntry[] | null = null;
+    for (const head of this.byOrig.values()) {
+      for (let e: CtEntry | null = head; e; e = e.nextO) {
+        const x = e.expires;
+        if (x <= now) (dead ??= []).push(e);
+        else if (x < min) min = x;
+      }
     }
+    if (dead) for (const e of dead) this.remove(e);
     return min;
   }
 
@@ -431,8 +444,8 @@ export class Conntrack {
 
   private gc(): void {
     this.gcTimer = null;
-    const next = this.expireDue();
-    if (next !== Infinity) this.armGc(next);
+    this.minExp = this.expireDue();
+    if (this.minExp !== Infinity) this.armGc(this.minExp);
   }
 
   /** The line `conntrack -L` prints to stderr after the entries. */

@@ -254,6 +254,9 @@ describe('conntrack timeouts in virtual time', () => {
     );
     sim.advance(29 * SECOND);
     expect(nf.conntrack.count).toBe(1);
+    sim.advance(SECOND); // exactly 30 s: gone, whether or not the GC timer has run yet
+    expect(nf.conntrack.count).toBe(0);
+    expect(nf.conntrack.list()).toBe('');
     sim.run();
     expect(nf.conntrack.count).toBe(0);
     expect(sim.pendingTimers).toBe(0);
