@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { formatReplayReport, replayAllRuntimeScenarios } from '../runtime/oracle/replay.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { iptablesSave } from '../docker/engine.js';
@@ -151,15 +152,23 @@ export function cmdObserve(dir: string, outDir: string, g: GlobalOptions): numbe
   return 0;
 }
 
-/** `dockernet oracle ORACLE_DIR`: the scenario × file table. */
-export function cmdOracle(dir: string, o: { json?: boolean; strict?: boolean; filter?: string }, g: GlobalOptions): number {
+/** `dockernet oracle ORACLE_DIR`: net-* scenarios as a scenario × file table, rt-* as transcript steps. */
+export function cmdOracle(dir: string, o: { json?: boolean; strict?: boolean; filter?: string; verbose?: boolean }, g: GlobalOptions): number {
   const r = runOracle(dir, { seed: seedOf(g), filter: o.filter });
-  if (!r.rows.length && !r.errors.size) throw new UsageError(`no net-* scenarios with observed/ under ${dir}`);
+  const base = existsSync(join(dir, 'scenarios')) ? join(dir, 'scenarios') : dir;
+  const seed = typeof seedOf(g) === 'number' ? (seedOf(g) as number) : 1;
+  const rt = existsSync(base) ? replayAllRuntimeScenarios(base, { seed }).filter((x) => !o.filter || x.scenario.includes(o.filter)) : [];
+  if (!r.rows.length && !r.errors.size && !rt.length) throw new UsageError(`no oracle scenarios (net-*, rt-* with observed/) under ${dir}`);
+  const rtBad = rt.reduce((n, x) => n + x.mismatched, 0);
   if (o.json) {
     const errors = Object.fromEntries([...r.errors].map(([k, v]) => [k, v.split('\n')[0]]));
-    out(JSON.stringify({ totals: r.totals, rows: r.rows, errors }, null, 2) + '\n');
-  } else out(formatOracleTable(r));
-  return o.strict && (r.totals.mismatch || r.totals.missing || r.errors.size) ? 1 : 0;
+    const runtime = rt.map((x) => ({ scenario: x.scenario, steps: x.lines.length, matched: x.matched, mismatched: x.mismatched }));
+    out(JSON.stringify({ totals: r.totals, rows: r.rows, errors, runtime }, null, 2) + '\n');
+  } else {
+    if (r.rows.length || r.errors.size) out(formatOracleTable(r));
+    if (rt.length) out(`${r.rows.length ? '\n' : ''}runtime scenarios (transcript steps):\n${formatReplayReport(rt, o.verbose === true)}`);
+  }
+  return o.strict && (r.totals.mismatch || r.totals.missing || r.errors.size || rtBad) ? 1 : 0;
 }
 
 /** Options of compose. */

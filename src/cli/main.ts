@@ -104,11 +104,12 @@ Examples:
 
   program
     .command('oracle')
-    .description('run every net-* scenario of an oracle folder and compare each observed file: a scenario × file table')
+    .description('run every scenario of an oracle folder and compare with what real Docker did: net-* as a scenario × file table, rt-* as transcript steps')
     .argument('<oracle-dir>', 'the oracle folder (or its scenarios/ folder)')
     .option('--json', 'print rows and totals as JSON')
     .option('--strict', 'exit 1 when any file differs or is missing')
     .option('--filter <text>', 'only scenarios whose name contains this')
+    .option('--verbose', 'runtime scenarios: show each mismatched step as a diff')
     .action((dir: string, o, cmd: Command) => setCode(cmdOracle(dir, o, globals(cmd))));
 
   program

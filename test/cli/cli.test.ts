@@ -202,6 +202,9 @@ describe.skipIf(!built)('dockernet CLI (child process)', () => {
       const s = run('oracle', ORACLE, '--filter', 'net-01', '--strict');
       expect(s.code).toBe(j.totals.mismatch || j.totals.missing ? 1 : 0);
       expect(run('oracle', '/nonexistent').code).toBe(2);
+      const rt = run('oracle', ORACLE, '--filter', 'rt-03');
+      expect(rt.out).toMatch(/^runtime scenarios \(transcript steps\):\nrt-03-freezer: \d+\/\d+ steps match\n$/);
+      expect(JSON.parse(run('oracle', ORACLE, '--filter', 'rt-03', '--json').out).runtime[0].scenario).toBe('rt-03-freezer');
     });
   });
 
