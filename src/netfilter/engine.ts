@@ -442,6 +442,8 @@ export class CompiledTable {
     // runs of indexable rules: runEnd[i] > 0 marks the start of a run ending (exclusive) at runEnd[i]
     const runEnd = new Int32Array(n);
     const runMap: Array<Map<number, Int32Array> | null> = new Array(n).fill(null);
+    // when every rule of a run also has `-d ADDR/32` (Docker's filter DOCKER chain), a second level by address
+    const runDst: Array<Map<number, Map<number, Int32Array>> | null> = new Array(n).fill(null);
     let anyRun = false;
     for (let i = 0; i < n; ) {
       let j = i;
@@ -459,6 +461,20 @@ export class CompiledTable {
         if (!list) this.runs.set(c.name, (list = []));
         list.push([i, j]);
         runMap[i] = new Map([...m].map(([k, v]) => [k, Int32Array.from(v)]));
+        let allDst32 = true;
+        for (let k = i; k < j && allDst32; k++) allDst32 = rules[k]!.dstMask === 0xffffffff && !rules[k]!.dstInv;
+        if (allDst32) {
+          const two = new Map<number, Map<number, number[]>>();
+          for (let k = i; k < j; k++) {
+            const key = dportKey(rules[k]!);
+            let byDst = two.get(key);
+            if (!byDst) two.set(key, (byDst = new Map()));
+            let l = byDst.get(rules[k]!.dst);
+            if (!l) byDst.set(rules[k]!.dst, (l = []));
+            l.push(k);
+          }
+          runDst[i] = new Map([...two].map(([k, v]) => [k, new Map([...v].map(([d, l]) => [d, Int32Array.from(l)]))]));
+        }
         anyRun = true;
         i = j;
       } else i = Math.max(j, i + 1);
@@ -479,7 +495,13 @@ export class CompiledTable {
         const end = runEnd[i]!;
         if (end > 0) {
           if (p.dport >= 0 && (p.proto === 6 || p.proto === 17)) {
-            const list = runMap[i]!.get((p.proto << 16) | p.dport);
+            const key = (p.proto << 16) | p.dport;
+            const two = runDst[i];
+            let list: Int32Array | undefined;
+            if (two !== null) {
+              const byDst = two.get(key);
+              list = byDst === undefined ? undefined : byDst.get(p.daddr);
+            } else list = runMap[i]!.get(key);
             if (list !== undefined) {
               for (let k = 0; k < list.length; k++) {
                 const v = steps[list[k]!]!(p);
