@@ -282,6 +282,7 @@ export function toHops(lab: Lab, events: readonly TraceEvent[]): { hops: Hop[]; 
         break;
       case 'bridge':
         h.text = bridgeText(lab, e);
+        if (e.kind === 'drop') h.reason = str(d.reason) ?? e.detail;
         break;
       case 'netfilter': {
         h.table = str(d.table);
@@ -323,6 +324,7 @@ export function toHops(lab: Lab, events: readonly TraceEvent[]): { hops: Hop[]; 
     if (terminal < 0) {
       if (e.layer === 'local' && (e.kind === 'deliver' || e.kind === 'echo-reply')) terminal = hops.length - 1;
       else if (e.layer === 'drop' && !SIDE_DROPS.test(e.detail)) terminal = hops.length - 1;
+      else if (e.layer === 'bridge' && e.kind === 'drop' && !h.arp) terminal = hops.length - 1;
     }
   }
   return { hops, terminal };
@@ -366,9 +368,9 @@ function decide(lab: Lab, proto: ProbeProto, dst: string, dport: number | null, 
     if (proto !== 'udp' && !v.answered) return { result: 'dropped', reason: `${reason}; the reply was lost`, at: { ns: where }, client: v.client };
     return { result: 'delivered', reason, at: { ns: where }, client: v.client };
   }
-  if (t && t.layer === 'drop') {
+  if (t && (t.layer === 'drop' || t.layer === 'bridge')) {
     const reason = t.reason ?? t.text;
-    if (/^netfilter DROP/.test(reason) || /netfilter/.test(reason)) {
+    if (/netfilter/.test(reason) || (t.layer === 'bridge' && reason === 'nf-drop')) {
       const rule = [...hops.slice(0, terminal)].reverse().find((h) => h.layer === 'netfilter' && (h.verdict === 'DROP' || (h.kind === 'policy' && h.verdict === 'DROP') || h.verdict === 'REJECT'));
       if (rule) {
         const at = { ns: rule.ns, table: rule.table, chain: rule.chain, ...(rule.kind === 'rule' ? { pos: rule.pos, rule: rule.rule } : {}) };
@@ -377,6 +379,7 @@ function decide(lab: Lab, proto: ProbeProto, dst: string, dport: number | null, 
     }
     if (reason === 'port closed') return { result: 'dropped', reason: `port closed: nothing listens on ${dst}:${dport}/${proto} in ${t.ns}`, at: { ns: t.ns }, client: v.client };
     if (reason === 'no route') return { result: 'dropped', reason: `no route to ${dst} in ${t.ns}`, at: { ns: t.ns }, client: v.client };
+    if (t.layer === 'bridge') return { result: 'dropped', reason: `bridge ${t.bridge ?? ''} dropped the frame (${reason})`, at: { ns: t.ns }, client: v.client };
     return { result: 'dropped', reason: `${reason} (in ${t.ns})`, at: { ns: t.ns }, client: v.client };
   }
   // REJECT answers with an error and shows no drop event of its own
@@ -399,6 +402,10 @@ function explainRule(lab: Lab, h: Hop): string {
     const br = /-o (\S+)/.exec(h.rule ?? '')?.[1] ?? /-i (\S+)/.exec(h.rule ?? '')?.[1];
     const net = lab.networks().find((n) => n.bridge === br);
     why = /! -d/.test(h.rule ?? '') ? ' — internal network: no traffic leaves it' : ` — network isolation: Docker does not forward between different bridge networks${net ? ` (destination network ${net.name})` : ''}`;
+  } else if (/^-A FORWARD -i (\S+) -o \1 -j DROP$/.test(h.rule ?? '')) {
+    const br = /-i (\S+)/.exec(h.rule!)![1];
+    const net = lab.networks().find((n) => n.bridge === br);
+    why = ` — inter-container communication is disabled on ${net ? `network ${net.name}` : br} (com.docker.network.bridge.enable_icc=false)`;
   } else if (h.kind === 'policy') why = ' — no rule accepted the packet, the chain policy applied';
   else if (h.verdict === 'REJECT') why = ' — rejected with an ICMP/TCP error';
   else if (chain === 'DOCKER-USER') why = ' — a DOCKER-USER rule';

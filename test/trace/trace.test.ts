@@ -85,3 +85,17 @@ describe('trace outcomes', () => {
     expect(a).toBe(b);
   });
 });
+
+describe('trace: bridged drops', () => {
+  it('enable_icc=false: dropped in the bridge by FORWARD -i br -o br -j DROP (br_netfilter)', () => {
+    const lab = Lab.load('examples/scenarios/icc-disabled');
+    const r = t(lab, 'client', 'server:80');
+    expect(r.outcome.result).toBe('dropped');
+    expect(r.outcome.at).toMatchObject({ ns: 'host', table: 'filter', chain: 'FORWARD' });
+    expect(r.outcome.at!.rule).toMatch(/^-A FORWARD -i (br-[0-9a-f]{12}) -o \1 -j DROP$/);
+    expect(r.outcome.reason).toMatch(/inter-container communication is disabled on network quiet \(com\.docker\.network\.bridge\.enable_icc=false\)$/);
+    const last = r.legs[0]!.hops.find((h) => h.dir === 'request' && h.layer === 'bridge' && h.kind === 'drop');
+    expect(last?.reason).toBe('nf-drop');
+    expect(r.legs[0]!.hops.some((h) => h.dir === 'reply')).toBe(false);
+  });
+});

@@ -29,6 +29,7 @@ function hopLine(h: Hop, nsWidth: number, st: Style): string {
   if (h.layer === 'drop' || h.verdict === 'DROP' || h.verdict === 'REJECT') line = st.red(line);
   else if (h.layer === 'local') line = st.green(line);
   else if (h.layer === 'nat') line = st.yellow(line);
+  else if (h.arp) line = st.dim(line);
   return line;
 }
 
