@@ -16,7 +16,7 @@ function eports(tsv: string): string {
 }
 
 describe('reach matrix = oracle reach.tsv', () => {
-  for (const s of ['net-01-default-bridge', 'net-02-published-ports', 'net-03-user-bridges', 'net-10-packet-traces']) {
+  for (const s of ['net-01-default-bridge', 'net-02-published-ports', 'net-03-user-bridges', 'net-05-host-none-container', 'net-06-macvlan', 'net-08-static-ip-hosts-dns-link', 'net-10-packet-traces']) {
     it.skipIf(!existsSync(join(ORACLE, s)))(s, () => {
       const lab = Lab.load(join(ORACLE, s));
       const rows = reachMatrix(lab, { explain: false });
