@@ -276,7 +276,8 @@ export class Netfilter implements TargetRunner {
     p.tcpFlags = 0;
     const t = skb.transport;
     if (!p.fragment) {
-      if ((p.proto === 6 && t + 14 <= skb.len) || ((p.proto === 17 || p.proto === 132 || p.proto === 136) && t + 4 <= skb.len)) {
+      // only a complete L4 header counts (a truncated one is INVALID for conntrack and matches no port)
+      if ((p.proto === 6 && t + 20 <= skb.len) || ((p.proto === 17 || p.proto === 132 || p.proto === 136) && t + 8 <= skb.len)) {
         p.sport = v.getUint16(t);
         p.dport = v.getUint16(t + 2);
         if (p.proto === 6) p.tcpFlags = v.getUint8(t + 13);

@@ -10,6 +10,7 @@ import { FakeHost, ip, makeNf } from './helpers.js';
 import { buildTcp, buildUdp, ipv4Validate, l4Validate } from '../../src/wire/build.js';
 import { NF_ACCEPT, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, type NfHookState } from '../../src/netfilter/hook.js';
 import { SECOND } from '../../src/core/time.js';
+import { SkBuff as SkBuffCtor } from '../../src/wire/skbuff.js';
 
 /** Deterministic side-effect targets shared by both engines. */
 const runner: TargetRunner = {
@@ -257,5 +258,52 @@ describe('conntrack never leaks', () => {
     function st(hook: NfHookState['hook']): NfHookState {
       return { hook, inDev: 'eth0', outDev: 'eth1', bridged: false };
     }
+  });
+});
+
+describe('the packet path never throws', () => {
+  it('random and truncated frames through every hook, with NAT and REJECT rules', () => {
+    const host = new FakeHost('h', new Set([ip('10.0.0.1')]), { eth0: ip('10.0.0.1'), eth1: ip('10.1.0.1') });
+    const { nf } = makeNf(host);
+    nf.restore(
+      '*filter\n-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n-A INPUT -j REJECT\n-A FORWARD -j LOG\nCOMMIT\n' +
+        '*nat\n-A PREROUTING -p tcp -j DNAT --to-destination 10.1.0.5:80\n-A PREROUTING -p udp -j DNAT --to-destination 10.1.0.5\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n',
+    );
+    const frame = fc.tuple(
+      fc.constantFrom(1, 6, 17, 47),
+      fc.uint8Array({ minLength: 0, maxLength: 80 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 5, max: 15 }),
+      fc.boolean(),
+    );
+    fc.assert(
+      fc.property(frame, fc.constantFrom(0, 1, 2, 3, 4), ([proto, body, cut, ihl, frag], hook) => {
+        // a syntactically plausible IPv4 header followed by random bytes, then truncated
+        const len = 14 + ihl * 4 + body.length;
+        const b = new Uint8Array(len);
+        b[12] = 8;
+        b[14] = 0x40 | ihl;
+        b[16] = (len - 14) >> 8;
+        b[17] = (len - 14) & 255;
+        b[20] = frag ? 0x20 : 0;
+        b[22] = 64;
+        b[23] = proto;
+        b.set([10, 0, 0, 9, 10, 0, 0, 1], 26);
+        b.set(body, 14 + ihl * 4);
+        const t = 14 + ihl * 4;
+        if (proto === 1 && body.length >= 28) {
+          // make ICMP errors with a plausible quoted header likely
+          b[t] = [0, 3, 8, 11][body[0]! % 4]!;
+          b[t + 8] = 0x45;
+          b[t + 17] = [6, 17, 1][body[1]! % 3]!;
+          b.set([10, 0, 0, 1, 10, 1, 0, 5], t + 20);
+        }
+        const skb = new SkBuffCtor(b, Math.max(0, len - cut));
+        skb.transport = 14 + ihl * 4;
+        const v = nf.hook(skb, { hook: hook as 0, inDev: 'eth0', outDev: hook === 0 || hook === 1 ? '' : 'eth1', bridged: false });
+        expect([0, 1, 2]).toContain(v);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
