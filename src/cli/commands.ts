@@ -171,20 +171,13 @@ export function cmdOracle(dir: string, o: { json?: boolean; strict?: boolean; fi
   return o.strict && (r.totals.mismatch || r.totals.missing || r.errors.size || rtBad) ? 1 : 0;
 }
 
-/** Options of compose. */
-export interface ComposeCliOptions extends Partial<TraceCliOptions> {
-  projectName?: string;
-  format?: never;
-}
-
 /** Loads a Compose file into a lab (returns the lab and the docker commands). */
 export function composeLab(file: string, g: GlobalOptions, projectName?: string): { lab: Lab; steps: ReturnType<typeof composeCommands> } {
   const text = readText(file);
   const project = loadCompose(text, { project: projectName, dirName: basename(dirname(resolve(file))) });
-  const probe = new Engine({ seed: seedOf(g) });
-  const images = probe.runtime.exec(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').filter(Boolean);
-  const steps = composeCommands(project, { knownImages: images });
   const lab = new Lab(new Engine({ seed: seedOf(g) }));
+  const images = lab.engine.runtime.exec(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').filter(Boolean);
+  const steps = composeCommands(project, { knownImages: images });
   lab.scenario = `${basename(file)} (project ${project.name})`;
   lab.replay(steps.map((s) => s.line).join('\n'));
   return { lab, steps };

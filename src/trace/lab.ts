@@ -296,7 +296,7 @@ export class Lab {
     return nsName;
   }
 
-  /** Short ids, bridge names and veth names to readable ones, for text that mentions them. */
+  /** A device named for people: a host veth with the container end it pairs with, a bridge with its network. */
   deviceOwner(nsLabel: string, dev: string): string {
     if (nsLabel !== 'host') return `${nsLabel}:${dev}`;
     for (const c of this.containers())
