@@ -10,6 +10,7 @@
 //   --filter NAME  only benchmarks whose name contains NAME (comma-separated list allowed)
 //   --quick        smoke run: 1 run, 1/1000 of the operations, small cases only; results are not written
 //   --large        include the large scaling cases (10,000 containers, 1,000,000 conntrack entries)
+//   --only-large   only the large cases;  --ops-scale X  multiply every case's operation count by X
 //   --profile      also run each case once under `node --cpu-prof` and print the top self-time functions
 //   --alloc-profile  sample allocations (collected ones too) during the first run and print the top sites
 //   --kernel       also run the real-kernel baseline (bench/kernel/run.sh, needs root) for the ratio
@@ -44,7 +45,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
 
 function parseArgs(argv) {
-  const o = { allocProfile: false, filter: null, runs: 5, quick: false, json: false, profile: false, kernel: false, large: false, out: null };
+  const o = { opsScale: 1, onlyLarge: false, allocProfile: false, filter: null, runs: 5, quick: false, json: false, profile: false, kernel: false, large: false, out: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--filter') o.filter = argv[++i].split(',');
@@ -55,9 +56,11 @@ function parseArgs(argv) {
     else if (a === '--alloc-profile') o.allocProfile = true;
     else if (a === '--kernel') o.kernel = true;
     else if (a === '--large') o.large = true;
+    else if (a === '--only-large') o.large = o.onlyLarge = true;
+    else if (a === '--ops-scale') o.opsScale = Number(argv[++i]);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n') + '\n');
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n') + '\n');
       process.exit(0);
     } else {
       process.stderr.write(`run.mjs: unknown option ${a}\n`);
@@ -157,7 +160,8 @@ async function main() {
     for (let ci = 0; ci < bench.cases.length; ci++) {
       const c = bench.cases[ci];
       if (c.large && (o.quick || !o.large)) continue;
-      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: !!bench.heapSnapshot && !o.quick, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : 1 };
+      if (o.onlyLarge && !c.large) continue;
+      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: !!bench.heapSnapshot && !o.quick, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
       const args = ['--expose-gc', child, f, String(ci), JSON.stringify(copts)];
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
       if (r.status !== 0) {
