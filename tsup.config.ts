@@ -8,7 +8,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'node20',
-    splitting: false,
+    splitting: true,
     external: ['fast-check'],
   },
   {

@@ -12,4 +12,9 @@ export * from './link/index.js';
 export * from './netfilter/index.js';
 export * from './netns/index.js';
 export * from './runtime/index.js';
+export * from './docker/index.js';
+export * from './trace/index.js';
+// names two layers both export: the lower layer's wins, the other is renamed
 export { BR_NF_LOCAL } from './link/index.js';
+export { Normalizer } from './docker/index.js';
+export { Normalizer as RuntimeNormalizer } from './runtime/index.js';
