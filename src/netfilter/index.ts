@@ -12,6 +12,7 @@ export * from './table.js';
 export * from './text.js';
 export * from './commands.js';
 export * from './conntrack.js';
+export * from './conntrack-cli.js';
 export * from './engine.js';
 export * from './nat.js';
 export { Netfilter, type NfCounters, type NfRestoreOptions } from './netfilter.js';

@@ -17,6 +17,7 @@ import { ipToString } from '../wire/addr.js';
 import { buildIcmpError, buildTcp } from '../wire/build.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { runIptables, runRestore, type XtResult } from './commands.js';
+import { conntrackCommand, type ConntrackResult } from './conntrack-cli.js';
 import {
   Conntrack,
   CT_VERDICT_INVALID,
@@ -165,6 +166,11 @@ export class Netfilter implements TargetRunner {
   /** `iptables-save` text (`counters`: `-c`, rule counters as `[pkts:bytes]`). No comment lines. */
   save(opts: { counters?: boolean; table?: string } = {}): string {
     return saveText(this.rules, opts);
+  }
+
+  /** `conntrack ARGV…` (`-L`, `-D`, `-F`, `-C`, `-S` with filters) against this namespace's table. */
+  conntrackTool(argv: string[]): ConntrackResult {
+    return conntrackCommand(this.conntrack, this.sim.now, argv);
   }
 
   /** `iptables-restore`: throws a DockernetError carrying iptables-restore's stderr text on bad input. */
