@@ -317,3 +317,31 @@ describe('conntrack timeouts in virtual time', () => {
     expect(nf.conntrack.count).toBe(0);
   });
 });
+
+describe('ICMP through MASQUERADE', () => {
+  it('echo ids are kept when free, remapped on a clash, and replies find their way back', () => {
+    const { nf } = dockerHost();
+    const ping = (src: number, id: number) => {
+      const s = buildIcmpEcho(8, { srcMac: 1, dstMac: 2, src, dst: REMOTE }, id, 1);
+      ipv4Validate(s);
+      expect(forward(nf, s, 'docker0', 'ext0')).toBe(NF_ACCEPT);
+      expect(l4Validate(s)).toBe(0);
+      return s;
+    };
+    const a = ping(C1, 7);
+    const b = ping(C2, 7);
+    const idA = a.view.getUint16(a.transport + 4);
+    const idB = b.view.getUint16(b.transport + 4);
+    expect(idA).toBe(7);
+    expect(idB).not.toBe(7);
+    for (const [id, owner] of [[idA, C1], [idB, C2]] as const) {
+      const r = buildIcmpEcho(0, { srcMac: 2, dstMac: 1, src: REMOTE, dst: HOST_EXT }, id, 1);
+      ipv4Validate(r);
+      expect(forward(nf, r, 'ext0', 'docker0')).toBe(NF_ACCEPT);
+      expect(r.ctinfo).toBe(IP_CT_ESTABLISHED_REPLY);
+      expect(ipv4Dst(r)).toBe(owner);
+      expect(r.view.getUint16(r.transport + 4)).toBe(7);
+      expect(l4Validate(r)).toBe(0);
+    }
+  });
+});
