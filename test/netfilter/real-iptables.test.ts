@@ -116,6 +116,27 @@ describe.skipIf(!canRun)('differential: emulated iptables vs Debian iptables 1.8
     );
   });
 
+  it('iptables-restore on top of existing rules: --noflush flushes only declared chains; a full restore replaces the table', () => {
+    const setup = [['-N', 'X'], ['-A', 'X', '-j', 'ACCEPT'], ['-A', 'INPUT', '-j', 'X'], ['-t', 'nat', '-A', 'POSTROUTING', '-j', 'MASQUERADE']];
+    const cases: Array<[string, boolean]> = [
+      ['*filter\n:X - [0:0]\n-A X -j DROP\nCOMMIT\n', true],
+      ['*filter\n:Y - [0:0]\nCOMMIT\n', false],
+      ['*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n', true],
+    ];
+    for (const [text, noflush] of cases) {
+      resetNs();
+      const { nf } = makeNf();
+      for (const a of setup) {
+        real('iptables', a);
+        nf.iptables(a);
+      }
+      const r = real('iptables-restore', noflush ? ['--noflush'] : [], text);
+      expect(r.exitCode).toBe(0);
+      nf.restore(text, { noflush });
+      expect(nf.save()).toBe(realSave());
+    }
+  });
+
   const RESTORES = [
     '*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n-A INPUT -j X\n-A X -j X\nCOMMIT\n',
     '*filter\n:INPUT FOO [0:0]\nCOMMIT\n',
