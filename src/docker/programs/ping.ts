@@ -1,12 +1,13 @@
 /**
- * busybox `ping [-c N] [-W S] HOST`: names from /etc/hosts, ICMP echo through the container's
+ * busybox `ping [-c N] [-W S] HOST`: names from /etc/hosts or DNS, ICMP echo through the container's
  * namespace, busybox's output and exit status.
  */
 import type { Program, ProgramRun } from '../../runtime/process.js';
 import { SECOND } from '../../core/time.js';
-import { ipToString, tryParseIp } from '../../wire/addr.js';
+import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
-import { hostsLookup, netnsOf } from './netns-of.js';
+import { netnsOf } from './netns-of.js';
+import { resolveHost } from './resolver.js';
 
 /** The ping applet. */
 export function pingProgram(_e: Engine): Program {
@@ -22,11 +23,13 @@ export function pingProgram(_e: Engine): Program {
       else if (a.startsWith('-W')) wait = Number(a.slice(2));
       else if (!a.startsWith('-')) host = a;
     }
-    let dst = tryParseIp(host);
-    if (dst < 0) dst = hostsLookup(ctx.container.etc.get('/etc/hosts') ?? '', host) ?? -1;
-    if (dst < 0) return { stderr: `ping: bad address '${host}'\n`, exitCode: 1 };
     const ns = netnsOf(ctx);
     return (function* (): ProgramRun {
+      const dst = yield* resolveHost(ctx, host);
+      if (dst < 0) {
+        ctx.stderr(`ping: bad address '${host}'\n`);
+        return 1;
+      }
       ctx.stdout(`PING ${host} (${ipToString(dst)}): 56 data bytes\n`);
       if (!ns) return 1;
       let received = 0;
