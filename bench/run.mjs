@@ -161,7 +161,7 @@ async function main() {
       const c = bench.cases[ci];
       if (c.large && (o.quick || !o.large)) continue;
       if (o.onlyLarge && !c.large) continue;
-      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: !!bench.heapSnapshot && !o.quick, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
+      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: !!bench.heapSnapshot && !o.quick && !c.large, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
       const args = ['--expose-gc', child, f, String(ci), JSON.stringify(copts)];
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
       if (r.status !== 0) {
