@@ -723,7 +723,17 @@ export class Netfilter implements TargetRunner {
       layer: 'netfilter',
       kind: 'hook',
       detail: `${table}:${chain} IN=${state.inDev} OUT=${state.outDev} ${this.tupleText()}`,
-      data: { table, chain, hook: state.hook, inDev: state.inDev, outDev: state.outDev, bridged: state.bridged },
+      data: {
+        table,
+        chain,
+        hook: state.hook,
+        inDev: state.inDev,
+        outDev: state.outDev,
+        bridged: state.bridged,
+        // the packet as it is at this hook (for `xtables-monitor --trace` renderings)
+        frame: skb.data.slice(0, skb.len),
+        network: skb.network,
+      },
     });
   }
 

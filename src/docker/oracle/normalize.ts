@@ -20,6 +20,7 @@ export interface NormalizeMapping {
 
 import { linkLocal6 } from '../../netns/iproute.js';
 import { parseMac } from '../../wire/addr.js';
+import { normalizeXtablesTrace } from './xt-trace.js';
 
 function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -76,6 +77,7 @@ export class Normalizer {
     txt = txt.replace(/^Date: .*$/gm, 'Date: <time>');
     txt = txt.replace(/time=\d+(\.\d+)? ms/g, 'time=<ms> ms');
     txt = txt.replace(/min\/avg\/max = [\d./]+ ms/g, 'min/avg/max = <ms> ms');
+    if (base.startsWith('trace')) txt = normalizeXtablesTrace(txt);
     for (const [p, tok] of this.eports) txt = txt.replace(new RegExp(`(?<![\\d.<])${p}(?![\\d])`, 'g'), tok);
     txt = txt.replace(/^(\s*)1: lo([:@])/gm, '$1<lo1>: lo$2');
     txt = txt.replace(/^(\s*)\d+: (?=[\w<.-]+[@:])/gm, '$1<idx>: ');

@@ -16,6 +16,7 @@ import type { Engine } from '../engine.js';
 import { connectedUdp, proxies } from '../ports/proxy.js';
 import { httpdListeners } from '../programs/httpd.js';
 import { namedNamespaces } from './setup.js';
+import { renderXtablesTrace, XtablesMonitor } from './xt-trace.js';
 
 const HTTP_REQ = 'GET / HTTP/1.0\r\n\r\n';
 
@@ -48,7 +49,10 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
       let cmd = am[2]!;
       if (getFn) cmd = cmd.replace(/\$\(get (\S+) (\S+)\)/g, (_m, a: string, b: string) => getFn.replace('$1', a).replace('$2', b));
       const words = splitCommandLine(cmd.replace(/\$\{?([A-Z][A-Z0-9_]*)\}?/g, (_m, v: string) => vars.get(v) ?? ''));
-      raw.set(`trace-${am[1]}.cmd.txt`, traceCommand(e, words));
+      const specs = [...am[0].slice(6 + am[1]!.length, am[0].lastIndexOf(' -- ')).matchAll(/'([^']*)'/g)].map((x) => x[1]!);
+      const [cmdText, traceText] = traced(e, specs, () => traceCommand(e, words));
+      raw.set(`trace-${am[1]}.cmd.txt`, cmdText);
+      raw.set(`trace-${am[1]}.txt`, traceText);
       continue;
     }
     for (const stmt of line.split(/;\s*/)) {
@@ -123,6 +127,32 @@ function traceCommand(e: Engine, words: string[]): string {
     code = r.exitCode;
   }
   return `$ ${words.join(' ')}\n${out}[exit ${code}]\n`;
+}
+
+/**
+ * net_lib.sh `trace`: inserts `-t raw -I SPEC -j TRACE` for every spec, runs `cmd` with an
+ * `xtables-monitor --trace` of the host attached, deletes the rules and the raw table again.
+ * Returns cmd's result and the monitor's output.
+ */
+function traced(e: Engine, specs: string[], cmd: () => string): [string, string] {
+  const nf = nfOf(e.host);
+  if (!nf) return [cmd(), ''];
+  for (const s of specs) nf.iptables(['-t', 'raw', '-I', ...splitCommandLine(s), '-j', 'TRACE']);
+  const mon = new XtablesMonitor(e.host.name);
+  const saved = e.sim.tracer;
+  e.sim.tracer = mon;
+  let text: string;
+  try {
+    text = cmd();
+    e.sim.runUntil(e.sim.now + (3 * SECOND) / 2);
+  } finally {
+    e.sim.tracer = saved;
+    for (const s of specs) nf.iptables(['-t', 'raw', '-D', ...splitCommandLine(s), '-j', 'TRACE']);
+    // `nft delete table ip raw`
+    const raw = nf.rules.tables.raw;
+    if ([...raw.chains.values()].every((c) => c.builtin && c.rules.length === 0)) raw.exists = false;
+  }
+  return [text, renderXtablesTrace(mon.events)];
 }
 
 /** The namespace the probe's `ext()` helper enters (`ext() { ip netns exec NAME "$@"; }`). */
