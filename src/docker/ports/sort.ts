@@ -1,9 +1,11 @@
 /**
  * go-connections `nat.SortPortMap` as the 20.10 daemon uses it in `buildCreateEndpointOptions`:
  * the exposed ports are ordered so that bindings with a larger explicit host port come first, then
- * larger container ports, then tcp; Go's `sort.Sort` runs an insertion sort for these small inputs,
- * reproduced here with the same (non-strict) Less so ties break the same way.
+ * larger container ports, then tcp. The Less is not a strict weak order, so the result depends on
+ * the algorithm: Go 1.19's `sort.Sort` (pdqsort, the Go Debian bookworm builds docker.io 20.10.24
+ * with) is reproduced step for step in {@link goSort}.
  */
+import { goSort } from './go-sort.js';
 
 /** One `-p` binding as in HostConfig.PortBindings. */
 export interface HostBinding {
@@ -31,12 +33,6 @@ function hostPortInt(b: HostBinding | null): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-function less(a: SortedBinding, b: SortedBinding): boolean {
-  const pi = portInt(a.port), pj = portInt(b.port);
-  const hpi = hostPortInt(a.binding), hpj = hostPortInt(b.binding);
-  return hpi > hpj || pi > pj || (pi === pj && proto(a.port).toLowerCase() === 'tcp');
-}
-
 /**
  * Orders the exposed ports with their bindings. `exposed` is in the order the daemon iterated the
  * ExposedPorts set; `bindings` is HostConfig.PortBindings.
@@ -48,12 +44,8 @@ export function sortPortMap(exposed: readonly string[], bindings: Readonly<Recor
     if (bs && bs.length) for (const b of bs) s.push({ port: p, binding: b });
     else s.push({ port: p, binding: null });
   }
-  for (let i = 1; i < s.length; i++) {
-    for (let j = i; j > 0 && less(s[j]!, s[j - 1]!); j--) {
-      const t = s[j]!;
-      s[j] = s[j - 1]!;
-      s[j - 1] = t;
-    }
-  }
+  const keys = s.map((x) => ({ x, pi: portInt(x.port), hp: hostPortInt(x.binding), tcp: proto(x.port).toLowerCase() === 'tcp' }));
+  goSort(keys, (a, b) => a.hp > b.hp || a.pi > b.pi || (a.pi === b.pi && a.tcp));
+  for (let i = 0; i < keys.length; i++) s[i] = keys[i]!.x;
   return s;
 }
