@@ -30,9 +30,6 @@ import { networkCommand } from './commands/network.js';
 import { portCommand } from './commands/port.js';
 import { Sandboxes } from './sandbox.js';
 import { createBridge, deleteLink } from './kernel.js';
-import { Ruleset } from '../netfilter/table.js';
-import { runIptables } from '../netfilter/commands.js';
-import { saveText } from '../netfilter/text.js';
 
 /** Engine settings; the defaults describe the oracle's lab machine. */
 export interface EngineOptions {
@@ -97,7 +94,7 @@ export class Engine {
     this.host.setLinkUp('lo', true);
     const range = opts.portRange ?? { start: this.host.sysctl.ip_local_port_range[0], end: this.host.sysctl.ip_local_port_range[1] };
     this.ports = new PortAllocator(range);
-    this.iptablesFor = opts.iptablesFor ?? ((ns) => tryNetfilterOf(ns) ?? rulesetRunner(ns));
+    this.iptablesFor = opts.iptablesFor ?? tryNetfilterOf;
     this.ipt = new Iptables(this.iptablesFor(this.host) ?? netfilterOf(this.host));
     this.sandboxes = new Sandboxes(this);
     // bridge driver configure: setupIPForwarding turns ip_forward on and the FORWARD policy to DROP
@@ -213,22 +210,6 @@ export function netfilterOf(ns: NetNamespace): IptablesRunner {
   const nf = ns.netfilter as unknown as IptablesRunner | null;
   if (!nf || typeof nf.iptables !== 'function') throw new DockernetError('ENOSYS', `namespace ${ns.name} has no netfilter with iptables()`);
   return nf;
-}
-
-const rulesets = new WeakMap<NetNamespace, IptablesRunner>();
-
-/**
- * The netfilter layer's iptables front-end over a per-namespace ruleset, for namespaces whose
- * stack has no netfilter attached (rules are kept and saved, not applied to packets).
- */
-export function rulesetRunner(ns: NetNamespace): IptablesRunner {
-  let r = rulesets.get(ns);
-  if (!r) {
-    const rs = new Ruleset();
-    r = { iptables: (argv) => runIptables(rs, argv), save: () => saveText(rs) };
-    rulesets.set(ns, r);
-  }
-  return r;
 }
 
 /** `iptables-save` of a namespace through the engine's front-end. */

@@ -3,7 +3,7 @@
  * allocation, libnetwork's iptables programming, the files Docker writes into containers, and the
  * oracle fidelity harness.
  */
-export { Engine, LAB_RESOLV_CONF, LAB_ETC_HOSTS, iptablesSave, netfilterOf, tryNetfilterOf, rulesetRunner, type EngineOptions } from './engine.js';
+export { Engine, LAB_RESOLV_CONF, LAB_ETC_HOSTS, iptablesSave, netfilterOf, tryNetfilterOf, type EngineOptions } from './engine.js';
 export { Sandboxes, type Sandbox, type ContainerNet } from './sandbox.js';
 export type { Network, Endpoint, AttachmentConfig, MappedPort, IpamConfigEntry, DriverName } from './network/model.js';
 export { networkInspectDoc, type NetworkContainerEntry } from './network/inspect.js';

@@ -8,7 +8,7 @@ import { NetNamespace } from '../netns/netns.js';
 import type { Container } from '../runtime/container.js';
 import { parseRunArgs } from '../runtime/cli/run-options.js';
 import { dockerMacFor, ipToString, macToString, parseMac, tryParseIp } from '../wire/addr.js';
-import { tryNetfilterOf, type Engine } from './engine.js';
+import type { Engine } from './engine.js';
 import type { AttachmentConfig, Endpoint, MappedPort, Network } from './network/model.js';
 import { IpamError } from './ipam/errors.js';
 import { DEFAULT_HOSTS, extraHostRecords, linkRecord, ownHostsNames, renderHosts, type HostsRecord } from './etc/hosts.js';
@@ -306,9 +306,7 @@ export class Sandboxes {
     const nf: IptablesRunner | null = this.e.iptablesFor(sb.ns);
     const hc = c.hostConfig;
     const ext = externalResolvers(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
-    // without a packet-path netfilter in the sandbox the DNAT to the resolver's port cannot happen:
-    // the resolver then also answers on 127.0.0.11:53 itself
-    sb.resolver = new EmbeddedDns(this.e, sb, ext, !tryNetfilterOf(sb.ns));
+    sb.resolver = new EmbeddedDns(this.e, sb, ext);
     if (nf && typeof nf.iptables === 'function') setupResolverRules(new Iptables(nf), sb.resolver.udpPort, sb.resolver.tcpPort);
     c.etc.set('/etc/resolv.conf', resolvConfWithResolver(c.etc.get('/etc/resolv.conf') ?? ''));
   }

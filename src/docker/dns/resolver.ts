@@ -29,14 +29,8 @@ export class EmbeddedDns {
     private readonly sb: Sandbox,
     /** Upstream resolvers (`--dns`, else the host's). */
     readonly external: string[],
-    /** Also listen on 127.0.0.11:53 (no DNAT available in the sandbox). */
-    direct53 = false,
   ) {
     this.sock = sb.ns.udp.bind(RESOLVER_ADDR, 0, (data, src, sport) => this.onQuery(data, src, sport, this.sock));
-    if (direct53) {
-      const d = sb.ns.udp.bind(RESOLVER_ADDR, 53, (data, src, sport) => this.onQuery(data, src, sport, d));
-      this.forwards.push(d);
-    }
     this.udpPort = this.sock.lport;
     const [lo, hi] = sb.ns.sysctl.ip_local_port_range;
     let t = lo + sb.ns.rng.int(hi - lo + 1);
