@@ -8,13 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HAVE_SHARED_ORACLE, SHARED_ORACLE } from '../helpers/paths.js';
 
 const CLI = 'dist/cli/main.js';
 const built = existsSync(CLI);
 const WEBDB = 'examples/scenarios/web-db';
 const CROSS = 'examples/scenarios/cross-network';
 const COMPOSE = 'examples/compose/docker-compose.yml';
-const ORACLE = '/work/shared/oracle';
 
 function run(...args: string[]): { out: string; err: string; code: number } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '' }, timeout: 120_000 });
@@ -184,27 +184,27 @@ describe.skipIf(!built)('dockernet CLI (child process)', () => {
   });
 
   describe('observe and oracle', () => {
-    it.skipIf(!existsSync(ORACLE))('observe writes the observed/ files of a scenario', () => {
+    it.skipIf(!HAVE_SHARED_ORACLE)('observe writes the observed/ files of a scenario', () => {
       const dir = mkdtempSync(join(tmpdir(), 'dockernet-observe-'));
-      const r = run('observe', join(ORACLE, 'scenarios/net-01-default-bridge'), '--out', dir);
+      const r = run('observe', join(SHARED_ORACLE, 'scenarios/net-01-default-bridge'), '--out', dir);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^wrote \d+ files to /);
       expect(readdirSync(dir)).toContain('replay.txt');
-      expect(readFileSync(join(dir, 'replay.txt'), 'utf8')).toBe(readFileSync(join(ORACLE, 'scenarios/net-01-default-bridge/observed/replay.txt'), 'utf8'));
+      expect(readFileSync(join(dir, 'replay.txt'), 'utf8')).toBe(readFileSync(join(SHARED_ORACLE, 'scenarios/net-01-default-bridge/observed/replay.txt'), 'utf8'));
     });
 
-    it.skipIf(!existsSync(ORACLE))('oracle prints the table; --json; --strict exits 1 on mismatches', () => {
-      const t = run('oracle', ORACLE, '--filter', 'net-01');
+    it.skipIf(!HAVE_SHARED_ORACLE)('oracle prints the table; --json; --strict exits 1 on mismatches', () => {
+      const t = run('oracle', SHARED_ORACLE, '--filter', 'net-01');
       expect(t.code).toBe(0);
       expect(t.out).toMatch(/\ntotal: \d+\/\d+ files match/);
-      const j = JSON.parse(run('oracle', ORACLE, '--filter', 'net-01', '--json').out);
+      const j = JSON.parse(run('oracle', SHARED_ORACLE, '--filter', 'net-01', '--json').out);
       expect(j.totals.files).toBeGreaterThan(0);
-      const s = run('oracle', ORACLE, '--filter', 'net-01', '--strict');
+      const s = run('oracle', SHARED_ORACLE, '--filter', 'net-01', '--strict');
       expect(s.code).toBe(j.totals.mismatch || j.totals.missing ? 1 : 0);
       expect(run('oracle', '/nonexistent').code).toBe(2);
-      const rt = run('oracle', ORACLE, '--filter', 'rt-03');
+      const rt = run('oracle', SHARED_ORACLE, '--filter', 'rt-03');
       expect(rt.out).toMatch(/^runtime scenarios \(transcript steps\):\nrt-03-freezer: \d+\/\d+ steps match\n$/);
-      expect(JSON.parse(run('oracle', ORACLE, '--filter', 'rt-03', '--json').out).runtime[0].scenario).toBe('rt-03-freezer');
+      expect(JSON.parse(run('oracle', SHARED_ORACLE, '--filter', 'rt-03', '--json').out).runtime[0].scenario).toBe('rt-03-freezer');
     });
   });
 

@@ -4,12 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildTcp, buildUdp, ipv4Validate } from '../../src/wire/build.js';
 import type { SkBuff } from '../../src/wire/skbuff.js';
 import { NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, type NfHookNum } from '../../src/netfilter/hook.js';
 import { concretize, FakeHost, ip, makeNf } from './helpers.js';
+import { HAVE_SHARED_ORACLE, SHARED_SCENARIOS } from '../helpers/paths.js';
 
-const DIR = '/work/shared/oracle/scenarios/net-02-published-ports/observed';
+const DIR = join(SHARED_SCENARIOS, 'net-02-published-ports/observed');
 
 /** tools/normalize.py `_conntrack`. */
 function normalize(txt: string): string {
@@ -44,7 +46,7 @@ const udp = (s: string, d: string, sp: number, dp: number) => {
   return k;
 };
 
-describe('conntrack -L matches the real table for the net-02 flows', () => {
+describe.skipIf(!HAVE_SHARED_ORACLE)('conntrack -L matches the real table for the net-02 flows', () => {
   it('host → 172.17.0.1:8080 (DNAT in nat OUTPUT), full TCP exchange to TIME_WAIT', () => {
     const { nf, pass } = setup();
     const out: Array<[NfHookNum, string, string]> = [

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { concretize, makeNf } from './helpers.js';
+import { LOCAL_ORACLE, SHARED_SCENARIOS } from '../helpers/paths.js';
 
-const ROOTS = ['/work/shared/oracle/scenarios', join(__dirname, '../fixtures/oracle/scenarios')];
+const ROOTS = [SHARED_SCENARIOS, join(LOCAL_ORACLE, 'scenarios')];
 
 function find(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { engine } from './helpers.js';
 import { replayRuntimeScenario } from '../../src/runtime/oracle/replay.js';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { SHARED_SCENARIOS } from '../helpers/paths.js';
 
 const names = ['c1', 'c2', 'c3', 'nosuch'];
 const cmdArb = fc.oneof(
@@ -27,7 +28,7 @@ describe('robustness', () => {
     );
   });
 
-  const scen = resolve(__dirname, '../../../shared/oracle/scenarios/rt-06-images');
+  const scen = join(SHARED_SCENARIOS, 'rt-06-images');
   it.skipIf(!existsSync(scen))('the same seed gives byte-identical transcripts', () => {
     expect(replayRuntimeScenario(scen).transcript).toBe(replayRuntimeScenario(scen).transcript);
   });

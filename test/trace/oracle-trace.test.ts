@@ -16,7 +16,9 @@ import { toHops, trace } from '../../src/trace/probe.js';
 import { oracleNames, parseXtablesTrace, stepsFromHops, stepText } from '../../src/trace/oracle-trace.js';
 import { chooseProto, parseTarget, resolveSource, resolveTarget } from '../../src/trace/endpoint.js';
 
-const DIR = '/work/shared/oracle/scenarios/net-10-packet-traces';
+import { SHARED_SCENARIOS } from '../helpers/paths.js';
+
+const DIR = join(SHARED_SCENARIOS, 'net-10-packet-traces');
 const have = existsSync(join(DIR, 'observed'));
 const GET = 'GET / HTTP/1.0\r\n\r\n';
 

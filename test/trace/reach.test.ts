@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Lab } from '../../src/trace/lab.js';
 import { reachMatrix, reachOracleTsv, reachTsv } from '../../src/trace/reach.js';
 
-const ORACLE = '/work/shared/oracle/scenarios';
+import { SHARED_SCENARIOS as ORACLE } from '../helpers/paths.js';
 
 /** The oracle writes docker-chosen host ports relative to the lowest one (`<eport:+K>`). */
 function eports(tsv: string): string {
