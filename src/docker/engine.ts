@@ -16,7 +16,7 @@ import { Sim } from '../core/scheduler.js';
 import { Rng } from '../core/rng.js';
 import { DockernetError } from '../core/errors.js';
 import { NetNamespace } from '../netns/netns.js';
-import { Runtime, type ExecResult } from '../runtime/runtime.js';
+import { Runtime, type ExecResult, type RuntimeOptions } from '../runtime/runtime.js';
 import type { Container } from '../runtime/container.js';
 import { splitCommandLine } from '../runtime/cli/split.js';
 import { Ipam } from './ipam/ipam.js';
@@ -47,6 +47,8 @@ export interface EngineOptions {
   sim?: Sim;
   /** The iptables front-end of a namespace (default: the namespace's netfilter). */
   iptablesFor?: (ns: NetNamespace) => IptablesRunner | null;
+  /** Options of the runtime underneath (`cliStyle`, `dataRoot`, `execRoot`, cgroup settings…). */
+  runtime?: Omit<RuntimeOptions, 'sim' | 'rng' | 'hostname'>;
 }
 
 /** The lab machine's resolv.conf (NOTES). */
@@ -87,7 +89,7 @@ export class Engine {
     this.hostname = opts.hostname ?? 'vm';
     this.hostResolvConf = opts.hostResolvConf ?? LAB_RESOLV_CONF;
     this.hostEtcHosts = opts.hostEtcHosts ?? LAB_ETC_HOSTS;
-    this.runtime = new Runtime({ sim: this.sim, rng: this.rng.fork('runtime'), hostname: this.hostname });
+    this.runtime = new Runtime({ ...opts.runtime, sim: this.sim, rng: this.rng.fork('runtime'), hostname: this.hostname });
     this.host = new NetNamespace(this.sim, 'host', this.rng.fork('host'));
     this.host.setSysctl('ip_forward', 1);
     this.host.setSysctl('bridge_nf_call_iptables', 1);

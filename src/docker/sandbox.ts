@@ -151,6 +151,7 @@ export class Sandboxes {
       const ep = this.newEndpoint(hostNet, c, 0, 0, '');
       st.sb = { ns: this.e.host, endpoints: [ep], nextIf: 0, hosts: [], resolver: null, gw: null, ports: [], proxies: [] };
       hostNet.endpoints.set(c.id, ep);
+      this.networkEvent('connect', hostNet, c);
       c.etc.set('/etc/hosts', this.e.hostEtcHosts);
       c.etc.set('/etc/resolv.conf', this.e.hostResolvConf);
       c.etc.set('/etc/hostname', c.config.Hostname + '\n');
@@ -202,6 +203,7 @@ export class Sandboxes {
       const ep = this.newEndpoint(n, c, 0, 0, '');
       sb.endpoints.push(ep);
       n.endpoints.set(c.id, ep);
+      this.networkEvent('connect', n, c);
       return ep;
     }
     const pool = n.pool!;
@@ -243,7 +245,13 @@ export class Sandboxes {
     sb.hosts.push({ ip: ipToString(ip), hosts: ownHostsNames(c.config.Hostname, c.config.Domainname) });
     if (!n.predefined && !sb.resolver) this.startResolver(c, sb);
     this.updateGateway(c, sb);
+    this.networkEvent('connect', n, c);
     return ep;
+  }
+
+  /** The daemon's `network connect|disconnect` event (Actor: the network; container, name, type). */
+  private networkEvent(action: 'connect' | 'disconnect', n: Network, c: Container): void {
+    this.e.runtime.events.emit('network', action, n.id, { container: c.id, name: n.name, type: n.driver });
   }
 
   /** Leaves a network (stop, disconnect). */
@@ -266,6 +274,7 @@ export class Sandboxes {
     if (ep.ip) n.pool?.release(ep.ip);
     if (ep.ifname && sb.ns !== this.e.host) unplug(sb.ns, ep.ifname);
     if (sb.endpoints.length) this.updateGateway(c, sb);
+    this.networkEvent('disconnect', n, c);
   }
 
   /**
@@ -384,7 +393,7 @@ export class Sandboxes {
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
       Ports: sorted,
-      SandboxKey: sb ? `/var/run/docker/netns/${sandboxId(c).slice(0, 12)}` : '',
+      SandboxKey: sb ? `${this.e.runtime.execRoot}/netns/${sandboxId(c).slice(0, 12)}` : '',
       SecondaryIPAddresses: null,
       SecondaryIPv6Addresses: null,
       EndpointID: def ? def.id : '',

@@ -152,3 +152,33 @@ describe('Engine: isolation and embedded DNS', () => {
     expect(e.exec('docker exec cb cat /etc/resolv.conf').stdout).toBe('nameserver 127.0.0.11\noptions ndots:0\n');
   });
 });
+
+describe('Engine: runtime options and network events', () => {
+  it('passes runtime options through: SandboxKey under --exec-root', () => {
+    const e = new Engine({ runtime: { execRoot: '/srv/exec' } });
+    e.exec('docker run -d --name sk mini:latest sleep 1000');
+    expect(e.exec('docker inspect -f {{.NetworkSettings.SandboxKey}} sk').stdout).toMatch(/^\/srv\/exec\/netns\/[0-9a-f]{12}\n$/);
+  });
+
+  it('emits network connect at start and disconnect at stop and network disconnect, as the daemon does', () => {
+    const e = new Engine();
+    e.exec('docker network create evnet');
+    e.exec('docker run -d --name ev mini:latest sleep 1000');
+    e.exec('docker network connect evnet ev');
+    e.exec('docker network disconnect evnet ev');
+    e.exec('docker stop ev');
+    const id = e.runtime.store.get('ev').id;
+    const evs = e.runtime.events.events
+      .filter((x) => x.Type === 'network' || (x.Type === 'container' && ['start', 'die', 'stop'].includes(x.Action)))
+      .map((x) => (x.Type === 'network' ? `network ${x.Action} ${x.Actor.Attributes['name']} ${x.Actor.Attributes['type']} ${x.Actor.Attributes['container'] === id}` : `container ${x.Action}`));
+    expect(evs).toEqual([
+      'network connect bridge bridge true',
+      'container start',
+      'network connect evnet bridge true',
+      'network disconnect evnet bridge true',
+      'container die',
+      'network disconnect bridge bridge true',
+      'container stop',
+    ]);
+  });
+});
