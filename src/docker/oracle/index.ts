@@ -5,3 +5,4 @@ export { Normalizer, ll6, type NormalizeMapping } from './normalize.js';
 export { pyJson } from './pyjson.js';
 export { runSetupScript } from './setup.js';
 export { writeObservation } from './write.js';
+export { XtablesMonitor, renderXtablesTrace, normalizeXtablesTrace } from './xt-trace.js';
