@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOracle, formatOracleTable, scenarioDirs, type OracleResult } from '../../src/docker/oracle/index.js';
+import { SHARED_ORACLE } from '../helpers/paths.js';
 
-const SHARED = '/work/shared/oracle';
+const SHARED = SHARED_ORACLE;
 const LOCAL = join(__dirname, '../fixtures/oracle');
 const dirs = [SHARED, LOCAL].filter((d) => scenarioDirs(d).length > 0);
 const expected = JSON.parse(readFileSync(join(LOCAL, 'expected-matches.json'), 'utf8')) as Record<string, string[]>;

@@ -5,12 +5,11 @@
  * under the exec root).
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { Engine } from '../../src/docker/engine.js';
 import { replayAllRuntimeScenarios, type ReplayEngine } from '../../src/runtime/oracle/replay.js';
 import type { RuntimeOptions } from '../../src/runtime/runtime.js';
+import { HAVE_SHARED_ORACLE, SHARED_SCENARIOS as SCENARIOS } from '../helpers/paths.js';
 
-const SCENARIOS = '/work/shared/oracle/scenarios';
 
 function engineFor(o: RuntimeOptions): ReplayEngine {
   const { sim, rng: _rng, hostname, ...runtime } = o;
@@ -18,7 +17,7 @@ function engineFor(o: RuntimeOptions): ReplayEngine {
   return { runtime: e.runtime, exec: (a) => e.exec(a), networks: () => e.networks.map((n) => [n.id, n.name] as [string, string]) };
 }
 
-describe.skipIf(!existsSync(SCENARIOS))('rt-* scenarios through the Engine', () => {
+describe.skipIf(!HAVE_SHARED_ORACLE)('rt-* scenarios through the Engine', () => {
   it('match at least as many steps as through the bare runtime', () => {
     const bare = replayAllRuntimeScenarios(SCENARIOS);
     const eng = replayAllRuntimeScenarios(SCENARIOS, { makeEngine: engineFor });
