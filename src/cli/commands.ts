@@ -9,7 +9,7 @@ import { formatReplayReport, replayAllRuntimeScenarios } from '../runtime/oracle
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { iptablesSave } from '../docker/engine.js';
-import { formatOracleTable, observeScenario, runOracle } from '../docker/oracle/index.js';
+import { formatOracleTable, observeScenario, runOracle, runtimeReplayEngine } from '../docker/oracle/index.js';
 import { bridgeFdbShow, bridgeLinkShow } from '../link/bridge/text.js';
 import { ipAddr, ipLink, ipNeigh, ipRoute, ssListen } from '../netns/iproute.js';
 import { splitCommandLine } from '../runtime/cli/split.js';
@@ -157,7 +157,7 @@ export function cmdOracle(dir: string, o: { json?: boolean; strict?: boolean; fi
   const r = runOracle(dir, { seed: seedOf(g), filter: o.filter });
   const base = existsSync(join(dir, 'scenarios')) ? join(dir, 'scenarios') : dir;
   const seed = typeof seedOf(g) === 'number' ? (seedOf(g) as number) : 1;
-  const rt = existsSync(base) ? replayAllRuntimeScenarios(base, { seed }).filter((x) => !o.filter || x.scenario.includes(o.filter)) : [];
+  const rt = existsSync(base) ? replayAllRuntimeScenarios(base, { seed, makeEngine: runtimeReplayEngine }).filter((x) => !o.filter || x.scenario.includes(o.filter)) : [];
   if (!r.rows.length && !r.errors.size && !rt.length) throw new UsageError(`no oracle scenarios (net-*, rt-* with observed/) under ${dir}`);
   const rtBad = rt.reduce((n, x) => n + x.mismatched, 0);
   if (o.json) {

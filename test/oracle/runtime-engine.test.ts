@@ -5,17 +5,9 @@
  * under the exec root).
  */
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../src/docker/engine.js';
-import { replayAllRuntimeScenarios, type ReplayEngine } from '../../src/runtime/oracle/replay.js';
-import type { RuntimeOptions } from '../../src/runtime/runtime.js';
+import { runtimeReplayEngine as engineFor } from '../../src/docker/oracle/index.js';
+import { replayAllRuntimeScenarios } from '../../src/runtime/oracle/replay.js';
 import { HAVE_SHARED_ORACLE, SHARED_SCENARIOS as SCENARIOS } from '../helpers/paths.js';
-
-
-function engineFor(o: RuntimeOptions): ReplayEngine {
-  const { sim, rng: _rng, hostname, ...runtime } = o;
-  const e = new Engine({ sim, seed: 1, hostname, runtime });
-  return { runtime: e.runtime, exec: (a) => e.exec(a), networks: () => e.networks.map((n) => [n.id, n.name] as [string, string]) };
-}
 
 describe.skipIf(!HAVE_SHARED_ORACLE)('rt-* scenarios through the Engine', () => {
   it('match at least as many steps as through the bare runtime', () => {

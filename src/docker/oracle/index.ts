@@ -6,3 +6,4 @@ export { pyJson } from './pyjson.js';
 export { runSetupScript } from './setup.js';
 export { writeObservation } from './write.js';
 export { XtablesMonitor, renderXtablesTrace, normalizeXtablesTrace } from './xt-trace.js';
+export { runtimeReplayEngine } from './runtime-engine.js';
