@@ -25,8 +25,12 @@ export { Proc, ProcessKilled, SIGNALS, type Program, type ProgramContext, type P
 export { newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type PortBinding, type MountSpec } from './types.js';
 export { Namespace, NamespaceAllocator, NS_KINDS, compareNamespaces, type NsKind, type NamespaceSet } from './namespaces.js';
 export { CgroupFs, CgroupNode, Hierarchy, CONTROLLERS, MEM_UNLIMITED, effectiveLimit, type Controller } from './cgroups/hierarchy.js';
-export { verifyResources, applyResources, parseCpuset, formatCpuset } from './cgroups/resources.js';
-export { EventLog, formatEvent, fixedNano, type EngineEvent } from './events.js';
+export { verifyResources, applyResources, parseCpuset, formatCpuset, type MachineInfo } from './cgroups/resources.js';
+export { CpuModel, CpuScheduler, type CpuDemand } from './cgroups/cpu.js';
+export { MemoryController, type ChargeResult } from './cgroups/memory.js';
+export { ProcessManager, ForkFailed, type SpawnOptions } from './procman.js';
+export { ContainerFiles } from './files.js';
+export { EventLog, formatEvent, fixedNano, type EngineEvent, type EventListener } from './events.js';
 export { GoTemplate, renderTemplate, goString, TemplateError } from './template.js';
 export { goJson, goIndent } from './gojson.js';
 export { containerInspect, imageInspect } from './inspect.js';
@@ -37,6 +41,6 @@ export { Layer, RootFs, chainIds, sha256, type FsEntry } from './images/layer.js
 export { writeTar, readTar, type TarEntry } from './images/tar.js';
 export type { LogDriver, LogMessage } from './logging/driver.js';
 export { jsonLogLine } from './logging/json-file.js';
-export { syslogFormat } from './logging/drivers.js';
+export { syslogFormat, type LogSinks } from './logging/drivers.js';
 export { replayRuntimeScenario, replayAllRuntimeScenarios, formatReplayReport, parseTranscript, type ReplayOptions, type ReplayResult, type ReplayStep, type ReplayEngine } from './oracle/replay.js';
-export { Normalizer } from './oracle/normalize.js';
+export { Normalizer, type Snapshot, type LabContext } from './oracle/normalize.js';

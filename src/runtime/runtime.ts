@@ -98,10 +98,13 @@ export class Runtime {
   readonly psFields = new Map<string, PsField>();
   /** Programs runnable inside containers. */
   readonly programs = new ProgramRegistry();
+  /** The process table: host and namespace pids, spawn, signals, exits. */
   readonly procman: ProcessManager;
+  /** Memory charges against the memory cgroups (OOM kills, or blocking with oom_kill_disable). */
   readonly memory: MemoryController;
   /** CPU time model (CFS shares, bandwidth, cpusets). */
   readonly cpu: CpuModel;
+  /** File access inside a container as its processes see it (/etc files, /proc, mounts, layers). */
   readonly files: ContainerFiles;
   /** syslog / fluentd deliveries. */
   readonly logSinks: LogSinks;
