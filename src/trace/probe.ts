@@ -8,10 +8,10 @@
  */
 import { DockernetError } from '../core/errors.js';
 import type { TraceEvent, Tracer } from '../core/trace.js';
-import { SECOND } from '../core/time.js';
+import type { Sim, Timer } from '../core/scheduler.js';
+import { SECOND, type Nanos } from '../core/time.js';
 import { runUntil } from '../netns/tools.js';
 import type { NetNamespace } from '../netns/netns.js';
-import type { TcpSocket } from '../netns/socket/tcp.js';
 import { parseIp } from '../wire/addr.js';
 import type { ProbeProto, ResolvedSource, ResolvedTarget } from './endpoint.js';
 import type { Lab } from './lab.js';
@@ -126,83 +126,101 @@ function firstSource(events: TraceEvent[]): string | null {
   return null;
 }
 
+/**
+ * One client exchange: what the client saw so far, its deadline, and its end. `finish` records the
+ * answer and ends the exchange (tracing stops with it, so the probe's events end at the answer);
+ * the deadline ends it with the view it started with; `send` turns a DockernetError of the sending
+ * call into the client's error (`sendto: …`, `connect: …`).
+ */
+class ClientExchange {
+  /** What the client saw. */
+  readonly view: ClientView;
+  private done = false;
+  private readonly deadline: Timer;
+
+  constructor(
+    private readonly sim: Sim,
+    private readonly tr: GatedTracer,
+    timeout: Nanos,
+    initial: string,
+  ) {
+    this.view = { client: initial, answered: false, sport: null, error: null };
+    this.deadline = sim.schedule(timeout, () => this.end());
+  }
+
+  private end(): void {
+    this.done = true;
+    this.tr.open = false;
+  }
+
+  /** The client got its answer (or its error). */
+  finish(client: string, answered: boolean): void {
+    this.view.client = client;
+    this.view.answered = answered;
+    this.end();
+  }
+
+  /**
+   * Runs the sending call and returns its result; a DockernetError it throws is what the client
+   * prints, prefixed by `call`, and ends the exchange (the result is then null).
+   */
+  send<T>(call: string, fn: () => T): T | null {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof DockernetError)) throw e;
+      this.view.error = e.message;
+      this.view.client = `${call}: ${e.message}`;
+      this.done = true;
+      return null;
+    }
+  }
+
+  /** Runs the simulation until the exchange ends, then stops recording. */
+  wait(): ClientView {
+    runUntil(this.sim, () => this.done);
+    this.sim.cancel(this.deadline);
+    this.tr.open = false;
+    return this.view;
+  }
+}
+
 function probeIcmp(ns: NetNamespace, dst: string, timeout: number, tr: GatedTracer): ClientView {
-  const sim = ns.sim;
-  const v: ClientView = { client: 'no reply', answered: false, sport: null, error: null };
-  let done = false;
+  const x = new ClientExchange(ns.sim, tr, timeout, 'no reply');
   const sock = ns.ping.open({
     onReply() {
-      v.client = 'echo reply';
-      v.answered = true;
-      done = true;
-      tr.open = false;
+      x.finish('echo reply', true);
     },
     onError(_seq, _from, type, code) {
-      v.client = type === 3 ? `ICMP destination unreachable (code ${code})` : `ICMP error type ${type} code ${code}`;
-      v.answered = true;
-      done = true;
-      tr.open = false;
+      x.finish(type === 3 ? `ICMP destination unreachable (code ${code})` : `ICMP error type ${type} code ${code}`, true);
     },
   });
-  const t = sim.schedule(timeout, () => {
-    done = true;
-    tr.open = false;
-  });
-  try {
-    ns.ping.send(sock, parseIp(dst), 0, { traced: true });
-  } catch (e) {
-    if (!(e instanceof DockernetError)) throw e;
-    v.error = e.message;
-    v.client = `sendto: ${e.message}`;
-    done = true;
-  }
-  runUntil(sim, () => done);
-  sim.cancel(t);
-  tr.open = false;
+  x.send('sendto', () => ns.ping.send(sock, parseIp(dst), 0, { traced: true }));
+  const v = x.wait();
   ns.ping.close(sock);
   return v;
 }
 
 function probeTcp(ns: NetNamespace, dst: string, port: number, timeout: number, tr: GatedTracer): ClientView {
-  const sim = ns.sim;
-  const v: ClientView = { client: 'timed out', answered: false, sport: null, error: null };
-  let done = false;
-  const t = sim.schedule(timeout, () => {
-    done = true;
-    tr.open = false;
-  });
-  let sock: TcpSocket | null = null;
-  try {
-    sock = ns.tcp.connect(
+  const x = new ClientExchange(ns.sim, tr, timeout, 'timed out');
+  const sock = x.send('connect', () =>
+    ns.tcp.connect(
       parseIp(dst),
       port,
       {
         onConnect(s) {
-          tr.open = false;
           s.traced = false;
-          v.client = 'connected';
-          v.answered = true;
-          done = true;
+          x.finish('connected', true);
         },
         onError(_s, err) {
-          tr.open = false;
-          v.client = err === 'ECONNREFUSED' ? 'connection refused' : err === 'ETIMEDOUT' ? 'timed out' : err.toLowerCase();
-          v.answered = err !== 'ETIMEDOUT';
-          done = true;
+          x.finish(err === 'ECONNREFUSED' ? 'connection refused' : err === 'ETIMEDOUT' ? 'timed out' : err.toLowerCase(), err !== 'ETIMEDOUT');
         },
       },
       { traced: true },
-    );
-    v.sport = sock.lport;
-  } catch (e) {
-    if (!(e instanceof DockernetError)) throw e;
-    v.error = e.message;
-    v.client = `connect: ${e.message}`;
-    done = true;
-  }
-  runUntil(sim, () => done);
-  sim.cancel(t);
-  tr.open = false;
+    ),
+  );
+  if (sock) x.view.sport = sock.lport;
+  const v = x.wait();
   if (sock) {
     sock.traced = false;
     try {
@@ -215,40 +233,18 @@ function probeTcp(ns: NetNamespace, dst: string, port: number, timeout: number, 
 }
 
 function probeUdp(ns: NetNamespace, dst: string, port: number, timeout: number, tr: GatedTracer): ClientView {
-  const sim = ns.sim;
-  const v: ClientView = { client: 'no reply', answered: false, sport: null, error: null };
-  let done = false;
+  const x = new ClientExchange(ns.sim, tr, timeout, 'no reply');
   const d = parseIp(dst);
   const sock = ns.udp.bind(0, 0, (_msg, from, sport) => {
-    if (from !== d || sport !== port) return;
-    v.client = 'reply received';
-    v.answered = true;
-    done = true;
-    tr.open = false;
+    if (from === d && sport === port) x.finish('reply received', true);
   });
   sock.traced = true;
-  v.sport = sock.lport;
+  x.view.sport = sock.lport;
   sock.onError = (err) => {
-    v.client = err === 'ECONNREFUSED' ? 'connection refused (ICMP port unreachable)' : err.toLowerCase();
-    v.answered = true;
-    done = true;
-    tr.open = false;
+    x.finish(err === 'ECONNREFUSED' ? 'connection refused (ICMP port unreachable)' : err.toLowerCase(), true);
   };
-  const t = sim.schedule(timeout, () => {
-    done = true;
-    tr.open = false;
-  });
-  try {
-    sock.sendTo(d, port, UDP_PAYLOAD);
-  } catch (e) {
-    if (!(e instanceof DockernetError)) throw e;
-    v.error = e.message;
-    v.client = `sendto: ${e.message}`;
-    done = true;
-  }
-  runUntil(sim, () => done);
-  sim.cancel(t);
-  tr.open = false;
+  x.send('sendto', () => sock.sendTo(d, port, UDP_PAYLOAD));
+  const v = x.wait();
   sock.close();
   return v;
 }
