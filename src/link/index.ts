@@ -15,7 +15,7 @@
  *   Ports via {@link BridgeDevice.addPort}; the FDB ages entries after 300 s of virtual time; the
  *   br_netfilter seam is {@link BridgeDevice.nfHook} ({@link BrNfHook}).
  * - {@link MacvlanDevice}: bridge-mode macvlans on a lower device ({@link createMacvlan}).
- * - Text: {@link bridgeFdbShow}, {@link bridgeLinkShow}, {@link linkFlags}, {@link linkLabel},
+ * - Text: {@link bridgeFdbShow}, {@link bridgeLinkShow}, {@link linkFlags}, {@link deviceFlags}, {@link linkLabel},
  *   {@link operStateText} for the namespace's iproute2 output.
  *
  * Hot path: receiving, the FDB lookup and forwarding allocate nothing except flood clones (n − 1
@@ -28,7 +28,7 @@ export { NetDevice, type DevStats, type CaptureDir, type CaptureTap, type RxHand
 export { VethDevice, createVethPair } from './veth.js';
 export { LoopbackDevice, createLoopback } from './loopback.js';
 export { MacvlanDevice, MacvlanPort, type MacvlanMode, createMacvlan, macvlanPortOf, macvlanHandleFrame } from './macvlan.js';
-export { linkOf, linkLabel, linkFlags, operStateText } from './text.js';
+export { linkOf, linkLabel, linkFlags, deviceFlags, operStateText } from './text.js';
 export { nsNameOf } from './trace.js';
 export { BridgeDevice, BR_MAX_PORTS } from './bridge/bridge.js';
 export {

@@ -29,13 +29,11 @@ export function linkLabel(dev: NetDevice): string {
 }
 
 /**
- * The flag list iproute2 prints, e.g. `<BROADCAST,MULTICAST,UP,LOWER_UP>`,
- * `<NO-CARRIER,BROADCAST,MULTICAST,UP>` (admin-up without carrier), `<LOOPBACK,UP,LOWER_UP>`;
- * `M-DOWN` is appended when the linked device is in the same namespace and administratively down.
- *
- * @see iproute2 `print_link_flags`
+ * The flags iproute2 derives from the device alone, in print order: `NO-CARRIER` (admin-up without
+ * carrier), `LOOPBACK` or `BROADCAST`,`MULTICAST`, `UP`, `LOWER_UP`. `M-DOWN`, which depends on
+ * where the linked device is seen from, is the caller's to append.
  */
-export function linkFlags(dev: NetDevice): string {
+export function deviceFlags(dev: NetDevice): string[] {
   const f: string[] = [];
   const up = dev.adminUp;
   const carrier = dev.operUp;
@@ -44,6 +42,18 @@ export function linkFlags(dev: NetDevice): string {
   else f.push('BROADCAST', 'MULTICAST');
   if (up) f.push('UP');
   if (up && carrier) f.push('LOWER_UP');
+  return f;
+}
+
+/**
+ * The flag list iproute2 prints, e.g. `<BROADCAST,MULTICAST,UP,LOWER_UP>`,
+ * `<NO-CARRIER,BROADCAST,MULTICAST,UP>` (admin-up without carrier), `<LOOPBACK,UP,LOWER_UP>`;
+ * `M-DOWN` is appended when the linked device is in the same namespace and administratively down.
+ *
+ * @see iproute2 `print_link_flags`
+ */
+export function linkFlags(dev: NetDevice): string {
+  const f = deviceFlags(dev);
   const l = linkOf(dev);
   if (l !== null && l.owner === dev.owner && !l.adminUp) f.push('M-DOWN');
   return `<${f.join(',')}>`;

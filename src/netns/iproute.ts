@@ -6,6 +6,7 @@
  * @module
  */
 import type { NetDevice } from '../link/netdev.js';
+import { deviceFlags, linkOf } from '../link/text.js';
 import { ipToString, macToString } from '../wire/addr.js';
 import type { NetNamespace } from './netns.js';
 import type { Route } from './route.js';
@@ -45,14 +46,6 @@ export function setDevDisplay(dev: NetDevice, attrs: Partial<DevDisplay>): void 
   Object.assign(devDisplay(dev), attrs);
 }
 
-/** The other end of a link: a veth's peer, a macvlan's lower device. */
-function linkPeer(dev: NetDevice): NetDevice | null {
-  const d = dev as unknown as { peer?: NetDevice; lower?: NetDevice };
-  if (dev.kind === 'veth' && d.peer) return d.peer;
-  if (dev.kind === 'macvlan' && d.lower) return d.lower;
-  return null;
-}
-
 function ownerNs(dev: NetDevice): NetNamespace | null {
   const o = dev.owner as NetNamespace | null;
   return o && typeof o === 'object' && 'addrs' in o ? o : null;
@@ -89,16 +82,10 @@ export function ipv6Compress(g: number[]): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
+/** `deviceFlags`, plus `M-DOWN` when the linked device, looked up by ifindex here, is down or missing. */
 function linkFlags(ns: NetNamespace, dev: NetDevice, fmt: IpFormat): string {
-  const f: string[] = [];
-  const up = dev.adminUp;
-  const carrier = dev.operUp;
-  if (up && !carrier) f.push('NO-CARRIER');
-  if (dev.kind === 'loopback') f.push('LOOPBACK');
-  else f.push('BROADCAST', 'MULTICAST');
-  if (up) f.push('UP');
-  if (up && carrier) f.push('LOWER_UP');
-  const peer = linkPeer(dev);
+  const f = deviceFlags(dev);
+  const peer = linkOf(dev);
   if (peer) {
     const other = ownerNs(peer);
     if (fmt === 'busybox' || other === ns) {
@@ -110,7 +97,7 @@ function linkFlags(ns: NetNamespace, dev: NetDevice, fmt: IpFormat): string {
 }
 
 function linkName(ns: NetNamespace, dev: NetDevice, fmt: IpFormat): string {
-  const peer = linkPeer(dev);
+  const peer = linkOf(dev);
   if (!peer) return dev.name;
   const other = ownerNs(peer);
   if (fmt === 'iproute2' && other !== ns) return `${dev.name}@if${peer.ifindex}`;
@@ -126,7 +113,7 @@ function operState(dev: NetDevice): string {
 }
 
 function netnsAttr(ns: NetNamespace, dev: NetDevice): string {
-  const peer = linkPeer(dev);
+  const peer = linkOf(dev);
   if (!peer) return '';
   const other = ownerNs(peer);
   if (!other || other === ns) return '';
