@@ -202,6 +202,28 @@ export function writeTcpOptions(b: Uint8Array, off: number, options: readonly Tc
 }
 
 /**
+ * Offset of the first option at or after `p` in `b[p, end)`, NOPs skipped; -1 at EOL, at `end`, or
+ * at a malformed option (length byte missing, below 2 or past `end`), where Linux
+ * `tcp_parse_options` stops too. The option's kind is `b[off]`, its length `b[off + 1]`, and the
+ * next one is looked for from `off + b[off + 1]`. Allocation-free, for the per-segment path.
+ */
+export function tcpOptionAt(b: Uint8Array, p: number, end: number): number {
+  while (p < end) {
+    const k = b[p]!;
+    if (k === TcpOptionKind.Eol) return -1;
+    if (k === TcpOptionKind.Nop) {
+      p++;
+      continue;
+    }
+    if (p + 1 >= end) return -1;
+    const l = b[p + 1]!;
+    if (l < 2 || p + l > end) return -1;
+    return p;
+  }
+  return -1;
+}
+
+/**
  * Decodes the options in `b[off, end)`. Throws {@link ParseError} on an option whose length byte
  * is missing, below 2 or runs past the header.
  */

@@ -31,6 +31,7 @@ import {
   ipv4Src,
 } from '../../wire/build.js';
 import type { TcpOption } from '../../wire/build.js';
+import { tcpOptionAt } from '../../wire/tcp.js';
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 import { inheritTrace, startTrace, trace, traceDrop } from '../trace.js';
@@ -356,18 +357,10 @@ export class TcpSocket {
     const b = skb.data;
     const t = skb.transport;
     const end = t + (b[t + 12]! >>> 4) * 4;
-    let p = t + 20;
     let mss = 536;
-    while (p < end) {
+    for (let p = tcpOptionAt(b, t + 20, end); p >= 0; p = tcpOptionAt(b, p + b[p + 1]!, end)) {
       const k = b[p]!;
-      if (k === 0) break;
-      if (k === 1) {
-        p++;
-        continue;
-      }
-      if (p + 1 >= end) break;
       const l = b[p + 1]!;
-      if (l < 2 || p + l > end) break;
       if (k === 2 && l === 4) mss = (b[p + 2]! << 8) | b[p + 3]!;
       else if (k === 3 && l === 3) {
         this.wsOk = true;
@@ -377,7 +370,6 @@ export class TcpSocket {
         this.tsOk = true;
         this.tsRecent = skb.view.getUint32(p + 2);
       }
-      p += l;
     }
     // the MSS counts no options: timestamps on every segment take 12 bytes of it (1448 on Ethernet)
     this.mss = Math.min(mss, this.advMss()) - (this.tsOk ? 12 : 0);
@@ -388,22 +380,11 @@ export class TcpSocket {
     const b = skb.data;
     const t = skb.transport;
     const end = t + (b[t + 12]! >>> 4) * 4;
-    let p = t + 20;
-    while (p < end) {
-      const k = b[p]!;
-      if (k === 0) break;
-      if (k === 1) {
-        p++;
-        continue;
-      }
-      if (p + 1 >= end) break;
-      const l = b[p + 1]!;
-      if (l < 2 || p + l > end) break;
-      if (k === 8 && l === 10) {
+    for (let p = tcpOptionAt(b, t + 20, end); p >= 0; p = tcpOptionAt(b, p + b[p + 1]!, end)) {
+      if (b[p] === 8 && b[p + 1] === 10) {
         this.tsRecent = skb.view.getUint32(p + 2);
         return;
       }
-      p += l;
     }
   }
 
