@@ -5,11 +5,11 @@ import { DockernetError } from '../../core/errors.js';
 import { SECOND } from '../../core/time.js';
 import type { ExecResult, Runtime } from '../runtime.js';
 import type { Command } from './dispatch.js';
-import { FlagError, parseFlags } from '../cli/flags.js';
+import { FlagError } from '../cli/flags.js';
 import { ClientError, parseRunArgs, type RunRequest } from '../cli/run-options.js';
 import { createContainer } from '../create.js';
 import { containerEnv, runUntil, startContainer, removeContainer, type Attachment } from '../lifecycle.js';
-import { Out, daemonFailure, flagError, runErrorText } from './output.js';
+import { Out, daemonFailure, flagError, runErrorText, commandFlags } from './output.js';
 import { normaliseRef } from '../images/store.js';
 import type { Container } from '../container.js';
 
@@ -99,12 +99,8 @@ function runOrCreate(rt: Runtime, args: string[], cmd: 'run' | 'create'): ExecRe
 
 function start(rt: Runtime, args: string[]): ExecResult {
   const out = new Out();
-  let parsed;
-  try {
-    parsed = parseFlags([{ name: 'attach', short: 'a', kind: 'bool' }, { name: 'interactive', short: 'i', kind: 'bool' }], args);
-  } catch (e) {
-    return flagError(rt.cliStyle, 'start', (e as Error).message);
-  }
+  const parsed = commandFlags(rt.cliStyle, 'start', [{ name: 'attach', short: 'a', kind: 'bool' }, { name: 'interactive', short: 'i', kind: 'bool' }], args);
+  if ('exitCode' in parsed) return parsed;
   const failed: string[] = [];
   for (const ref of parsed.args) {
     try {
@@ -134,24 +130,22 @@ function start(rt: Runtime, args: string[]): ExecResult {
 
 function exec(rt: Runtime, args: string[]): ExecResult {
   const out = new Out();
-  let p;
-  try {
-    p = parseFlags(
-      [
-        { name: 'detach', short: 'd', kind: 'bool' },
-        { name: 'interactive', short: 'i', kind: 'bool' },
-        { name: 'tty', short: 't', kind: 'bool' },
-        { name: 'env', short: 'e', kind: 'list' },
-        { name: 'user', short: 'u', kind: 'string' },
-        { name: 'workdir', short: 'w', kind: 'string' },
-        { name: 'privileged', kind: 'bool' },
-      ],
-      args,
-      false,
-    );
-  } catch (e) {
-    return flagError(rt.cliStyle, 'exec', (e as Error).message);
-  }
+  const p = commandFlags(
+    rt.cliStyle,
+    'exec',
+    [
+      { name: 'detach', short: 'd', kind: 'bool' },
+      { name: 'interactive', short: 'i', kind: 'bool' },
+      { name: 'tty', short: 't', kind: 'bool' },
+      { name: 'env', short: 'e', kind: 'list' },
+      { name: 'user', short: 'u', kind: 'string' },
+      { name: 'workdir', short: 'w', kind: 'string' },
+      { name: 'privileged', kind: 'bool' },
+    ],
+    args,
+    false,
+  );
+  if ('exitCode' in p) return p;
   const [ref = '', ...argv] = p.args;
   try {
     const c = rt.store.get(ref);

@@ -3,8 +3,7 @@
  * virtual instants (Unix seconds, RFC 3339 times or durations before now), without waiting.
  */
 import type { ExecResult, Runtime } from '../runtime.js';
-import { parseFlags } from '../cli/flags.js';
-import { Out, flagError } from './output.js';
+import { Out, commandFlags } from './output.js';
 import { formatEvent, type EngineEvent } from '../events.js';
 import { EPOCH_MS } from '../units.js';
 import { GoTemplate } from '../template.js';
@@ -50,12 +49,8 @@ export function eventMessage(e: EngineEvent): Record<string, unknown> {
 
 /** `docker events`. */
 export function eventsCommand(rt: Runtime, args: string[]): ExecResult {
-  let p;
-  try {
-    p = parseFlags([{ name: 'since', kind: 'string' }, { name: 'until', kind: 'string' }, { name: 'filter', short: 'f', kind: 'list' }, { name: 'format', kind: 'string' }], args);
-  } catch (e) {
-    return flagError(rt.cliStyle, 'events', (e as Error).message);
-  }
+  const p = commandFlags(rt.cliStyle, 'events', [{ name: 'since', kind: 'string' }, { name: 'until', kind: 'string' }, { name: 'filter', short: 'f', kind: 'list' }, { name: 'format', kind: 'string' }], args);
+  if ('exitCode' in p) return p;
   const since = p.values.has('since') ? parseTime(rt, String(p.values.get('since'))) : 0;
   const until = p.values.has('until') ? parseTime(rt, String(p.values.get('until'))) : rt.sim.now;
   const out = new Out();

@@ -4,8 +4,8 @@
 import { DockernetError } from '../../core/errors.js';
 import type { ExecResult, Runtime } from '../runtime.js';
 import type { Command } from './dispatch.js';
-import { parseFlags, type FlagSpec } from '../cli/flags.js';
-import { Out, daemonFailure, flagError } from './output.js';
+import type { FlagSpec } from '../cli/flags.js';
+import { Out, daemonFailure, commandFlags } from './output.js';
 import { removeImage, pruneImages } from '../images/rmi.js';
 import { commitContainer } from '../images/commit.js';
 import { loadImages, saveImages } from '../images/archive.js';
@@ -13,12 +13,8 @@ import { buildImage } from '../images/build.js';
 import { humanSize } from '../units.js';
 
 function withFlags(rt: Runtime, cmd: string, specs: FlagSpec[], args: string[], fn: (v: Map<string, unknown>, a: string[], out: Out) => void): ExecResult {
-  let p;
-  try {
-    p = parseFlags(specs, args);
-  } catch (e) {
-    return flagError(rt.cliStyle, cmd, (e as Error).message);
-  }
+  const p = commandFlags(rt.cliStyle, cmd, specs, args);
+  if ('exitCode' in p) return p;
   const out = new Out();
   try {
     fn(p.values, p.args, out);

@@ -3,8 +3,7 @@
  */
 import type { ExecResult, Runtime } from '../runtime.js';
 import type { Command } from './dispatch.js';
-import { parseFlags } from '../cli/flags.js';
-import { Out, flagError } from './output.js';
+import { Out, commandFlags } from './output.js';
 import { renderList } from './table.js';
 import { ImageStore, normaliseRef, type ImageRecord } from '../images/store.js';
 import { humanDuration, humanSize, goTimeString, EPOCH_MS } from '../units.js';
@@ -22,12 +21,8 @@ export function isDangling(rt: Runtime, img: ImageRecord): boolean {
 }
 
 function images(rt: Runtime, args: string[]): ExecResult {
-  let p;
-  try {
-    p = parseFlags([{ name: 'all', short: 'a', kind: 'bool' }, { name: 'quiet', short: 'q', kind: 'bool' }, { name: 'no-trunc', kind: 'bool' }, { name: 'filter', short: 'f', kind: 'list' }, { name: 'format', kind: 'string' }, { name: 'digests', kind: 'bool' }], args);
-  } catch (e) {
-    return flagError(rt.cliStyle, 'images', (e as Error).message);
-  }
+  const p = commandFlags(rt.cliStyle, 'images', [{ name: 'all', short: 'a', kind: 'bool' }, { name: 'quiet', short: 'q', kind: 'bool' }, { name: 'no-trunc', kind: 'bool' }, { name: 'filter', short: 'f', kind: 'list' }, { name: 'format', kind: 'string' }, { name: 'digests', kind: 'bool' }], args);
+  if ('exitCode' in p) return p;
   const v = p.values;
   const filters = (v.get('filter') as string[]) ?? [];
   const dangling = filters.includes('dangling=true');
@@ -57,12 +52,8 @@ function images(rt: Runtime, args: string[]): ExecResult {
 }
 
 function history(rt: Runtime, args: string[]): ExecResult {
-  let p;
-  try {
-    p = parseFlags([{ name: 'no-trunc', kind: 'bool' }, { name: 'quiet', short: 'q', kind: 'bool' }, { name: 'format', kind: 'string' }, { name: 'human', short: 'H', kind: 'bool' }], args);
-  } catch (e) {
-    return flagError(rt.cliStyle, 'history', (e as Error).message);
-  }
+  const p = commandFlags(rt.cliStyle, 'history', [{ name: 'no-trunc', kind: 'bool' }, { name: 'quiet', short: 'q', kind: 'bool' }, { name: 'format', kind: 'string' }, { name: 'human', short: 'H', kind: 'bool' }], args);
+  if ('exitCode' in p) return p;
   const out = new Out();
   const img = rt.images.resolve(p.args[0] ?? '');
   if (!img) {
@@ -106,12 +97,8 @@ function history(rt: Runtime, args: string[]): ExecResult {
 }
 
 function imageInspectCmd(rt: Runtime, args: string[]): ExecResult {
-  let p;
-  try {
-    p = parseFlags([{ name: 'format', short: 'f', kind: 'string' }], args);
-  } catch (e) {
-    return flagError(rt.cliStyle, 'image inspect', (e as Error).message);
-  }
+  const p = commandFlags(rt.cliStyle, 'image inspect', [{ name: 'format', short: 'f', kind: 'string' }], args);
+  if ('exitCode' in p) return p;
   const out = new Out();
   const docs: Array<Record<string, unknown>> = [];
   const errs: string[] = [];

@@ -3,12 +3,11 @@
  * JSON indented like the CLI, or one template line per object.
  */
 import type { ExecResult, Runtime } from '../runtime.js';
-import { parseFlags } from '../cli/flags.js';
 import { clientView, containerInspect, imageInspect } from '../inspect.js';
 import { goIndent, goJson } from '../gojson.js';
 import { GoTemplate, TemplateError } from '../template.js';
 import { volumeInspect } from '../volumes.js';
-import { Out, flagError } from './output.js';
+import { Out, commandFlags } from './output.js';
 import { rfc3339Nano } from '../units.js';
 
 /** Formats inspect documents as the CLI does (indented JSON array, or a template per element). */
@@ -44,12 +43,8 @@ export function inspectObject(rt: Runtime, ref: string, type: string): Record<st
 
 /** `docker inspect`. */
 export function inspectCommand(rt: Runtime, args: string[]): ExecResult {
-  let p;
-  try {
-    p = parseFlags([{ name: 'format', short: 'f', kind: 'string' }, { name: 'type', kind: 'string' }, { name: 'size', short: 's', kind: 'bool' }], args);
-  } catch (e) {
-    return flagError(rt.cliStyle, 'inspect', (e as Error).message);
-  }
+  const p = commandFlags(rt.cliStyle, 'inspect', [{ name: 'format', short: 'f', kind: 'string' }, { name: 'type', kind: 'string' }, { name: 'size', short: 's', kind: 'bool' }], args);
+  if ('exitCode' in p) return p;
   const out = new Out();
   const docs: Array<Record<string, unknown>> = [];
   const missing: string[] = [];

@@ -4,21 +4,17 @@
 import { DockernetError } from '../../core/errors.js';
 import type { ExecResult, Runtime } from '../runtime.js';
 import type { Command } from './dispatch.js';
-import { parseFlags, type FlagSpec } from '../cli/flags.js';
+import type { FlagSpec } from '../cli/flags.js';
 import { killContainer, pauseContainer, removeContainer, runUntil, startContainer, stopContainer, unpauseContainer } from '../lifecycle.js';
-import { Out, daemonFailure, flagError } from './output.js';
+import { Out, daemonFailure, commandFlags } from './output.js';
 import { SIGNALS } from '../process.js';
 import { ramInBytes } from '../units.js';
 import { applyResources, verifyResources } from '../cgroups/resources.js';
 import { newHostConfig, type HostConfig } from '../types.js';
 
 function each(rt: Runtime, cmd: string, args: string[], specs: FlagSpec[], fn: (ref: string, v: Map<string, unknown>, out: Out) => void): ExecResult {
-  let p;
-  try {
-    p = parseFlags(specs, args);
-  } catch (e) {
-    return flagError(rt.cliStyle, cmd, (e as Error).message);
-  }
+  const p = commandFlags(rt.cliStyle, cmd, specs, args);
+  if ('exitCode' in p) return p;
   const out = new Out();
   for (const ref of p.args) {
     try {

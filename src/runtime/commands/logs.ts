@@ -3,30 +3,27 @@
  * be read, stdout to stdout and stderr to stderr.
  */
 import type { ExecResult, Runtime } from '../runtime.js';
-import { parseFlags } from '../cli/flags.js';
-import { Out, daemonFailure, flagError } from './output.js';
+import { Out, daemonFailure, commandFlags } from './output.js';
 import { fixedNano } from '../events.js';
 import { DockernetError } from '../../core/errors.js';
 import { EPOCH_MS } from '../units.js';
 
 /** `docker logs`. */
 export function logsCommand(rt: Runtime, args: string[]): ExecResult {
-  let p;
-  try {
-    p = parseFlags(
-      [
-        { name: 'follow', short: 'f', kind: 'bool' },
-        { name: 'timestamps', short: 't', kind: 'bool' },
-        { name: 'tail', short: 'n', kind: 'string' },
-        { name: 'since', kind: 'string' },
-        { name: 'until', kind: 'string' },
-        { name: 'details', kind: 'bool' },
-      ],
-      args,
-    );
-  } catch (e) {
-    return flagError(rt.cliStyle, 'logs', (e as Error).message);
-  }
+  const p = commandFlags(
+    rt.cliStyle,
+    'logs',
+    [
+      { name: 'follow', short: 'f', kind: 'bool' },
+      { name: 'timestamps', short: 't', kind: 'bool' },
+      { name: 'tail', short: 'n', kind: 'string' },
+      { name: 'since', kind: 'string' },
+      { name: 'until', kind: 'string' },
+      { name: 'details', kind: 'bool' },
+    ],
+    args,
+  );
+  if ('exitCode' in p) return p;
   const out = new Out();
   try {
     const c = rt.store.get(p.args[0] ?? '');

@@ -4,7 +4,7 @@
  */
 import { DockernetError } from '../../core/errors.js';
 import type { CliStyle, ExecResult } from '../runtime.js';
-import { FlagError } from '../cli/flags.js';
+import { FlagError, parseFlags, type FlagSpec, type ParsedFlags } from '../cli/flags.js';
 import { ClientError } from '../cli/run-options.js';
 
 /** Accumulates a command's output. */
@@ -38,6 +38,19 @@ export function flagError(style: CliStyle, cmd: string, message: string): ExecRe
   const usage = USAGE[cmd] ?? `docker ${cmd} [OPTIONS]`;
   if (style === 'v20') return { stdout: '', stderr: `${message}\nSee 'docker ${cmd} --help'.\n`, exitCode: 125 };
   return { stdout: '', stderr: `${message}\n\nUsage:  ${usage}\n\nRun 'docker ${cmd} --help' for more information\n`, exitCode: 125 };
+}
+
+/**
+ * Parses the flags of command `cmd`; when they do not parse, the usage error the docker CLI prints
+ * for it ({@link flagError}), for the caller to return as it is:
+ * `const p = commandFlags(…); if ('exitCode' in p) return p;`.
+ */
+export function commandFlags(style: CliStyle, cmd: string, specs: readonly FlagSpec[], args: readonly string[], interspersed = true): ParsedFlags | ExecResult {
+  try {
+    return parseFlags(specs, args, interspersed);
+  } catch (e) {
+    return flagError(style, cmd, (e as Error).message);
+  }
 }
 
 /** The `docker run`/`create` framing of an error: `docker: Error response from daemon: ...`. */

@@ -4,8 +4,7 @@
  */
 import type { ExecResult, Runtime } from '../runtime.js';
 import type { Container } from '../container.js';
-import { parseFlags } from '../cli/flags.js';
-import { Out, flagError } from './output.js';
+import { Out, commandFlags } from './output.js';
 import { renderList } from './table.js';
 import { goTimeString, humanDuration } from '../units.js';
 
@@ -87,24 +86,22 @@ export function psRow(rt: Runtime, c: Container, noTrunc: boolean): Record<strin
 
 /** `docker ps`. */
 export function psCommand(rt: Runtime, args: string[]): ExecResult {
-  let p;
-  try {
-    p = parseFlags(
-      [
-        { name: 'all', short: 'a', kind: 'bool' },
-        { name: 'quiet', short: 'q', kind: 'bool' },
-        { name: 'no-trunc', kind: 'bool' },
-        { name: 'filter', short: 'f', kind: 'list' },
-        { name: 'format', kind: 'string' },
-        { name: 'last', short: 'n', kind: 'int' },
-        { name: 'latest', short: 'l', kind: 'bool' },
-        { name: 'size', short: 's', kind: 'bool' },
-      ],
-      args,
-    );
-  } catch (e) {
-    return flagError(rt.cliStyle, 'ps', (e as Error).message);
-  }
+  const p = commandFlags(
+    rt.cliStyle,
+    'ps',
+    [
+      { name: 'all', short: 'a', kind: 'bool' },
+      { name: 'quiet', short: 'q', kind: 'bool' },
+      { name: 'no-trunc', kind: 'bool' },
+      { name: 'filter', short: 'f', kind: 'list' },
+      { name: 'format', kind: 'string' },
+      { name: 'last', short: 'n', kind: 'int' },
+      { name: 'latest', short: 'l', kind: 'bool' },
+      { name: 'size', short: 's', kind: 'bool' },
+    ],
+    args,
+  );
+  if ('exitCode' in p) return p;
   const v = p.values;
   const noTrunc = !!v.get('no-trunc');
   let list = rt.store.list();

@@ -2,8 +2,7 @@
  * `docker volume create|ls|inspect|rm|prune` with Docker's messages ("volume is in use").
  */
 import type { ExecResult, Runtime } from '../runtime.js';
-import { parseFlags } from '../cli/flags.js';
-import { Out, flagError } from './output.js';
+import { Out, commandFlags } from './output.js';
 import { VolumeStore, volumeInspect } from '../volumes.js';
 import { volumeUsers } from '../lifecycle.js';
 import { goIndent, goJson } from '../gojson.js';
@@ -28,12 +27,8 @@ export function volumeCommand(rt: Runtime, argv: string[]): ExecResult {
   };
   const spec = specs[sub as keyof typeof specs];
   if (!spec) return { stdout: '', stderr: `docker: 'volume ${sub}' is not a docker command.\nSee 'docker --help'\n`, exitCode: 1 };
-  let p;
-  try {
-    p = parseFlags(spec, args);
-  } catch (e) {
-    return flagError(rt.cliStyle, `volume ${sub}`, (e as Error).message);
-  }
+  const p = commandFlags(rt.cliStyle, `volume ${sub}`, spec, args);
+  if ('exitCode' in p) return p;
   const v = p.values;
   switch (sub) {
     case 'create': {
