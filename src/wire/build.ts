@@ -639,22 +639,21 @@ function patchL4Addr(skb: SkBuff, old: number, nw: number): void {
  * @see Linux `l3proto_manip_pkt` / `inet_proto_csum_replace4`
  */
 export function ipv4SetSrc(skb: SkBuff, ip: number): void {
-  const v = skb.view;
-  const n = skb.network;
-  const old = v.getUint32(n + 12);
-  const nw = ip >>> 0;
-  v.setUint32(n + 12, nw);
-  v.setUint16(n + 10, csumReplace32(v.getUint16(n + 10), old, nw));
-  patchL4Addr(skb, old, nw);
+  setAddr(skb, 12, ip);
 }
 
 /** Rewrites the IPv4 destination address; checksums as {@link ipv4SetSrc}. */
 export function ipv4SetDst(skb: SkBuff, ip: number): void {
+  setAddr(skb, 16, ip);
+}
+
+/** Rewrites the address at `field` (12 source, 16 destination) of the IPv4 header, checksums patched. */
+function setAddr(skb: SkBuff, field: 12 | 16, ip: number): void {
   const v = skb.view;
   const n = skb.network;
-  const old = v.getUint32(n + 16);
+  const old = v.getUint32(n + field);
   const nw = ip >>> 0;
-  v.setUint32(n + 16, nw);
+  v.setUint32(n + field, nw);
   v.setUint16(n + 10, csumReplace32(v.getUint16(n + 10), old, nw));
   patchL4Addr(skb, old, nw);
 }
