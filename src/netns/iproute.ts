@@ -314,20 +314,48 @@ export interface SsExtra {
   sendq?: number;
 }
 
+/** One socket line of `ss -H`, before column alignment. */
+export interface SsRow {
+  /** `tcp` or `udp`. */
+  netid: string;
+  /** `LISTEN`, `UNCONN`, … */
+  state: string;
+  /** Send-Q column (a listener's backlog). */
+  sendq: number;
+  /** Local address text (`0.0.0.0`, `[::]`, `*`). */
+  addr: string;
+  /** Local port text. */
+  port: string;
+  /** Peer address text (`0.0.0.0`, `[::]`, `*`); the peer port is always `*`. */
+  peer: string;
+  /** Process column (`ss -p`: `users:(("name",pid=…,fd=…))`), when shown. */
+  proc?: string;
+}
+
+/**
+ * `ss -H` lines of `rows`: Recv-Q 0, Send-Q, the local address right-aligned against its
+ * left-aligned port, the peer right-aligned, then the process column when a row has one; sorted
+ * as the oracle's capture sorts them.
+ */
+export function ssLines(rows: readonly SsRow[]): string {
+  const aw = Math.max(0, ...rows.map((r) => r.addr.length));
+  const pw = Math.max(0, ...rows.map((r) => r.port.length));
+  const ppw = Math.max(0, ...rows.map((r) => r.peer.length));
+  const lines = rows.map(
+    (r) =>
+      `${r.netid} ${r.state} ${'0'.padEnd(6)} ${String(r.sendq).padEnd(6)} ${r.addr.padStart(aw)}:${r.port.padEnd(pw)} ${r.peer.padStart(ppw)}:*` +
+      (r.proc !== undefined ? ` ${r.proc}` : ''),
+  );
+  lines.sort();
+  return lines.map((l) => l + '\n').join('');
+}
+
 /**
  * `ss -lntuH` text, lines sorted as the oracle's capture sorts them:
  * `tcp LISTEN 0      4096     0.0.0.0:8080  0.0.0.0:*`.
  */
 export function ssListen(ns: NetNamespace, extra: SsExtra[] = []): string {
-  interface L {
-    netid: string;
-    state: string;
-    sendq: number;
-    addr: string;
-    port: string;
-    peer: string;
-  }
-  const rows: L[] = [];
+  const rows: SsRow[] = [];
   for (const l of ns.tcp.listening()) rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 4096, addr: ipToString(l.laddr), port: String(l.lport), peer: '0.0.0.0' });
   for (const u of ns.udp.list()) rows.push({ netid: 'udp', state: 'UNCONN', sendq: 0, addr: ipToString(u.laddr), port: String(u.lport), peer: '0.0.0.0' });
   for (const e of extra)
@@ -339,14 +367,7 @@ export function ssListen(ns: NetNamespace, extra: SsExtra[] = []): string {
       port: String(e.port),
       peer: e.addr.startsWith('[') ? '[::]' : '0.0.0.0',
     });
-  const aw = Math.max(0, ...rows.map((r) => r.addr.length));
-  const pw = Math.max(0, ...rows.map((r) => r.port.length));
-  const ppw = Math.max(0, ...rows.map((r) => r.peer.length));
-  const lines = rows.map(
-    (r) => `${r.netid} ${r.state} ${'0'.padEnd(6)} ${String(r.sendq).padEnd(6)} ${r.addr.padStart(aw)}:${r.port.padEnd(pw)} ${r.peer.padStart(ppw)}:*`,
-  );
-  lines.sort();
-  return lines.map((l) => l + '\n').join('');
+  return ssLines(rows);
 }
 
 /** Output of {@link ipCommand}. */

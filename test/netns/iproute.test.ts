@@ -5,7 +5,7 @@ import { Sim } from '../../src/core/scheduler.js';
 import { Rng } from '../../src/core/rng.js';
 import { BridgeDevice } from '../../src/link/bridge/bridge.js';
 import type { NetDevice } from '../../src/link/netdev.js';
-import { connect, createNetns, ipAddr, ipLink, ipRoute, linkLocal6, ssListen, httpServer } from '../../src/netns/index.js';
+import { connect, createNetns, ipAddr, ipLink, ipRoute, linkLocal6, ssListen, ssLines, httpServer } from '../../src/netns/index.js';
 import type { NetNamespace } from '../../src/netns/index.js';
 import { dockerMacFor, macToString, parseIp, parseMac } from '../../src/wire/addr.js';
 
@@ -110,6 +110,19 @@ describe('iproute2 / busybox text against the oracle (net-01-default-bridge)', (
     expect(ssListen(host, [{ proto: 'tcp', addr: '[::]', port: 8080 }])).toBe(
       // columns as in net-02's host-listeners.txt: address right-aligned, port left-aligned
       'tcp LISTEN 0      4096        [::]:8080    [::]:*\n' + 'tcp LISTEN 0      4096     0.0.0.0:8080 0.0.0.0:*\n' + 'udp UNCONN 0      0      127.0.0.1:9090 0.0.0.0:*\n',
+    );
+  });
+
+  it('ss -p: the process column follows the peer, lines sorted', () => {
+    const users = (p: string): string => `users:(("${p}",pid=<pid>,fd=<fd>))`;
+    expect(
+      ssLines([
+        { netid: 'tcp', state: 'LISTEN', sendq: 9, addr: '*', port: '80', peer: '*', proc: users('httpd') },
+        { netid: 'tcp', state: 'LISTEN', sendq: 4096, addr: '0.0.0.0', port: '8080', peer: '0.0.0.0', proc: users('docker-proxy') },
+      ]),
+    ).toBe(
+      'tcp LISTEN 0      4096   0.0.0.0:8080 0.0.0.0:* users:(("docker-proxy",pid=<pid>,fd=<fd>))\n' +
+        'tcp LISTEN 0      9            *:80         *:* users:(("httpd",pid=<pid>,fd=<fd>))\n',
     );
   });
 
