@@ -5,6 +5,7 @@ import { Lab } from '../../src/trace/lab.js';
 import type { TraceReport } from '../../src/trace/model.js';
 import { trace } from '../../src/trace/probe.js';
 import { traceText } from '../../src/trace/format/trace-text.js';
+import { stepsFromHops } from '../../src/trace/oracle-trace.js';
 
 function t(lab: Lab, from: string, to: string, flags: { udp?: boolean } = {}): TraceReport {
   const src = resolveSource(lab, from);
@@ -97,5 +98,27 @@ describe('trace: bridged drops', () => {
     const last = r.legs[0]!.hops.find((h) => h.dir === 'request' && h.layer === 'bridge' && h.kind === 'drop');
     expect(last?.reason).toBe('nf-drop');
     expect(r.legs[0]!.hops.some((h) => h.dir === 'reply')).toBe(false);
+  });
+});
+
+describe('implicit returns from user chains', () => {
+  // The netfilter layer reports the end of a user chain reached without a verdict (kind `return`);
+  // `xtables-monitor --trace` prints no such line, so the oracle comparison must not see it.
+  it('are hops in the text (end of chain) but not steps compared with xtables-monitor', () => {
+    const lab = Lab.load('examples/scenarios/web-db');
+    const r = t(lab, 'web', 'db:5432');
+    const hops = r.legs[0]!.hops;
+    const returns = hops.filter((h) => h.layer === 'netfilter' && h.kind === 'return');
+    // web → db is not published, so filter DOCKER ends without a match
+    expect(returns.some((h) => h.table === 'filter' && h.chain === 'DOCKER')).toBe(true);
+    for (const h of returns) expect(h).toMatchObject({ verdict: 'RETURN', text: `${h.table}:${h.chain} end of chain, no rule matched → return` });
+    expect(traceText(r)).toContain('filter:DOCKER end of chain, no rule matched → return');
+    const steps = stepsFromHops(hops);
+    expect(steps.length).toBe(hops.filter((h) => h.ns === 'host' && h.layer === 'netfilter' && (h.kind === 'rule' || h.kind === 'policy')).length);
+    expect(steps.some((s) => s.verdict === 'RETURN')).toBe(false);
+    // the chain's caller continues after the jump: the next step is in the calling chain
+    const jump = steps.findIndex((s) => s.verdict === 'JUMP:DOCKER' || / -j DOCKER$/.test(s.rule));
+    expect(jump).toBeGreaterThanOrEqual(0);
+    expect(steps[jump + 1]).toMatchObject({ table: 'filter', chain: 'FORWARD' });
   });
 });
