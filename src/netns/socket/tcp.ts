@@ -793,6 +793,12 @@ export function tcpRcv(ns: NetNamespace, _dev: NetDevice, skb: SkBuff): void {
       c.lport = dport;
       c.raddr = src;
       c.rport = sport;
+      // Deliberately coarse: a connection accepted from a traced SYN (or on a traced listener) marks
+      // every segment it ever sends as traced, the SYN-ACK and all after it, not just the handshake.
+      // The child has no per-segment way to tell which replies belong to the probe, and `dockernet
+      // trace` needs the SYN-ACK traced to follow the reply. Consumers bound the cost: segments are
+      // only formatted while `sim.tracer` is set, and the probe stops recording at the answer
+      // (GatedTracer), so later segments, though traced, reach a tracer only if one is installed.
       c.traced = l.traced || skb.traced;
       c.listener = l;
       ns.tcp.hash(c);
