@@ -2,8 +2,9 @@
  * The measurements of a scenario's probe.sh, for the line forms the net-* probes use (net_lib.sh
  * helpers and plain commands): conntrack flush/dump of the host or a container namespace, an HTTP
  * flow through `nc`, a UDP probe (`netprobe.py udp`), a UDP echo server, `docker exec`, the
- * docker-proxy command lines and `ss -Hlntup`. Lines it does not understand (loops, traces) are
- * skipped, so their files stay missing.
+ * docker-proxy command lines and `ss -Hlntup`. Compound commands (blocks, loops) and
+ * function definitions go to {@link ProbeShell}; other lines it does not understand are skipped,
+ * so their files stay missing.
  */
 import { SECOND } from '../../core/time.js';
 import type { NetNamespace } from '../../netns/netns.js';
@@ -11,10 +12,12 @@ import { ncTcp, udpRequest } from '../../netns/tools.js';
 import type { UdpSocket } from '../../netns/socket/udp.js';
 import type { Netfilter } from '../../netfilter/netfilter.js';
 import { splitCommandLine } from '../../runtime/cli/split.js';
+import { parseSh } from '../../runtime/programs/sh-parse.js';
 import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
 import { connectedUdp, proxies } from '../ports/proxy.js';
 import { httpdListeners } from '../programs/httpd.js';
+import { ProbeShell } from './probe-sh.js';
 import { namedNamespaces } from './setup.js';
 import { renderXtablesTrace, XtablesMonitor } from './xt-trace.js';
 
@@ -32,9 +35,17 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
   };
   let echo: UdpSocket | null = null;
   const vars = new Map<string, string>([['NS', 'dlab']]);
-  for (const rawLine of text.replace(/\\\n\s*/g, ' ').split('\n')) {
-    const line = rawLine.trim();
-    if (!line || line.startsWith('#')) continue;
+  const shell = new ProbeShell(e, raw);
+  for (const chunk of topLevelChunks(text.replace(/\\\n\s*/g, ' '))) {
+    if (chunk.includes('\n') || /^(\{|for |if |while |[A-Za-z_]\w*\(\) \{)/.test(chunk) || /\btcp-whoami\b/.test(chunk)) {
+      try {
+        shell.runScript(chunk);
+      } catch {
+        /* a form the model does not run: its files stay missing */
+      }
+      continue;
+    }
+    const line = chunk;
     let am: RegExpMatchArray | null;
     if ((am = /^([A-Z][A-Z0-9_]*)=\$\((docker inspect .*)\)$/.exec(line))) {
       vars.set(am[1]!, e.exec(splitCommandLine(am[2]!)).stdout.trim());
@@ -55,6 +66,7 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
       raw.set(`trace-${am[1]}.txt`, traceText);
       continue;
     }
+    let unhandled = 0;
     for (const stmt of line.split(/;\s*/)) {
       const s = stmt.trim();
       let m: RegExpMatchArray | null;
@@ -88,6 +100,7 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
       } else if (/^kill "\$echo_pid"/.test(s)) {
         echo?.close();
         echo = null;
+        shell.killServers();
       } else if ((m = /^docker exec (\S+) (nslookup [^>]+?) >"\$RAW\/([^"]+)" 2>&1/.exec(s))) {
         const r = e.exec(['docker', 'exec', m[1]!, ...splitCommandLine(m[2]!)]);
         raw.set(m[3]!, r.stdout + r.stderr);
@@ -99,10 +112,43 @@ export function runProbeScript(e: Engine, text: string, raw: Map<string, string>
       } else if (/^ps -eo args \| grep '\^\/usr\/sbin\/docker-proxy'/.test(s)) {
         const f = /"\$RAW\/([^"]+)"/.exec(s);
         if (f) raw.set(f[1]!, proxyCmdlines(e));
+      } else unhandled++;
+    }
+    // a plain command line writing a $RAW file that none of the forms above knows: the shell model runs it
+    if (unhandled === line.split(/;\s*/).length && /^[a-z]/.test(line) && />"\$RAW\//.test(line)) {
+      try {
+        shell.runScript(line);
+      } catch {
+        /* not modelled: the file stays missing */
       }
     }
   }
   echo?.close();
+  shell.killServers();
+}
+
+/** The script's top-level commands: single lines, or the lines of one compound command. */
+function topLevelChunks(text: string): string[] {
+  const out: string[] = [];
+  let acc = '';
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.trim();
+    if (!acc && (!line || line.startsWith('#'))) continue;
+    if (!acc && !/^(\{|for |if |while |until |case |[A-Za-z_]\w*\(\))/.test(line)) {
+      out.push(line);
+      continue;
+    }
+    acc = acc ? acc + '\n' + line : line;
+    try {
+      parseSh(acc);
+    } catch {
+      continue;
+    }
+    out.push(acc);
+    acc = '';
+  }
+  if (acc) out.push(acc);
+  return out;
 }
 
 /** Runs the command of a `trace` line and renders `trace-NAME.cmd.txt` (`$ CMD`, output, `[exit N]`). */

@@ -1,7 +1,8 @@
 /**
  * Parser of the small POSIX shell subset the scenarios use: `;` `&&` `||` `&` lists, `while`,
  * `if`, `for`, assignments, `$VAR` `${VAR}` `$((expr))` `$?` `$$`, quotes, and the redirections
- * `>`, `>>`, `<`, `>&2`, `2>&1`, `2>file`.
+ * `>`, `>>`, `<`, `>&2`, `2>&1`, `2>file`; also `{ …; }` groups, `name() { …; }` functions, `case`,
+ * redirections after compound commands, and `$(…)` kept verbatim in a word for the evaluator.
  */
 
 /** A word: parts with their quoting (single-quoted text is never expanded). */
@@ -22,12 +23,35 @@ export type Node =
   | { t: 'pipe'; cmds: Node[] }
   | { t: 'while'; cond: Node; body: Node; until: boolean }
   | { t: 'if'; cond: Node; then: Node; else: Node | null }
-  | { t: 'for'; name: string; items: Word[]; body: Node };
+  | { t: 'for'; name: string; items: Word[]; body: Node }
+  | { t: 'group'; body: Node; redirs: Redir[] }
+  | { t: 'func'; name: string; body: Node }
+  | { t: 'case'; word: Word; arms: Array<{ pats: Word[]; body: Node }> };
 
 type Tok = { k: 'word'; w: Word; raw: string } | { k: 'op'; v: string };
 
 /** Syntax error with busybox ash's message shape. */
 export class ShSyntaxError extends Error {}
+
+/** Index just past the `)` closing the `$(` at `i` (quotes and nested parentheses skipped). */
+function cmdSubEnd(src: string, i: number): number {
+  let depth = 0;
+  for (let j = i + 1; j < src.length; j++) {
+    const c = src[j]!;
+    if (c === '\\') j++;
+    else if (c === "'") {
+      j = src.indexOf("'", j + 1);
+      if (j < 0) break;
+    } else if (c === '"') {
+      for (j++; j < src.length && src[j] !== '"'; j++) {
+        if (src[j] === '\\') j++;
+        else if (src[j] === '$' && src[j + 1] === '(') j = cmdSubEnd(src, j) - 1;
+      }
+    } else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return j + 1;
+  }
+  throw new ShSyntaxError('syntax error: unterminated $(');
+}
 
 function lex(src: string): Tok[] {
   const toks: Tok[] = [];
@@ -40,6 +64,11 @@ function lex(src: string): Tok[] {
     }
     if (c === '#') {
       while (i < src.length && src[i] !== '\n') i++;
+      continue;
+    }
+    if (src.startsWith(';;', i)) {
+      toks.push({ k: 'op', v: ';;' });
+      i += 2;
       continue;
     }
     if (c === '\n' || c === ';') {
@@ -84,7 +113,11 @@ function lex(src: string): Tok[] {
         let j = i + 1;
         let s = '';
         while (j < src.length && src[j] !== '"') {
-          if (src[j] === '\\' && '"\\$`'.includes(src[j + 1] ?? '')) {
+          if (src[j] === '$' && src[j + 1] === '(' && src[j + 2] !== '(') {
+            const e = cmdSubEnd(src, j);
+            s += src.slice(j, e);
+            j = e;
+          } else if (src[j] === '\\' && '"\\$`'.includes(src[j + 1] ?? '')) {
             s += src[j + 1];
             j += 2;
           } else s += src[j++];
@@ -98,6 +131,11 @@ function lex(src: string): Tok[] {
         w.push({ text: src[i + 1] ?? '', q: 'single' });
         raw += src.slice(i, i + 2);
         i += 2;
+      } else if (ch === '$' && src[i + 1] === '(' && src[i + 2] !== '(') {
+        const e = cmdSubEnd(src, i);
+        cur += src.slice(i, e);
+        raw += src.slice(i, e);
+        i = e;
       } else if (ch === '$' && src.slice(i, i + 3) === '$((') {
         const e = src.indexOf('))', i);
         cur += src.slice(i, e + 2);
@@ -115,7 +153,7 @@ function lex(src: string): Tok[] {
   return toks;
 }
 
-const KEYWORDS = new Set(['while', 'until', 'do', 'done', 'if', 'then', 'else', 'elif', 'fi', 'for', 'in']);
+const KEYWORDS = new Set(['while', 'until', 'do', 'done', 'if', 'then', 'else', 'elif', 'fi', 'for', 'in', 'case', 'esac', '{', '}']);
 
 class Parser {
   i = 0;
@@ -141,7 +179,7 @@ class Parser {
     for (;;) {
       this.skipSemis();
       const w = this.peekWord();
-      if (this.i >= this.toks.length || (w !== null && stop.includes(w)) || this.peekOp() === ')') break;
+      if (this.i >= this.toks.length || (w !== null && stop.includes(w)) || this.peekOp() === ')' || this.peekOp() === ';;') break;
       const node = this.andOr();
       let bg = false;
       if (this.peekOp() === '&') {
@@ -173,6 +211,71 @@ class Parser {
   }
   command(): Node {
     const w = this.peekWord();
+    const n = this.compound(w);
+    if (!n) return this.simple();
+    const redirs = this.redirs();
+    return redirs.length ? { t: 'group', body: n, redirs } : n;
+  }
+  /** Redirections following a compound command. */
+  redirs(): Redir[] {
+    const out: Redir[] = [];
+    for (;;) {
+      const save = this.i;
+      let fd = 1;
+      let op = this.peekOp() ?? '';
+      if (op.startsWith('fd')) {
+        fd = Number(op.slice(2));
+        this.i++;
+        op = this.peekOp() ?? '';
+      }
+      const target = this.toks[this.i + 1];
+      if (!(op === '>' || op === '>>' || op === '<' || op === '>&') || !target || target.k !== 'word') {
+        this.i = save;
+        return out;
+      }
+      this.i += 2;
+      out.push({ fd: op === '<' ? 0 : fd, op: op as Redir['op'], target: target.w });
+    }
+  }
+  compound(w: string | null): Node | null {
+    if (w === '{') {
+      this.i++;
+      const body = this.list(['}']);
+      this.expectWord('}');
+      return { t: 'group', body, redirs: [] };
+    }
+    if (w !== null && /^[A-Za-z_][A-Za-z0-9_]*$/.test(w) && !KEYWORDS.has(w)) {
+      const a = this.toks[this.i + 1];
+      const b = this.toks[this.i + 2];
+      if (a?.k === 'op' && a.v === '(' && b?.k === 'op' && b.v === ')') {
+        this.i += 3;
+        this.skipSemis();
+        return { t: 'func', name: w, body: this.command() };
+      }
+    }
+    if (w === 'case') {
+      this.i++;
+      const word = (this.toks[this.i++] as { w: Word }).w;
+      this.expectWord('in');
+      const arms: Array<{ pats: Word[]; body: Node }> = [];
+      for (;;) {
+        this.skipSemis();
+        if (this.peekWord() === 'esac' || this.i >= this.toks.length) break;
+        if (this.peekOp() === '(') this.i++;
+        const pats: Word[] = [];
+        while (this.toks[this.i]?.k === 'word') {
+          pats.push((this.toks[this.i++] as { w: Word }).w);
+          if (this.peekOp() === '|') this.i++;
+        }
+        if (this.peekOp() !== ')') throw new ShSyntaxError('syntax error: expecting ")" in case');
+        this.i++;
+        const body = this.list(['esac']);
+        if (this.peekOp() === ';;') this.i++;
+        arms.push({ pats, body });
+      }
+      this.expectWord('esac');
+      return { t: 'case', word, arms };
+    }
     if (w === 'while' || w === 'until') {
       this.i++;
       const cond = this.list(['do']);
@@ -189,7 +292,7 @@ class Parser {
       let els: Node | null = null;
       if (this.peekWord() === 'elif') {
         this.toks[this.i] = { k: 'word', w: [{ text: 'if', q: 'none' }], raw: 'if' };
-        els = this.command();
+        els = this.compound('if')!;
         return { t: 'if', cond, then, else: els };
       }
       if (this.peekWord() === 'else') {
@@ -220,7 +323,7 @@ class Parser {
       this.i++;
       return l;
     }
-    return this.simple();
+    return null;
   }
   simple(): Node {
     const assigns: Array<[string, Word]> = [];
@@ -270,4 +373,10 @@ export function parseSh(src: string): Node {
   const n = p.list([]);
   if (p.i < (p as unknown as { toks: Tok[] }).toks.length) throw new ShSyntaxError(`syntax error: unexpected "${p.peekWord() ?? p.peekOp()}"`);
   return n;
+}
+
+/** A `case` pattern (`*`, `?`, literal text) against a value. */
+export function casePatternMatches(pattern: string, value: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 's').test(value);
 }

@@ -7,7 +7,7 @@
 import type { Runtime } from '../runtime.js';
 import type { OutputSink, Program, ProgramContext, ProgramWait } from '../process.js';
 import { ForkFailed } from '../procman.js';
-import { parseSh, ShSyntaxError, type Node, type Word } from './sh-parse.js';
+import { casePatternMatches, parseSh, ShSyntaxError, type Node, type Redir, type Word } from './sh-parse.js';
 import { evalArith } from './arith.js';
 import { testExpr } from './test-expr.js';
 
@@ -101,10 +101,26 @@ class Shell {
         return this.status;
       case 'simple':
         return yield* this.simple(n, out);
+      case 'group': {
+        const r = this.redirect(n, out);
+        const code = yield* this.run(n.body, r.sink);
+        r.done();
+        return code;
+      }
+      case 'case': {
+        const v = this.expandWord(n.word).join(' ');
+        const arm = n.arms.find((a) => a.pats.some((p) => casePatternMatches(this.expandWord(p).join(' '), v)));
+        this.status = 0;
+        return arm ? yield* this.run(arm.body, out) : 0;
+      }
+      case 'func':
+        // shell functions are parsed but not run by this sh (no container script defines one)
+        this.status = 0;
+        return 0;
     }
   }
 
-  private redirect(n: Extract<Node, { t: 'simple' }>, out: OutputSink): { sink: OutputSink; done: () => void } {
+  private redirect(n: { redirs: Redir[] }, out: OutputSink): { sink: OutputSink; done: () => void } {
     const files: Array<{ path: string; append: boolean; buf: string }> = [];
     const targets: Record<number, ((t: string) => void) | null> = { 1: (t) => out.write('stdout', t), 2: (t) => out.write('stderr', t) };
     for (const r of n.redirs) {
