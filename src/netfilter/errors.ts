@@ -26,7 +26,12 @@ export class XtError extends DockernetError {
   readonly detail: string;
   constructor(kind: XtErrorKind, detail: string) {
     const exit = kind === 'param' || kind === 'bare' ? 2 : kind === 'batch' ? 4 : kind === 'table' ? 3 : 1;
+    // An XtError is iptables' exit status, not a bug: it is caught and printed, and libnetwork's
+    // `-C` probes raise one on every miss. Capturing a stack trace for each was most of their cost.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super('EIPTABLES', detail, exit);
+    Error.stackTraceLimit = limit;
     this.name = 'XtError';
     this.kind = kind;
     this.detail = detail;
