@@ -46,6 +46,44 @@ function placeRule(t: Table, c: Chain, op: 'RULE_APPEND' | 'RULE_INSERT' | 'RULE
   }
 }
 
+/**
+ * A chain's rules by specification (spec -> count), for `-C`/`-D` by rule on long chains. `-A`,
+ * `-I` and `-D` by rule keep it up to date; `-R` and `-D` by number drop it; every other change
+ * (flush, rename, restore) gives the chain a new rule array, which makes it stale. A stale index is
+ * rebuilt on the next lookup.
+ */
+interface SpecIndex {
+  rules: Rule[];
+  len: number;
+  specs: Map<string, number>;
+}
+const specIndexes = new WeakMap<Chain, SpecIndex>();
+
+function specIndexOf(c: Chain): SpecIndex {
+  let ix = specIndexes.get(c);
+  if (ix === undefined || ix.rules !== c.rules || ix.len !== c.rules.length) {
+    const specs = new Map<string, number>();
+    for (const r of c.rules) {
+      const k = ruleSpec(r);
+      specs.set(k, (specs.get(k) ?? 0) + 1);
+    }
+    ix = { rules: c.rules, len: c.rules.length, specs };
+    specIndexes.set(c, ix);
+  }
+  return ix;
+}
+
+/** Records in `c`'s index (if it has a current one) that `r` was added (`delta` 1) or removed (-1). */
+function indexUpdate(c: Chain, r: Rule, delta: 1 | -1, lenBefore: number): void {
+  const ix = specIndexes.get(c);
+  if (ix === undefined || ix.rules !== c.rules || ix.len !== lenBefore) return;
+  const k = ruleSpec(r);
+  const n = (ix.specs.get(k) ?? 0) + delta;
+  if (n > 0) ix.specs.set(k, n);
+  else ix.specs.delete(k);
+  ix.len = c.rules.length;
+}
+
 /** Applies a parsed invocation to `rs`; returns stdout. Throws {@link XtError}. */
 export function execInvocation(rs: Ruleset, inv: XtInvocation): string {
   const t = getTable(rs, inv.table);
@@ -61,7 +99,9 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
   switch (inv.cmd) {
     case 'A': {
       const c = t.get(inv.chain);
-      placeRule(t, c, 'RULE_APPEND', c.rules.length, inv.rule!);
+      const len = c.rules.length;
+      placeRule(t, c, 'RULE_APPEND', len, inv.rule!);
+      indexUpdate(c, inv.rule!, 1, len);
       rs.touch();
       return '';
     }
@@ -69,7 +109,9 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
       const c = t.get(inv.chain);
       const n = inv.num || 1;
       if (n > c.rules.length + 1) throw new XtError('other', 'Index of insertion too big.');
+      const len = c.rules.length;
       placeRule(t, c, 'RULE_INSERT', n - 1, inv.rule!);
+      indexUpdate(c, inv.rule!, 1, len);
       rs.touch();
       return '';
     }
@@ -77,6 +119,7 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
       const c = t.get(inv.chain);
       if (inv.num > c.rules.length) throw new XtError('other', 'No chain/target/match by that name.');
       placeRule(t, c, 'RULE_REPLACE', inv.num - 1, inv.rule!);
+      specIndexes.delete(c);
       rs.touch();
       return '';
     }
@@ -86,11 +129,16 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
         if (!t.exists) throw new XtError('other', 'No chain/target/match by that name.');
         if (inv.num > c.rules.length) throw new XtError('other', 'Index of deletion too big.');
         c.rules.splice(inv.num - 1, 1);
+        specIndexes.delete(c);
       } else {
         const spec = ruleSpec(inv.rule);
-        const i = c.rules.findIndex((r) => ruleSpec(r) === spec);
+        const i = specIndexOf(c).specs.has(spec) ? c.rules.findIndex((r) => ruleSpec(r) === spec) : -1;
         if (i < 0) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
-        c.rules.splice(i, 1);
+        const len = c.rules.length;
+        const [gone] = c.rules.splice(i, 1);
+        indexUpdate(c, gone!, -1, len);
+        rs.touch();
+        return '';
       }
       rs.touch();
       return '';
@@ -98,7 +146,7 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
     case 'C': {
       const c = t.get(inv.chain);
       const spec = ruleSpec(inv.rule!);
-      if (!c.rules.some((r) => ruleSpec(r) === spec)) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
+      if (!specIndexOf(c).specs.has(spec)) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
       return '';
     }
     case 'N': {
