@@ -67,7 +67,7 @@ import {
   ruleSpec,
   type Rule,
 } from './rule.js';
-import { Ruleset, type Chain, type Table, type TableName } from './table.js';
+import { Ruleset, TABLE_NAMES, type Chain, type Table, type TableName } from './table.js';
 import { saveText } from './text.js';
 import { SECOND } from '../core/time.js';
 
@@ -105,6 +105,17 @@ export interface NfRestoreOptions {
   test?: boolean;
 }
 
+/**
+ * Whether a rule takes a conntrack reference (xt_conntrack/xt_state and the NAT targets call
+ * `nf_ct_netns_get` in their checkentry).
+ */
+function ruleNeedsConntrack(r: Rule): boolean {
+  const k = r.target.kind;
+  if (k === 'DNAT' || k === 'SNAT' || k === 'MASQUERADE' || k === 'REDIRECT') return true;
+  for (const m of r.matches) if (m.kind === 'state' || m.kind === 'conntrack') return true;
+  return false;
+}
+
 /** Netfilter of one network namespace. */
 export class Netfilter implements TargetRunner {
   /** The tables. */
@@ -133,6 +144,15 @@ export class Netfilter implements TargetRunner {
   private compiledGen = -1;
   private natGen = -1;
   private natOn = false;
+  private activeGen = -1;
+  /**
+   * Whether conntrack hooks are registered in this namespace. As Linux `nf_ct_netns_get`, only
+   * something that needs conntrack registers them: a nat base chain, a `state`/`conntrack` match or
+   * a NAT target. A namespace without any of these tracks nothing (a docker0 container).
+   */
+  private ctOn = false;
+  /** Bit `1 << hook` set when some table has a base chain hooked there (see {@link Netfilter.baseChain}). */
+  private hookMask = 0;
   private compiledTables = new Map<TableName, CompiledTable>();
   // per-call context for targets
   private curSkb: SkBuff | null = null;
@@ -186,6 +206,9 @@ export class Netfilter implements TargetRunner {
    * `skb.ct`/`skb.ctinfo`; confirms conntrack at POST_ROUTING and LOCAL_IN.
    */
   hook(skb: SkBuff, state: NfHookState): NfVerdict {
+    if (this.activeGen !== this.rules.generation) this.refreshActive();
+    // nothing registered at this hook (no base chain, no conntrack): the packet never sees netfilter
+    if (!this.ctOn && (this.hookMask & (1 << state.hook)) === 0) return NF_ACCEPT;
     const savedP = this.p;
     const savedSkb = this.curSkb;
     const savedState = this.curState;
@@ -200,6 +223,23 @@ export class Netfilter implements TargetRunner {
       this.curState = savedState;
       this.curTable = savedTable;
     }
+  }
+
+  /** Recomputes which hooks have base chains and whether conntrack is needed, once per rules generation. */
+  private refreshActive(): void {
+    this.activeGen = this.rules.generation;
+    let mask = 0;
+    let ct = this.natActive();
+    for (const name of TABLE_NAMES) {
+      const table = this.rules.tables[name];
+      if (!table.exists) continue;
+      for (const c of table.chains.values()) {
+        if (c.builtin && c.hook >= 0 && (c.rules.length > 0 || c.policy === 'DROP')) mask |= 1 << c.hook;
+        if (!ct) for (const r of c.rules) if (ruleNeedsConntrack(r)) ct = true;
+      }
+    }
+    this.hookMask = mask;
+    this.ctOn = ct;
   }
 
   private pktAt(depth: number): PktInfo {
@@ -225,7 +265,7 @@ export class Netfilter implements TargetRunner {
       case NF_INET_LOCAL_OUT: {
         v = this.runTable('raw', skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
-        this.ctIn(skb);
+        if (this.ctOn) this.ctIn(skb);
         v = this.runTable('mangle', skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
         v = this.nat(skb, state, NF_NAT_MANIP_DST);
@@ -250,7 +290,7 @@ export class Netfilter implements TargetRunner {
         }
         v = this.nat(skb, state, NF_NAT_MANIP_SRC);
         if (v !== V_ACCEPT) return this.verdict(v);
-        return this.confirm(skb);
+        return this.ctOn ? this.confirm(skb) : NF_ACCEPT;
       }
     }
     return NF_ACCEPT;
@@ -298,8 +338,9 @@ export class Netfilter implements TargetRunner {
     p.hook = state.hook;
     p.srcTypeBits = 0;
     p.dstTypeBits = 0;
-    if (skb.ct !== null && (skb.ct as CtEntry).owner !== this.conntrack) {
-      // state from another namespace's table (skb_scrub_packet would have reset it)
+    if (skb.ct !== null && ((skb.ct as CtEntry).owner !== this.conntrack || !this.ctOn)) {
+      // state from another namespace's table (skb_scrub_packet would have reset it), or from
+      // before this namespace's conntrack hooks were unregistered
       skb.ct = null;
       skb.ctinfo = -1;
     }

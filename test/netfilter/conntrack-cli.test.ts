@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { buildTcp, buildUdp, ipv4Validate } from '../../src/wire/build.js';
 import { NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/netfilter/hook.js';
-import { ip, makeNf } from './helpers.js';
+import { ip, makeNf, trackConnections } from './helpers.js';
 
 function withFlows() {
   const r = makeNf();
   const { nf } = r;
+  trackConnections(nf);
   const out = (s: ReturnType<typeof buildTcp>) => {
     ipv4Validate(s);
     nf.hook(s, { hook: NF_INET_LOCAL_OUT, inDev: '', outDev: 'eth0', bridged: false });

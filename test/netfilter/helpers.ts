@@ -34,6 +34,15 @@ export function makeNf(host?: FakeHost, seed = 1): { nf: Netfilter; sim: Sim; ho
   return { nf, sim, host: h };
 }
 
+/**
+ * Makes `nf` track connections the way a real namespace starts to: with a rule whose match takes a
+ * conntrack reference (`nf_ct_netns_get`). The rule has no target and sits in FORWARD, so it only counts.
+ */
+export function trackConnections(nf: Netfilter): void {
+  const r = nf.iptables(['-A', 'FORWARD', '-m', 'conntrack', '--ctstate', 'INVALID']);
+  if (r.exitCode !== 0) throw new Error(r.stderr);
+}
+
 export const ip = parseIp;
 
 /** Replaces the oracle's normalisation placeholders with concrete values iptables would print. */

@@ -13,7 +13,7 @@ import {
 } from '../../src/netfilter/hook.js';
 import { IP_CT_ESTABLISHED_REPLY, IP_CT_NEW, IP_CT_RELATED_REPLY, IPS_ASSURED } from '../../src/netfilter/conntrack.js';
 import type { Netfilter } from '../../src/netfilter/netfilter.js';
-import { FakeHost, ip, makeNf } from './helpers.js';
+import { FakeHost, ip, makeNf, trackConnections } from './helpers.js';
 import { SECOND } from '../../src/core/time.js';
 
 const HOST_EXT = ip('10.99.0.1');
@@ -189,6 +189,7 @@ describe('REJECT', () => {
   it('answers with an ICMP port unreachable quoting the packet, RELATED to its connection', () => {
     const host = new FakeHost('host', new Set([HOST_EXT]), { ext0: HOST_EXT });
     const { nf } = makeNf(host);
+    trackConnections(nf);
     expect(nf.iptables(['-A', 'INPUT', '-p', 'udp', '--dport', '9999', '-j', 'REJECT']).exitCode).toBe(0);
     const u = buildUdp({ srcMac: 1, dstMac: 2, src: CLIENT, dst: HOST_EXT }, 33333, 9999, new Uint8Array([1, 2, 3]));
     ipv4Validate(u);
@@ -245,6 +246,7 @@ describe('REJECT', () => {
 describe('conntrack timeouts in virtual time', () => {
   it('UDP: 30 s unreplied, entry and GC timer gone afterwards', () => {
     const { nf, sim } = makeNf();
+    trackConnections(nf);
     const u = buildUdp({ srcMac: 1, dstMac: 2, src: CLIENT, dst: REMOTE }, 1234, 53, new Uint8Array(1));
     ipv4Validate(u);
     nf.hook(u, st(NF_INET_LOCAL_OUT, '', 'ext0'));
@@ -264,6 +266,7 @@ describe('conntrack timeouts in virtual time', () => {
 
   it('ICMP echo: 30 s, reply makes it ESTABLISHED', () => {
     const { nf, sim } = makeNf();
+    trackConnections(nf);
     const req = buildIcmpEcho(8, { srcMac: 1, dstMac: 2, src: CLIENT, dst: REMOTE }, 77, 1);
     ipv4Validate(req);
     nf.hook(req, st(NF_INET_LOCAL_OUT, '', 'ext0'));
@@ -281,6 +284,7 @@ describe('conntrack timeouts in virtual time', () => {
 
   it('TCP established lasts 432000 s; FIN handshake goes to TIME_WAIT (120 s)', () => {
     const { nf, sim } = makeNf();
+    trackConnections(nf);
     const send = (s: SkBuff, out: boolean) => {
       if (out) {
         nf.hook(s, st(NF_INET_LOCAL_OUT, '', 'ext0'));
@@ -342,6 +346,40 @@ describe('ICMP through MASQUERADE', () => {
       expect(ipv4Dst(r)).toBe(owner);
       expect(r.view.getUint16(r.transport + 4)).toBe(7);
       expect(l4Validate(r)).toBe(0);
+    }
+  });
+});
+
+describe('conntrack registers per namespace only when something needs it (nf_ct_netns_get)', () => {
+  const udpOut = (nf: Netfilter) => {
+    const u = buildUdp({ srcMac: 1, dstMac: 2, src: CLIENT, dst: REMOTE }, 1234, 53, new Uint8Array(1));
+    ipv4Validate(u);
+    nf.hook(u, st(NF_INET_LOCAL_OUT, '', 'ext0'));
+    nf.hook(u, st(NF_INET_POST_ROUTING, '', 'ext0'));
+    return u;
+  };
+
+  it('no rules, or rules without conntrack matches or NAT: nothing is tracked', () => {
+    const { nf } = makeNf();
+    expect(udpOut(nf).ct).toBe(null);
+    expect(nf.iptables(['-A', 'OUTPUT', '-p', 'udp', '-j', 'ACCEPT']).exitCode).toBe(0);
+    expect(udpOut(nf).ct).toBe(null);
+    expect(nf.conntrack.count).toBe(0);
+  });
+
+  it('a state match, a NAT target or a nat base chain turns tracking on; deleting them turns it off', () => {
+    for (const argv of [
+      ['-A', 'INPUT', '-m', 'state', '--state', 'ESTABLISHED', '-j', 'ACCEPT'],
+      ['-A', 'FORWARD', '-m', 'conntrack', '--ctstate', 'NEW'],
+      ['-t', 'nat', '-A', 'POSTROUTING', '-j', 'ACCEPT'],
+      ['-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '-j', 'DNAT', '--to-destination', '10.0.0.1'],
+    ]) {
+      const { nf } = makeNf();
+      expect(nf.iptables(argv).exitCode).toBe(0);
+      expect(udpOut(nf).ct).not.toBe(null);
+      expect(nf.conntrack.count).toBe(1);
+      expect(nf.iptables(argv.map((a) => (a === '-A' ? '-D' : a))).exitCode).toBe(0);
+      expect(udpOut(nf).ct).toBe(null);
     }
   });
 });
