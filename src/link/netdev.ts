@@ -1,5 +1,5 @@
 import type { Sim } from '../core/scheduler.js';
-import { MAC_BROADCAST, readMac } from '../wire/addr.js';
+import { macHi, macLo, readMacLo } from '../wire/addr.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { traceDev, traceDevDrop } from './trace.js';
 
@@ -34,8 +34,11 @@ export abstract class NetDevice {
   name: string;
   /** Interface index inside its namespace. */
   ifindex = 0;
-  /** Link-layer address as a 48-bit number. */
-  mac: number;
+  private macValue = 0;
+  /** @internal top 16 bits of `mac`, kept by its setter (the packet path compares MACs as two halves) */
+  macHi = 0;
+  /** @internal low 32 bits of `mac` as an int32, kept by its setter */
+  macLo = 0;
   /** MTU in bytes (payload above the Ethernet header). */
   mtu = 1500;
   /** Administrative state (`ip link set up`). */
@@ -51,6 +54,11 @@ export abstract class NetDevice {
   rxHandler: RxHandler | null = null;
   /** Bridge-port receive handler; takes precedence over `rxHandler`. */
   portHandler: RxHandler | null = null;
+  /**
+   * Data of the port handler (Linux `rx_handler_data`): the bridge port of an enslaved device, so
+   * that one shared handler function serves every port.
+   */
+  rxHandlerData: unknown = null;
   /** Capture taps (pcap). Empty in the common case. */
   taps: CaptureTap[] = [];
   readonly stats: DevStats = { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
@@ -61,6 +69,17 @@ export abstract class NetDevice {
     this.sim = sim;
     this.name = name;
     this.mac = mac;
+  }
+
+  /** Link-layer address as a 48-bit number. */
+  get mac(): number {
+    return this.macValue;
+  }
+
+  set mac(mac: number) {
+    this.macValue = mac;
+    this.macHi = macHi(mac);
+    this.macLo = macLo(mac);
   }
 
   /** Link kind as `ip -d link` names it: `veth`, `bridge`, `macvlan`, `loopback`. */
@@ -89,14 +108,21 @@ export abstract class NetDevice {
     this.stats.rxPackets++;
     this.stats.rxBytes += skb.len;
     const d = skb.data;
-    if ((d[0]! & 1) !== 0) skb.pktType = readMac(d, 0) === MAC_BROADCAST ? 1 : 2;
-    else skb.pktType = readMac(d, 0) === this.mac ? 0 : 3;
-    if (this.taps.length) for (const t of this.taps) t(this, skb, 'rx');
+    const hi = (d[0]! << 8) | d[1]!;
+    if ((hi & 0x100) !== 0) skb.pktType = hi === 0xffff && readMacLo(d, 0) === -1 ? 1 : 2;
+    else skb.pktType = hi === this.macHi && readMacLo(d, 0) === this.macLo ? 0 : 3;
+    if (this.taps.length !== 0) for (const t of this.taps) t(this, skb, 'rx');
     skb.iif = this.ifindex;
     skb.inDev = this.name;
-    if (skb.traced && this.sim.tracer) traceDev(this, skb, 'rx');
-    const h = this.portHandler ?? this.rxHandler;
-    if (h) h(this, skb);
+    if (skb.traced && this.sim.tracer !== null) traceDev(this, skb, 'rx');
+    // two call sites, so that each stays monomorphic (bridge ports / namespace stacks)
+    const ph = this.portHandler;
+    if (ph !== null) {
+      ph(this, skb);
+      return;
+    }
+    const h = this.rxHandler;
+    if (h !== null) h(this, skb);
     else this.stats.rxDropped++;
   }
 

@@ -119,3 +119,35 @@ export function writeMac(b: Uint8Array, off: number, mac: number): void {
   b[off + 4] = (lo >>> 8) & 255;
   b[off + 5] = lo & 255;
 }
+
+/**
+ * The top 16 bits of the MAC at `off` (bytes 0–1) as a small integer. With {@link readMacLo} it
+ * reads a MAC as two small integers, which the packet path compares and hashes without building
+ * the 48-bit number (a 48-bit double that escapes is a heap allocation in V8).
+ */
+export function readMacHi(b: Uint8Array, off: number): number {
+  return (b[off]! << 8) | b[off + 1]!;
+}
+
+/**
+ * The low 32 bits of the MAC at `off` (bytes 2–5) as a signed int32 (`| 0`), the 4 bytes Linux's
+ * `br_mac_hash` hashes. Compare with {@link macLo} of a 48-bit MAC.
+ */
+export function readMacLo(b: Uint8Array, off: number): number {
+  return (b[off + 2]! << 24) | (b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!;
+}
+
+/** The top 16 bits of a 48-bit MAC number (as {@link readMacHi} reads them). */
+export function macHi(mac: number): number {
+  return Math.floor(mac / 0x100000000) & 0xffff;
+}
+
+/** The low 32 bits of a 48-bit MAC number as a signed int32 (as {@link readMacLo} reads them). */
+export function macLo(mac: number): number {
+  return mac % 0x100000000 | 0;
+}
+
+/** The 48-bit MAC number of the halves {@link macHi} and {@link macLo} return. */
+export function macFromHalves(hi: number, lo: number): number {
+  return (hi & 0xffff) * 0x100000000 + (lo >>> 0);
+}

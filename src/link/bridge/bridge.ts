@@ -12,12 +12,12 @@ import { Counters } from '../../core/counters.js';
 import { DockernetError } from '../../core/errors.js';
 import type { Sim, Timer } from '../../core/scheduler.js';
 import type { Nanos } from '../../core/time.js';
-import { readMac } from '../../wire/addr.js';
+import { readMacHi, readMacLo } from '../../wire/addr.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import { NetDevice } from '../netdev.js';
-import { BR_DEFAULT_AGEING_TIME, FdbEntry, fdbAddPermanent, fdbCleanup, fdbDeleteByPort, fdbFind } from './fdb.js';
+import { BR_DEFAULT_AGEING_TIME, FdbEntry, FdbTable, fdbAddPermanent, fdbCleanup, fdbDelete, fdbDeleteByPort, fdbFind, fdbFindHalves } from './fdb.js';
 import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, brDrop, brFlood, brForward } from './forward.js';
-import { handleFrame } from './input.js';
+import { brHandleFrame } from './input.js';
 import type { BrNfHook } from './nf.js';
 import { BR_STATE_FORWARDING, NetBridgePort, portState } from './port.js';
 
@@ -49,8 +49,8 @@ const ETH_DATA_LEN = 1500;
 export class BridgeDevice extends NetDevice {
   /** Ports in Linux `port_list` order (newest first): the order floods visit them. */
   readonly portList: NetBridgePort[] = [];
-  /** The forwarding database, keyed by MAC number. */
-  readonly fdb = new Map<number, FdbEntry>();
+  /** The forwarding database (a hash table keyed by MAC, with a `Map`-like read API). */
+  readonly fdb = new FdbTable();
   /** Ageing time of learned entries in virtual nanoseconds (default 300 s). Set it with {@link BridgeDevice.setAgeingTime}. */
   ageingTime: Nanos = BR_DEFAULT_AGEING_TIME;
   /** br_netfilter hook (installed by the namespace when bridge-nf-call-iptables = 1). */
@@ -119,10 +119,11 @@ export class BridgeDevice extends NetDevice {
     let no = 1;
     while (no < BR_MAX_PORTS && this.portByNo[no] !== undefined) no++;
     if (no >= BR_MAX_PORTS) throw new DockernetError('EXFULL', `${this.name}: too many ports`);
-    const p = new NetBridgePort(this, dev, no, handleFrame);
+    const p = new NetBridgePort(this, dev, no, brHandleFrame);
     this.portByNo[no] = p;
     this.portList.unshift(p);
     dev.master = this;
+    dev.rxHandlerData = p;
     dev.portHandler = p.handler;
     fdbAddPermanent(this, p, dev.mac, true);
     this.mtuAutoAdjust();
@@ -144,6 +145,7 @@ export class BridgeDevice extends NetDevice {
     this.portByNo[p.portNo] = undefined;
     dev.master = null;
     dev.portHandler = null;
+    dev.rxHandlerData = null;
     this.mtuAutoAdjust();
     return true;
   }
@@ -189,7 +191,7 @@ export class BridgeDevice extends NetDevice {
   /** Changes the bridge's MAC (`ip link set docker0 address …`), moving its local fdb entry. */
   setMac(mac: number): void {
     const old = this.fdb.get(this.mac);
-    if (old !== undefined && old.port === null && old.isLocal) this.fdb.delete(this.mac);
+    if (old !== undefined && old.port === null && old.isLocal) fdbDelete(this, old);
     this.mac = mac;
     fdbAddPermanent(this, null, mac, true);
   }
@@ -251,12 +253,12 @@ export class BridgeDevice extends NetDevice {
     }
     this.countTx(skb);
     const d = skb.data;
-    if ((d[0]! & 1) !== 0) {
-      const dst = readMac(d, 0);
-      brFlood(this, skb, dst === 0xffffffffffff ? BR_PKT_BROADCAST : BR_PKT_MULTICAST, null, false);
+    const hi = readMacHi(d, 0);
+    if ((hi & 0x100) !== 0) {
+      brFlood(this, skb, hi === 0xffff && readMacLo(d, 0) === -1 ? BR_PKT_BROADCAST : BR_PKT_MULTICAST, null, false);
       return;
     }
-    const f = fdbFind(this, readMac(d, 0));
+    const f = fdbFindHalves(this, hi, readMacLo(d, 0));
     if (f === null) brFlood(this, skb, BR_PKT_UNICAST, null, false);
     else if (f.port === null) brDrop(this, skb, 'no-port', null);
     else brForward(this, f.port, skb, null, false, !f.isStatic);

@@ -2,14 +2,19 @@
  * The forwarding database, after Linux `net/bridge/br_fdb.c`: MAC → port, learned from the source
  * addresses of received frames, aged out after `ageingTime` of virtual time.
  *
- * The table is a `Map` keyed by the 48-bit MAC number (no VLANs: docker's bridges do not filter
- * VLANs). Expiry is lazy at lookup ({@link fdbFind}) plus a garbage-collection timer on the
- * {@link Sim} ({@link fdbCleanup}) that is armed only while dynamic (learned) entries exist and
- * reschedules itself at the next expiry, so an idle bridge leaves no timers behind.
+ * The table ({@link FdbTable}) is a chained hash table like the kernel's `fdb_hash_tbl`: a MAC is
+ * hashed from its low 32 bits as an int32 (`br_mac_hash` hashes the same 4 bytes) and compared on
+ * both halves (top 16 bits, low 32 bits), so the packet path never builds the 48-bit number (no
+ * VLANs: docker's bridges do not filter VLANs). Entries also sit on a list in insertion order (the
+ * kernel's `fdb_list`), which `bridge fdb show` and the garbage collector walk. Expiry is lazy at
+ * lookup ({@link fdbFind}) plus a garbage-collection timer on the {@link Sim} ({@link fdbCleanup})
+ * that is armed only while dynamic (learned) entries exist and reschedules itself at the next
+ * expiry, so an idle bridge leaves no timers behind.
  *
  * @module
  */
 import type { Nanos } from '../../core/time.js';
+import { macHi, macLo } from '../../wire/addr.js';
 import type { BridgeDevice } from './bridge.js';
 import type { NetBridgePort } from './port.js';
 
@@ -20,6 +25,10 @@ export const BR_DEFAULT_AGEING_TIME: Nanos = 300_000_000_000;
 export class FdbEntry {
   /** The MAC address (48-bit number). */
   readonly mac: number;
+  /** Top 16 bits of the MAC. */
+  readonly hi: number;
+  /** Low 32 bits of the MAC, as a signed int32. */
+  readonly lo: number;
   /** Port behind which the address lives; `null` for the bridge device's own address. */
   port: NetBridgePort | null;
   /** The address belongs to this host (a port's or the bridge's own MAC): frames to it are passed up. */
@@ -30,9 +39,19 @@ export class FdbEntry {
   updated: Nanos;
   /** Virtual time a frame was last forwarded using this entry. */
   used: Nanos;
+  /** @internal next entry in the same hash bucket */
+  hnext: FdbEntry | null = null;
+  /** @internal neighbours on the table's insertion-ordered list; `linked` is false once removed */
+  lprev: FdbEntry | null = null;
+  /** @internal */
+  lnext: FdbEntry | null = null;
+  /** @internal the entry is in a table */
+  linked = false;
 
   constructor(mac: number, port: NetBridgePort | null, isLocal: boolean, isStatic: boolean, now: Nanos) {
     this.mac = mac;
+    this.hi = macHi(mac);
+    this.lo = macLo(mac);
     this.port = port;
     this.isLocal = isLocal;
     this.isStatic = isStatic;
@@ -41,40 +60,181 @@ export class FdbEntry {
   }
 }
 
+const MIN_BUCKETS = 16;
+
+/** Bucket of a MAC's halves in a table of `mask + 1` buckets (multiplicative hash of the int32 low half). */
+function bucketOf(hi: number, lo: number, mask: number): number {
+  const h = Math.imul(lo ^ hi, 0x9e3779b1);
+  return (h ^ (h >>> 15)) & mask;
+}
+
+/**
+ * The bridge's forwarding database: a hash table of {@link FdbEntry} keyed by MAC, with a `Map`-like
+ * read API (`get`, `has`, `size`, `values`, iteration in insertion order) for the text and tests.
+ * Changes go through the `fdb*` functions of this module, which keep the bridge's dynamic-entry
+ * count and GC timer right. The packet path uses {@link FdbTable.find} with the two halves of a
+ * MAC; nothing here allocates except a new entry and the bucket array when the table grows.
+ */
+export class FdbTable {
+  private buckets: (FdbEntry | null)[] = newBuckets(MIN_BUCKETS);
+  private mask = MIN_BUCKETS - 1;
+  private count = 0;
+  private head: FdbEntry | null = null;
+  private tail: FdbEntry | null = null;
+
+  /** Number of entries (expired ones included until they are collected). */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The entry for the MAC with top 16 bits `hi` and low 32 bits `lo` (int32), or `null`. No expiry check. */
+  find(hi: number, lo: number): FdbEntry | null {
+    let f: FdbEntry | null = this.buckets[bucketOf(hi, lo, this.mask)]!;
+    while (f !== null && (f.lo !== lo || f.hi !== hi)) f = f.hnext;
+    return f;
+  }
+
+  /** The entry for a 48-bit MAC, or `undefined`. No expiry check. */
+  get(mac: number): FdbEntry | undefined {
+    return this.find(macHi(mac), macLo(mac)) ?? undefined;
+  }
+
+  /** Whether there is an entry (expired or not) for a 48-bit MAC. */
+  has(mac: number): boolean {
+    return this.find(macHi(mac), macLo(mac)) !== null;
+  }
+
+  /** @internal adds `f`, whose MAC must not be in the table yet, at the end of the list */
+  insert(f: FdbEntry): void {
+    if (this.count >= this.buckets.length) this.grow();
+    const b = bucketOf(f.hi, f.lo, this.mask);
+    f.hnext = this.buckets[b]!;
+    this.buckets[b] = f;
+    f.lprev = this.tail;
+    f.lnext = null;
+    if (this.tail !== null) this.tail.lnext = f;
+    else this.head = f;
+    this.tail = f;
+    f.linked = true;
+    this.count++;
+  }
+
+  /** @internal removes `f`; false if it is not in the table */
+  remove(f: FdbEntry): boolean {
+    if (!f.linked) return false;
+    const b = bucketOf(f.hi, f.lo, this.mask);
+    let p: FdbEntry | null = this.buckets[b]!;
+    if (p === f) this.buckets[b] = f.hnext;
+    else {
+      while (p !== null && p.hnext !== f) p = p.hnext;
+      if (p === null) return false;
+      p.hnext = f.hnext;
+    }
+    if (f.lprev !== null) f.lprev.lnext = f.lnext;
+    else this.head = f.lnext;
+    if (f.lnext !== null) f.lnext.lprev = f.lprev;
+    else this.tail = f.lprev;
+    // lnext is kept so that a walk standing on `f` can go on (see values())
+    f.hnext = null;
+    f.linked = false;
+    this.count--;
+    return true;
+  }
+
+  /** @internal removes every entry */
+  clear(): void {
+    for (let f = this.head; f !== null; f = f.lnext) f.linked = false;
+    this.buckets = newBuckets(MIN_BUCKETS);
+    this.mask = MIN_BUCKETS - 1;
+    this.count = 0;
+    this.head = this.tail = null;
+  }
+
+  /**
+   * The entries in insertion order (oldest first). Removing the entry the walk stands on is
+   * allowed (the walk goes on with its successor), as with a `Map`.
+   */
+  *values(): IterableIterator<FdbEntry> {
+    let f = this.head;
+    while (f !== null) {
+      yield f;
+      let n = f.lnext;
+      // the entry was removed while we stood on it: skip successors removed since, too
+      while (n !== null && !n.linked) n = n.lnext;
+      f = n;
+    }
+  }
+
+  /** Same as {@link FdbTable.values}. */
+  [Symbol.iterator](): IterableIterator<FdbEntry> {
+    return this.values();
+  }
+
+  /** @internal first entry of the insertion-ordered list (for allocation-free walks) */
+  first(): FdbEntry | null {
+    return this.head;
+  }
+
+  private grow(): void {
+    const n = this.buckets.length * 2;
+    const b = newBuckets(n);
+    const mask = n - 1;
+    for (let f = this.head; f !== null; f = f.lnext) {
+      const i = bucketOf(f.hi, f.lo, mask);
+      f.hnext = b[i]!;
+      b[i] = f;
+    }
+    this.buckets = b;
+    this.mask = mask;
+  }
+}
+
+function newBuckets(n: number): (FdbEntry | null)[] {
+  const b: (FdbEntry | null)[] = [];
+  for (let i = 0; i < n; i++) b.push(null);
+  return b;
+}
+
 /** True when a dynamic entry is older than the bridge's ageing time (Linux `has_expired`). */
 export function fdbHasExpired(br: BridgeDevice, f: FdbEntry): boolean {
   return !f.isStatic && f.updated + br.ageingTime <= br.sim.now;
 }
 
 /**
- * Looks up `mac`. An expired dynamic entry is removed on the spot and reported as missing.
+ * Looks up the MAC with top 16 bits `hi` and low 32 bits `lo` (as `readMacHi`/`readMacLo` read
+ * them from a frame). An expired dynamic entry is removed on the spot and reported as missing.
  * Allocation-free.
  *
  * @see Linux `br_fdb_find_rcu`, `__br_fdb_get` (lazy `has_expired`)
  */
-export function fdbFind(br: BridgeDevice, mac: number): FdbEntry | null {
-  const f = br.fdb.get(mac);
-  if (f === undefined) return null;
-  if (fdbHasExpired(br, f)) {
+export function fdbFindHalves(br: BridgeDevice, hi: number, lo: number): FdbEntry | null {
+  const f = br.fdb.find(hi, lo);
+  if (f === null) return null;
+  if (!f.isStatic && f.updated + br.ageingTime <= br.sim.now) {
     fdbDelete(br, f);
     return null;
   }
   return f;
 }
 
+/** {@link fdbFindHalves} for a 48-bit MAC number. */
+export function fdbFind(br: BridgeDevice, mac: number): FdbEntry | null {
+  return fdbFindHalves(br, macHi(mac), macLo(mac));
+}
+
 /**
- * Learns that `mac` lives behind `port` (called for each received frame whose port has learning
- * on). An existing entry is refreshed (`updated`, written only when the time changed) and moved if
- * the address turned up on another port; a local entry is never overwritten (Linux warns "received
- * packet … with own address as source address"). Allocation-free except when a new address is
- * learned.
+ * Learns that the MAC with halves `hi`/`lo` lives behind `port` (called for each received frame
+ * whose port has learning on). An existing entry is refreshed (`updated`, written only when the
+ * time changed) and moved if the address turned up on another port; a local entry is never
+ * overwritten (Linux warns "received packet … with own address as source address"). Allocation-free
+ * except when a new address is learned.
  *
  * @see Linux `br_fdb_update`
  */
-export function fdbUpdate(br: BridgeDevice, port: NetBridgePort, mac: number): void {
+export function fdbUpdateHalves(br: BridgeDevice, port: NetBridgePort, hi: number, lo: number): void {
   const now = br.sim.now;
-  const f = br.fdb.get(mac);
-  if (f !== undefined) {
+  const f = br.fdb.find(hi, lo);
+  if (f !== null) {
     if (f.isLocal) {
       br.counters.inc('own-source');
       return;
@@ -84,7 +244,17 @@ export function fdbUpdate(br: BridgeDevice, port: NetBridgePort, mac: number): v
     if (f.port !== port) f.port = port;
     return;
   }
-  br.fdb.set(mac, new FdbEntry(mac, port, false, false, now));
+  fdbLearn(br, port, (hi & 0xffff) * 0x100000000 + (lo >>> 0), now);
+}
+
+/** {@link fdbUpdateHalves} for a 48-bit MAC number. */
+export function fdbUpdate(br: BridgeDevice, port: NetBridgePort, mac: number): void {
+  fdbUpdateHalves(br, port, macHi(mac), macLo(mac));
+}
+
+/** Creates a learned entry (the slow part of {@link fdbUpdateHalves}, kept out of the packet path). */
+function fdbLearn(br: BridgeDevice, port: NetBridgePort, mac: number, now: Nanos): void {
+  br.fdb.insert(new FdbEntry(mac, port, false, false, now));
   br.fdbDynamic++;
   if (br.gcTimer === null) br.gcTimer = br.sim.schedule(br.ageingTime, br.gcFn);
 }
@@ -99,7 +269,7 @@ export function fdbAddPermanent(br: BridgeDevice, port: NetBridgePort | null, ma
   const old = br.fdb.get(mac);
   if (old !== undefined) fdbDelete(br, old);
   const f = new FdbEntry(mac, port, isLocal, true, br.sim.now);
-  br.fdb.set(mac, f);
+  br.fdb.insert(f);
   return f;
 }
 
@@ -113,8 +283,7 @@ export function fdbAddDynamic(br: BridgeDevice, port: NetBridgePort, mac: number
 
 /** Removes one entry; cancels the GC timer once no dynamic entry is left. */
 export function fdbDelete(br: BridgeDevice, f: FdbEntry): void {
-  if (br.fdb.get(f.mac) !== f) return;
-  br.fdb.delete(f.mac);
+  if (!br.fdb.remove(f)) return;
   if (!f.isStatic && --br.fdbDynamic === 0 && br.gcTimer !== null) {
     br.sim.cancel(br.gcTimer);
     br.gcTimer = null;
@@ -128,7 +297,12 @@ export function fdbDelete(br: BridgeDevice, f: FdbEntry): void {
  * @see Linux `br_fdb_delete_by_port`, `br_fdb_flush`
  */
 export function fdbDeleteByPort(br: BridgeDevice, port: NetBridgePort, all: boolean): void {
-  for (const f of br.fdb.values()) if (f.port === port && (all || !f.isStatic)) fdbDelete(br, f);
+  let f = br.fdb.first();
+  while (f !== null) {
+    const n = f.lnext;
+    if (f.port === port && (all || !f.isStatic)) fdbDelete(br, f);
+    f = n;
+  }
 }
 
 /**
@@ -146,12 +320,15 @@ export function fdbCleanup(br: BridgeDevice): Nanos {
   const now = br.sim.now;
   const hold = br.ageingTime;
   let next = Infinity;
-  for (const f of br.fdb.values()) {
-    if (f.isStatic) continue;
-    const expires = f.updated + hold;
-    if (expires <= now) {
-      fdbDelete(br, f);
-    } else if (expires < next) next = expires;
+  let f = br.fdb.first();
+  while (f !== null) {
+    const n = f.lnext;
+    if (!f.isStatic) {
+      const expires = f.updated + hold;
+      if (expires <= now) fdbDelete(br, f);
+      else if (expires < next) next = expires;
+    }
+    f = n;
   }
   if (next !== Infinity) br.gcTimer = br.sim.scheduleAt(next, br.gcFn);
   return next;

@@ -10,23 +10,34 @@
  *                              └─ unknown / multicast / broadcast ─► brFlood (+ pass up if multicast/broadcast)
  * ```
  *
- * Hot path: one fdb lookup on a Map keyed by the MAC number; no allocation except the clones of a
- * flood and the entry of a newly learned address.
+ * Hot path: MACs are read and compared as two small integers (top 16 bits, low 32 bits), never as
+ * 48-bit numbers; two fdb hash lookups (learn the source, find the destination); no allocation
+ * except the clones of a flood and the entry of a newly learned address.
  *
  * @module
  */
-import { MAC_BROADCAST, readMac, writeMac } from '../../wire/addr.js';
+import { readMacHi, readMacLo, writeMac } from '../../wire/addr.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import type { NetDevice } from '../netdev.js';
 import { emit, frameSummary } from '../trace.js';
 import type { BridgeDevice } from './bridge.js';
-import { fdbFind, fdbUpdate } from './fdb.js';
+import { fdbFindHalves, fdbUpdateHalves } from './fdb.js';
 import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, brDrop, brFlood, brForward, isIpv4Frame } from './forward.js';
 import { BR_NF_DROP, BR_NF_LOCAL, BR_NF_STOLEN } from './nf.js';
 import { BR_STATE_FORWARDING, BR_STATE_LEARNING, type NetBridgePort, portState } from './port.js';
 
 /** `skb.pktType` value PACKET_HOST (the frame is for this host). */
 const PACKET_HOST = 0;
+
+/**
+ * The rx handler every bridge port installs as its device's `portHandler`: one function for all
+ * ports (so the device's call to it stays monomorphic), the port coming from `dev.rxHandlerData`.
+ *
+ * @see Linux `br_handle_frame`, `br_port_get_rcu`
+ */
+export function brHandleFrame(dev: NetDevice, skb: SkBuff): void {
+  handleFrame(dev.rxHandlerData as NetBridgePort, dev, skb);
+}
 
 /**
  * The rx handler of a bridge port (installed as the port device's `portHandler`). Drops frames with
@@ -64,7 +75,7 @@ export function handleFrame(p: NetBridgePort, _dev: NetDevice, skb: SkBuff): voi
     brDrop(br, skb, 'port-state', p);
     return;
   }
-  if (readMac(d, 0) === br.mac) skb.pktType = PACKET_HOST;
+  if (readMacLo(d, 0) === br.macLo && readMacHi(d, 0) === br.macHi) skb.pktType = PACKET_HOST;
   const hook = br.nfHook;
   if (hook !== null && isIpv4Frame(skb)) {
     const v = hook('PRE_ROUTING', skb, p.dev, null);
@@ -94,12 +105,13 @@ export function handleFrame(p: NetBridgePort, _dev: NetDevice, skb: SkBuff): voi
 export function handleFrameFinish(p: NetBridgePort, skb: SkBuff): void {
   const br = p.br;
   const d = skb.data;
-  if (p.learning) fdbUpdate(br, p, readMac(d, 6));
-  const dst = readMac(d, 0);
+  if (p.learning) fdbUpdateHalves(br, p, readMacHi(d, 6), readMacLo(d, 6));
+  const dhi = readMacHi(d, 0);
+  const dlo = readMacLo(d, 0);
   let localRcv = br.promisc;
   let pktType = BR_PKT_UNICAST;
-  if ((d[0]! & 1) !== 0) {
-    if (dst === MAC_BROADCAST) pktType = BR_PKT_BROADCAST;
+  if ((dhi & 0x100) !== 0) {
+    if (dhi === 0xffff && dlo === -1) pktType = BR_PKT_BROADCAST;
     else pktType = BR_PKT_MULTICAST;
     localRcv = true;
   }
@@ -108,11 +120,11 @@ export function handleFrameFinish(p: NetBridgePort, skb: SkBuff): void {
     return;
   }
   if (pktType === BR_PKT_UNICAST) {
-    if (dst === br.mac) {
+    if (dlo === br.macLo && dhi === br.macHi) {
       brPassFrameUp(br, p, skb);
       return;
     }
-    const f = fdbFind(br, dst);
+    const f = fdbFindHalves(br, dhi, dlo);
     if (f !== null) {
       if (f.isLocal || f.port === null) {
         brPassFrameUp(br, p, skb);

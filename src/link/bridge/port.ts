@@ -59,15 +59,18 @@ export class NetBridgePort {
   hairpin = false;
   /** Isolated ports do not talk to each other, only to non-isolated ports (`isolated off`). */
   isolated = false;
-  /** The receive handler installed as `dev.portHandler` (Linux `br_handle_frame`). */
+  /**
+   * The receive handler installed as `dev.portHandler` (Linux `br_handle_frame`): one function
+   * shared by every port of every bridge, which finds the port in `dev.rxHandlerData`.
+   */
   readonly handler: RxHandler;
 
-  constructor(br: BridgeDevice, dev: NetDevice, portNo: number, handler: (p: NetBridgePort, dev: NetDevice, skb: Parameters<RxHandler>[1]) => void) {
+  constructor(br: BridgeDevice, dev: NetDevice, portNo: number, handler: RxHandler) {
     this.br = br;
     this.dev = dev;
     this.portNo = portNo;
     this.pathCost = portCost(dev);
-    this.handler = (d, skb) => handler(this, d, skb);
+    this.handler = handler;
   }
 
   /** Port id as STP uses it: priority and port number (0x8001 for port 1 at priority 32). */
