@@ -18,6 +18,7 @@ import { DockernetError } from '../core/errors.js';
 import { NetNamespace } from '../netns/netns.js';
 import { Runtime, type ExecResult, type RuntimeOptions } from '../runtime/runtime.js';
 import type { Container } from '../runtime/container.js';
+import type { CommandIo } from '../runtime/commands/dispatch.js';
 import { splitCommandLine } from '../runtime/cli/split.js';
 import { Ipam } from './ipam/ipam.js';
 import { PortAllocator, type PortRange } from './ports/allocator.js';
@@ -108,8 +109,11 @@ export class Engine {
 
   // ------------------------------------------------------------------ commands
 
-  /** Runs one docker command line (`docker ...`), returning what the 20.10 CLI prints. */
-  exec(line: string | readonly string[]): ExecResult {
+  /**
+   * Runs one docker command line (`docker ...`), returning what the 20.10 CLI prints. `io.stdin`
+   * is the CLI's standard input: `e.exec('docker exec -i web nc db 80', { stdin: 'GET / HTTP/1.0\r\n\r\n' })`.
+   */
+  exec(line: string | readonly string[], io: CommandIo = {}): ExecResult {
     let argv: string[];
     try {
       argv = typeof line === 'string' ? splitCommandLine(line) : [...line];
@@ -122,7 +126,7 @@ export class Engine {
     else if (argv[0] === 'port') r = portCommand(this, argv.slice(1));
     else {
       this.sandboxes.noteCommand(argv);
-      r = this.runtime.exec(argv);
+      r = this.runtime.exec(argv, io);
     }
     this.sim.drain();
     return r;

@@ -18,10 +18,11 @@ export { parseFlags, FlagError, type FlagSpec, type FlagKind, type ParsedFlags }
 export { parseRunArgs, RUN_FLAGS, ClientError, type RunRequest } from './cli/run-options.js';
 export { parsePortSpecs, parseExpose, type PortSpecs } from './cli/ports.js';
 export { Runtime, type RuntimeOptions, type ExecResult, type CliStyle } from './runtime.js';
+export type { CommandIo } from './commands/dispatch.js';
 export { Container, type ContainerState, type ContainerStatus } from './container.js';
 export { ContainerStore, NoSuchContainer } from './store.js';
 export { HookSet, ProgramRegistry, type LifecycleHooks, type InspectProvider, type PsField } from './hooks.js';
-export { Proc, ProcessKilled, SIGNALS, type Program, type ProgramContext, type ProgramResult, type ProgramRun, type ProgramWait, type OutputSink } from './process.js';
+export { Proc, ProcessKilled, Waker, SIGNALS, type Program, type ProgramContext, type ProgramResult, type ProgramRun, type ProgramWait, type OutputSink } from './process.js';
 export { newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type PortBinding, type MountSpec } from './types.js';
 export { Namespace, NamespaceAllocator, NS_KINDS, compareNamespaces, type NsKind, type NamespaceSet } from './namespaces.js';
 export { CgroupFs, CgroupNode, Hierarchy, CONTROLLERS, MEM_UNLIMITED, effectiveLimit, type Controller } from './cgroups/hierarchy.js';

@@ -39,6 +39,8 @@ export function containerEnv(c: Container, extra: readonly string[] = []): Map<s
 /** Where an attached client collects a container's output. */
 export interface Attachment {
   chunks: Array<{ stream: 'stdout' | 'stderr'; text: string }>;
+  /** What the attached client sends on stdin (`docker run -i`), then end of file. */
+  stdin?: string;
 }
 
 const RUNC = 'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ';
@@ -151,6 +153,7 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
     init: true,
     out,
     env,
+    stdin: c.config.OpenStdin ? (attach?.stdin ?? '') : '',
     onExit: (code) => {
       out.flush();
       onInitExit(rt, c, code);

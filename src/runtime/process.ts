@@ -1,7 +1,9 @@
 /**
  * Processes over virtual time. A program is a function of (context, argv) that either finishes at
  * once (returns `{stdout, stderr, exitCode}`) or returns a generator that yields waits (`{sleep}`,
- * `{forever}`) and finally returns its exit status. Signals, the freezer (pause) and OOM kills act
+ * `{forever}`, either cut short by a {@link Waker}) and finally returns its exit status. A process
+ * reads its standard input as one text given when it starts (`docker exec -i`, a shell pipe):
+ * everything there, then end of file. Signals, the freezer (pause) and OOM kills act
  * on the generator: SIGKILL ends it (137), SIGTERM ends it (143) unless it is a PID 1 without a
  * handler, and a frozen process does not resume until thawed.
  */
@@ -9,8 +11,36 @@ import type { Sim, Timer } from '../core/scheduler.js';
 import type { Nanos } from '../core/time.js';
 import type { Container } from './container.js';
 
-/** What a long-running program waits for. */
-export type ProgramWait = { sleep: Nanos } | { forever: true };
+/**
+ * Wakes a process waiting on it: a program yields `{ sleep, wake }` or `{ forever: true, wake }`
+ * and a socket callback calls {@link Waker.wake} when the awaited event happened (poll()
+ * returning early). A wake that arrives when nobody waits is remembered until the next wait.
+ */
+export class Waker {
+  private resume: (() => void) | null = null;
+  private pending = false;
+  /** Resumes the waiting process (at the current instant, after the running event). */
+  wake(): void {
+    const r = this.resume;
+    this.resume = null;
+    if (r) r();
+    else this.pending = true;
+  }
+  /** @internal the process manager arms the waker for one wait; runs `resume` at once if a wake is pending. */
+  arm(resume: () => void): void {
+    if (this.pending) {
+      this.pending = false;
+      resume();
+    } else this.resume = resume;
+  }
+  /** @internal forgets the armed wait (the sleep ended first). */
+  disarm(): void {
+    this.resume = null;
+  }
+}
+
+/** What a long-running program waits for: a time, or forever; either ends early on `wake`. */
+export type ProgramWait = { sleep: Nanos; wake?: Waker } | { forever: true; wake?: Waker };
 /** A long-running program body. */
 export type ProgramRun = Generator<ProgramWait, number, void>;
 /** The result of a program that finishes at once. */
@@ -40,12 +70,14 @@ export interface ProgramContext {
   readonly proc: Proc;
   /** Environment variables. */
   readonly env: Map<string, string>;
+  /** Standard input: all of it, as latin-1 text, then end of file ('' = /dev/null, docker exec without -i). */
+  readonly stdin: string;
   stdout(text: string): void;
   stderr(text: string): void;
   /** Installs a signal handler; return true from it when the signal was handled (not fatal). */
   onSignal: ((sig: number) => boolean) | null;
-  /** Runs another program as a child process (`sh` uses it); yields until it exits. */
-  run(argv: string[], out?: OutputSink): Generator<ProgramWait, number, void>;
+  /** Runs another program as a child process (`sh` uses it), with `stdin` (default: the parent's); yields until it exits. */
+  run(argv: string[], out?: OutputSink, stdin?: string): Generator<ProgramWait, number, void>;
   /** Charges `bytes` of memory to the container's cgroup; throws ProcessKilled on OOM. */
   alloc(bytes: number): 'ok' | 'blocked';
   /** Releases memory charged with alloc. */
@@ -71,6 +103,8 @@ export class Proc {
   /** The running generator, if the program is long-running. */
   gen: ProgramRun | null = null;
   timer: Timer | null = null;
+  /** Counts the waits the process has made, so a stale {@link Waker} cannot resume a later one. */
+  waitSeq = 0;
   /** Memory charged by this process (bytes). */
   memory = 0;
   /** CPU-bound threads (0 = mostly sleeping); the CPU model charges time while > 0. */

@@ -23,6 +23,8 @@ export interface SpawnOptions {
   init?: boolean;
   out: OutputSink;
   env?: Map<string, string>;
+  /** Standard input, all of it then end of file (default '': /dev/null). */
+  stdin?: string;
   /** Called with the exit status. */
   onExit?: (code: number) => void;
 }
@@ -67,7 +69,7 @@ export class ProcessManager {
     const p = new Proc(pid, nspid, argv, c, !!opts.init && nspid === 1);
     this.attach(p);
     if (opts.onExit) p.exitHooks.push(opts.onExit);
-    const ctx = this.context(p, opts.out, opts.env ?? new Map());
+    const ctx = this.context(p, opts.out, opts.env ?? new Map(), opts.stdin ?? '');
     let r;
     try {
       r = prog(ctx, argv);
@@ -104,13 +106,14 @@ export class ProcessManager {
     if (p.memory) this.rt.memory.uncharge(p.container, p.memory);
   }
 
-  private context(p: Proc, out: OutputSink, env: Map<string, string>): ProgramContext {
+  private context(p: Proc, out: OutputSink, env: Map<string, string>, stdin: string): ProgramContext {
     const self = this;
     return {
       sim: this.rt.sim,
       container: p.container,
       proc: p,
       env,
+      stdin,
       stdout: (t) => out.write('stdout', t),
       stderr: (t) => out.write('stderr', t),
       get onSignal() {
@@ -119,7 +122,7 @@ export class ProcessManager {
       set onSignal(h) {
         p.onSignal = h;
       },
-      run: (argv, o) => self.runChild(p, argv, o ?? out, env),
+      run: (argv, o, input) => self.runChild(p, argv, o ?? out, env, input ?? stdin),
       alloc: (bytes) => self.rt.memory.charge(p, bytes),
       busy: (threads) => {
         p.cpuThreads = threads;
@@ -134,7 +137,7 @@ export class ProcessManager {
   }
 
   /** Runs a child program to completion inside the parent's generator (fork + exec + wait). */
-  *runChild(parent: Proc, argv: string[], out: OutputSink, env: Map<string, string>): Generator<ProgramWait, number, void> {
+  *runChild(parent: Proc, argv: string[], out: OutputSink, env: Map<string, string>, stdin = ''): Generator<ProgramWait, number, void> {
     const c = parent.container;
     const prog = this.rt.programs.get(argv[0] ?? '');
     if (!prog) {
@@ -146,7 +149,7 @@ export class ProcessManager {
     const child = new Proc(pid, nspid, argv, c, false);
     this.attach(child);
     try {
-      const r = prog(this.context(child, out, env), argv);
+      const r = prog(this.context(child, out, env, stdin), argv);
       if (!('next' in r)) {
         if (r.stdout) out.write('stdout', r.stdout);
         if (r.stderr) out.write('stderr', r.stderr);
@@ -178,12 +181,23 @@ export class ProcessManager {
     }
     if (r.done) return this.exit(p, r.value);
     const w = r.value;
+    const seq = ++p.waitSeq;
     if ('sleep' in w) {
       p.timer = this.rt.sim.schedule(w.sleep, () => {
         p.timer = null;
+        w.wake?.disarm();
         this.step(p);
       });
     }
+    // woken: resume after the event that woke it (never inside a socket callback)
+    w.wake?.arm(() =>
+      this.rt.sim.defer(() => {
+        if (p.done || p.waitSeq !== seq) return;
+        this.rt.sim.cancel(p.timer as never);
+        p.timer = null;
+        this.step(p);
+      }),
+    );
   }
 
   /** Delivers a signal. SIGKILL always ends the process; others end it unless handled or ignored by an init. */

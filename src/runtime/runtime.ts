@@ -24,7 +24,7 @@ import type { LogSinks } from './logging/drivers.js';
 import type { Container } from './container.js';
 import type { FsEntry } from './images/layer.js';
 import { EPOCH_MS } from './units.js';
-import { runDockerCommand } from './commands/dispatch.js';
+import { runDockerCommand, type CommandIo } from './commands/dispatch.js';
 
 /** Which docker CLI's error framing to reproduce (20.10.24 for net-*, 28.2.2 for rt-*). */
 export type CliStyle = 'v20' | 'v28';
@@ -147,10 +147,11 @@ export class Runtime {
   /**
    * Runs one docker command (argv with or without the leading `docker`), returning what the CLI
    * would print and its exit status. Queued work at the current instant runs before it returns.
+   * `io.stdin` is what the CLI reads on its standard input (`docker exec -i`, `docker run -i`).
    */
-  exec(argv: readonly string[]): ExecResult {
+  exec(argv: readonly string[], io: CommandIo = {}): ExecResult {
     const a = argv[0] === 'docker' ? argv.slice(1) : [...argv];
-    const r = runDockerCommand(this, a);
+    const r = runDockerCommand(this, a, io);
     this.sim.drain();
     return r;
   }

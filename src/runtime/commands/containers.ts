@@ -4,7 +4,7 @@
 import { DockernetError } from '../../core/errors.js';
 import { SECOND } from '../../core/time.js';
 import type { ExecResult, Runtime } from '../runtime.js';
-import type { Command } from './dispatch.js';
+import type { Command, CommandIo } from './dispatch.js';
 import { FlagError } from '../cli/flags.js';
 import { ClientError, parseRunArgs, type RunRequest } from '../cli/run-options.js';
 import { createContainer } from '../create.js';
@@ -35,7 +35,7 @@ function startExitCode(msg: string): number {
   return 125;
 }
 
-function runOrCreate(rt: Runtime, args: string[], cmd: 'run' | 'create'): ExecResult {
+function runOrCreate(rt: Runtime, args: string[], cmd: 'run' | 'create', io: CommandIo = {}): ExecResult {
   const out = new Out();
   let req: RunRequest;
   try {
@@ -75,7 +75,7 @@ function runOrCreate(rt: Runtime, args: string[], cmd: 'run' | 'create'): ExecRe
     out.line(c.id);
     return out.result();
   }
-  const attach: Attachment | null = req.detach ? null : { chunks: [] };
+  const attach: Attachment | null = req.detach ? null : { chunks: [], stdin: io.stdin };
   if (req.detach) out.line(c.id);
   try {
     startContainer(rt, c, attach);
@@ -128,7 +128,7 @@ function start(rt: Runtime, args: string[]): ExecResult {
   return out.result();
 }
 
-function exec(rt: Runtime, args: string[]): ExecResult {
+function exec(rt: Runtime, args: string[], io: CommandIo = {}): ExecResult {
   const out = new Out();
   const p = commandFlags(
     rt.cliStyle,
@@ -165,6 +165,8 @@ function exec(rt: Runtime, args: string[]): ExecResult {
       rt.procman.spawn(c, argv, {
         out: sink,
         env,
+        // without -i the process's stdin is /dev/null
+        stdin: p.values.get('interactive') ? (io.stdin ?? '') : '',
         onExit: (x) => {
           code = x;
           record.exitCode = x;
@@ -244,7 +246,7 @@ function prune(rt: Runtime, _args: string[]): ExecResult {
 
 /** Container commands keyed by docker command name. */
 export const containerCommands: Record<string, Command> = {
-  run: (rt, a) => runOrCreate(rt, a, 'run'),
+  run: (rt, a, io) => runOrCreate(rt, a, 'run', io),
   create: (rt, a) => runOrCreate(rt, a, 'create'),
   start,
   exec,

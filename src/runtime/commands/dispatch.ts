@@ -14,8 +14,14 @@ import { volumeCommand } from './volumes-cmd.js';
 import { eventsCommand } from './events-cmd.js';
 import { topCommand } from './top.js';
 
+/** What the CLI process has besides its argv: its standard input (`docker exec -i`, `docker run -i`). */
+export interface CommandIo {
+  /** Everything on the CLI's stdin (latin-1 text), then end of file. */
+  stdin?: string;
+}
+
 /** A command implementation: receives the words after the command name. */
-export type Command = (rt: Runtime, args: string[]) => ExecResult;
+export type Command = (rt: Runtime, args: string[], io?: CommandIo) => ExecResult;
 
 const ALIASES: Record<string, string> = {
   'container run': 'run', 'container create': 'create', 'container start': 'start', 'container stop': 'stop',
@@ -29,7 +35,7 @@ const ALIASES: Record<string, string> = {
 };
 
 /** Runs one docker command. */
-export function runDockerCommand(rt: Runtime, argv: string[]): ExecResult {
+export function runDockerCommand(rt: Runtime, argv: string[], io: CommandIo = {}): ExecResult {
   let [cmd = '', ...rest] = argv;
   const two = `${cmd} ${rest[0] ?? ''}`;
   if (Object.hasOwn(ALIASES, two)) {
@@ -50,5 +56,5 @@ export function runDockerCommand(rt: Runtime, argv: string[]): ExecResult {
   // own properties only: `docker toString` / `docker constructor` are not commands
   const f = Object.hasOwn(table, cmd) ? table[cmd] : undefined;
   if (!f) return { stdout: '', stderr: `docker: '${cmd}' is not a docker command.\nSee 'docker --help'\n`, exitCode: 1 };
-  return f(rt, rest);
+  return f(rt, rest, io);
 }

@@ -1,5 +1,5 @@
 /**
- * Busybox applets the runtime registers: echo, cat, hostname, sleep, sh, busybox (applet
+ * Busybox applets the runtime registers: echo, cat (files, or stdin), hostname, sleep, sh, busybox (applet
  * dispatch), ps, rm, ls, env, dd (allocates its block size: the OOM test), true, false, yes (burns
  * CPU), httpd (serves forever; the network layer may replace it).
  */
@@ -58,8 +58,9 @@ export function registerBuiltins(rt: Runtime): void {
     let out = '';
     let err = '';
     let code = 0;
-    for (const f of a.slice(1)) {
-      const t = rt.files.readText(ctx.container, f);
+    const files = a.length > 1 ? a.slice(1) : ['-'];
+    for (const f of files) {
+      const t = f === '-' ? ctx.stdin : rt.files.readText(ctx.container, f);
       if (t === undefined) {
         err += `cat: can't open '${f}': No such file or directory\n`;
         code = 1;

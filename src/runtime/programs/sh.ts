@@ -2,7 +2,8 @@
  * A tiny `sh -c` (busybox ash subset) running as a generator over virtual time: builtins (echo,
  * printf, test/[, true, false, exit, trap, kill, cd, export, wait), external programs as child
  * processes (they count against pids.max: "sh: can't fork"), background jobs, redirections into
- * the container's filesystem, and the exit status conventions (127 not found, 137 OOM-killed).
+ * and out of the container's filesystem, pipes (each stage's stdout is the next one's stdin; the
+ * stages run one after the other), and the exit status conventions (127 not found, 137 OOM-killed).
  */
 import type { Runtime } from '../runtime.js';
 import type { OutputSink, Program, ProgramContext, ProgramWait } from '../process.js';
@@ -26,8 +27,11 @@ class Shell {
   traps = new Map<number, string>();
   /** A trapped signal's action waiting to run after the current command. */
   pendingTrap: string | null = null;
+  /** Standard input of the command being run: the shell's own, or the previous pipe stage's output. */
+  input: string;
   constructor(readonly rt: Runtime, readonly ctx: ProgramContext, readonly args: string[]) {
     for (const [k, v] of ctx.env) this.vars.set(k, v);
+    this.input = ctx.stdin;
   }
 
   expandWord(w: Word): string[] {
@@ -79,8 +83,19 @@ class Shell {
         return a !== 0 ? yield* this.run(n.b, out) : a;
       }
       case 'pipe': {
+        const saved = this.input;
         let code = 0;
-        for (const c of n.cmds) code = yield* this.run(c, out);
+        try {
+          for (let i = 0; i < n.cmds.length; i++) {
+            let piped = '';
+            const last = i === n.cmds.length - 1;
+            const stage: OutputSink = last ? out : { write: (st, t) => (st === 'stdout' ? (piped += t) : out.write(st, t)) };
+            code = yield* this.run(n.cmds[i]!, stage);
+            this.input = piped;
+          }
+        } finally {
+          this.input = saved;
+        }
         return code;
       }
       case 'while':
@@ -103,9 +118,15 @@ class Shell {
         return yield* this.simple(n, out);
       case 'group': {
         const r = this.redirect(n, out);
-        const code = yield* this.run(n.body, r.sink);
-        r.done();
-        return code;
+        if (r.stdin === null) return 1;
+        const saved = this.input;
+        this.input = r.stdin;
+        try {
+          return yield* this.run(n.body, r.sink);
+        } finally {
+          this.input = saved;
+          r.done();
+        }
       }
       case 'case': {
         const v = this.expandWord(n.word).join(' ');
@@ -120,12 +141,19 @@ class Shell {
     }
   }
 
-  private redirect(n: { redirs: Redir[] }, out: OutputSink): { sink: OutputSink; done: () => void } {
+  private redirect(n: { redirs: Redir[] }, out: OutputSink): { sink: OutputSink; done: () => void; stdin: string | null } {
     const files: Array<{ path: string; append: boolean; buf: string }> = [];
+    let stdin: string | null = this.input;
     const targets: Record<number, ((t: string) => void) | null> = { 1: (t) => out.write('stdout', t), 2: (t) => out.write('stderr', t) };
     for (const r of n.redirs) {
       const target = this.expandWord(r.target).join(' ');
-      if (r.op === '>&') {
+      if (r.op === '<') {
+        const t = target === '/dev/null' ? '' : this.rt.files.readText(this.ctx.container, target);
+        if (t === undefined) {
+          out.write('stderr', `sh: can't open ${target}: no such file\n`);
+          stdin = null;
+        } else stdin = t;
+      } else if (r.op === '>&') {
         const fdTarget = Number(target);
         targets[r.fd] = targets[fdTarget] ?? null;
       } else if (r.op === '>' || r.op === '>>') {
@@ -140,6 +168,7 @@ class Shell {
     const t1 = targets[1];
     const t2 = targets[2];
     return {
+      stdin,
       sink: { write: (s, text) => (s === 'stdout' ? t1 : t2)?.(text) },
       done: () => {
         for (const f of files) {
@@ -156,14 +185,15 @@ class Shell {
       for (const [k, w] of n.assigns) this.vars.set(k, this.expandWord(w).join(' '));
       return 0;
     }
-    const { sink, done } = this.redirect(n, out);
+    const { sink, done, stdin } = this.redirect(n, out);
+    if (stdin === null) return 1;
     try {
-      const b = this.builtin(argv, sink);
+      const b = this.builtin(argv, sink, stdin);
       if (b !== null) return b;
       const env = new Map(this.vars);
       for (const [k, w] of n.assigns) env.set(k, this.expandWord(w).join(' '));
       try {
-        const code = yield* this.ctx.run(argv, sink);
+        const code = yield* this.ctx.run(argv, sink, stdin);
         if (code === 137) sink.write('stderr', 'Killed\n');
         return code;
       } catch (e) {
@@ -195,9 +225,33 @@ class Shell {
     }
   }
 
-  private builtin(argv: string[], out: OutputSink): number | null {
+  private builtin(argv: string[], out: OutputSink, stdin: string): number | null {
     const [cmd, ...a] = argv as [string, ...string[]];
     switch (cmd) {
+      case 'head': {
+        // busybox's standalone shell runs applets without a link in /bin (`… | head -1`)
+        let n = 10;
+        const files: string[] = [];
+        for (let i = 0; i < a.length; i++) {
+          const x = a[i]!;
+          if (x === '-n') n = Number(a[++i]);
+          else if (/^-\d+$/.test(x)) n = Number(x.slice(1));
+          else if (/^-n\d+$/.test(x)) n = Number(x.slice(2));
+          else files.push(x);
+        }
+        let text = stdin;
+        if (files.length) {
+          const t = this.rt.files.readText(this.ctx.container, files[0]!);
+          if (t === undefined) {
+            out.write('stderr', `head: can't open '${files[0]}': No such file or directory\n`);
+            return 1;
+          }
+          text = t;
+        }
+        const lines = text.split(/(?<=\n)/);
+        out.write('stdout', lines.slice(0, n).join(''));
+        return 0;
+      }
       case 'echo': {
         let nl = true;
         let i = 0;
