@@ -33,6 +33,7 @@ export function resetSkb(skb: SkBuff, len: number): void {
   skb.traceId = 0;
   skb.pktType = 0;
   skb.nfBridge = 0;
+  skb.ipSummed = 0;
 }
 
 /** A pool of flows with one preallocated 64-byte-payload datagram each. */

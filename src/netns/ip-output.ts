@@ -16,6 +16,7 @@
 import type { NetDevice } from '../link/netdev.js';
 import { NF_ACCEPT, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
 import type { SkBuff } from '../wire/skbuff.js';
+import { CHECKSUM_UNNECESSARY } from '../wire/skbuff.js';
 import { MAC_BROADCAST, ipToString, writeMac } from '../wire/addr.js';
 import { csumReplace32 } from '../wire/checksum.js';
 import { ARPOP_REQUEST, ETH_P_IP, buildArp, ipv4Dst, ipv4Src, l4FinishChecksum } from '../wire/build.js';
@@ -37,26 +38,64 @@ export interface OutputRoute {
   broadcast: boolean;
 }
 
+/** An entry of a namespace's output-route cache: the route plus the key it was computed for. */
+export interface CachedOutputRoute extends OutputRoute {
+  /** The source address that was asked for (int32; 0 = any). */
+  reqSrc: number;
+}
+
+/** Output routes cached per namespace before the cache is flushed. */
+const OUT_CACHE_MAX = 4096;
+
 /**
  * Output route for a locally generated datagram to `dst` (Linux `ip_route_output_key`). Returns
  * null when there is no route (`ENETUNREACH`, "Network is unreachable").
+ *
+ * Details: results are cached per namespace by destination (and the requested source), like the
+ * dst a Linux socket caches (`sk_dst_cache`), and dropped whenever the FIB changes (a route, an
+ * address or a link state: the FIB's generation moves), so a cache hit is one Map lookup and
+ * allocates nothing. The returned object is shared: treat it as read-only.
  */
 export function ipRouteOutput(ns: NetNamespace, dst: number, src = 0): OutputRoute | null {
-  dst >>>= 0;
+  const key = dst | 0;
+  const want = src | 0;
+  let cache = ns.outRoutes;
+  if (cache === null || ns.outRoutesGen !== ns.fib.generation || cache.size >= OUT_CACHE_MAX) {
+    if (cache === null) cache = ns.outRoutes = new Map();
+    else cache.clear();
+    ns.outRoutesGen = ns.fib.generation;
+  } else {
+    const c = cache.get(key);
+    if (c !== undefined && c.reqSrc === want) return c;
+  }
+  const rt = ipRouteOutputSlow(ns, dst >>> 0, src >>> 0);
+  if (rt !== null) {
+    const c = rt as CachedOutputRoute;
+    c.reqSrc = want;
+    cache.set(key, c);
+  }
+  return rt;
+}
+
+function ipRouteOutputSlow(ns: NetNamespace, dst: number, src: number): OutputRoute | null {
   if (dst === 0xffffffff) {
     // limited broadcast: first device with an address
     const a = ns.addrs.find((x) => x.dev.kind !== 'loopback' && x.dev.adminUp);
     if (!a) return null;
-    return { fib: ns.routeLookup(dst), dev: a.dev, nexthop: dst, src: src || a.local, broadcast: true };
+    return outputRoute(ns.routeLookup(dst), a.dev, dst, src || a.local, true);
   }
   const r = ns.routeLookup(dst);
   if (r.dev === null || (r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast')) return null;
   if (r.type === 'local') {
     const s = src || r.prefsrc || dst;
-    return { fib: r, dev: ns.lo, nexthop: dst, src: s, broadcast: false };
+    return outputRoute(r, ns.lo, dst, s, false);
   }
   const s = src || r.prefsrc || ns.selectSourceAddr(r.dev, r.nexthop, r.gateway ? 'global' : 'link');
-  return { fib: r, dev: r.dev, nexthop: r.nexthop, src: s, broadcast: r.type === 'broadcast' };
+  return outputRoute(r, r.dev, r.nexthop, s, r.type === 'broadcast');
+}
+
+function outputRoute(fib: FibResult, dev: NetDevice, nexthop: number, src: number, broadcast: boolean): CachedOutputRoute {
+  return { fib, dev, nexthop, src, broadcast, reqSrc: 0 };
 }
 
 /**
@@ -68,6 +107,7 @@ export function ipRouteOutput(ns: NetNamespace, dst: number, src = 0): OutputRou
  */
 export function ipLocalOut(ns: NetNamespace, skb: SkBuff, rt: OutputRoute): boolean {
   ns.mib.OutRequests++;
+  skb.ipSummed = CHECKSUM_UNNECESSARY; // the stack computed its checksums (veth: CHECKSUM_PARTIAL)
   skb.iif = 0;
   skb.inDev = '';
   skb.network = 14;
@@ -102,7 +142,7 @@ export function ipLocalOut(ns: NetNamespace, skb: SkBuff, rt: OutputRoute): bool
       });
     rt = r2;
   }
-  ipOutput(ns, skb, rt.dev, rt.nexthop, rt.broadcast);
+  ipOutput(ns, skb, rt.dev, rt.nexthop | 0, rt.broadcast);
   return true;
 }
 

@@ -25,7 +25,7 @@ import type { Nanos } from '../core/time.js';
 import { SECOND } from '../core/time.js';
 import type { NetDevice } from '../link/netdev.js';
 import type { SkBuff } from '../wire/skbuff.js';
-import { ipToString, macToString } from '../wire/addr.js';
+import { ipToString, macHi, macLo, macToString } from '../wire/addr.js';
 
 /** Neighbour states (Linux `NUD_*`). */
 export const NudState = {
@@ -92,8 +92,12 @@ export class NeighEntry {
   readonly dev: NetDevice;
   /** Neighbour IPv4 address (uint32). */
   readonly ip: number;
-  /** Link-layer address (48-bit), 0 until resolved. */
+  /** Link-layer address (48-bit), 0 until resolved. Set it through {@link NeighEntry.setMac}. */
   mac = 0;
+  /** Top 16 bits of {@link NeighEntry.mac} (the cached header's first two bytes). */
+  macHi = 0;
+  /** Low 32 bits of {@link NeighEntry.mac} as an int32 (so output writes it without a heap number). */
+  macLo = 0;
   /** Current state (see {@link NudState}); read through {@link NeighTable.state} for lazy ageing. */
   nud: number = NudState.NONE;
   /** When the neighbour was last confirmed reachable. */
@@ -116,6 +120,41 @@ export class NeighEntry {
     this.ip = ip;
     this.reachableTime = reachableTime;
   }
+
+  /** Sets the link-layer address (and its two halves). */
+  setMac(mac: number): void {
+    this.mac = mac;
+    this.macHi = macHi(mac);
+    this.macLo = macLo(mac);
+  }
+}
+
+/**
+ * Fills the Ethernet header from a resolved entry (destination: the entry's MAC, source: the
+ * device's, type IPv4) and transmits — Linux `neigh_hh_output` with its cached header. Works on
+ * the MACs' int halves: nothing allocates.
+ */
+export function neighHhOutput(e: NeighEntry, dev: NetDevice, skb: SkBuff): void {
+  const b = skb.data;
+  const hi = e.macHi;
+  const lo = e.macLo;
+  b[0] = hi >>> 8;
+  b[1] = hi & 255;
+  b[2] = lo >>> 24;
+  b[3] = (lo >>> 16) & 255;
+  b[4] = (lo >>> 8) & 255;
+  b[5] = lo & 255;
+  const shi = dev.macHi;
+  const slo = dev.macLo;
+  b[6] = shi >>> 8;
+  b[7] = shi & 255;
+  b[8] = slo >>> 24;
+  b[9] = (slo >>> 16) & 255;
+  b[10] = (slo >>> 8) & 255;
+  b[11] = slo & 255;
+  b[12] = 0x08;
+  b[13] = 0x00;
+  dev.xmit(skb);
 }
 
 /** What the neighbour table needs from its namespace. */
@@ -183,7 +222,7 @@ export class NeighTable {
   }
 
   private create(dev: NetDevice, ip: number): NeighEntry {
-    const e = new NeighEntry(dev, ip, this.randomReachable());
+    const e = new NeighEntry(dev, ip >>> 0, this.randomReachable());
     e.updated = this.host.sim.now;
     e.confirmed = this.host.sim.now - 2 * this.parms.baseReachableTime; // "long ago", as Linux
     this.put(e);
@@ -210,7 +249,7 @@ export class NeighTable {
           e.probes = 0;
           this.arm(e, this.parms.delayFirstProbeTime);
         }
-        this.host.neighXmit(dev, skb, e.mac);
+        neighHhOutput(e, dev, skb);
         return;
       }
       if (s === NudState.INCOMPLETE) {
@@ -308,7 +347,7 @@ export class NeighTable {
       this.host.sim.cancel(e.timer);
       e.timer = null;
     }
-    e.mac = mac;
+    e.setMac(mac);
     e.nud = newState;
     e.updated = now;
     e.confirmed = newState === NudState.REACHABLE ? now : now - 2 * this.parms.baseReachableTime;
@@ -326,7 +365,7 @@ export class NeighTable {
     if (!e) e = this.create(dev, ip);
     if (e.timer) this.host.sim.cancel(e.timer);
     e.timer = null;
-    e.mac = mac;
+    e.setMac(mac);
     e.nud = NudState.PERMANENT;
     e.updated = this.host.sim.now;
     return e;

@@ -22,6 +22,7 @@ import { LoopbackDevice } from '../link/loopback.js';
 import { netifReceive } from './ip-input.js';
 import { installBridgeHook } from './br-netfilter.js';
 import { arpSolicit, ipLocalOutRaw, neighQueueOverflow, neighXmit } from './ip-output.js';
+import type { CachedOutputRoute } from './ip-output.js';
 import { icmpHostUnreachFromNeigh } from './icmp.js';
 import { UdpTable } from './socket/udp.js';
 import { TcpTable } from './socket/tcp.js';
@@ -216,6 +217,14 @@ export class NetNamespace implements NfHost {
   ipNetnsNamed = false;
   /** Receive handler installed on every device of this namespace. */
   readonly rx: (dev: NetDevice, skb: SkBuff) => void;
+
+  /**
+   * Output-route cache of {@link ipRouteOutput} (keyed by destination as int32), created on first
+   * use and valid while {@link NetNamespace.outRoutesGen} equals the FIB's generation. @internal
+   */
+  outRoutes: Map<number, CachedOutputRoute> | null = null;
+  /** FIB generation the output-route cache was filled under. @internal */
+  outRoutesGen = -1;
 
   private readonly byIndex = new Map<number, NetDevice>();
   private readonly byName = new Map<string, NetDevice>();
@@ -649,7 +658,7 @@ export class NetNamespace implements NfHost {
 
   /** Routing decision for `dst` (read-only, cached). */
   routeLookup(dst: number): FibResult {
-    return this.fib.lookup(dst >>> 0);
+    return this.fib.lookup(dst | 0); // int32 on the way in: no heap number for 128.0.0.0/1 addresses
   }
 
   /** `ip route get DST` (text). */

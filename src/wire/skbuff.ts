@@ -37,6 +37,15 @@ export class SkBuff {
    * passes it up (`ip_sabotage_in`).
    */
   nfBridge = 0;
+  /**
+   * Checksum state (Linux `skb->ip_summed`): {@link CHECKSUM_NONE} (0) for a frame whose bytes
+   * nobody vouches for — every frame built by hand or received from outside the stack — so local
+   * delivery verifies its L4 checksum; {@link CHECKSUM_UNNECESSARY} (1) once a namespace's own
+   * output path sent it (its checksums were computed by the stack and every later rewrite, NAT
+   * included, updates them incrementally), so the receiver skips the L4 checksum, as Linux trusts
+   * `CHECKSUM_PARTIAL`/`CHECKSUM_UNNECESSARY` on veth. The IPv4 header checksum is always checked.
+   */
+  ipSummed = 0;
 
   constructor(data: Uint8Array, len = data.length) {
     this.data = data;
@@ -63,6 +72,7 @@ export class SkBuff {
     c.traceId = this.traceId;
     c.pktType = this.pktType;
     c.nfBridge = this.nfBridge;
+    c.ipSummed = this.ipSummed;
     return c;
   }
 
@@ -80,3 +90,8 @@ export const PACKET_BROADCAST = 1;
 export const PACKET_MULTICAST = 2;
 /** `pktType`: addressed to another host (seen in promiscuous mode). */
 export const PACKET_OTHERHOST = 3;
+
+/** `ipSummed`: no checksum guarantee; local delivery verifies the L4 checksum (Linux CHECKSUM_NONE). */
+export const CHECKSUM_NONE = 0;
+/** `ipSummed`: the stack computed the checksums; the receiver need not verify L4 (Linux CHECKSUM_UNNECESSARY). */
+export const CHECKSUM_UNNECESSARY = 1;

@@ -9,7 +9,7 @@ import { DockernetError } from '../../core/errors.js';
 import type { NetDevice } from '../../link/netdev.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import { ipToString } from '../../wire/addr.js';
-import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, buildUdp, ipv4Dst, ipv4Src } from '../../wire/build.js';
+import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, buildUdp, ipv4Src } from '../../wire/build.js';
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 import { icmpSend } from '../icmp.js';
@@ -17,6 +17,13 @@ import { startTrace, trace, traceDrop } from '../trace.js';
 
 /** Receive callback: payload (a copy), source address and port. */
 export type UdpReceive = (data: Uint8Array, src: number, sport: number, sock: UdpSocket) => void;
+
+/**
+ * Zero-copy receive callback: the datagram's SkBuff and where its payload is (`skb.data[off,
+ * off+len)`); the sender is `ipv4Src(skb)`, `l4SrcPort(skb)`. The buffer belongs to the stack and
+ * is only valid during the call (copy what must outlive it).
+ */
+export type UdpReceiveSkb = (skb: SkBuff, off: number, len: number, sock: UdpSocket) => void;
 
 /** Error names a UDP socket can see (from ICMP errors). */
 export type UdpErrno = 'ECONNREFUSED' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EPROTO';
@@ -41,6 +48,12 @@ export class UdpSocket {
   readonly lport: number;
   /** Receive callback. */
   onMessage: UdpReceive;
+  /**
+   * Zero-copy receive: when set, called instead of {@link UdpSocket.onMessage} with the datagram in
+   * place (Linux queues the skb itself on the socket; the copy to user space happens at `recvmsg`),
+   * so delivery allocates nothing.
+   */
+  onSkb: UdpReceiveSkb | null = null;
   /** ICMP error callback. */
   onError: ((err: UdpErrno, from: number) => void) | null = null;
   /** Trace every datagram this socket sends. */
@@ -141,10 +154,11 @@ export class UdpTable {
   lookup(daddr: number, dport: number): UdpSocket | null {
     const l = this.ports.get(dport);
     if (!l) return null;
+    const d = daddr | 0; // uint32 or int32 in, compared as int32
     let wild: UdpSocket | null = null;
     for (let i = 0; i < l.length; i++) {
       const s = l[i]!;
-      if (s.laddr === daddr) return s;
+      if ((s.laddr | 0) === d && s.laddr !== 0) return s;
       if (s.laddr === 0 && wild === null) wild = s;
     }
     return wild;
@@ -170,7 +184,7 @@ export class UdpTable {
 export function udpRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
   const t = skb.transport;
   const v = skb.view;
-  const dst = ipv4Dst(skb);
+  const dst = v.getInt32(skb.network + 16); // int32: no heap number for addresses above 2^31
   const dport = v.getUint16(t + 2);
   const s = ns.udp.lookup(dst, dport);
   if (!s) {
@@ -180,9 +194,13 @@ export function udpRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
     return;
   }
   ns.mib.UdpInDatagrams++;
-  const ulen = v.getUint16(t + 4);
-  const data = skb.data.slice(t + 8, t + ulen);
+  const plen = v.getUint16(t + 4) - 8;
   if (skb.traced && ns.sim.tracer)
-    trace(ns, skb, 'local', 'deliver', `udp ${ipToString(dst)}:${dport}: ${data.length} bytes to socket`, { proto: 'udp', port: dport });
-  s.onMessage(data, ipv4Src(skb), v.getUint16(t), s);
+    trace(ns, skb, 'local', 'deliver', `udp ${ipToString(dst)}:${dport}: ${plen} bytes to socket`, { proto: 'udp', port: dport });
+  const onSkb = s.onSkb;
+  if (onSkb !== null) {
+    onSkb(skb, t + 8, plen, s);
+    return;
+  }
+  s.onMessage(skb.data.slice(t + 8, t + 8 + plen), ipv4Src(skb), v.getUint16(t), s);
 }
