@@ -1,5 +1,5 @@
 import type { Sim } from '../core/scheduler.js';
-import { macHi, macLo, readMacLo } from '../wire/addr.js';
+import { macHi, macLo } from '../wire/addr.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { traceDev, traceDevDrop } from './trace.js';
 
@@ -11,6 +11,25 @@ export interface DevStats {
   txPackets: number;
   txBytes: number;
   txDropped: number;
+}
+
+let linkGeneration = 0;
+
+/**
+ * A number that changes whenever any device's administrative state changes (and so possibly some
+ * device's carrier, {@link NetDevice.operUp}). Caches of derived link state (a bridge port's
+ * effective state) compare it instead of re-reading `operUp` on every frame.
+ */
+export function linkGen(): number {
+  return linkGeneration;
+}
+
+/**
+ * Invalidates the caches keyed by {@link linkGen}. Setting `adminUp` calls it; a device whose
+ * carrier changes for another reason must call it too.
+ */
+export function linkChanged(): void {
+  linkGeneration++;
 }
 
 /** Direction of a captured frame. */
@@ -41,8 +60,7 @@ export abstract class NetDevice {
   macLo = 0;
   /** MTU in bytes (payload above the Ethernet header). */
   mtu = 1500;
-  /** Administrative state (`ip link set up`). */
-  adminUp = false;
+  private up = false;
   /** The bridge this device is enslaved to, if any (`master docker0`). */
   master: NetDevice | null = null;
   /**
@@ -69,6 +87,18 @@ export abstract class NetDevice {
     this.sim = sim;
     this.name = name;
     this.mac = mac;
+  }
+
+  /** Administrative state (`ip link set up`). Changing it invalidates cached link state ({@link linkGen}). */
+  get adminUp(): boolean {
+    return this.up;
+  }
+
+  set adminUp(up: boolean) {
+    if (up !== this.up) {
+      this.up = up;
+      linkGeneration++;
+    }
   }
 
   /** Link-layer address as a 48-bit number. */
@@ -101,20 +131,21 @@ export abstract class NetDevice {
    * of `skb`.
    */
   receive(skb: SkBuff): void {
-    if (!this.adminUp || skb.len < 14) {
+    if (this.up !== true || skb.len < 14) {
       this.stats.rxDropped++;
       return;
     }
-    this.stats.rxPackets++;
-    this.stats.rxBytes += skb.len;
-    const d = skb.data;
-    const hi = (d[0]! << 8) | d[1]!;
-    if ((hi & 0x100) !== 0) skb.pktType = hi === 0xffff && readMacLo(d, 0) === -1 ? 1 : 2;
-    else skb.pktType = hi === this.macHi && readMacLo(d, 0) === this.macLo ? 0 : 3;
-    if (this.taps.length !== 0) for (const t of this.taps) t(this, skb, 'rx');
+    const st = this.stats;
+    st.rxPackets++;
+    st.rxBytes += skb.len;
+    const v = skb.view;
+    const hi = v.getUint16(0);
+    if ((hi & 0x100) !== 0) skb.pktType = hi === 0xffff && v.getInt32(2) === -1 ? 1 : 2;
+    else skb.pktType = v.getInt32(2) === this.macLo && hi === this.macHi ? 0 : 3;
+    if (this.taps.length !== 0) this.tap(skb, 'rx');
     skb.iif = this.ifindex;
     skb.inDev = this.name;
-    if (skb.traced && this.sim.tracer !== null) traceDev(this, skb, 'rx');
+    if (skb.traced === true && this.sim.tracer !== null) traceDev(this, skb, 'rx');
     // two call sites, so that each stays monomorphic (bridge ports / namespace stacks)
     const ph = this.portHandler;
     if (ph !== null) {
@@ -123,15 +154,21 @@ export abstract class NetDevice {
     }
     const h = this.rxHandler;
     if (h !== null) h(this, skb);
-    else this.stats.rxDropped++;
+    else st.rxDropped++;
+  }
+
+  /** Shows a frame to the capture taps. */
+  protected tap(skb: SkBuff, dir: CaptureDir): void {
+    for (const t of this.taps) t(this, skb, dir);
   }
 
   /** Accounts a transmitted frame and shows it to the taps. Subclasses call this from `xmit`. */
   protected countTx(skb: SkBuff): void {
-    this.stats.txPackets++;
-    this.stats.txBytes += skb.len;
-    if (this.taps.length) for (const t of this.taps) t(this, skb, 'tx');
-    if (skb.traced && this.sim.tracer) traceDev(this, skb, 'tx');
+    const st = this.stats;
+    st.txPackets++;
+    st.txBytes += skb.len;
+    if (this.taps.length !== 0) this.tap(skb, 'tx');
+    if (skb.traced === true && this.sim.tracer !== null) traceDev(this, skb, 'tx');
   }
 
   /** Counts a frame this device could not transmit (and reports it to the tracer, if traced). */

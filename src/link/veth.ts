@@ -45,7 +45,7 @@ export class VethDevice extends NetDevice {
    */
   xmit(skb: SkBuff): void {
     const peer = this.peer;
-    if (!this.adminUp || !peer.adminUp) {
+    if (this.adminUp !== true || peer.adminUp !== true) {
       this.dropTx(skb, 'link down');
       return;
     }

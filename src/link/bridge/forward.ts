@@ -42,9 +42,9 @@ export function isIpv4Frame(skb: SkBuff): boolean {
  */
 export function shouldDeliver(p: NetBridgePort, inPort: NetBridgePort | null): boolean {
   return (
-    (p.hairpin || p !== inPort) &&
+    (p !== inPort || p.hairpin === true) &&
     portState(p) === BR_STATE_FORWARDING &&
-    !(inPort !== null && inPort.isolated && p.isolated)
+    (inPort === null || inPort.isolated !== true || p.isolated !== true)
   );
 }
 
@@ -62,8 +62,11 @@ function refusal(p: NetBridgePort, inPort: NetBridgePort | null): string {
  */
 export function brDrop(br: BridgeDevice, skb: SkBuff, reason: string, port: NetBridgePort | null): void {
   br.counters.inc(reason);
-  if (skb.traced && br.sim.tracer !== null)
-    emit(br, 'bridge', 'drop', `${br.name}: drop (${reason})${port ? ` at ${port.dev.name}` : ''}: ${frameSummary(skb)}`, {
+  if (skb.traced && br.sim.tracer !== null) traceDrop(br, skb, reason, port);
+}
+
+function traceDrop(br: BridgeDevice, skb: SkBuff, reason: string, port: NetBridgePort | null): void {
+  emit(br, 'bridge', 'drop', `${br.name}: drop (${reason})${port ? ` at ${port.dev.name}` : ''}: ${frameSummary(skb)}`, {
       bridge: br.name,
       reason,
       port: port ? port.dev.name : null,
@@ -90,20 +93,27 @@ export function brDevQueuePushXmit(br: BridgeDevice, to: NetBridgePort, skb: SkB
  * @see Linux `__br_forward`, `br_forward_finish`
  */
 export function brForwardPort(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, inPort: NetBridgePort | null): void {
-  const hook = br.nfHook;
-  if (hook !== null && inPort !== null && isIpv4Frame(skb)) {
-    let v = hook('FORWARD', skb, inPort.dev, to.dev);
-    if (v === BR_NF_STOLEN) return;
-    if (v === BR_NF_DROP) {
-      brDrop(br, skb, 'nf-drop', to);
-      return;
-    }
-    v = hook('POST_ROUTING', skb, inPort.dev, to.dev);
-    if (v === BR_NF_STOLEN) return;
-    if (v === BR_NF_DROP) {
-      brDrop(br, skb, 'nf-drop', to);
-      return;
-    }
+  if (br.nfHook !== null && inPort !== null && isIpv4Frame(skb)) {
+    forwardHooks(br, to, skb, inPort);
+    return;
+  }
+  brDevQueuePushXmit(br, to, skb);
+}
+
+/** FORWARD and POST_ROUTING br_netfilter hooks, then {@link brDevQueuePushXmit}. */
+function forwardHooks(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, inPort: NetBridgePort): void {
+  const hook = br.nfHook!;
+  let v = hook('FORWARD', skb, inPort.dev, to.dev);
+  if (v === BR_NF_STOLEN) return;
+  if (v === BR_NF_DROP) {
+    brDrop(br, skb, 'nf-drop', to);
+    return;
+  }
+  v = hook('POST_ROUTING', skb, inPort.dev, to.dev);
+  if (v === BR_NF_STOLEN) return;
+  if (v === BR_NF_DROP) {
+    brDrop(br, skb, 'nf-drop', to);
+    return;
   }
   brDevQueuePushXmit(br, to, skb);
 }
@@ -117,16 +127,19 @@ export function brForwardPort(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, 
  */
 export function brForward(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, inPort: NetBridgePort | null, localRcv: boolean, learned = true): void {
   if (shouldDeliver(to, inPort)) {
-    if (skb.traced && br.sim.tracer !== null)
-      emit(br, 'bridge', 'fdb-forward', `${br.name}: ${macToString(readMac(skb.data, 0))} is at ${to.dev.name}: forward`, {
-        bridge: br.name,
-        port: to.dev.name,
-        learned,
-      });
+    if (skb.traced === true && br.sim.tracer !== null) traceForward(br, to, skb, learned);
     brForwardPort(br, to, localRcv ? skb.clone() : skb, inPort);
     return;
   }
   brDrop(br, skb, refusal(to, inPort), to);
+}
+
+function traceForward(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, learned: boolean): void {
+  emit(br, 'bridge', 'fdb-forward', `${br.name}: ${macToString(readMac(skb.data, 0))} is at ${to.dev.name}: forward`, {
+    bridge: br.name,
+    port: to.dev.name,
+    learned,
+  });
 }
 
 /**

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { readMacHi, readMacLo, writeMac } from '../../wire/addr.js';
+import { writeMac } from '../../wire/addr.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import type { NetDevice } from '../netdev.js';
 import { emit, frameSummary } from '../trace.js';
@@ -47,48 +47,68 @@ export function brHandleFrame(dev: NetDevice, skb: SkBuff): void {
  * PRE_ROUTING br_netfilter hook for IPv4 frames; then continues in {@link handleFrameFinish}.
  * Takes ownership of `skb`.
  *
+ * MACs are read as halves (`getUint16` of the top 2 bytes, `getInt32` of the low 4) and booleans
+ * compared with `=== true`: this function and what it inlines are the bridge's per-frame cost, and
+ * rare cases (link-local frames, hooks, drops, traces) live in functions of their own.
+ *
  * @see Linux `br_handle_frame`, `nf_hook_bridge_pre`
  */
 export function handleFrame(p: NetBridgePort, _dev: NetDevice, skb: SkBuff): void {
   const br = p.br;
-  const d = skb.data;
-  if ((d[6]! & 1) !== 0 || (d[6]! | d[7]! | d[8]! | d[9]! | d[10]! | d[11]!) === 0) {
+  const v = skb.view;
+  const shi = v.getUint16(6);
+  const slo = v.getInt32(8);
+  if ((shi & 0x100) !== 0 || (shi | slo) === 0) {
     brDrop(br, skb, 'invalid-source', p);
     return;
   }
-  if (d[0] === 0x01 && d[1] === 0x80 && d[2] === 0xc2 && d[3] === 0 && d[4] === 0 && (d[5]! & 0xf0) === 0) {
-    const t = d[5]!;
-    if (t === 0x01) {
-      brDrop(br, skb, 'pause', p); // MAC control frames are never bridged
-      return;
-    }
-    if (t !== 0x00) {
-      // RX_HANDLER_PASS: the port device's own stack gets it
-      const h = p.dev.rxHandler;
-      if (h !== null) h(p.dev, skb);
-      else p.dev.stats.rxDropped++;
-      return;
-    }
-  }
+  const dhi = v.getUint16(0);
+  const dlo = v.getInt32(2);
+  // 01:80:c2:00:00:0X
+  if (dhi === 0x0180 && (dlo & ~0xf) === (0xc2000000 | 0) && linkLocal(p, skb, dlo & 0xf)) return;
   const state = portState(p);
   if (state !== BR_STATE_FORWARDING && state !== BR_STATE_LEARNING) {
     brDrop(br, skb, 'port-state', p);
     return;
   }
-  if (readMacLo(d, 0) === br.macLo && readMacHi(d, 0) === br.macHi) skb.pktType = PACKET_HOST;
-  const hook = br.nfHook;
-  if (hook !== null && isIpv4Frame(skb)) {
-    const v = hook('PRE_ROUTING', skb, p.dev, null);
-    if (v === BR_NF_STOLEN) return;
-    if (v === BR_NF_DROP) {
-      brDrop(br, skb, 'nf-drop', p);
-      return;
-    }
-    if (v === BR_NF_LOCAL) {
-      // DNAT to a destination that is not bridged here: deliver to the bridge device
-      writeMac(d, 0, br.mac);
-      skb.pktType = PACKET_HOST;
-    }
+  if (dlo === br.macLo && dhi === br.macHi) skb.pktType = PACKET_HOST;
+  if (br.nfHook !== null && isIpv4Frame(skb)) {
+    preRouting(p, skb);
+    return;
+  }
+  brHandleFrameFinish(p, skb, shi, slo, dhi, dlo);
+}
+
+/**
+ * IEEE 802.1D link-local group addresses (`t` = last nibble): MAC control (pause) is dropped, the
+ * STP group (0) is bridged (STP is off), anything else goes to the port device's own stack
+ * (RX_HANDLER_PASS). Returns true when the frame was consumed here.
+ */
+function linkLocal(p: NetBridgePort, skb: SkBuff, t: number): boolean {
+  if (t === 0x01) {
+    brDrop(p.br, skb, 'pause', p); // MAC control frames are never bridged
+    return true;
+  }
+  if (t === 0x00) return false;
+  const h = p.dev.rxHandler;
+  if (h !== null) h(p.dev, skb);
+  else p.dev.stats.rxDropped++;
+  return true;
+}
+
+/** The PRE_ROUTING br_netfilter hook, then {@link handleFrameFinish} (which reads the possibly rewritten MACs). */
+function preRouting(p: NetBridgePort, skb: SkBuff): void {
+  const br = p.br;
+  const v = br.nfHook!('PRE_ROUTING', skb, p.dev, null);
+  if (v === BR_NF_STOLEN) return;
+  if (v === BR_NF_DROP) {
+    brDrop(br, skb, 'nf-drop', p);
+    return;
+  }
+  if (v === BR_NF_LOCAL) {
+    // DNAT to a destination that is not bridged here: deliver to the bridge device
+    writeMac(skb.data, 0, br.mac);
+    skb.pktType = PACKET_HOST;
   }
   handleFrameFinish(p, skb);
 }
@@ -103,19 +123,48 @@ export function handleFrame(p: NetBridgePort, _dev: NetDevice, skb: SkBuff): voi
  * @see Linux `br_handle_frame_finish`
  */
 export function handleFrameFinish(p: NetBridgePort, skb: SkBuff): void {
+  const v = skb.view;
+  brHandleFrameFinish(p, skb, v.getUint16(6), v.getInt32(8), v.getUint16(0), v.getInt32(2));
+}
+
+/** {@link handleFrameFinish} with the source and destination MACs already read as halves. */
+function brHandleFrameFinish(p: NetBridgePort, skb: SkBuff, shi: number, slo: number, dhi: number, dlo: number): void {
   const br = p.br;
-  const d = skb.data;
-  if (p.learning) fdbUpdateHalves(br, p, readMacHi(d, 6), readMacLo(d, 6));
-  const dhi = readMacHi(d, 0);
-  const dlo = readMacLo(d, 0);
-  let localRcv = br.promisc;
-  let pktType = BR_PKT_UNICAST;
-  if ((dhi & 0x100) !== 0) {
-    if (dhi === 0xffff && dlo === -1) pktType = BR_PKT_BROADCAST;
-    else pktType = BR_PKT_MULTICAST;
-    localRcv = true;
+  if (p.learning === true) fdbUpdateHalves(br, p, shi, slo);
+  if ((dhi & 0x100) !== 0 || br.promisc === true) {
+    finishGroupOrPromisc(p, skb, dhi, dlo);
+    return;
   }
-  if (portState(p) === BR_STATE_LEARNING) {
+  // handleFrame let only a forwarding or learning port through
+  if (p.state === BR_STATE_LEARNING) {
+    brDrop(br, skb, 'port-state', p);
+    return;
+  }
+  if (dlo === br.macLo && dhi === br.macHi) {
+    brPassFrameUp(br, p, skb);
+    return;
+  }
+  const f = fdbFindHalves(br, dhi, dlo);
+  if (f === null) {
+    brFlood(br, skb, BR_PKT_UNICAST, p, false);
+    return;
+  }
+  const to = f.port;
+  if (to === null || f.isLocal === true) {
+    brPassFrameUp(br, p, skb);
+    return;
+  }
+  const now = br.sim.now;
+  if (f.used !== now) f.used = now;
+  brForward(br, to, skb, p, false, f.isStatic === false);
+}
+
+/** The rest of {@link handleFrameFinish} for group destinations and promiscuous bridges: the frame is also passed up. */
+function finishGroupOrPromisc(p: NetBridgePort, skb: SkBuff, dhi: number, dlo: number): void {
+  const br = p.br;
+  let pktType = BR_PKT_UNICAST;
+  if ((dhi & 0x100) !== 0) pktType = dhi === 0xffff && dlo === -1 ? BR_PKT_BROADCAST : BR_PKT_MULTICAST;
+  if (p.state === BR_STATE_LEARNING) {
     brDrop(br, skb, 'port-state', p);
     return;
   }
@@ -132,13 +181,13 @@ export function handleFrameFinish(p: NetBridgePort, skb: SkBuff): void {
       }
       const now = br.sim.now;
       if (f.used !== now) f.used = now;
-      brForward(br, f.port, skb, p, localRcv, !f.isStatic);
-      if (localRcv) brPassFrameUp(br, p, skb);
+      brForward(br, f.port, skb, p, true, !f.isStatic);
+      brPassFrameUp(br, p, skb);
       return;
     }
   }
-  brFlood(br, skb, pktType, p, localRcv);
-  if (localRcv) brPassFrameUp(br, p, skb);
+  brFlood(br, skb, pktType, p, true);
+  brPassFrameUp(br, p, skb);
 }
 
 /**

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { NetDevice, RxHandler } from '../netdev.js';
+import { linkGen, type NetDevice, type RxHandler } from '../netdev.js';
 import type { BridgeDevice } from './bridge.js';
 
 /** Port state: disabled (link down, or the bridge is down). */
@@ -59,6 +59,10 @@ export class NetBridgePort {
   hairpin = false;
   /** Isolated ports do not talk to each other, only to non-isolated ports (`isolated off`). */
   isolated = false;
+  /** @internal `br.adminUp && dev.operUp` as of {@link linkGen} `linkGen` (see {@link portState}) */
+  linkUp = false;
+  /** @internal the {@link linkGen} value `linkUp` was computed at; -1 = never */
+  linkGen = -1;
   /**
    * The receive handler installed as `dev.portHandler` (Linux `br_handle_frame`): one function
    * shared by every port of every bridge, which finds the port in `dev.rxHandlerData`.
@@ -79,9 +83,19 @@ export class NetBridgePort {
   }
 }
 
-/** Effective state of a port: its configured state, or disabled while the bridge or the port's link is down. */
+/**
+ * Effective state of a port: its configured state, or disabled while the bridge or the port's link
+ * is down. The link part is cached on the port and recomputed only after some device's
+ * administrative state changed ({@link linkGen}), so the packet path does not walk `operUp`.
+ */
 export function portState(p: NetBridgePort): number {
-  return p.br.adminUp && p.dev.operUp ? p.state : BR_STATE_DISABLED;
+  if (p.linkGen !== linkGen()) portLinkRefresh(p);
+  return p.linkUp ? p.state : BR_STATE_DISABLED;
+}
+
+function portLinkRefresh(p: NetBridgePort): void {
+  p.linkUp = p.br.adminUp && p.dev.operUp;
+  p.linkGen = linkGen();
 }
 
 /**
