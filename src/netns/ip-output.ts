@@ -21,6 +21,7 @@ import { MAC_BROADCAST, ipToString, writeMac } from '../wire/addr.js';
 import { csumReplace32 } from '../wire/checksum.js';
 import { ARPOP_REQUEST, ETH_P_IP, buildArp, ipv4Dst, ipv4Src, l4FinishChecksum } from '../wire/build.js';
 import type { FibResult } from './route.js';
+import { neighConnectedOutput, type NeighEntry } from './neigh.js';
 import type { NetNamespace } from './netns.js';
 import { inheritTrace, trace, traceDrop } from './trace.js';
 
@@ -42,6 +43,8 @@ export interface OutputRoute {
 export interface CachedOutputRoute extends OutputRoute {
   /** The source address that was asked for (int32; 0 = any). */
   reqSrc: number;
+  /** The neighbour entry the last datagram on this route went to (Linux: the dst's neighbour). */
+  neigh: NeighEntry | null;
 }
 
 /** Output routes cached per namespace before the cache is flushed. */
@@ -95,7 +98,7 @@ function ipRouteOutputSlow(ns: NetNamespace, dst: number, src: number): OutputRo
 }
 
 function outputRoute(fib: FibResult, dev: NetDevice, nexthop: number, src: number, broadcast: boolean): CachedOutputRoute {
-  return { fib, dev, nexthop, src, broadcast, reqSrc: 0 };
+  return { fib, dev, nexthop, src, broadcast, reqSrc: 0, neigh: null };
 }
 
 /**
@@ -142,7 +145,7 @@ export function ipLocalOut(ns: NetNamespace, skb: SkBuff, rt: OutputRoute): bool
       });
     rt = r2;
   }
-  ipOutput(ns, skb, rt.dev, rt.nexthop | 0, rt.broadcast);
+  ipOutput(ns, skb, rt.dev, rt.nexthop | 0, rt.broadcast, rt as CachedOutputRoute);
   return true;
 }
 
@@ -170,11 +173,12 @@ export function ipLocalOutRaw(ns: NetNamespace, skb: SkBuff): void {
 }
 
 /**
- * POSTROUTING, then the link layer.
+ * POSTROUTING, then the link layer. `nexthop` may be given as uint32 or int32. `rt`, when the
+ * datagram has a cached output route, lets the link layer reuse the route's neighbour entry.
  *
  * @see Linux `ip_output`, `ip_finish_output`
  */
-export function ipOutput(ns: NetNamespace, skb: SkBuff, dev: NetDevice, nexthop: number, broadcast = false): void {
+export function ipOutput(ns: NetNamespace, skb: SkBuff, dev: NetDevice, nexthop: number, broadcast = false, rt: CachedOutputRoute | null = null): void {
   const v = ns.nfHook(NF_INET_POST_ROUTING, skb, '', dev.name);
   if (v !== NF_ACCEPT) {
     if (v === 0) {
@@ -183,7 +187,7 @@ export function ipOutput(ns: NetNamespace, skb: SkBuff, dev: NetDevice, nexthop:
     }
     return;
   }
-  ipFinishOutput2(ns, skb, dev, nexthop, broadcast);
+  ipFinishOutput2(ns, skb, dev, nexthop, broadcast, rt);
 }
 
 /**
@@ -192,7 +196,7 @@ export function ipOutput(ns: NetNamespace, skb: SkBuff, dev: NetDevice, nexthop:
  *
  * @see Linux `ip_finish_output2`, `neigh_output`
  */
-export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, nexthop: number, broadcast: boolean): void {
+export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, nexthop: number, broadcast: boolean, rt: CachedOutputRoute | null = null): void {
   if (!dev.adminUp) {
     ns.counters.inc('OutDiscards');
     if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, `device ${dev.name} is down`);
@@ -210,7 +214,14 @@ export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, n
     neighXmit(ns, dev, skb, MAC_BROADCAST);
     return;
   }
-  ns.neigh.output(dev, nexthop, skb);
+  if (rt === null) {
+    ns.neigh.output(dev, nexthop, skb);
+    return;
+  }
+  // the route's neighbour, if still connected; else the table (and remember what it used)
+  const e = rt.neigh;
+  if (e !== null && e !== undefined && e.ip === nexthop >>> 0 && neighConnectedOutput(e, ns.sim.now, dev, skb)) return;
+  rt.neigh = ns.neigh.output(dev, nexthop, skb);
 }
 
 /** Fills the Ethernet header (dst `mac`, src `dev.mac`, IPv4) and transmits. */

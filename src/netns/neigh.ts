@@ -114,6 +114,8 @@ export class NeighEntry {
   timer: Timer | null = null;
   /** Randomised reachable time of this entry. */
   reachableTime: Nanos;
+  /** Removed from its table (a route's cached pointer to it must not be used any more). */
+  dead = false;
 
   constructor(dev: NetDevice, ip: number, reachableTime: Nanos) {
     this.dev = dev;
@@ -127,6 +129,24 @@ export class NeighEntry {
     this.macHi = macHi(mac);
     this.macLo = macLo(mac);
   }
+}
+
+/** States in which output needs no state change (Linux `NUD_CONNECTED`). */
+const NUD_CONNECTED = NudState.PERMANENT | NudState.NOARP | NudState.REACHABLE;
+
+/**
+ * The fast path of {@link NeighTable.output} for an entry a route already points to (Linux's
+ * `neigh_output` with a connected neighbour): when `e` is still in its table and connected
+ * (REACHABLE within its reachable time, PERMANENT, NOARP), fills the header and transmits;
+ * otherwise returns false and the caller takes the full path.
+ */
+export function neighConnectedOutput(e: NeighEntry, now: Nanos, dev: NetDevice, skb: SkBuff): boolean {
+  const nud = e.nud;
+  if (e.dead || e.dev !== dev || (nud & NUD_CONNECTED) === 0) return false;
+  if (nud === NudState.REACHABLE && now >= e.confirmed + e.reachableTime) return false;
+  e.used = now;
+  neighHhOutput(e, dev, skb);
+  return true;
 }
 
 /**
@@ -183,6 +203,9 @@ export class NeighTable {
   readonly parms: NeighParms = { ...DEFAULT_NEIGH_PARMS };
   /** Per device (ifindex), entries keyed by the address as an int32 (a Smi: no boxing on lookup). */
   private readonly byDev = new Map<number, Map<number, NeighEntry>>();
+  /** The per-device map of the last lookup (most namespaces have one device with neighbours). */
+  private lastIf = -1;
+  private lastMap: Map<number, NeighEntry> | undefined = undefined;
   private readonly host: NeighHost;
   private readonly rng: Rng;
 
@@ -199,7 +222,13 @@ export class NeighTable {
 
   /** The entry for (`dev`, `ip`), if any. */
   get(dev: NetDevice, ip: number): NeighEntry | undefined {
-    const m = this.byDev.get(dev.ifindex);
+    const i = dev.ifindex;
+    let m = this.lastMap;
+    if (i !== this.lastIf) {
+      m = this.byDev.get(i);
+      this.lastIf = i;
+      this.lastMap = m;
+    }
     return m === undefined ? undefined : m.get(ip | 0);
   }
 
@@ -208,6 +237,7 @@ export class NeighTable {
     if (m === undefined) {
       m = new Map();
       this.byDev.set(e.dev.ifindex, m);
+      this.lastIf = -1;
     }
     m.set(e.ip | 0, e);
   }
@@ -231,11 +261,12 @@ export class NeighTable {
 
   /**
    * Sends `skb` to `nexthop` on `dev`: directly when the MAC is known, otherwise queues it and
-   * starts (or continues) resolution. Takes ownership of `skb`.
+   * starts (or continues) resolution. Takes ownership of `skb`. Returns the entry used (a route
+   * may keep it for {@link neighConnectedOutput}).
    *
    * @see Linux `neigh_output` / `__neigh_event_send`
    */
-  output(dev: NetDevice, nexthop: number, skb: SkBuff): void {
+  output(dev: NetDevice, nexthop: number, skb: SkBuff): NeighEntry {
     const now = this.host.sim.now;
     let e = this.get(dev, nexthop);
     if (e !== undefined) {
@@ -250,11 +281,11 @@ export class NeighTable {
           this.arm(e, this.parms.delayFirstProbeTime);
         }
         neighHhOutput(e, dev, skb);
-        return;
+        return e;
       }
       if (s === NudState.INCOMPLETE) {
         this.enqueue(e, skb);
-        return;
+        return e;
       }
     } else {
       e = this.create(dev, nexthop);
@@ -266,6 +297,7 @@ export class NeighTable {
     e.probes = this.parms.ucastProbes; // Linux counts the broadcast round after the unicast budget
     this.enqueue(e, skb);
     this.probe(e);
+    return e;
   }
 
   private enqueue(e: NeighEntry, skb: SkBuff): void {
@@ -376,6 +408,7 @@ export class NeighTable {
     const e = this.get(dev, ip);
     if (!e) return false;
     if (e.timer) this.host.sim.cancel(e.timer);
+    e.dead = true;
     this.byDev.get(dev.ifindex)!.delete(ip | 0);
     return true;
   }
@@ -384,8 +417,13 @@ export class NeighTable {
   flushDev(dev: NetDevice): void {
     const m = this.byDev.get(dev.ifindex);
     if (!m) return;
-    for (const e of m.values()) if (e.timer) this.host.sim.cancel(e.timer);
+    for (const e of m.values()) {
+      if (e.timer) this.host.sim.cancel(e.timer);
+      e.dead = true;
+    }
     this.byDev.delete(dev.ifindex);
+    this.lastIf = -1;
+    this.lastMap = undefined;
   }
 
   /** Every entry, in insertion order. */

@@ -145,6 +145,10 @@ export interface NetfilterHook {
   hook(skb: SkBuff, state: NfHookState): NfVerdict;
 }
 
+/** The hook-state stack of {@link NetNamespace.nfHook} (shared by every namespace). */
+const nfStates: NfHookState[] = [];
+let nfDepth = 0;
+
 let trIds = new WeakMap<Sim, { n: number }>();
 
 /** A fresh trace id, unique within `sim` (trace ids change when a bridged packet is routed). */
@@ -226,11 +230,12 @@ export class NetNamespace implements NfHost {
   /** FIB generation the output-route cache was filled under. @internal */
   outRoutesGen = -1;
 
+  /** The addresses of {@link NetNamespace.addrs} as int32 (rebuilt when the list changes). */
+  private localIps: number[] = [];
+
   private readonly byIndex = new Map<number, NetDevice>();
   private readonly byName = new Map<string, NetDevice>();
   private nextIfindex = 1;
-  private readonly nfStates: NfHookState[] = [];
-  private nfDepth = 0;
   /** IP identification counter for datagrams without a socket counter. */
   ipId: number;
   private readonly peerNsids = new Map<NetNamespace, number>();
@@ -329,6 +334,7 @@ export class NetNamespace implements NfHost {
   /** Forgets `dev` here without touching its peer (used by delete and move). */
   private detach(dev: NetDevice): void {
     for (let i = this.addrs.length - 1; i >= 0; i--) if (this.addrs[i]!.dev === dev) this.addrs.splice(i, 1);
+    this.localIps = [];
     this.fib.local.removeWhere((r) => r.dev === dev);
     this.fib.main.removeWhere((r) => r.dev === dev);
     this.fib.flush();
@@ -500,6 +506,7 @@ export class NetNamespace implements NfHost {
       secondary,
     };
     this.addrs.push(a);
+    this.localIps = [];
     this.addAddrRoutes(a);
     return a;
   }
@@ -538,6 +545,7 @@ export class NetNamespace implements NfHost {
     if (i < 0) throw new DockernetError('EADDRNOTAVAIL', 'RTNETLINK answers: Cannot assign requested address');
     const a = this.addrs[i]!;
     this.addrs.splice(i, 1);
+    this.localIps = [];
     this.delAddrRoutes(a);
     if (!this.addrs.some((o) => o.dev === dev)) {
       // the device's last address is gone: Linux flushes every route through it (fib_disable_ip)
@@ -567,7 +575,13 @@ export class NetNamespace implements NfHost {
 
   /** True when `ip` is one of this namespace's addresses (any device). */
   isLocalAddress(ip: number): boolean {
-    for (const a of this.addrs) if (a.local === ip >>> 0) return true;
+    const addrs = this.addrs;
+    let l = this.localIps;
+    if (l.length !== addrs.length) {
+      l = this.localIps = addrs.map((a) => a.local | 0);
+    }
+    const x = ip | 0;
+    for (let i = 0; i < l.length; i++) if (l[i] === x) return true;
     return false;
   }
 
@@ -681,11 +695,13 @@ export class NetNamespace implements NfHost {
   nfHook(hook: NfHookNum, skb: SkBuff, inDev: string, outDev: string, bridged = false, physIn?: string, physOut?: string): NfVerdict {
     const nf = this.netfilter;
     if (nf === null) return NF_ACCEPT;
-    const d = this.nfDepth++;
-    let st = this.nfStates[d];
+    // one stack for every namespace (hooks run synchronously; nesting crosses namespaces when a
+    // REJECT's reply is routed): its few objects stay in cache whichever namespace runs
+    const d = nfDepth++;
+    let st = nfStates[d];
     if (st === undefined) {
       st = { hook, inDev, outDev, bridged, physIn, physOut };
-      this.nfStates[d] = st;
+      nfStates[d] = st;
     } else {
       st.hook = hook;
       st.inDev = inDev;
@@ -697,7 +713,7 @@ export class NetNamespace implements NfHost {
     try {
       return nf.hook(skb, st);
     } finally {
-      this.nfDepth--;
+      nfDepth--;
     }
   }
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { SkBuff } from './skbuff.js';
+import { CHECKSUM_UNNECESSARY, SkBuff } from './skbuff.js';
 import { MAC_BROADCAST, readMac, writeMac } from './addr.js';
 import { checksum, csumReplace16, csumReplace32, fold, pseudoHeaderSum, sum16 } from './checksum.js';
 import { ETH_HLEN, ETH_P_ARP, ETH_P_IP } from './ethernet.js';
@@ -320,7 +320,8 @@ export type Ipv4InvalidReason = (typeof Ipv4Invalid)[keyof typeof Ipv4Invalid];
 
 /**
  * Checks the IPv4 header at `skb.network`: length, version 4, IHL ≥ 5, total length within the
- * frame, header checksum, and — for the first fragment of TCP, UDP and ICMP — that the L4 header
+ * frame, header checksum (not for a frame the stack itself sent: `skb.ipSummed` is
+ * `CHECKSUM_UNNECESSARY`), and — for the first fragment of TCP, UDP and ICMP — that the L4 header
  * fits (so L4 getters are safe). Returns 0 when well-formed, else an {@link Ipv4Invalid} reason.
  *
  * Details: on success sets `skb.transport = network + IHL*4` and trims `skb.len` to the IP total
@@ -339,11 +340,13 @@ export function ipv4Validate(skb: SkBuff): number {
   if (ihl < IP_HLEN || n + ihl > len) return Ipv4Invalid.Ihl;
   const tot = (b[n + 2]! << 8) | b[n + 3]!;
   if (tot < ihl || n + tot > len) return Ipv4Invalid.TotalLength;
-  let s = 0;
-  for (let i = n, e = n + ihl; i < e; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  s = (s & 0xffff) + (s >>> 16);
-  s = (s & 0xffff) + (s >>> 16);
-  if (s !== 0xffff) return Ipv4Invalid.Checksum;
+  if (skb.ipSummed !== CHECKSUM_UNNECESSARY) {
+    let s = 0;
+    for (let i = n, e = n + ihl; i < e; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+    s = (s & 0xffff) + (s >>> 16);
+    s = (s & 0xffff) + (s >>> 16);
+    if (s !== 0xffff) return Ipv4Invalid.Checksum;
+  }
   const t = n + ihl;
   const frag = ((b[n + 6]! << 8) | b[n + 7]!) & IP_OFFSET;
   if (frag === 0) {

@@ -1,0 +1,190 @@
+/**
+ * The allocation-free packet path: CHECKSUM_UNNECESSARY for frames the stack sent (and verification
+ * of everything else), zero-copy UDP delivery, the per-namespace output-route cache and the route's
+ * cached neighbour, and numeric counter slots.
+ */
+import { describe, expect, it } from 'vitest';
+import { Counters, counterSlot } from '../../src/core/counters.js';
+import { ipRouteOutput } from '../../src/netns/ip-output.js';
+import { parseIp } from '../../src/wire/addr.js';
+import { buildUdp, ipv4Src, l4SrcPort } from '../../src/wire/build.js';
+import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, SkBuff } from '../../src/wire/skbuff.js';
+import { MAC_A, MAC_BR, capture, lan } from './helpers.js';
+
+const A = parseIp('172.17.0.2');
+const B = parseIp('172.17.0.3');
+
+/** A datagram a → b built by hand (not by a socket), as it would arrive on b's eth0. */
+function handBuilt(payload: string): SkBuff {
+  return buildUdp({ srcMac: MAC_BR, dstMac: 0, src: A, dst: B, ttl: 64, id: 1 }, 4000, 7, new TextEncoder().encode(payload));
+}
+
+describe('checksum trust (skb.ipSummed)', () => {
+  it('a datagram sent by a socket is marked CHECKSUM_UNNECESSARY and delivered', () => {
+    const { sim, a, b } = lan();
+    const seen: number[] = [];
+    b.mustDev('eth0').taps.push((_d, skb, dir) => {
+      if (dir === 'rx' && skb.data[23] === 17) seen.push(skb.ipSummed);
+    });
+    const got: string[] = [];
+    b.udp.bind(0, 7, (d) => got.push(new TextDecoder().decode(d)));
+    a.udp.bind(0, 4000, () => {}).sendTo(B, 7, new TextEncoder().encode('hi'));
+    sim.run();
+    expect(got).toEqual(['hi']);
+    expect(seen).toEqual([CHECKSUM_UNNECESSARY]);
+  });
+
+  it('a hand-built frame is CHECKSUM_NONE: a bad UDP checksum is counted (InCsumErrors) and dropped', () => {
+    const { sim, b } = lan();
+    const got: string[] = [];
+    b.udp.bind(0, 7, (d) => got.push(new TextDecoder().decode(d)));
+    const eth0 = b.mustDev('eth0');
+    const good = handBuilt('ok');
+    good.data.set([0x02, 0x42, 0xac, 0x11, 0x00, 0x03], 0);
+    expect(good.ipSummed).toBe(CHECKSUM_NONE);
+    const bad = good.clone();
+    bad.data[bad.len - 1]! ^= 0xff; // payload changed, checksum not
+    eth0.receive(good);
+    eth0.receive(bad);
+    sim.run();
+    expect(got).toEqual(['ok']);
+    expect(b.stat('InCsumErrors')).toBe(1);
+  });
+
+  it('a hand-built frame with a bad IPv4 header checksum is counted (InHdrErrors), the same bytes marked UNNECESSARY are trusted', () => {
+    const { sim, b } = lan();
+    let n = 0;
+    b.udp.bind(0, 7, () => n++);
+    const eth0 = b.mustDev('eth0');
+    const f = handBuilt('x');
+    f.data.set([0x02, 0x42, 0xac, 0x11, 0x00, 0x03], 0);
+    f.data[24]! ^= 0x01; // IPv4 header checksum
+    eth0.receive(f.clone());
+    sim.run();
+    expect(b.stat('InHdrErrors')).toBe(1);
+    expect(n).toBe(0);
+    const trusted = f.clone();
+    trusted.ipSummed = CHECKSUM_UNNECESSARY;
+    expect(trusted.ipSummed).toBe(CHECKSUM_UNNECESSARY); // clone keeps the flag
+    eth0.receive(trusted);
+    sim.run();
+    expect(n).toBe(1);
+  });
+});
+
+describe('UDP delivery', () => {
+  it('onSkb sees the payload in place (no copy); onMessage gets a copy that outlives the buffer', () => {
+    const { sim, a, b } = lan();
+    const inPlace: Array<{ text: string; src: number; sport: number; same: boolean }> = [];
+    let bufSeen: ArrayBufferLike | null = null;
+    const s = b.udp.bind(0, 7, () => {
+      throw new Error('onMessage must not run when onSkb is set');
+    });
+    s.onSkb = (skb, off, len, sock) => {
+      bufSeen = skb.data.buffer;
+      inPlace.push({ text: new TextDecoder().decode(skb.data.subarray(off, off + len)), src: ipv4Src(skb), sport: l4SrcPort(skb), same: sock === s });
+    };
+    a.udp.bind(0, 4000, () => {}).sendTo(B, 7, new TextEncoder().encode('zero-copy'));
+    sim.run();
+    expect(inPlace).toEqual([{ text: 'zero-copy', src: A, sport: 4000, same: true }]);
+    expect(bufSeen).not.toBeNull();
+
+    const copies: Uint8Array[] = [];
+    b.udp.bind(0, 8, (d) => copies.push(d));
+    const frames = capture([b.mustDev('eth0')]);
+    a.udp.bind(0, 4001, () => {}).sendTo(B, 8, new TextEncoder().encode('copy'));
+    sim.run();
+    expect(frames.length).toBeGreaterThan(0);
+    expect(copies[0]!.buffer.byteLength).toBe(4); // its own buffer, not the frame's
+    expect(new TextDecoder().decode(copies[0])).toBe('copy');
+  });
+});
+
+describe('output route cache', () => {
+  it('returns the same route object until the FIB changes, and follows route and address changes', () => {
+    const { a } = lan();
+    const r1 = ipRouteOutput(a, B)!;
+    expect(ipRouteOutput(a, B)).toBe(r1); // cached: no new object
+    expect(r1.dev.name).toBe('eth0');
+    expect(r1.nexthop).toBe(B);
+    expect(r1.src).toBe(A);
+    // a different requested source is a different route
+    const withSrc = ipRouteOutput(a, B, parseIp('172.17.0.9'));
+    expect(withSrc!.src).toBe(parseIp('172.17.0.9'));
+    expect(ipRouteOutput(a, B)!.src).toBe(A);
+    // a route change flushes it
+    a.addRoute({ dst: '172.17.0.3/32', via: '172.17.0.1' });
+    const r2 = ipRouteOutput(a, B)!;
+    expect(r2).not.toBe(r1);
+    expect(r2.nexthop).toBe(parseIp('172.17.0.1'));
+    a.delRoute({ dst: '172.17.0.3/32' });
+    expect(ipRouteOutput(a, B)!.nexthop).toBe(B);
+    // a remote destination is routed via the gateway, with the source selected once
+    const far = ipRouteOutput(a, parseIp('8.8.8.8'))!;
+    expect(far.nexthop).toBe(parseIp('172.17.0.1'));
+    expect(far.src).toBe(A);
+    // so does the link going down (no route at all; the default route is gone for good, as in Linux)
+    a.setLinkUp('eth0', false);
+    expect(ipRouteOutput(a, B)).toBeNull();
+    a.setLinkUp('eth0', true);
+    expect(ipRouteOutput(a, B)!.dev.name).toBe('eth0');
+    expect(ipRouteOutput(a, parseIp('8.8.8.8'))).toBeNull();
+  });
+
+  it('a deleted neighbour entry is not reused through the route: the next datagram resolves again', () => {
+    const { sim, a, b } = lan();
+    let n = 0;
+    b.udp.bind(0, 7, () => n++);
+    const s = a.udp.bind(0, 4000, () => {});
+    s.sendTo(B, 7, new Uint8Array(1));
+    sim.run();
+    s.sendTo(B, 7, new Uint8Array(1)); // via the route's cached neighbour
+    sim.run();
+    expect(n).toBe(2);
+    const solicits = a.stat('ArpSolicits');
+    const eth0 = a.mustDev('eth0');
+    expect(a.neigh.delete(eth0, B)).toBe(true);
+    s.sendTo(B, 7, new Uint8Array(1));
+    sim.run();
+    expect(a.stat('ArpSolicits')).toBe(solicits + 1);
+    expect(n).toBe(3);
+    expect(a.neigh.get(eth0, B)!.mac).toBe(b.mustDev('eth0').mac);
+  });
+
+  it('the neighbour entry is written into the Ethernet header from its MAC halves', () => {
+    const { sim, a, b } = lan();
+    b.udp.bind(0, 7, () => {});
+    const frames = capture([b.mustDev('eth0')]);
+    a.udp.bind(0, 4000, () => {}).sendTo(B, 7, new Uint8Array(1));
+    sim.run();
+    const udp = frames.filter((f) => f.dir === 'rx' && f.bytes[23] === 17);
+    expect(udp).toHaveLength(1);
+    const dv = new DataView(udp[0]!.bytes.buffer);
+    expect(dv.getUint16(0) * 2 ** 32 + dv.getUint32(2)).toBe(b.mustDev('eth0').mac);
+    expect(dv.getUint16(6) * 2 ** 32 + dv.getUint32(8)).toBe(MAC_A);
+    expect(dv.getUint16(12)).toBe(0x0800);
+  });
+});
+
+describe('Counters (numeric slots)', () => {
+  it('by name and by slot reach the same counter; snapshot is sorted; inc(name, 0) creates it; reset forgets', () => {
+    const c = new Counters();
+    const slot = counterSlot('TestFastpathZ');
+    expect(counterSlot('TestFastpathZ')).toBe(slot);
+    c.add(slot);
+    c.inc('TestFastpathZ', 2);
+    c.inc('TestFastpathA', 0);
+    expect(c.get('TestFastpathZ')).toBe(3);
+    expect(c.get('TestFastpathA')).toBe(0);
+    expect(c.get('NeverSeenCounterName')).toBe(0);
+    expect(Object.keys(c.snapshot())).toEqual(['TestFastpathA', 'TestFastpathZ']);
+    expect(c.snapshot()).toEqual({ TestFastpathA: 0, TestFastpathZ: 3 });
+    const other = new Counters();
+    expect(other.snapshot()).toEqual({});
+    other.inc('TestFastpathA');
+    expect(c.get('TestFastpathA')).toBe(0); // sets are independent
+    c.reset();
+    expect(c.snapshot()).toEqual({});
+    expect(c.get('TestFastpathZ')).toBe(0);
+  });
+});
