@@ -124,10 +124,7 @@ export class Engine {
     let r: ExecResult;
     if (argv[0] === 'network') r = networkCommand(this, argv.slice(1));
     else if (argv[0] === 'port') r = portCommand(this, argv.slice(1));
-    else {
-      this.sandboxes.noteCommand(argv);
-      r = this.runtime.exec(argv, io);
-    }
+    else r = this.runtime.exec(argv, io);
     this.sim.drain();
     return r;
   }

@@ -6,7 +6,6 @@
 import { DockernetError } from '../core/errors.js';
 import { NetNamespace } from '../netns/netns.js';
 import type { Container } from '../runtime/container.js';
-import { parseRunArgs } from '../runtime/cli/run-options.js';
 import { dockerMacFor, ipToString, macToString, parseMac, tryParseIp } from '../wire/addr.js';
 import type { Engine } from './engine.js';
 import type { AttachmentConfig, Endpoint, MappedPort, Network } from './network/model.js';
@@ -51,11 +50,10 @@ export interface ContainerNet {
 }
 
 const EXT = 'docker.net';
+const NO_ENDPOINT_FLAGS: { readonly aliases: readonly string[]; readonly ipv4: string; readonly ipv6: string } = { aliases: [], ipv4: '', ipv6: '' };
 
 /** Per-container network state and the lifecycle hooks. */
 export class Sandboxes {
-  private pending: { aliases: string[]; ipv4: string; ipv6: string } | null = null;
-
   constructor(private readonly e: Engine) {}
 
   /** The network state of `c`. */
@@ -87,23 +85,11 @@ export class Sandboxes {
     registerNetPrograms(this.e);
   }
 
-  /** Engine.exec calls this before `run`/`create` reach the runtime: keeps the endpoint flags. */
-  noteCommand(argv: string[]): void {
-    this.pending = null;
-    if (argv[0] !== 'run' && argv[0] !== 'create') return;
-    try {
-      const req = parseRunArgs(argv.slice(1));
-      this.pending = { ...req.endpoint };
-    } catch {
-      this.pending = null;
-    }
-  }
-
   // ------------------------------------------------------------------ hooks
 
   private afterCreate(c: Container): void {
-    const req = c.request?.endpoint ?? this.pending ?? { aliases: [], ipv4: '', ipv6: '' };
-    this.pending = null;
+    // the endpoint flags of the run/create request (createContainer keeps the parsed request)
+    const req = c.request?.endpoint ?? NO_ENDPOINT_FLAGS;
     const mode = c.hostConfig.NetworkMode;
     if (mode.startsWith('container:')) return;
     const name = mode === 'default' ? 'bridge' : mode;

@@ -56,7 +56,7 @@ export class ProcessManager {
       const max = a.files.get('pids.max');
       if (!max || max === 'max') continue;
       let n = 0;
-      for (const s of a.subtree()) n += s.tasks.size;
+      for (const s of a.subtree()) n += s.taskCount;
       if (n + 1 > Number(max)) throw new ForkFailed();
     }
   }

@@ -162,7 +162,8 @@ export class Runtime {
    */
   cgroupPathOf(c: Container, ctl: Controller): string {
     const parent = c.hostConfig.CgroupParent;
-    if (parent === '') return `/docker/${c.id}`;
+    // the same path in every hierarchy: the one string the container keeps (set at start)
+    if (parent === '') return c.cgroupPath !== '' ? c.cgroupPath : `/docker/${c.id}`;
     const base = parent.startsWith('/') ? '' : (this.daemonCgroups[ctl] ?? '').replace(/\/$/, '');
     return `${base}/${parent.replace(/^\/+|\/+$/g, '')}/${c.id}`;
   }

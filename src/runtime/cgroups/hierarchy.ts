@@ -13,19 +13,142 @@ export type Controller = (typeof CONTROLLERS)[number];
 /** "Unlimited" as cgroup v1 memory files print it (PAGE_COUNTER_MAX * 4096). */
 export const MEM_UNLIMITED = 9223372036854771712n;
 
-/** One cgroup directory in one hierarchy. */
+/** A control file's value as the kernel gives a new group of one controller (shared, never written). */
+type FileDefaults = Readonly<Record<string, string>>;
+
+const UNLIMITED_TEXT = String(MEM_UNLIMITED);
+const STATIC_DEFAULTS: Readonly<Record<Controller, FileDefaults>> = {
+  memory: {
+    'memory.limit_in_bytes': UNLIMITED_TEXT,
+    'memory.memsw.limit_in_bytes': UNLIMITED_TEXT,
+    'memory.soft_limit_in_bytes': UNLIMITED_TEXT,
+    'memory.swappiness': '60',
+    'memory.oom_control.oom_kill_disable': '0',
+    'memory.use_hierarchy': '1',
+  },
+  cpu: { 'cpu.cfs_period_us': '100000', 'cpu.cfs_quota_us': '-1', 'cpu.shares': '1024' },
+  cpuset: { 'cpuset.cpus': '0-1', 'cpuset.mems': '0' },
+  blkio: { 'blkio.bfq.weight': '100' },
+  pids: { 'pids.max': 'max' },
+  freezer: { 'freezer.state': 'THAWED', 'freezer.self_freezing': '0' },
+  cpuacct: { 'cpuacct.usage': '0' },
+  devices: {},
+  'name=systemd': {},
+};
+/** The files a new group copies from its parent (the rest are fixed defaults). */
+const INHERITED: Readonly<Record<Controller, readonly string[]>> = {
+  memory: ['memory.swappiness'],
+  cpuset: ['cpuset.cpus', 'cpuset.mems'],
+  cpu: [],
+  cpuacct: [],
+  devices: [],
+  freezer: [],
+  blkio: [],
+  pids: [],
+  'name=systemd': [],
+};
+/** Default tables by controller and inherited values, shared by every group that has them. */
+const defaultsCache = new Map<string, FileDefaults>();
+
+function defaultsFor(controller: Controller, parent: CgroupFiles | null): FileDefaults {
+  const base = STATIC_DEFAULTS[controller];
+  const inh = INHERITED[controller];
+  if (!parent || inh.length === 0) return base;
+  let key = controller;
+  let same = true;
+  for (const k of inh) {
+    const v = parent.get(k) ?? base[k]!;
+    if (v !== base[k]) same = false;
+    key += '\0' + v;
+  }
+  if (same) return base;
+  let d = defaultsCache.get(key);
+  if (d === undefined) {
+    const o: Record<string, string> = { ...base };
+    for (const k of inh) o[k] = parent.get(k) ?? base[k]!;
+    d = Object.freeze(o);
+    defaultsCache.set(key, d);
+  }
+  return d;
+}
+
+/**
+ * A group's control files: the values the kernel gave it at mkdir (a table shared by every group
+ * with the same ones) and, only once something writes a different value, its own overrides. Reads
+ * see exactly what a per-group `Map` of every file would hold.
+ */
+export class CgroupFiles {
+  private own: Map<string, string> | null = null;
+  constructor(private readonly defaults: FileDefaults) {}
+  /** The file's value, or undefined when the group has no such file. */
+  get(file: string): string | undefined {
+    const v = this.own?.get(file);
+    if (v !== undefined) return v;
+    return Object.hasOwn(this.defaults, file) ? this.defaults[file] : undefined;
+  }
+  /** Whether the group has the file. */
+  has(file: string): boolean {
+    return this.get(file) !== undefined;
+  }
+  /** Writes the file. */
+  set(file: string, value: string): this {
+    if (this.own === null) {
+      if (Object.hasOwn(this.defaults, file) && this.defaults[file] === value) return this;
+      this.own = new Map();
+    }
+    this.own.set(file, value);
+    return this;
+  }
+}
+
+const NO_CHILDREN: ReadonlyMap<string, CgroupNode> = new Map();
+const NO_TASKS: ReadonlySet<number> = new Set();
+
+/**
+ * One cgroup directory in one hierarchy. A group holds only what differs from a fresh one: its
+ * children, tasks and written files are created on first use.
+ */
 export class CgroupNode {
-  readonly children = new Map<string, CgroupNode>();
-  readonly files = new Map<string, string>();
-  /** Processes attached here (host pids). */
-  readonly tasks = new Set<number>();
+  private kids: Map<string, CgroupNode> | null = null;
+  private taskSet: Set<number> | null = null;
+  /** Control files (defaults as the kernel creates them, copied from the parent where it copies). */
+  readonly files: CgroupFiles;
   /** memory: current charge, high-water mark, OOM kills. */
   usage = 0;
   maxUsage = 0;
   oomKills = 0;
   underOom = false;
   constructor(readonly name: string, readonly parent: CgroupNode | null, readonly controller: Controller) {
-    initFiles(this);
+    this.files = new CgroupFiles(defaultsFor(controller, parent?.files ?? null));
+  }
+  /** Child groups by name. */
+  get children(): ReadonlyMap<string, CgroupNode> {
+    return this.kids ?? NO_CHILDREN;
+  }
+  /** Processes attached here (host pids). */
+  get tasks(): Set<number> {
+    return (this.taskSet ??= new Set());
+  }
+  /** Number of processes attached here (without creating the task set). */
+  get taskCount(): number {
+    return this.taskSet?.size ?? 0;
+  }
+  /** The attached pids (read-only view; empty when none). */
+  get taskList(): ReadonlySet<number> {
+    return this.taskSet ?? NO_TASKS;
+  }
+  /** The child `name`, created when `create` (mkdir). */
+  child(name: string, create: boolean): CgroupNode | undefined {
+    let c = this.kids?.get(name);
+    if (c === undefined && create) {
+      c = new CgroupNode(name, this, this.controller);
+      (this.kids ??= new Map()).set(name, c);
+    }
+    return c;
+  }
+  /** Removes the child `name` (rmdir of an empty group; the caller checks it is empty). */
+  removeChild(name: string): void {
+    this.kids?.delete(name);
   }
   /** Absolute path inside the hierarchy (`/docker/<id>`). */
   get path(): string {
@@ -40,46 +163,7 @@ export class CgroupNode {
   /** Every node of the subtree rooted here. */
   *subtree(): Generator<CgroupNode> {
     yield this;
-    for (const c of this.children.values()) yield* c.subtree();
-  }
-}
-
-function initFiles(n: CgroupNode): void {
-  const f = n.files;
-  const p = n.parent?.files;
-  switch (n.controller) {
-    case 'memory':
-      f.set('memory.limit_in_bytes', String(MEM_UNLIMITED));
-      f.set('memory.memsw.limit_in_bytes', String(MEM_UNLIMITED));
-      f.set('memory.soft_limit_in_bytes', String(MEM_UNLIMITED));
-      f.set('memory.swappiness', p?.get('memory.swappiness') ?? '60');
-      f.set('memory.oom_control.oom_kill_disable', '0');
-      f.set('memory.use_hierarchy', '1');
-      break;
-    case 'cpu':
-      f.set('cpu.cfs_period_us', '100000');
-      f.set('cpu.cfs_quota_us', '-1');
-      f.set('cpu.shares', '1024');
-      break;
-    case 'cpuset':
-      f.set('cpuset.cpus', p?.get('cpuset.cpus') ?? '0-1');
-      f.set('cpuset.mems', p?.get('cpuset.mems') ?? '0');
-      break;
-    case 'blkio':
-      f.set('blkio.bfq.weight', '100');
-      break;
-    case 'pids':
-      f.set('pids.max', 'max');
-      break;
-    case 'freezer':
-      f.set('freezer.state', 'THAWED');
-      f.set('freezer.self_freezing', '0');
-      break;
-    case 'cpuacct':
-      f.set('cpuacct.usage', '0');
-      break;
-    default:
-      break;
+    if (this.kids) for (const c of this.kids.values()) yield* c.subtree();
   }
 }
 
@@ -91,23 +175,25 @@ export class Hierarchy {
   }
   /** The node at `path`, creating missing levels when `create` (like `mkdir -p`). */
   get(path: string, create = false): CgroupNode | undefined {
-    let n = this.root;
-    for (const part of path.split('/').filter(Boolean)) {
-      let c = n.children.get(part);
-      if (!c) {
-        if (!create) return undefined;
-        c = new CgroupNode(part, n, this.controller);
-        n.children.set(part, c);
+    let n: CgroupNode | undefined = this.root;
+    let i = 0;
+    const len = path.length;
+    while (i < len) {
+      let j = path.indexOf('/', i);
+      if (j < 0) j = len;
+      if (j > i) {
+        n = n.child(path.slice(i, j), create);
+        if (n === undefined) return undefined;
       }
-      n = c;
+      i = j + 1;
     }
     return n;
   }
   /** Removes an empty leaf group (rmdir). Returns false if it has children or tasks. */
   remove(path: string): boolean {
     const n = this.get(path);
-    if (!n || !n.parent || n.children.size || n.tasks.size) return false;
-    n.parent.children.delete(n.name);
+    if (!n || !n.parent || n.children.size || n.taskCount) return false;
+    n.parent.removeChild(n.name);
     return true;
   }
 }
@@ -171,7 +257,7 @@ function readFile(n: CgroupNode, file: string): string | undefined {
     case 'pids.current': {
       if (n.controller !== 'pids') return undefined;
       let k = 0;
-      for (const s of n.subtree()) k += s.tasks.size;
+      for (const s of n.subtree()) k += s.taskCount;
       return String(k);
     }
     case 'freezer.parent_freezing': {
@@ -186,7 +272,7 @@ function readFile(n: CgroupNode, file: string): string | undefined {
     }
     case 'cgroup.procs':
     case 'tasks':
-      return [...n.tasks].sort((a, b) => a - b).join('\n');
+      return [...n.taskList].sort((a, b) => a - b).join('\n');
     default:
       if (file === 'memory.oom_control.oom_kill_disable') return undefined;
       return n.files.get(file);

@@ -34,27 +34,33 @@ const ALIASES: Record<string, string> = {
   'image build': 'build', 'image import': 'import', 'system events': 'events', 'volume': 'volume',
 };
 
+/** Every runtime command by name, built once (a command line only looks its name up). */
+const TABLE: Record<string, Command> = {
+  ...containerCommands,
+  ...lifecycleCommands,
+  ...imageCommands,
+  inspect: inspectCommand,
+  ps: psCommand,
+  logs: logsCommand,
+  volume: volumeCommand,
+  events: eventsCommand,
+  top: topCommand,
+};
+
 /** Runs one docker command. */
 export function runDockerCommand(rt: Runtime, argv: string[], io: CommandIo = {}): ExecResult {
-  let [cmd = '', ...rest] = argv;
-  const two = `${cmd} ${rest[0] ?? ''}`;
-  if (Object.hasOwn(ALIASES, two)) {
-    cmd = ALIASES[two]!;
-    rest = rest.slice(1);
+  let cmd = argv[0] ?? '';
+  let from = 1;
+  if (cmd === 'container' || cmd === 'image' || cmd === 'system' || cmd === 'volume') {
+    const two = `${cmd} ${argv[1] ?? ''}`;
+    if (Object.hasOwn(ALIASES, two)) {
+      cmd = ALIASES[two]!;
+      from = 2;
+    }
   }
-  const table: Record<string, Command> = {
-    ...containerCommands,
-    ...lifecycleCommands,
-    ...imageCommands,
-    inspect: inspectCommand,
-    ps: psCommand,
-    logs: logsCommand,
-    volume: volumeCommand,
-    events: eventsCommand,
-    top: topCommand,
-  };
+  const rest = argv.slice(from);
   // own properties only: `docker toString` / `docker constructor` are not commands
-  const f = Object.hasOwn(table, cmd) ? table[cmd] : undefined;
+  const f = Object.hasOwn(TABLE, cmd) ? TABLE[cmd] : undefined;
   if (!f) return { stdout: '', stderr: `docker: '${cmd}' is not a docker command.\nSee 'docker --help'\n`, exitCode: 1 };
   return f(rt, rest, io);
 }
