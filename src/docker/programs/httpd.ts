@@ -1,6 +1,6 @@
 /**
- * busybox `httpd -f -p PORT -h DIR`: an HTTP server on the container's namespace that answers
- * every request with the lab image's page (`hello`), until the process ends.
+ * busybox `httpd -f -p PORT -h DIR`: an HTTP server on the container's namespace serving the
+ * container's files under DIR (the lab image's /www/index.html is `hello`), until the process ends.
  */
 import type { Program, ProgramRun } from '../../runtime/process.js';
 import type { NetNamespace } from '../../netns/netns.js';
@@ -20,8 +20,44 @@ function httpDate(ns: NetNamespace): string {
   return new Date(EPOCH_MS + Math.floor(ns.sim.now / 1e6)).toUTCString();
 }
 
-/** busybox httpd's answer to any GET: the static page with its headers, then close. */
-function serve(ns: NetNamespace, port: number): TcpListener {
+function errorPage(status: string, text: string): string {
+  return `<HTML><HEAD><TITLE>${status}</TITLE></HEAD>\n<BODY><H1>${status}</H1>\n${text}\n</BODY></HTML>\n`;
+}
+
+/**
+ * busybox httpd's answer to one request (measured in the kernel lab): a URL that is missing or
+ * does not start with `/` is `400 Bad Request`, a method other than GET/HEAD `501 Not
+ * Implemented`, a missing file `404 Not Found`; otherwise the file under `home` (a directory's
+ * index.html) with Last-Modified/ETag (HEAD sends the body too, as busybox does).
+ */
+function answer(ns: NetNamespace, files: FileSource, home: string, request: string): string {
+  const [method = '', url] = request.split(/\r?\n/)[0]!.split(/\s+/);
+  const head = (status: string): string => `HTTP/1.1 ${status}\r\nDate: ${httpDate(ns)}\r\nConnection: close\r\n`;
+  const fail = (status: string, text: string): string => `${head(status)}Content-type: text/html\r\n\r\n${errorPage(status, text)}`;
+  if (!url || !url.startsWith('/')) return fail('400 Bad Request', 'Unsupported method');
+  if (method !== 'GET' && method !== 'HEAD') return fail('501 Not Implemented', 'The requested method is not recognized');
+  const rel = decodeURIComponent(url.replace(/[?#].*$/, ''));
+  const base = `${home.replace(/\/$/, '')}${rel}`;
+  let path = base;
+  let body = files.read(path);
+  if (body === undefined || rel.endsWith('/')) {
+    path = `${base.replace(/\/$/, '')}/index.html`;
+    body = files.read(path);
+  }
+  if (body === undefined) return fail('404 Not Found', 'The requested URL was not found');
+  const stock = path === '/www/index.html' && body === HTTPD_BODY;
+  const mtime = stock ? LAST_MODIFIED : httpDate(ns);
+  const etag = stock ? ETAG : `"${Math.floor(Date.parse(mtime) / 1000).toString(16)}-${body.length.toString(16)}"`;
+  return `${head('200 OK')}Content-type: text/html\r\nAccept-Ranges: bytes\r\nLast-Modified: ${mtime}\r\nETag: ${etag}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+}
+
+/** Reads files of the container the server runs in. */
+interface FileSource {
+  read(path: string): string | undefined;
+}
+
+/** Serves `home` on `port`: each request (once its header block has arrived) gets its answer, then close. */
+function serve(ns: NetNamespace, port: number, files: FileSource, home: string): TcpListener {
   const bufs = new WeakMap<TcpSocket, string>();
   return ns.tcp.listen(0, port, () => {}, {
     onData(s, data) {
@@ -29,10 +65,7 @@ function serve(ns: NetNamespace, port: number): TcpListener {
       for (const x of data) b += String.fromCharCode(x);
       bufs.set(s, b);
       if (b.includes('\r\n\r\n') || b.includes('\n\n')) {
-        s.send(
-          `HTTP/1.1 200 OK\r\nDate: ${httpDate(ns)}\r\nConnection: close\r\nContent-type: text/html\r\nAccept-Ranges: bytes\r\n` +
-            `Last-Modified: ${LAST_MODIFIED}\r\nETag: ${ETAG}\r\nContent-Length: ${HTTPD_BODY.length}\r\n\r\n${HTTPD_BODY}`,
-        );
+        s.send(answer(ns, files, home, b));
         s.close();
       }
     },
@@ -46,19 +79,23 @@ function serve(ns: NetNamespace, port: number): TcpListener {
 export const httpdListeners = new WeakMap<object, Set<number>>();
 
 /** The httpd applet. */
-export function httpdProgram(_e: Engine): Program {
+export function httpdProgram(e: Engine): Program {
   return (ctx, argv) => {
     let port = 80;
+    let home = '/';
     for (let i = 1; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '-p') port = Number((argv[++i] ?? '80').split(':').pop());
       else if (a.startsWith('-p')) port = Number(a.slice(2).split(':').pop());
+      else if (a === '-h') home = argv[++i] ?? '/';
+      else if (a.startsWith('-h')) home = a.slice(2);
     }
+    const files: FileSource = { read: (path) => e.runtime.files.readText(ctx.container, path) };
     const ns = netnsOf(ctx);
     let l: TcpListener | null = null;
     if (ns) {
       try {
-        l = serve(ns, port);
+        l = serve(ns, port, files, home);
         let set = httpdListeners.get(ns);
         if (!set) {
           set = new Set();

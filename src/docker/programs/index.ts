@@ -1,5 +1,5 @@
 /**
- * Programs the network layer adds to containers for `docker exec`: `ip`, `ping`, `nslookup`, `httpd`
+ * Programs the network layer adds to containers for `docker exec`: `ip`, `ping`, `nslookup`, `httpd`, `nc`, `wget`
  * (busybox applets in `mini:latest`).
  */
 import type { Engine } from '../engine.js';
@@ -7,6 +7,8 @@ import { ipProgram } from './ip.js';
 import { nslookupProgram } from './nslookup.js';
 import { pingProgram } from './ping.js';
 import { httpdProgram } from './httpd.js';
+import { ncProgram } from './nc.js';
+import { wgetProgram } from './wget.js';
 
 /** Registers the network programs in the runtime's registry. */
 export function registerNetPrograms(e: Engine): void {
@@ -15,4 +17,6 @@ export function registerNetPrograms(e: Engine): void {
   reg.register('nslookup', nslookupProgram(e));
   reg.register('ping', pingProgram(e));
   reg.register('httpd', httpdProgram(e));
+  reg.register('nc', ncProgram(e));
+  reg.register('wget', wgetProgram(e));
 }

@@ -1,7 +1,8 @@
 /**
- * The stub resolver busybox applets share: /etc/hosts first, then one A query to the first
- * nameserver of /etc/resolv.conf over UDP from the container's namespace, repeated once after 2 s,
- * giving up after 5 s (busybox's budget).
+ * The stub resolvers busybox applets use: nslookup's own (one query to the server, repeated once
+ * after 2 s, giving up after 5 s), and glibc's getaddrinfo for ping/nc/wget (the static busybox
+ * links glibc): /etc/hosts first, then the first nameserver of /etc/resolv.conf, `timeout:5
+ * attempts:2` — a name nobody answers for fails after 10 s, as measured in the kernel lab.
  */
 import type { ProgramContext, ProgramWait } from '../../runtime/process.js';
 import type { NetNamespace } from '../../netns/netns.js';
@@ -18,13 +19,27 @@ export function nameserverOf(ctx: ProgramContext): string {
   return parseResolvConf(ctx.container.etc.get('/etc/resolv.conf') ?? '').nameservers[0] ?? '127.0.0.1';
 }
 
+/** When a resolver asks again and when it gives up. */
+export interface DnsBudget {
+  /** Resend the query at this time after the first one. */
+  retryAt: number;
+  /** Give up at this time. */
+  giveUpAt: number;
+}
+
+/** busybox nslookup: again after 2 s, give up after 5 s. */
+export const NSLOOKUP_BUDGET: DnsBudget = { retryAt: 2 * SECOND, giveUpAt: 5 * SECOND };
+/** glibc's stub resolver (resolv.conf defaults timeout:5 attempts:2). */
+export const GLIBC_BUDGET: DnsBudget = { retryAt: 5 * SECOND, giveUpAt: 10 * SECOND };
+
 /**
- * Sends one DNS query for `name` to `server` (busybox: again after 2 s) and waits up to 5 s of
- * virtual time for the answer with the same id. Returns the answer, or null on timeout.
+ * Sends one DNS query for `name` to `server` (again at `budget.retryAt`) and waits until
+ * `budget.giveUpAt` of virtual time for the answer with the same id. Returns the answer, or null
+ * on timeout.
  */
-export function* dnsExchange(ns: NetNamespace | null, server: number, name: string, type: number = DnsType.A): Generator<ProgramWait, DnsRepr | null, void> {
+export function* dnsExchange(ns: NetNamespace | null, server: number, name: string, type: number = DnsType.A, budget: DnsBudget = NSLOOKUP_BUDGET): Generator<ProgramWait, DnsRepr | null, void> {
   if (!ns || server < 0) {
-    yield { sleep: 5 * SECOND };
+    yield { sleep: budget.giveUpAt };
     return null;
   }
   let answer: DnsRepr | null = null;
@@ -46,8 +61,8 @@ export function* dnsExchange(ns: NetNamespace | null, server: number, name: stri
     }
   };
   send();
-  for (let t = 0; t < 5 * SECOND && !answer; t += STEP) {
-    if (t === 2 * SECOND) send();
+  for (let t = 0; t < budget.giveUpAt && !answer; t += STEP) {
+    if (t === budget.retryAt) send();
     yield { sleep: STEP };
   }
   sock.close();
@@ -60,7 +75,7 @@ export function* resolveHost(ctx: ProgramContext, host: string): Generator<Progr
   if (lit >= 0) return lit;
   const fromHosts = hostsLookup(ctx.container.etc.get('/etc/hosts') ?? '', host);
   if (fromHosts !== null) return fromHosts;
-  const r = yield* dnsExchange(netnsOf(ctx), tryParseIp(nameserverOf(ctx)), host);
+  const r = yield* dnsExchange(netnsOf(ctx), tryParseIp(nameserverOf(ctx)), host, DnsType.A, GLIBC_BUDGET);
   const a = r?.answers.find((x) => x.rdata.kind === 'a');
   return a ? (a.rdata as { address: number }).address : -1;
 }
