@@ -20,7 +20,7 @@ export * from './tools.js';
 export * from './iproute.js';
 export { netifReceive, arpRcv, ipRcv, ipRcvFinish, ipLocalDeliver } from './ip-input.js';
 export { ipForward, ipForwardFinish } from './ip-forward.js';
-export { ipRouteOutput, ipLocalOut, ipLocalOutRaw, ipOutput, ipFinishOutput2 } from './ip-output.js';
+export { dstCheck, ipRouteOutput, ipLocalOut, ipLocalOutRaw, ipOutput, ipFinishOutput2 } from './ip-output.js';
 export type { OutputRoute } from './ip-output.js';
 export { icmpSend, nextIpId } from './icmp.js';
 export { installBridgeHook, brNfHook, NF_BRIDGE_NONE, NF_BRIDGE_PREROUTED, NF_BRIDGE_PASSED_UP } from './br-netfilter.js';

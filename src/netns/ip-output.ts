@@ -45,6 +45,19 @@ export interface CachedOutputRoute extends OutputRoute {
   reqSrc: number;
   /** The neighbour entry the last datagram on this route went to (Linux: the dst's neighbour). */
   neigh: NeighEntry | null;
+  /** Set when the FIB changed after this route was computed (or it left the cache): look it up again. */
+  obsolete: boolean;
+}
+
+/**
+ * Whether a route kept across datagrams (a connected socket's cached route, Linux `sk_dst_cache`)
+ * is still valid: false once the FIB changed (a route, an address, a link state) or the route was
+ * not one from {@link ipRouteOutput}. Call {@link ipRouteOutput} again when it returns false.
+ *
+ * @see Linux `sk_dst_check`, `__sk_dst_check`
+ */
+export function dstCheck(rt: OutputRoute): boolean {
+  return (rt as CachedOutputRoute).obsolete === false;
 }
 
 /** Output routes cached per namespace before the cache is flushed. */
@@ -63,18 +76,24 @@ export function ipRouteOutput(ns: NetNamespace, dst: number, src = 0): OutputRou
   const key = dst | 0;
   const want = src | 0;
   let cache = ns.outRoutes;
-  if (cache === null || ns.outRoutesGen !== ns.fib.generation || cache.size >= OUT_CACHE_MAX) {
-    if (cache === null) cache = ns.outRoutes = new Map();
-    else cache.clear();
-    ns.outRoutesGen = ns.fib.generation;
-  } else {
+  if (cache !== null) {
     const c = cache.get(key);
     if (c !== undefined && c.reqSrc === want) return c;
+    if (cache.size >= OUT_CACHE_MAX) {
+      for (const e of cache.values()) e.obsolete = true;
+      cache.clear();
+    }
+  } else {
+    // shared with the FIB, which clears it on every change (route, address, link state)
+    cache = ns.outRoutes = new Map();
+    ns.fib.derived = cache;
   }
   const rt = ipRouteOutputSlow(ns, dst >>> 0, src >>> 0);
   if (rt !== null) {
     const c = rt as CachedOutputRoute;
     c.reqSrc = want;
+    const old = cache.get(key);
+    if (old !== undefined) old.obsolete = true; // same destination, other source: it leaves the cache
     cache.set(key, c);
   }
   return rt;
@@ -98,7 +117,7 @@ function ipRouteOutputSlow(ns: NetNamespace, dst: number, src: number): OutputRo
 }
 
 function outputRoute(fib: FibResult, dev: NetDevice, nexthop: number, src: number, broadcast: boolean): CachedOutputRoute {
-  return { fib, dev, nexthop, src, broadcast, reqSrc: 0, neigh: null };
+  return { fib, dev, nexthop, src, broadcast, reqSrc: 0, neigh: null, obsolete: false };
 }
 
 /**
@@ -173,8 +192,8 @@ export function ipLocalOutRaw(ns: NetNamespace, skb: SkBuff): void {
 }
 
 /**
- * POSTROUTING, then the link layer. `nexthop` may be given as uint32 or int32. `rt`, when the
- * datagram has a cached output route, lets the link layer reuse the route's neighbour entry.
+ * POSTROUTING, then the link layer. `nexthop` may be given as uint32 or int32. `rt`, the cached
+ * output route `dev` and `nexthop` come from (if any), lets the link layer reuse its neighbour entry.
  *
  * @see Linux `ip_output`, `ip_finish_output`
  */
@@ -220,7 +239,7 @@ export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, n
   }
   // the route's neighbour, if still connected; else the table (and remember what it used)
   const e = rt.neigh;
-  if (e !== null && e !== undefined && e.ip === nexthop >>> 0 && neighConnectedOutput(e, ns.sim.now, dev, skb)) return;
+  if (e !== null && e !== undefined && neighConnectedOutput(e, ns.sim.now, dev, skb)) return;
   rt.neigh = ns.neigh.output(dev, nexthop, skb);
 }
 

@@ -223,12 +223,10 @@ export class NetNamespace implements NfHost {
   readonly rx: (dev: NetDevice, skb: SkBuff) => void;
 
   /**
-   * Output-route cache of {@link ipRouteOutput} (keyed by destination as int32), created on first
-   * use and valid while {@link NetNamespace.outRoutesGen} equals the FIB's generation. @internal
+   * Output-route cache of `ipRouteOutput` (keyed by destination as int32), created on first use;
+   * the FIB clears it on every change (it is the FIB's `derived` cache). @internal
    */
   outRoutes: Map<number, CachedOutputRoute> | null = null;
-  /** FIB generation the output-route cache was filled under. @internal */
-  outRoutesGen = -1;
 
   /** The addresses of {@link NetNamespace.addrs} as int32 (rebuilt when the list changes). */
   private localIps: number[] = [];

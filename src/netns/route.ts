@@ -192,10 +192,21 @@ export class Fib {
   private readonly cache = new Map<number, FibResult>();
   /** Incremented on every change; lets callers notice invalidation. */
   generation = 0;
+  /**
+   * A cache derived from routing decisions (the namespace's output routes), created by its owner
+   * and cleared here with the lookup cache, so its readers need not check {@link Fib.generation}.
+   */
+  derived: Map<number, { obsolete: boolean }> | null = null;
 
   /** Drops the lookup cache (call after any route, address or link-state change). */
   flush(): void {
     this.cache.clear();
+    const d = this.derived;
+    if (d !== null && d.size !== 0) {
+      // whoever kept one of them (a socket's dst cache) sees it is stale (Linux dst->obsolete)
+      for (const e of d.values()) e.obsolete = true;
+      d.clear();
+    }
     this.generation++;
   }
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Counters, counterSlot } from '../../src/core/counters.js';
-import { ipRouteOutput } from '../../src/netns/ip-output.js';
+import { dstCheck, ipRouteOutput } from '../../src/netns/ip-output.js';
 import { parseIp } from '../../src/wire/addr.js';
 import { buildUdp, ipv4Src, l4SrcPort } from '../../src/wire/build.js';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, SkBuff } from '../../src/wire/skbuff.js';
@@ -129,6 +129,26 @@ describe('output route cache', () => {
     a.setLinkUp('eth0', true);
     expect(ipRouteOutput(a, B)!.dev.name).toBe('eth0');
     expect(ipRouteOutput(a, parseIp('8.8.8.8'))).toBeNull();
+  });
+
+  it('dstCheck: a kept route stays valid until the FIB changes or the route leaves the cache', () => {
+    const { a } = lan();
+    const r1 = ipRouteOutput(a, B)!;
+    expect(dstCheck(r1)).toBe(true);
+    ipRouteOutput(a, parseIp('172.17.0.4')); // another destination: r1 stays
+    expect(dstCheck(r1)).toBe(true);
+    a.addAddress('eth0', '172.17.0.20/16'); // any FIB change
+    expect(dstCheck(r1)).toBe(false);
+    const r2 = ipRouteOutput(a, B)!;
+    expect(r2).not.toBe(r1);
+    expect(dstCheck(r2)).toBe(true);
+    // the same destination asked with another source replaces it in the cache
+    const r3 = ipRouteOutput(a, B, parseIp('172.17.0.20'))!;
+    expect(r3.src).toBe(parseIp('172.17.0.20'));
+    expect(dstCheck(r2)).toBe(false);
+    expect(dstCheck(r3)).toBe(true);
+    // an object that never came from ipRouteOutput is never valid
+    expect(dstCheck({ ...r3, obsolete: undefined } as never)).toBe(false);
   });
 
   it('a deleted neighbour entry is not reused through the route: the next datagram resolves again', () => {
