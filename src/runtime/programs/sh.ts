@@ -262,12 +262,9 @@ class Shell {
         out.write('stdout', a.slice(i).join(' ') + (nl ? '\n' : ''));
         return 0;
       }
-      case 'printf': {
-        const fmt = (a[0] ?? '').replace(/\\n/g, '\n').replace(/\\t/g, '\t');
-        let k = 1;
-        out.write('stdout', fmt.replace(/%[sd]/g, () => a[k++] ?? ''));
+      case 'printf':
+        out.write('stdout', printf(a[0] ?? '', a.slice(1)));
         return 0;
-      }
       case 'true':
       case ':':
         return 0;
@@ -313,6 +310,42 @@ class Shell {
         return null;
     }
   }
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'" };
+
+/** Backslash escapes of printf's format (and of `%b` arguments): `\n`, `\r`, `\t`, `\\`, `\NNN` octal… */
+function printfUnescape(s: string): string {
+  return s.replace(/\\(0?[0-7]{1,3}|.)/g, (m, e: string) => (/^[0-7]/.test(e) ? String.fromCharCode(parseInt(e, 8) & 255) : (ESCAPES[e] ?? m)));
+}
+
+/**
+ * busybox printf: the format's escapes, conversions `%s %b %c %d %i %u %x %X %o %%` with flags
+ * and width, and the format reused while arguments remain.
+ */
+export function printf(format: string, args: string[]): string {
+  const fmt = printfUnescape(format);
+  let out = '';
+  let k = 0;
+  do {
+    out += fmt.replace(/%([-+ 0#]*)(\d*)(?:\.(\d+))?([sbcdiuxXo%])/g, (_m, flags: string, width: string, prec: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      const arg = args[k++] ?? '';
+      let v: string;
+      if (conv === 's') v = prec !== undefined ? arg.slice(0, Number(prec)) : arg;
+      else if (conv === 'b') v = printfUnescape(arg);
+      else if (conv === 'c') v = arg.slice(0, 1);
+      else {
+        const n = arg === '' ? 0 : Math.trunc(Number(arg)) || 0;
+        v = conv === 'x' ? (n >>> 0).toString(16) : conv === 'X' ? (n >>> 0).toString(16).toUpperCase() : conv === 'o' ? (n >>> 0).toString(8) : String(n);
+      }
+      const w = Number(width || 0);
+      if (v.length >= w) return v;
+      if (flags.includes('-')) return v.padEnd(w);
+      return flags.includes('0') && conv !== 's' ? v.padStart(w, '0') : v.padStart(w);
+    });
+  } while (k > 0 && k < args.length);
+  return out;
 }
 
 /** The `sh` program: `sh -c SCRIPT [ARG0 ARGS...]`. */
