@@ -73,10 +73,13 @@ export function netifReceive(ns: NetNamespace, dev: NetDevice, skb: SkBuff): voi
       skb.mark = 0;
       skb.nfBridge = 0;
     }
-    const dst = readMac(skb.data, 0);
-    if (dst === dev.mac) skb.pktType = PACKET_HOST;
-    else if (dst === MAC_BROADCAST) skb.pktType = PACKET_BROADCAST;
-    else if ((skb.data[0]! & 1) === 1) skb.pktType = PACKET_MULTICAST;
+    // the destination MAC as two int halves (a 48-bit number would be a heap number)
+    const v = skb.view;
+    const hi = v.getUint16(0);
+    const lo = v.getInt32(2);
+    if (lo === dev.macLo && hi === dev.macHi) skb.pktType = PACKET_HOST;
+    else if (hi === 0xffff && lo === -1) skb.pktType = PACKET_BROADCAST;
+    else if ((hi & 0x100) !== 0) skb.pktType = PACKET_MULTICAST;
     else skb.pktType = PACKET_OTHERHOST;
   }
   skb.network = 14;
