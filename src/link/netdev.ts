@@ -167,8 +167,13 @@ export abstract class NetDevice {
     const st = this.stats;
     st.txPackets++;
     st.txBytes += skb.len;
+    if (this.taps.length !== 0 || skb.traced === true) this.tapTx(skb);
+  }
+
+  /** The rare part of {@link NetDevice.countTx}: taps and the trace event. */
+  private tapTx(skb: SkBuff): void {
     if (this.taps.length !== 0) this.tap(skb, 'tx');
-    if (skb.traced === true && this.sim.tracer !== null) traceDev(this, skb, 'tx');
+    if (skb.traced && this.sim.tracer !== null) traceDev(this, skb, 'tx');
   }
 
   /** Counts a frame this device could not transmit (and reports it to the tracer, if traced). */

@@ -14,7 +14,7 @@
  * @module
  */
 import type { Nanos } from '../../core/time.js';
-import { macHi, macLo } from '../../wire/addr.js';
+import { macFromHalves, macHi, macLo } from '../../wire/addr.js';
 import type { BridgeDevice } from './bridge.js';
 import type { NetBridgePort } from './port.js';
 
@@ -62,10 +62,12 @@ export class FdbEntry {
 
 const MIN_BUCKETS = 16;
 
-/** Bucket of a MAC's halves in a table of `mask + 1` buckets (multiplicative hash of the int32 low half). */
-function bucketOf(hi: number, lo: number, mask: number): number {
-  const h = Math.imul(lo ^ hi, 0x9e3779b1);
-  return (h ^ (h >>> 15)) & mask;
+/**
+ * Bucket of a MAC in a table of 2^(32 − `shift`) buckets: Fibonacci hashing of the low 32 bits,
+ * the 4 bytes Linux's `br_mac_hash` hashes (the top 16 bits are compared, not hashed).
+ */
+function bucketOf(lo: number, shift: number): number {
+  return Math.imul(lo, 0x9e3779b1) >>> shift;
 }
 
 /**
@@ -77,7 +79,7 @@ function bucketOf(hi: number, lo: number, mask: number): number {
  */
 export class FdbTable {
   private buckets: (FdbEntry | null)[] = newBuckets(MIN_BUCKETS);
-  private mask = MIN_BUCKETS - 1;
+  private shift = 32 - Math.log2(MIN_BUCKETS);
   private count = 0;
   private head: FdbEntry | null = null;
   private tail: FdbEntry | null = null;
@@ -89,9 +91,12 @@ export class FdbTable {
 
   /** The entry for the MAC with top 16 bits `hi` and low 32 bits `lo` (int32), or `null`. No expiry check. */
   find(hi: number, lo: number): FdbEntry | null {
-    let f: FdbEntry | null = this.buckets[bucketOf(hi, lo, this.mask)]!;
-    while (f !== null && (f.lo !== lo || f.hi !== hi)) f = f.hnext;
-    return f;
+    let f: FdbEntry | null = this.buckets[Math.imul(lo, 0x9e3779b1) >>> this.shift]!;
+    while (f !== null) {
+      if (f.lo === lo && f.hi === hi) return f;
+      f = f.hnext;
+    }
+    return null;
   }
 
   /** The entry for a 48-bit MAC, or `undefined`. No expiry check. */
@@ -107,7 +112,7 @@ export class FdbTable {
   /** @internal adds `f`, whose MAC must not be in the table yet, at the end of the list */
   insert(f: FdbEntry): void {
     if (this.count >= this.buckets.length) this.grow();
-    const b = bucketOf(f.hi, f.lo, this.mask);
+    const b = bucketOf(f.lo, this.shift);
     f.hnext = this.buckets[b]!;
     this.buckets[b] = f;
     f.lprev = this.tail;
@@ -122,7 +127,7 @@ export class FdbTable {
   /** @internal removes `f`; false if it is not in the table */
   remove(f: FdbEntry): boolean {
     if (!f.linked) return false;
-    const b = bucketOf(f.hi, f.lo, this.mask);
+    const b = bucketOf(f.lo, this.shift);
     let p: FdbEntry | null = this.buckets[b]!;
     if (p === f) this.buckets[b] = f.hnext;
     else {
@@ -145,7 +150,7 @@ export class FdbTable {
   clear(): void {
     for (let f = this.head; f !== null; f = f.lnext) f.linked = false;
     this.buckets = newBuckets(MIN_BUCKETS);
-    this.mask = MIN_BUCKETS - 1;
+    this.shift = 32 - Math.log2(MIN_BUCKETS);
     this.count = 0;
     this.head = this.tail = null;
   }
@@ -178,14 +183,14 @@ export class FdbTable {
   private grow(): void {
     const n = this.buckets.length * 2;
     const b = newBuckets(n);
-    const mask = n - 1;
+    const shift = this.shift - 1;
     for (let f = this.head; f !== null; f = f.lnext) {
-      const i = bucketOf(f.hi, f.lo, mask);
+      const i = bucketOf(f.lo, shift);
       f.hnext = b[i]!;
       b[i] = f;
     }
     this.buckets = b;
-    this.mask = mask;
+    this.shift = shift;
   }
 }
 
@@ -209,8 +214,7 @@ export function fdbHasExpired(br: BridgeDevice, f: FdbEntry): boolean {
  */
 export function fdbFindHalves(br: BridgeDevice, hi: number, lo: number): FdbEntry | null {
   const f = br.fdb.find(hi, lo);
-  if (f === null) return null;
-  if (!f.isStatic && f.updated + br.ageingTime <= br.sim.now) {
+  if (f !== null && f.isStatic !== true && f.updated + br.ageingTime <= br.sim.now) {
     fdbDelete(br, f);
     return null;
   }
@@ -232,31 +236,32 @@ export function fdbFind(br: BridgeDevice, mac: number): FdbEntry | null {
  * @see Linux `br_fdb_update`
  */
 export function fdbUpdateHalves(br: BridgeDevice, port: NetBridgePort, hi: number, lo: number): void {
-  const now = br.sim.now;
   const f = br.fdb.find(hi, lo);
-  if (f !== null) {
-    if (f.isLocal) {
-      br.counters.inc('own-source');
-      return;
-    }
-    if (f.updated !== now) f.updated = now;
-    // fastpath: update of existing entry
-    if (f.port !== port) f.port = port;
+  if (f === null || f.isLocal === true) {
+    fdbUpdateSlow(br, port, hi, lo, f);
     return;
   }
-  fdbLearn(br, port, (hi & 0xffff) * 0x100000000 + (lo >>> 0), now);
+  const now = br.sim.now;
+  if (f.updated !== now) f.updated = now;
+  // fastpath: update of existing entry
+  if (f.port !== port) f.port = port;
+}
+
+/** A new address (learned here), or a local one seen as a source (counted in `own-source`, never moved). */
+function fdbUpdateSlow(br: BridgeDevice, port: NetBridgePort, hi: number, lo: number, f: FdbEntry | null): void {
+  if (f !== null) {
+    br.counters.inc('own-source');
+    return;
+  }
+  const now = br.sim.now;
+  br.fdb.insert(new FdbEntry(macFromHalves(hi, lo), port, false, false, now));
+  br.fdbDynamic++;
+  if (br.gcTimer === null) br.gcTimer = br.sim.schedule(br.ageingTime, br.gcFn);
 }
 
 /** {@link fdbUpdateHalves} for a 48-bit MAC number. */
 export function fdbUpdate(br: BridgeDevice, port: NetBridgePort, mac: number): void {
   fdbUpdateHalves(br, port, macHi(mac), macLo(mac));
-}
-
-/** Creates a learned entry (the slow part of {@link fdbUpdateHalves}, kept out of the packet path). */
-function fdbLearn(br: BridgeDevice, port: NetBridgePort, mac: number, now: Nanos): void {
-  br.fdb.insert(new FdbEntry(mac, port, false, false, now));
-  br.fdbDynamic++;
-  if (br.gcTimer === null) br.gcTimer = br.sim.schedule(br.ageingTime, br.gcFn);
 }
 
 /**

@@ -126,12 +126,26 @@ function forwardHooks(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, inPort: 
  * @see Linux `br_forward`
  */
 export function brForward(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, inPort: NetBridgePort | null, localRcv: boolean, learned = true): void {
-  if (shouldDeliver(to, inPort)) {
-    if (skb.traced === true && br.sim.tracer !== null) traceForward(br, to, skb, learned);
-    brForwardPort(br, to, localRcv ? skb.clone() : skb, inPort);
+  if (!localRcv) {
+    brForwardOne(br, to, skb, inPort, learned);
     return;
   }
-  brDrop(br, skb, refusal(to, inPort), to);
+  if (!shouldDeliver(to, inPort)) {
+    brDrop(br, skb, refusal(to, inPort), to);
+    return;
+  }
+  if (skb.traced && br.sim.tracer !== null) traceForward(br, to, skb, learned);
+  brForwardPort(br, to, skb.clone(), inPort);
+}
+
+/** {@link brForward} without a local copy: the frame itself goes out (the bridge's unicast fast path). */
+export function brForwardOne(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, inPort: NetBridgePort | null, learned: boolean): void {
+  if (!shouldDeliver(to, inPort)) {
+    brDrop(br, skb, refusal(to, inPort), to);
+    return;
+  }
+  if (skb.traced === true && br.sim.tracer !== null) traceForward(br, to, skb, learned);
+  brForwardPort(br, to, skb, inPort);
 }
 
 function traceForward(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, learned: boolean): void {

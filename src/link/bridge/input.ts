@@ -22,7 +22,7 @@ import type { NetDevice } from '../netdev.js';
 import { emit, frameSummary } from '../trace.js';
 import type { BridgeDevice } from './bridge.js';
 import { fdbFindHalves, fdbUpdateHalves } from './fdb.js';
-import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, brDrop, brFlood, brForward, isIpv4Frame } from './forward.js';
+import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, brDrop, brFlood, brForward, brForwardOne, isIpv4Frame } from './forward.js';
 import { BR_NF_DROP, BR_NF_LOCAL, BR_NF_STOLEN } from './nf.js';
 import { BR_STATE_FORWARDING, BR_STATE_LEARNING, type NetBridgePort, portState } from './port.js';
 
@@ -156,7 +156,7 @@ function brHandleFrameFinish(p: NetBridgePort, skb: SkBuff, shi: number, slo: nu
   }
   const now = br.sim.now;
   if (f.used !== now) f.used = now;
-  brForward(br, to, skb, p, false, f.isStatic === false);
+  brForwardOne(br, to, skb, p, f.isStatic === false);
 }
 
 /** The rest of {@link handleFrameFinish} for group destinations and promiscuous bridges: the frame is also passed up. */
