@@ -50,7 +50,7 @@ export function getopt(argv: readonly string[], spec: GetoptSpec): GetoptResult 
       const names = Object.keys(spec.long);
       const exact = names.find((n) => n === name);
       const hits = exact ? [exact] : names.filter((n) => n.startsWith(name));
-      if (hits.length !== 1) return { error: `unrecognized option '${eq < 0 ? a : a.slice(0, eq)}'` };
+      if (hits.length !== 1) return { error: `unrecognized option '${a}'` };
       const full = hits[0]!;
       if (spec.long[full]) {
         if (eq >= 0) opts.push({ name: full, value: a.slice(eq + 1) });
