@@ -67,7 +67,7 @@ export function ipForward(ns: NetNamespace, inDev: NetDevice, skb: SkBuff, r: Fi
 
 /** @see Linux `ip_forward_finish` */
 export function ipForwardFinish(ns: NetNamespace, skb: SkBuff, outDev: NetDevice, nexthop: number): void {
-  ns.mib.ForwDatagrams++;
+  ns.ForwDatagrams++;
   ipOutput(ns, skb, outDev, nexthop);
 }
 

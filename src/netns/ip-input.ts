@@ -140,7 +140,7 @@ export function ipRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
     if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'not for this host (PACKET_OTHERHOST)');
     return;
   }
-  ns.mib.InReceives++;
+  ns.InReceives++;
   skb.network = 14;
   const bad = ipv4Validate(skb);
   if (bad !== 0) {
@@ -246,7 +246,7 @@ export function ipLocalDeliver(ns: NetNamespace, dev: NetDevice, skb: SkBuff): v
     if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, 'bad L4 checksum');
     return;
   }
-  ns.mib.InDelivers++;
+  ns.InDelivers++;
   const proto = skb.view.getUint8(n + 9);
   switch (proto) {
     case IPPROTO_ICMP:

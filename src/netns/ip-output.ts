@@ -128,7 +128,7 @@ function outputRoute(fib: FibResult, dev: NetDevice, nexthop: number, src: numbe
  * @see Linux `__ip_local_out`, `ip_local_out`
  */
 export function ipLocalOut(ns: NetNamespace, skb: SkBuff, rt: OutputRoute): boolean {
-  ns.mib.OutRequests++;
+  ns.OutRequests++;
   skb.ipSummed = CHECKSUM_UNNECESSARY; // the stack computed its checksums (veth: CHECKSUM_PARTIAL)
   skb.iif = 0;
   skb.inDev = '';

@@ -221,7 +221,7 @@ export class TcpSocket {
       data ?? undefined,
     );
     if (this.traced) startTrace(ns, skb);
-    ns.mib.TcpOutSegs++;
+    ns.TcpOutSegs++;
     ipLocalOut(ns, skb, rt);
     return true;
   }
@@ -779,7 +779,7 @@ export function tcpRcv(ns: NetNamespace, _dev: NetDevice, skb: SkBuff): void {
   const sport = v.getUint16(t);
   const dport = v.getUint16(t + 2);
   const flags = v.getUint8(t + 13);
-  ns.mib.TcpInSegs++;
+  ns.TcpInSegs++;
   const s = ns.tcp.find(dst, dport, src, sport);
   if (s) {
     s.rcv(skb);

@@ -83,7 +83,7 @@ export class UdpSocket {
       data,
     );
     if (this.traced) startTrace(ns, skb);
-    ns.mib.UdpOutDatagrams++;
+    ns.UdpOutDatagrams++;
     ipLocalOut(ns, skb, rt);
   }
 
@@ -193,7 +193,7 @@ export function udpRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
     if (ns.addrType(dst) !== 'BROADCAST') icmpSend(ns, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, dev);
     return;
   }
-  ns.mib.UdpInDatagrams++;
+  ns.UdpInDatagrams++;
   const plen = v.getUint16(t + 4) - 8;
   if (skb.traced && ns.sim.tracer)
     trace(ns, skb, 'local', 'deliver', `udp ${ipToString(dst)}:${dport}: ${plen} bytes to socket`, { proto: 'udp', port: dport });
