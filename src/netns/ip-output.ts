@@ -67,10 +67,11 @@ const OUT_CACHE_MAX = 4096;
  * Output route for a locally generated datagram to `dst` (Linux `ip_route_output_key`). Returns
  * null when there is no route (`ENETUNREACH`, "Network is unreachable").
  *
- * Details: results are cached per namespace by destination (and the requested source), like the
- * dst a Linux socket caches (`sk_dst_cache`), and dropped whenever the FIB changes (a route, an
- * address or a link state: the FIB's generation moves), so a cache hit is one Map lookup and
- * allocates nothing. The returned object is shared: treat it as read-only.
+ * Details: results are cached per namespace by destination (and the requested source), and dropped
+ * (marked obsolete, see {@link dstCheck}) whenever the FIB changes — a route, an address or a link
+ * state — so a cache hit is one Map lookup and allocates nothing. A caller that sends many
+ * datagrams on one route may keep it and re-check it with {@link dstCheck}, as a connected Linux
+ * socket keeps its `sk_dst_cache`. The returned object is shared: treat it as read-only.
  */
 export function ipRouteOutput(ns: NetNamespace, dst: number, src = 0): OutputRoute | null {
   const key = dst | 0;
