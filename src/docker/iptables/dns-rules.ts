@@ -1,29 +1,46 @@
 /**
  * The embedded DNS redirection inside a container's namespace (libnetwork resolver_unix.go
  * `setupIPTable`): DOCKER_OUTPUT / DOCKER_POSTROUTING in the container's nat table.
+ *
+ * The probes and chain creations are the same in every container, so they are parsed once and
+ * shared ({@link Iptables.runPrepared}); each rule that a chain keeps is parsed for its namespace.
  */
-import type { Iptables } from './program.js';
+import type { XtInvocation } from '../../netfilter/index.js';
+import { prepareInvocation, type Iptables } from './program.js';
 
 /** The resolver's address inside every container on a user-defined network. */
 export const RESOLVER_IP = '127.0.0.11';
 
+const OUT = 'DOCKER_OUTPUT';
+const POST = 'DOCKER_POSTROUTING';
+const HOOKS = [
+  [OUT, 'OUTPUT', '-d'],
+  [POST, 'POSTROUTING', '-d'],
+] as const;
+
+const probeArgv = (k: number): string[] => ['-t', 'nat', '-C', HOOKS[k]![1], HOOKS[k]![2], RESOLVER_IP, '-j', HOOKS[k]![0]];
+const newChainArgv = (k: number): string[] => ['-t', 'nat', '-N', HOOKS[k]![0]];
+
+/** `-C HOOK -d 127.0.0.11 -j CHAIN` and `-N CHAIN` per hook, parsed on first use. */
+let prepared: { probes: XtInvocation[]; chains: XtInvocation[] } | null = null;
+
 /** Installs the rules that send 127.0.0.11:53 to the resolver's real udp/tcp ports. */
 export function setupResolverRules(ipt: Iptables, udpPort: number, tcpPort: number): void {
-  const out = 'DOCKER_OUTPUT';
-  const post = 'DOCKER_POSTROUTING';
-  for (const [chain, hook, dir] of [[out, 'OUTPUT', '-d'], [post, 'POSTROUTING', '-d']] as const) {
-    if (ipt.exists('nat', hook, [dir, RESOLVER_IP, '-j', chain])) {
-      ipt.raw(['-t', 'nat', '-F', chain]);
+  const p = (prepared ??= {
+    probes: HOOKS.map((_, k) => prepareInvocation(probeArgv(k))),
+    chains: HOOKS.map((_, k) => prepareInvocation(newChainArgv(k))),
+  });
+  for (let k = 0; k < HOOKS.length; k++) {
+    const [chain, hook, dir] = HOOKS[k]!;
+    if (ipt.runPrepared(p.probes[k]!, () => probeArgv(k))) {
+      ipt.run(['-t', 'nat', '-F', chain]);
     } else {
-      ipt.tryRaw(['-t', 'nat', '-N', chain]);
-      ipt.raw(['-t', 'nat', '-I', hook, dir, RESOLVER_IP, '-j', chain]);
+      ipt.runPrepared(p.chains[k]!, () => newChainArgv(k));
+      ipt.run(['-t', 'nat', '-I', hook, dir, RESOLVER_IP, '-j', chain]);
     }
   }
-  const rules: string[][] = [
-    ['-t', 'nat', '-I', out, '-d', RESOLVER_IP, '-p', 'udp', '--dport', '53', '-j', 'DNAT', '--to-destination', `${RESOLVER_IP}:${udpPort}`],
-    ['-t', 'nat', '-I', post, '-s', RESOLVER_IP, '-p', 'udp', '--sport', String(udpPort), '-j', 'SNAT', '--to-source', ':53'],
-    ['-t', 'nat', '-I', out, '-d', RESOLVER_IP, '-p', 'tcp', '--dport', '53', '-j', 'DNAT', '--to-destination', `${RESOLVER_IP}:${tcpPort}`],
-    ['-t', 'nat', '-I', post, '-s', RESOLVER_IP, '-p', 'tcp', '--sport', String(tcpPort), '-j', 'SNAT', '--to-source', ':53'],
-  ];
-  for (const r of rules) ipt.raw(r);
+  ipt.run(['-t', 'nat', '-I', OUT, '-d', RESOLVER_IP, '-p', 'udp', '--dport', '53', '-j', 'DNAT', '--to-destination', `${RESOLVER_IP}:${udpPort}`]);
+  ipt.run(['-t', 'nat', '-I', POST, '-s', RESOLVER_IP, '-p', 'udp', '--sport', String(udpPort), '-j', 'SNAT', '--to-source', ':53']);
+  ipt.run(['-t', 'nat', '-I', OUT, '-d', RESOLVER_IP, '-p', 'tcp', '--dport', '53', '-j', 'DNAT', '--to-destination', `${RESOLVER_IP}:${tcpPort}`]);
+  ipt.run(['-t', 'nat', '-I', POST, '-s', RESOLVER_IP, '-p', 'tcp', '--sport', String(tcpPort), '-j', 'SNAT', '--to-source', ':53']);
 }

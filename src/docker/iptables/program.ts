@@ -4,6 +4,8 @@
  * Rule *policy* (which rules, in which order) lives in bridge-rules.ts and port-rules.ts.
  */
 import { DockernetError } from '../../core/errors.js';
+import { Netfilter } from '../../netfilter/netfilter.js';
+import { execInvocation, XtError, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation } from '../../netfilter/index.js';
 
 /** What the engine needs from a namespace's netfilter: `iptables ARGV`. */
 export interface IptablesRunner {
@@ -15,9 +17,20 @@ export interface IptablesRunner {
 /** `-A` / `-I` / `-D`, as libnetwork's iptables.Action. */
 export type Action = '-A' | '-I' | '-D';
 
-/** Runs iptables commands the way libnetwork's helpers do. */
+/**
+ * Runs iptables commands the way libnetwork's helpers do.
+ *
+ * On a namespace's own {@link Netfilter} an argument list is parsed once and applied to its
+ * ruleset directly (`-C` then `-A` of `ProgramRule` share one parsed rule); any failure is re-run
+ * through `iptables ARGV` so the error text is the tool's own. Other front-ends get argv only.
+ */
 export class Iptables {
-  constructor(private readonly nf: IptablesRunner) {}
+  private readonly rs: Ruleset | null;
+  private readonly chainExists = (table: string, name: string): boolean => isTableName(table) && this.rs!.tables[table].chains.has(name);
+
+  constructor(private readonly nf: IptablesRunner) {
+    this.rs = nf instanceof Netfilter ? nf.rules : null;
+  }
 
   /** Runs one command; throws a DockernetError with iptables' stderr when it fails. */
   raw(argv: string[]): void {
@@ -32,6 +45,8 @@ export class Iptables {
 
   /** `iptables -t TABLE -C CHAIN ARGS`. */
   exists(table: string, chain: string, args: string[]): boolean {
+    const inv = this.parse(['-t', table, '-C', chain, ...args]);
+    if (inv) return this.apply(inv);
     return this.nf.iptables(['-t', table, '-C', chain, ...args]).exitCode === 0;
   }
 
@@ -42,12 +57,37 @@ export class Iptables {
 
   /** `ProgramRule`: -A/-I when absent, -D when present. */
   programRule(table: string, chain: string, action: Action, args: string[]): void {
-    const has = this.exists(table, chain, args);
-    if (action === '-D') {
-      if (has) this.raw(['-t', table, '-D', chain, ...args]);
-    } else if (!has) {
-      this.raw(['-t', table, action, chain, ...args]);
-    }
+    const probe = this.parse(['-t', table, '-C', chain, ...args]);
+    const has = probe ? this.apply(probe) : this.nf.iptables(['-t', table, '-C', chain, ...args]).exitCode === 0;
+    if (action === '-D' ? !has : has) return;
+    if (probe && this.apply({ ...probe, cmd: action === '-A' ? 'A' : action === '-I' ? 'I' : 'D' })) return;
+    this.raw(['-t', table, action, chain, ...args]);
+  }
+
+  /**
+   * Runs `argv`, parsed here once, and reports whether it succeeded (`mayFail`: libnetwork ignores
+   * the result); a failure that is not allowed throws like {@link raw}.
+   */
+  run(argv: string[], mayFail = false): boolean {
+    const inv = this.parse(argv);
+    if (inv && this.apply(inv)) return true;
+    if (mayFail) return inv ? false : this.tryRaw(argv);
+    this.raw(argv);
+    return true;
+  }
+
+  /**
+   * Applies an invocation prepared once for many namespaces ({@link prepareInvocation}): a `-C`
+   * probe, or a command that stores no rule object (`-N`, `-F`, …). Returns its success; on a
+   * front-end other than a {@link Netfilter}, runs `argv()` instead.
+   */
+  runPrepared(inv: XtInvocation, argv: () => string[]): boolean {
+    if (inv.rule && inv.cmd !== 'C') throw new Error('a prepared rule is shared: only -C may use it');
+    if (!this.rs) return this.nf.iptables(argv()).exitCode === 0;
+    const t = inv.rule?.target;
+    // a jump parsed in advance needs its chain now, as the parser would have required
+    if (t && t.kind === 'jump' && !this.chainExists(inv.table, t.chain)) return false;
+    return this.apply(inv);
   }
 
   /** `programChainRule`: insert at the top when enabling, delete when disabling. */
@@ -65,4 +105,31 @@ export class Iptables {
   addReturnRule(chain: string): void {
     if (!this.exists('filter', chain, ['-j', 'RETURN'])) this.raw(['-t', 'filter', '-A', chain, '-j', 'RETURN']);
   }
+
+  /** The invocation of `argv` against this ruleset, or null (no ruleset here, or iptables would refuse the text). */
+  private parse(argv: readonly string[]): XtInvocation | null {
+    if (!this.rs) return null;
+    try {
+      return parseIptablesArgs(argv, this.chainExists);
+    } catch (e) {
+      if (e instanceof XtError) return null;
+      throw e;
+    }
+  }
+
+  /** Applies a parsed invocation; false when iptables would exit non-zero (the ruleset is unchanged). */
+  private apply(inv: XtInvocation): boolean {
+    try {
+      execInvocation(this.rs!, inv);
+      return true;
+    } catch (e) {
+      if (e instanceof XtError) return false;
+      throw e;
+    }
+  }
+}
+
+/** Parses an iptables argument list once, for {@link Iptables.runPrepared} (user chains taken as existing). */
+export function prepareInvocation(argv: readonly string[]): XtInvocation {
+  return parseIptablesArgs(argv, () => true);
 }
