@@ -30,9 +30,9 @@ export class Sim {
   private heap: Timer[] = [];
   private queue: Array<() => void> = [];
   private qhead = 0;
-  // packet delivery queue: parallel arrays, so posting a packet allocates nothing
-  private pktTarget: Array<Receiver<unknown> | null> = [];
-  private pktArg: unknown[] = [];
+  // packet delivery queue: target, argument, target, argument, … in one preallocated array, so
+  // posting a packet allocates nothing and never takes the array-growing store path
+  private readonly pkt: unknown[] = nulls(256);
   private phead = 0;
   private ptail = 0;
 
@@ -51,7 +51,7 @@ export class Sim {
 
   /** Number of queued immediate tasks. */
   get pendingTasks(): number {
-    return this.queue.length - this.qhead + (this.ptail - this.phead);
+    return this.queue.length - this.qhead + (this.ptail - this.phead) / 2;
   }
 
   /** Runs `fn` after `delay` nanoseconds of virtual time. */
@@ -84,9 +84,18 @@ export class Sim {
    * queue of the packet path: a device never calls its peer recursively, it posts here.
    */
   post<T>(target: Receiver<T>, arg: T): void {
-    const i = this.ptail++;
-    this.pktTarget[i] = target as Receiver<unknown>;
-    this.pktArg[i] = arg;
+    const i = this.ptail;
+    if (i === this.pkt.length) this.growPkt();
+    const q = this.pkt;
+    q[i] = target;
+    q[i + 1] = arg;
+    this.ptail = i + 2;
+  }
+
+  /** Doubles the packet queue in place (a drain in progress holds a reference to the array). */
+  private growPkt(): void {
+    const q = this.pkt;
+    for (let n = q.length; n > 0; n--) q.push(null);
   }
 
   /** Runs queued tasks and packet deliveries (FIFO each) until both are empty. */
@@ -99,14 +108,14 @@ export class Sim {
   }
 
   private drainPackets(): void {
-    const tg = this.pktTarget;
-    const ar = this.pktArg;
+    const q = this.pkt;
     while (this.phead < this.ptail) {
-      const i = this.phead++;
-      const t = tg[i]!;
-      const a = ar[i];
-      tg[i] = null;
-      ar[i] = undefined;
+      const i = this.phead;
+      this.phead = i + 2;
+      const t = q[i] as Receiver<unknown>;
+      const a = q[i + 1];
+      q[i] = null;
+      q[i + 1] = null;
       t.receive(a);
     }
     this.phead = 0;
@@ -222,4 +231,11 @@ export class Sim {
     h[i] = x;
     x.idx = i;
   }
+}
+
+/** A packed array of `n` nulls (the packet queue's slots: stores into it never grow it). */
+function nulls(n: number): unknown[] {
+  const a: unknown[] = [];
+  for (let i = 0; i < n; i++) a.push(null);
+  return a;
 }
