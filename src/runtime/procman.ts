@@ -95,14 +95,14 @@ export class ProcessManager {
   private attach(p: Proc): void {
     this.procs.set(p.pid, p);
     p.container.procs.add(p);
-    for (const ctl of ['pids', 'memory', 'freezer', 'cpu'] as const) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl), true)!.tasks.add(p.pid);
+    for (const ctl of ['pids', 'memory', 'freezer', 'cpu'] as const) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl), true)!.addTask(p.pid);
     p.frozen = p.container.state.Paused;
   }
 
   private detach(p: Proc): void {
     this.procs.delete(p.pid);
     p.container.procs.delete(p);
-    for (const ctl of ['pids', 'memory', 'freezer', 'cpu'] as const) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl))?.tasks.delete(p.pid);
+    for (const ctl of ['pids', 'memory', 'freezer', 'cpu'] as const) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl))?.removeTask(p.pid);
     if (p.memory) this.rt.memory.uncharge(p.container, p.memory);
   }
 

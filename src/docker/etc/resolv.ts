@@ -33,8 +33,26 @@ export function buildResolvConf(nameservers: readonly string[], search: readonly
   return s;
 }
 
+/**
+ * A one-entry memo of a pure text function: every container of an engine derives its files from the
+ * same host resolv.conf, so they get the very same string (computed once, stored once).
+ */
+function memo1<T>(f: (text: string) => T): (text: string) => T {
+  let key: string | null = null;
+  let val: T;
+  return (text) => {
+    if (text !== key) {
+      val = f(text);
+      key = text;
+    }
+    return val;
+  };
+}
+
 /** `resolvconf.FilterResolvDNS` for IPv4: drop 127.x nameservers; fall back to Google DNS when none is left. */
-export function filterResolvDns(hostText: string): string {
+export const filterResolvDns: (hostText: string) => string = memo1(filterResolvDnsText);
+
+function filterResolvDnsText(hostText: string): string {
   const kept = hostText.split('\n').filter((l) => !/^\s*nameserver\s*127\./.test(l));
   let out = kept.join('\n');
   if (!parseResolvConf(out).nameservers.length) out = out.replace(/\n*$/, '\n') + 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n';
@@ -58,7 +76,9 @@ export function resolvConfWithoutResolver(hostText: string, s: DnsSettings): str
 }
 
 /** The file once the embedded resolver is in front (`rebuildDNS`). `current` is the file before. */
-export function resolvConfWithResolver(current: string): string {
+export const resolvConfWithResolver: (current: string) => string = memo1(resolvConfWithResolverText);
+
+function resolvConfWithResolverText(current: string): string {
   const rc = parseResolvConf(current);
   const opts = [...rc.options];
   const userNdots = opts.some((o) => {
@@ -73,5 +93,7 @@ export function resolvConfWithResolver(current: string): string {
 /** External resolvers the embedded DNS forwards to: `--dns` or the host file's nameservers. */
 export function externalResolvers(hostText: string, s: DnsSettings): string[] {
   if (s.dns.length) return [...s.dns];
-  return parseResolvConf(filterResolvDns(hostText)).nameservers;
+  return [...hostNameservers(hostText)];
 }
+
+const hostNameservers = memo1((hostText: string): readonly string[] => parseResolvConf(filterResolvDns(hostText)).nameservers);

@@ -102,7 +102,7 @@ export class CgroupFiles {
 }
 
 const NO_CHILDREN: ReadonlyMap<string, CgroupNode> = new Map();
-const NO_TASKS: ReadonlySet<number> = new Set();
+const NO_TASKS: readonly number[] = [];
 
 /**
  * One cgroup directory in one hierarchy. A group holds only what differs from a fresh one: its
@@ -110,7 +110,8 @@ const NO_TASKS: ReadonlySet<number> = new Set();
  */
 export class CgroupNode {
   private kids: Map<string, CgroupNode> | null = null;
-  private taskSet: Set<number> | null = null;
+  /** Attached pids in attach order (null when none ever attached). */
+  private pids: number[] | null = null;
   /** Control files (defaults as the kernel creates them, copied from the parent where it copies). */
   readonly files: CgroupFiles;
   /** memory: current charge, high-water mark, OOM kills. */
@@ -125,17 +126,29 @@ export class CgroupNode {
   get children(): ReadonlyMap<string, CgroupNode> {
     return this.kids ?? NO_CHILDREN;
   }
-  /** Processes attached here (host pids). */
-  get tasks(): Set<number> {
-    return (this.taskSet ??= new Set());
+  /** Processes attached here (host pids; a copy — attach with {@link addTask}). */
+  get tasks(): ReadonlySet<number> {
+    return new Set(this.pids ?? NO_TASKS);
   }
-  /** Number of processes attached here (without creating the task set). */
+  /** Number of processes attached here. */
   get taskCount(): number {
-    return this.taskSet?.size ?? 0;
+    return this.pids?.length ?? 0;
   }
   /** The attached pids (read-only view; empty when none). */
-  get taskList(): ReadonlySet<number> {
-    return this.taskSet ?? NO_TASKS;
+  get taskList(): readonly number[] {
+    return this.pids ?? NO_TASKS;
+  }
+  /** Attaches a process (writing its pid to `cgroup.procs`). */
+  addTask(pid: number): void {
+    const p = (this.pids ??= []);
+    if (!p.includes(pid)) p.push(pid);
+  }
+  /** Detaches a process. */
+  removeTask(pid: number): void {
+    const p = this.pids;
+    if (p === null) return;
+    const i = p.indexOf(pid);
+    if (i >= 0) p.splice(i, 1);
   }
   /** The child `name`, created when `create` (mkdir). */
   child(name: string, create: boolean): CgroupNode | undefined {
@@ -173,8 +186,20 @@ export class Hierarchy {
   constructor(readonly controller: Controller) {
     this.root = new CgroupNode('', null, controller);
   }
+  /** The last path looked up and its node (a container's path string is looked up many times in a row). */
+  private lastPath: string | null = null;
+  private lastNode: CgroupNode | undefined;
   /** The node at `path`, creating missing levels when `create` (like `mkdir -p`). */
   get(path: string, create = false): CgroupNode | undefined {
+    if (path === this.lastPath && this.lastNode !== undefined) return this.lastNode;
+    const n = this.walk(path, create);
+    if (n !== undefined) {
+      this.lastPath = path;
+      this.lastNode = n;
+    }
+    return n;
+  }
+  private walk(path: string, create: boolean): CgroupNode | undefined {
     let n: CgroupNode | undefined = this.root;
     let i = 0;
     const len = path.length;
@@ -194,6 +219,8 @@ export class Hierarchy {
     const n = this.get(path);
     if (!n || !n.parent || n.children.size || n.taskCount) return false;
     n.parent.removeChild(n.name);
+    this.lastPath = null;
+    this.lastNode = undefined;
     return true;
   }
 }

@@ -23,9 +23,12 @@ export interface FlagSpec {
 
 /** A flag error with pflag's message (`unknown flag: --foo`, `invalid argument ...`). */
 export class FlagError extends Error {
-  constructor(message: string) {
+  /** The 20.10 CLI's wording when it differs from the 28.x one in `message`. */
+  readonly v20: string;
+  constructor(message: string, v20?: string) {
     super(message);
     this.name = 'FlagError';
+    this.v20 = v20 ?? message;
   }
 }
 
@@ -68,18 +71,35 @@ function convert(spec: FlagSpec, text: string): unknown {
   }
 }
 
+interface FlagIndex {
+  byLong: Map<string, FlagSpec>;
+  byShort: Map<string, FlagSpec>;
+}
+/** Lookup tables of a flag set, built once per set (a command's flag table is a module constant). */
+const indexes = new WeakMap<readonly FlagSpec[], FlagIndex>();
+
+function flagIndex(specs: readonly FlagSpec[]): FlagIndex {
+  let ix = indexes.get(specs);
+  if (ix === undefined || ix.byLong.size < specs.length) {
+    const byLong = new Map<string, FlagSpec>();
+    const byShort = new Map<string, FlagSpec>();
+    for (const s of specs) {
+      byLong.set(s.name, s);
+      for (const a of s.aliases ?? []) byLong.set(a, s);
+      if (s.short) byShort.set(s.short, s);
+    }
+    ix = { byLong, byShort };
+    indexes.set(specs, ix);
+  }
+  return ix;
+}
+
 /**
  * Parses `argv` (the words after the command name) against `specs`.
  * @param interspersed false for commands like `run`/`exec` whose first positional argument ends the flags.
  */
 export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[], interspersed = true): ParsedFlags {
-  const byLong = new Map<string, FlagSpec>();
-  const byShort = new Map<string, FlagSpec>();
-  for (const s of specs) {
-    byLong.set(s.name, s);
-    for (const a of s.aliases ?? []) byLong.set(a, s);
-    if (s.short) byShort.set(s.short, s);
-  }
+  const { byLong, byShort } = flagIndex(specs);
   const values = new Map<string, unknown>();
   const set: string[] = [];
   const args: string[] = [];
