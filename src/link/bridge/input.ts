@@ -21,7 +21,7 @@ import type { SkBuff } from '../../wire/skbuff.js';
 import type { NetDevice } from '../netdev.js';
 import { emit, frameSummary } from '../trace.js';
 import type { BridgeDevice } from './bridge.js';
-import { fdbFindHalves, fdbUpdateHalves } from './fdb.js';
+import { fdbDelete, fdbFindHalves, fdbUpdateHalves } from './fdb.js';
 import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, brDrop, brFlood, brForward, brForwardOne, isIpv4Frame } from './forward.js';
 import { BR_NF_DROP, BR_NF_LOCAL, BR_NF_STOLEN } from './nf.js';
 import { BR_STATE_FORWARDING, BR_STATE_LEARNING, type NetBridgePort, portState } from './port.js';
@@ -127,10 +127,29 @@ export function handleFrameFinish(p: NetBridgePort, skb: SkBuff): void {
   brHandleFrameFinish(p, skb, v.getUint16(6), v.getInt32(8), v.getUint16(0), v.getInt32(2));
 }
 
-/** {@link handleFrameFinish} with the source and destination MACs already read as halves. */
+/**
+ * {@link handleFrameFinish} with the source and destination MACs already read as halves.
+ *
+ * This is the bridge's per-frame fast path and is written out in one function on purpose: V8
+ * inlines at most ~920 bytes of bytecode into one optimized function, and the calls it would
+ * otherwise leave (fdb update, fdb lookup, should-deliver, MTU check) cost more than the work. The
+ * common case — a known source refreshed, a learned unicast destination on another forwarding
+ * port, no br_netfilter hook, not traced — goes straight to the egress device's `xmit`; anything
+ * else takes the general functions ({@link fdbUpdateHalves}, {@link brFlood}, {@link brForwardOne},
+ * {@link brPassFrameUp}), which implement the same rules.
+ */
 function brHandleFrameFinish(p: NetBridgePort, skb: SkBuff, shi: number, slo: number, dhi: number, dlo: number): void {
   const br = p.br;
-  if (p.learning === true) fdbUpdateHalves(br, p, shi, slo);
+  const now = br.sim.now;
+  if (p.learning === true) {
+    // br_fdb_update fast path: a known, non-local source is refreshed (and moved if it roamed)
+    const s = br.fdb.find(shi, slo);
+    if (s === null || s.isLocal === true) fdbUpdateHalves(br, p, shi, slo);
+    else {
+      if (s.updated !== now) s.updated = now;
+      if (s.port !== p) s.port = p;
+    }
+  }
   if ((dhi & 0x100) !== 0 || br.promisc === true) {
     finishGroupOrPromisc(p, skb, dhi, dlo);
     return;
@@ -144,8 +163,10 @@ function brHandleFrameFinish(p: NetBridgePort, skb: SkBuff, shi: number, slo: nu
     brPassFrameUp(br, p, skb);
     return;
   }
-  const f = fdbFindHalves(br, dhi, dlo);
-  if (f === null) {
+  const f = br.fdb.find(dhi, dlo);
+  if (f === null || (f.isStatic !== true && f.updated + br.ageingTime <= now)) {
+    // unknown, or expired (removed on the spot, as fdbFind does): flood
+    if (f !== null) fdbDelete(br, f);
     brFlood(br, skb, BR_PKT_UNICAST, p, false);
     return;
   }
@@ -154,8 +175,20 @@ function brHandleFrameFinish(p: NetBridgePort, skb: SkBuff, shi: number, slo: nu
     brPassFrameUp(br, p, skb);
     return;
   }
-  const now = br.sim.now;
   if (f.used !== now) f.used = now;
+  if (
+    to !== p &&
+    portState(to) === BR_STATE_FORWARDING &&
+    (p.isolated !== true || to.isolated !== true) &&
+    br.nfHook === null &&
+    skb.traced !== true
+  ) {
+    const dev = to.dev;
+    if (skb.len <= 14 + dev.mtu) {
+      dev.xmit(skb);
+      return;
+    }
+  }
   brForwardOne(br, to, skb, p, f.isStatic === false);
 }
 
