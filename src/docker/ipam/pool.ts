@@ -8,7 +8,10 @@ import { ipAlreadyAllocated, noAvailableIps } from './errors.js';
 
 /** A subnet and the addresses allocated in it. */
 export class AddressPool {
+  /** Allocated addresses as offsets from the subnet address (small integers, no boxed doubles). */
   private readonly used = new Set<number>();
+  /** Every address of the range below this one is allocated (where first-free scanning starts). */
+  private firstMaybeFree: number;
   /** First and last address (inclusive) dynamic allocation may use. */
   readonly rangeStart: number;
   readonly rangeEnd: number;
@@ -30,6 +33,11 @@ export class AddressPool {
       this.rangeStart = lo;
       this.rangeEnd = hi;
     }
+    this.firstMaybeFree = this.rangeStart;
+  }
+
+  private off(ip: number): number {
+    return (ip >>> 0) - (this.subnet.addr >>> 0);
   }
 
   /** `a.b.c.d/n` of the subnet. */
@@ -44,7 +52,7 @@ export class AddressPool {
 
   /** True when `ip` is allocated. */
   isAllocated(ip: number): boolean {
-    return this.used.has(ip >>> 0);
+    return this.used.has(this.off(ip));
   }
 
   /** Number of allocated addresses (gateway included). */
@@ -59,26 +67,29 @@ export class AddressPool {
   allocate(preferred?: number | null): number {
     if (preferred !== undefined && preferred !== null) {
       const ip = preferred >>> 0;
-      if (this.used.has(ip) || ip === this.subnet.addr || ip === cidrBroadcast(this.subnet)) throw ipAlreadyAllocated();
-      this.used.add(ip);
+      if (this.used.has(this.off(ip)) || ip === this.subnet.addr || ip === cidrBroadcast(this.subnet)) throw ipAlreadyAllocated();
+      this.used.add(this.off(ip));
       return ip;
     }
-    for (let ip = this.rangeStart; ip <= this.rangeEnd; ip++) {
-      if (!this.used.has(ip)) {
-        this.used.add(ip);
+    for (let ip = this.firstMaybeFree; ip <= this.rangeEnd; ip++) {
+      if (!this.used.has(this.off(ip))) {
+        this.used.add(this.off(ip));
+        this.firstMaybeFree = ip + 1;
         return ip;
       }
     }
+    this.firstMaybeFree = this.rangeEnd + 1;
     throw noAvailableIps();
   }
 
   /** Frees an address (no-op when not allocated). */
   release(ip: number): void {
-    this.used.delete(ip >>> 0);
+    const a = ip >>> 0;
+    if (this.used.delete(this.off(a)) && a >= this.rangeStart && a < this.firstMaybeFree) this.firstMaybeFree = a;
   }
 
   /** The allocated addresses as text, lowest first (for debugging and tests). */
   allocated(): string[] {
-    return [...this.used].sort((a, b) => a - b).map(ipToString);
+    return [...this.used].sort((a, b) => a - b).map((o) => ipToString((this.subnet.addr >>> 0) + o));
   }
 }
