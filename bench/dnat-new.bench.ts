@@ -36,9 +36,10 @@ function dnatCase(label: string, o: { containers: number; published: number; ctE
       for (let i = 0; i < N; i++) {
         const ns = w.ctrs[i]!;
         for (const s of ns.udp.list()) {
-          s.onMessage = (_data, src, sport, sock) => {
+          // zero-copy receive (as the world's sockets): the source address and port from the skb in place
+          s.onSkb = (skb, off, _len, sock) => {
             requests++;
-            tx.send(ns, w.ctrIp(i), src, sock.lport, sport);
+            tx.send(ns, w.ctrIp(i), skb.view.getUint32(skb.network + 12), sock.lport, skb.view.getUint16(off - 8));
           };
         }
       }

@@ -94,17 +94,24 @@ export function tcpIndex(flags: number): number {
  * A tracked connection. Tuples are plain numbers: addresses as uint32, ports as numbers (for ICMP
  * `sport` is the echo id and `dport` is `type << 8 | code`).
  *
- * Layout: kept small (about 200 bytes with its table slots) by storing addresses as int32 and each
- * direction's ports packed in one int32, so every field is a V8 small integer, and by chaining the
- * hash buckets through the entry itself (`nextO`/`nextR`) instead of separate nodes.
+ * Layout: 12 fields, every one a V8 small integer (addresses as int32, each direction's ports packed
+ * in one int32, timestamps as int32 milliseconds), 120 bytes. The table holds entries by id in one
+ * array and finds them through an open-addressing hash of numbers ({@link Conntrack}), so an entry
+ * has no link fields and no per-entry `Map` slots.
  */
 export class CtEntry {
-  private oS: number;
-  private oD: number;
-  private oP: number;
-  private rS: number;
-  private rD: number;
-  private rP: number;
+  /** @internal original source, int32 */
+  oS: number;
+  /** @internal original destination, int32 */
+  oD: number;
+  /** @internal original ports, `sport << 16 | dport` as int32 */
+  oP: number;
+  /** @internal reply source, int32 */
+  rS: number;
+  /** @internal reply destination, int32 */
+  rD: number;
+  /** @internal reply ports, `sport << 16 | dport` as int32 */
+  rP: number;
   private info: number;
   /** `IPS_*` bits. */
   status = 0;
@@ -114,21 +121,17 @@ export class CtEntry {
   mark = 0;
   /** The table this entry belongs to (a namespace's conntrack). */
   readonly owner: Conntrack | null;
-  /** @internal next entry in the original-tuple bucket */
-  nextO: CtEntry | null = null;
-  /** @internal next entry in the reply-tuple bucket */
-  nextR: CtEntry | null = null;
 
   constructor(proto: number, src: number, dst: number, sport: number, dport: number, now: number, owner: Conntrack | null = null) {
-    this.owner = owner;
-    this.info = proto & 255;
     this.oS = src | 0;
     this.oD = dst | 0;
     this.oP = (sport << 16) | (dport & 0xffff);
     this.rS = dst | 0;
     this.rD = src | 0;
     this.rP = proto === 1 ? (sport << 16) | (icmpReplyType(dport >>> 8) << 8) : (dport << 16) | (sport & 0xffff);
-    this.bornMs = Math.floor(now / MS);
+    this.info = proto & 255;
+    this.bornMs = msInt(Math.floor(now / MS));
+    this.owner = owner;
   }
 
   /** IP protocol number. */
@@ -197,14 +200,20 @@ export class CtEntry {
     return this.expMs * MS;
   }
   set expires(ns: number) {
-    this.expMs = Math.ceil(ns / MS);
+    const ms = msInt(Math.ceil(ns / MS));
+    if (ms < this.expMs && this.owner !== null && (this.status & IPS_CONFIRMED) !== 0) this.owner.expiryLowered(ms);
+    this.expMs = ms;
+  }
+  /** @internal expiry in milliseconds of virtual time (compared without converting to ns) */
+  get expiresMs(): number {
+    return this.expMs;
   }
   /** Virtual time (ns, millisecond resolution) the entry was created (UDP stream detection). */
   get created(): number {
     return this.bornMs * MS;
   }
 
-  /** @internal exact comparison of the original tuple */
+  /** @internal exact comparison of the original tuple (int32 addresses, packed ports) */
   matchO(src: number, dst: number, ports: number): boolean {
     return this.oS === src && this.oD === dst && this.oP === ports;
   }
@@ -214,17 +223,22 @@ export class CtEntry {
   }
   /** @internal hash of the original tuple */
   hashO(): number {
-    return tupleHash(this.oS, this.oD, this.oP >>> 16, this.oP & 0xffff, this.info & 255);
+    return hashPacked(this.oS, this.oD, this.oP, this.info & 255);
   }
   /** @internal hash of the reply tuple */
   hashR(): number {
-    return tupleHash(this.rS, this.rD, this.rP >>> 16, this.rP & 0xffff, this.info & 255);
+    return hashPacked(this.rS, this.rD, this.rP, this.info & 255);
   }
 
   /** State name as `conntrack -L` prints it ('' for protocols without states). */
   get stateName(): string {
     return this.proto === 6 ? TCP_STATE_NAMES[this.tcpState]! : '';
   }
+}
+
+/** A millisecond count as a small integer when it fits (it does for 24 days of virtual time). */
+function msInt(ms: number): number {
+  return ms <= 0x7fffffff && ms >= -0x80000000 ? ms | 0 : ms;
 }
 
 /** The echo-reply-like type answering ICMP query `type` (Linux `invmap`), or 255. */
@@ -244,12 +258,19 @@ export function icmpReplyType(type: number): number {
 
 /** Numeric hash of a tuple (no strings on the hot path). */
 export function tupleHash(src: number, dst: number, sport: number, dport: number, proto: number): number {
+  return hashPacked(src | 0, dst | 0, (sport << 16) | (dport & 0xffff), proto) >>> 0;
+}
+
+/** Hash of a tuple with int32 addresses and packed ports, as an int32 (Linux `hash_conntrack_raw`). */
+function hashPacked(src: number, dst: number, ports: number, proto: number): number {
   let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13) ^ dst, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16) ^ ((sport << 16) | dport), 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16) ^ ports, 0x27d4eb2f);
   h = Math.imul(h ^ (h >>> 15) ^ proto, 0x165667b1);
-  return (h ^ (h >>> 16)) >>> 0;
+  return h ^ (h >>> 16);
 }
+
+const EMPTY_SLOTS = new Int32Array(0);
 
 /** conntrack statistics (`conntrack -S`). */
 export interface CtStats {
@@ -269,15 +290,41 @@ export interface CtStats {
   search_restart: number;
 }
 
-/** The conntrack table of one namespace. */
+/** Ids swept per confirmed entry (incremental expiry keeps pace with insertions). */
+const SWEEP_PER_INSERT = 2;
+/** Ids swept per GC timer run (once per second of virtual time while entries exist). */
+const SWEEP_PER_TICK = 4096;
+/** Smallest hash table (slots; each entry takes two, one per direction). */
+const MIN_SLOTS = 16;
+
+/**
+ * The conntrack table of one namespace.
+ *
+ * Storage (after Linux `nf_conntrack_hash`, on numbers): entries live in an array indexed by an
+ * entry id given in insertion order; both tuples of every entry are found through one
+ * open-addressing hash table with linear probing held in an `Int32Array` of slot pairs
+ * `[(id << 1 | dir) + 1, hash]` (0 = empty slot; deletion shifts the probe run back, so there are
+ * no tombstones). Lookups compare the stored hash before touching an entry. Removed ids leave holes
+ * that the table compacts (renumbering in order) once they outnumber live entries, so iteration in
+ * id order is insertion order, as `conntrack -L` lists it.
+ *
+ * Expiry is lazy (a lookup that meets an expired entry removes it) plus an incremental sweep over
+ * ids: a few per insertion and a bounded batch per GC timer tick (Linux's gc worker scans a bounded
+ * number of buckets per run), so the cost per packet does not grow with the table. `count`,
+ * `entries` and `list` first remove everything already expired.
+ */
 export class Conntrack {
-  // two hash tables: entries by original tuple and by reply tuple, chained through the entries
-  private readonly byOrig = new Map<number, CtEntry>();
-  private readonly byReply = new Map<number, CtEntry>();
+  private ents: Array<CtEntry | null> = [];
+  private top = 0;
+  private holes = 0;
+  private slots: Int32Array = EMPTY_SLOTS;
+  private mask = -1;
+  private used = 0;
   private n = 0;
+  private cursor = 0;
   private gcTimer: Timer | null = null;
-  // lower bound of the expiry of every entry (refreshes only push expiries later)
-  private minExp = Infinity;
+  // lower bound (ms) of the expiry of every entry (refreshes only push expiries later)
+  private minExpMs = Infinity;
   /** Statistics, as `conntrack -S` counts them. */
   readonly stats: CtStats = { found: 0, invalid: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0, search_restart: 0 };
   /** Maximum entries (`nf_conntrack_max`); new connections beyond it are dropped. */
@@ -293,20 +340,28 @@ export class Conntrack {
     return this.n;
   }
 
-  /** Live entries (in hash-table order, as `conntrack -L`). */
+  /** Live entries (in insertion order, as `conntrack -L`). */
   *entries(): IterableIterator<CtEntry> {
     this.collect();
     yield* this.snapshot();
   }
 
-  /** Removes expired entries if any may exist (`minExp` is a lower bound of all expiries). */
+  private nowMs(): number {
+    return this.sim.now / MS;
+  }
+
+  /** Removes expired entries if any may exist (`minExpMs` is a lower bound of all expiries). */
   private collect(): void {
-    if (this.sim.now >= this.minExp) this.minExp = this.expireDue();
+    if (this.nowMs() >= this.minExpMs) this.minExpMs = this.expireDue();
   }
 
   private snapshot(): CtEntry[] {
     const out: CtEntry[] = [];
-    for (const head of this.byOrig.values()) for (let e: CtEntry | null = head; e; e = e.nextO) out.push(e);
+    const ents = this.ents;
+    for (let i = 0; i < this.top; i++) {
+      const e = ents[i];
+      if (e) out.push(e);
+    }
     return out;
   }
 
@@ -315,32 +370,28 @@ export class Conntrack {
    * an expired entry met on the way is removed (lazy expiry). Allocation-free.
    */
   find(src: number, dst: number, sport: number, dport: number, proto: number): CtEntry | null {
-    const h = tupleHash(src | 0, dst | 0, sport, dport, proto);
+    if (this.n === 0) return null;
     const s = src | 0;
     const d = dst | 0;
     const ports = (sport << 16) | (dport & 0xffff);
-    const now = this.sim.now;
-    for (let e = this.byOrig.get(h) ?? null; e; e = e.nextO) {
-      if (e.proto === proto && e.matchO(s, d, ports)) {
-        if (e.expires <= now) {
-          this.remove(e);
-          return null;
-        }
-        this.foundDir = 0;
-        return e;
+    const h = hashPacked(s, d, ports, proto);
+    const slots = this.slots;
+    const mask = this.mask;
+    const ents = this.ents;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = slots[2 * i]!;
+      if (v === 0) return null;
+      if (slots[2 * i + 1] !== h) continue;
+      const e = ents[(v - 1) >> 1]!;
+      const dir = (v - 1) & 1;
+      if (e.proto !== proto || !(dir === 0 ? e.matchO(s, d, ports) : e.matchR(s, d, ports))) continue;
+      if (e.expiresMs * MS <= this.sim.now) {
+        this.remove(e);
+        return null;
       }
+      this.foundDir = dir as 0 | 1;
+      return e;
     }
-    for (let e = this.byReply.get(h) ?? null; e; e = e.nextR) {
-      if (e.proto === proto && e.matchR(s, d, ports)) {
-        if (e.expires <= now) {
-          this.remove(e);
-          return null;
-        }
-        this.foundDir = 1;
-        return e;
-      }
-    }
-    return null;
   }
 
   /** Is this tuple used by a live entry other than `ignore` (Linux `nf_conntrack_tuple_taken`)? */
@@ -356,58 +407,134 @@ export class Conntrack {
    */
   confirm(ct: CtEntry): boolean {
     if (ct.status & IPS_CONFIRMED) return true;
+    const proto = ct.proto;
     if (
-      this.find(ct.oSrc, ct.oDst, ct.oSport, ct.oDport, ct.proto) ||
-      this.find(ct.rSrc, ct.rDst, ct.rSport, ct.rDport, ct.proto) ||
+      this.find(ct.oS, ct.oD, ct.oP >>> 16, ct.oP & 0xffff, proto) ||
+      this.find(ct.rS, ct.rD, ct.rP >>> 16, ct.rP & 0xffff, proto) ||
       this.n >= this.max
     ) {
       this.stats.insert_failed++;
       this.stats.drop++;
       return false;
     }
-    const ho = ct.hashO();
-    const hr = ct.hashR();
-    ct.nextO = this.byOrig.get(ho) ?? null;
-    this.byOrig.set(ho, ct);
-    ct.nextR = this.byReply.get(hr) ?? null;
-    this.byReply.set(hr, ct);
+    if (this.n > 0) this.sweep(SWEEP_PER_INSERT);
+    if (this.holes > 64 && this.holes > this.top - this.holes) this.compact();
+    if ((this.used + 2) * 2 > this.mask + 1) this.rehash(Math.max(MIN_SLOTS, 2 * (this.mask + 1)));
+    const id = this.top++;
+    this.ents[id] = ct;
+    this.insertSlot((id << 1) + 1, ct.hashO());
+    this.insertSlot((id << 1) + 2, ct.hashR());
     ct.status |= IPS_CONFIRMED;
     this.n++;
     this.stats.insert++;
-    const x = ct.expires;
-    if (x < this.minExp) this.minExp = x;
-    this.armGc(x);
+    const x = ct.expiresMs;
+    if (x < this.minExpMs) this.minExpMs = x;
+    this.armGc();
     return true;
+  }
+
+  private insertSlot(v: number, h: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = h & mask;
+    while (slots[2 * i] !== 0) i = (i + 1) & mask;
+    slots[2 * i] = v;
+    slots[2 * i + 1] = h;
+    this.used++;
+  }
+
+  /** Removes slot value `v` (hash `h`) with backward-shift deletion. */
+  private deleteSlot(v: number, h: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = h & mask;
+    for (;;) {
+      const x = slots[2 * i]!;
+      if (x === v) break;
+      if (x === 0) return;
+      i = (i + 1) & mask;
+    }
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const x = slots[2 * j]!;
+      if (x === 0) break;
+      const home = slots[2 * j + 1]! & mask;
+      // the entry at j may move to the hole at i unless its home lies cyclically in (i, j]
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (stays) continue;
+      slots[2 * i] = x;
+      slots[2 * i + 1] = slots[2 * j + 1]!;
+      i = j;
+    }
+    slots[2 * i] = 0;
+    slots[2 * i + 1] = 0;
+    this.used--;
+  }
+
+  /** Id of a confirmed entry of this table, or -1 (found through its original tuple). */
+  private idOf(ct: CtEntry): number {
+    if (this.n === 0) return -1;
+    const slots = this.slots;
+    const mask = this.mask;
+    const h = ct.hashO();
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = slots[2 * i]!;
+      if (v === 0) return -1;
+      if (((v - 1) & 1) === 0 && this.ents[(v - 1) >> 1] === ct) return (v - 1) >> 1;
+    }
+  }
+
+  /** Rebuilds the hash table with `size` slots from the entry array. */
+  private rehash(size: number): void {
+    this.slots = new Int32Array(2 * size);
+    this.mask = size - 1;
+    this.used = 0;
+    const ents = this.ents;
+    for (let id = 0; id < this.top; id++) {
+      const e = ents[id];
+      if (!e) continue;
+      this.insertSlot((id << 1) + 1, e.hashO());
+      this.insertSlot((id << 1) + 2, e.hashR());
+    }
+  }
+
+  /** Closes the holes left by removed entries (ids renumbered in order) and rebuilds the hash. */
+  private compact(): void {
+    const ents = this.ents;
+    let k = 0;
+    let cur = 0;
+    for (let i = 0; i < this.top; i++) {
+      const e = ents[i];
+      if (!e) continue;
+      if (i < this.cursor) cur = k + 1;
+      ents[k++] = e;
+    }
+    ents.length = k;
+    this.top = k;
+    this.holes = 0;
+    this.cursor = cur;
+    this.rehash(this.mask + 1);
   }
 
   /** Removes an entry from the table. */
   remove(ct: CtEntry): void {
-    if (!(ct.status & IPS_CONFIRMED) || ct.owner !== null && ct.owner !== this) return;
-    const ho = ct.hashO();
-    let p = this.byOrig.get(ho) ?? null;
-    if (p === ct) {
-      if (ct.nextO) this.byOrig.set(ho, ct.nextO);
-      else this.byOrig.delete(ho);
-    } else {
-      while (p && p.nextO !== ct) p = p.nextO;
-      if (!p) return;
-      p.nextO = ct.nextO;
-    }
-    const hr = ct.hashR();
-    p = this.byReply.get(hr) ?? null;
-    if (p === ct) {
-      if (ct.nextR) this.byReply.set(hr, ct.nextR);
-      else this.byReply.delete(hr);
-    } else {
-      while (p && p.nextR !== ct) p = p.nextR;
-      if (p) p.nextR = ct.nextR;
-    }
-    ct.nextO = ct.nextR = null;
+    if (!(ct.status & IPS_CONFIRMED) || (ct.owner !== null && ct.owner !== this)) return;
+    const id = this.idOf(ct);
+    if (id < 0) return;
+    this.deleteSlot((id << 1) + 1, ct.hashO());
+    this.deleteSlot((id << 1) + 2, ct.hashR());
+    this.ents[id] = null;
+    this.holes++;
     ct.status &= ~IPS_CONFIRMED;
     this.n--;
-    if (this.n === 0 && this.gcTimer) {
-      this.sim.cancel(this.gcTimer);
-      this.gcTimer = null;
+    if (this.n === 0) {
+      // empty: start ids again from 0 (the hash table is all zero already)
+      this.ents.length = 0;
+      this.top = this.holes = this.cursor = 0;
+      this.minExpMs = Infinity;
+      if (this.gcTimer) {
+        this.sim.cancel(this.gcTimer);
+        this.gcTimer = null;
+      }
     }
   }
 
@@ -416,36 +543,59 @@ export class Conntrack {
     for (const ct of this.snapshot()) this.remove(ct);
   }
 
-  /** Removes entries whose timeout passed; returns the earliest remaining expiry (Infinity if none). */
+  /** Looks at the next `k` ids (cyclically) and removes the expired entries among them. */
+  private sweep(k: number): void {
+    const now = this.sim.now;
+    const ents = this.ents;
+    let c = this.cursor;
+    for (; k > 0 && this.n > 0; k--) {
+      if (c >= this.top) c = 0;
+      const e = ents[c++];
+      if (e && e.expiresMs * MS <= now) this.remove(e);
+    }
+    this.cursor = this.n > 0 ? c : 0;
+  }
+
+  /** Removes entries whose timeout passed; returns the earliest remaining expiry in ms (Infinity if none). */
   private expireDue(): number {
     const now = this.sim.now;
     let min = Infinity;
-    let dead: CtEntry[] | null = null;
-    for (const head of this.byOrig.values()) {
-      for (let e: CtEntry | null = head; e; e = e.nextO) {
-        const x = e.expires;
-        if (x <= now) (dead ??= []).push(e);
-        else if (x < min) min = x;
-      }
+    for (const e of this.snapshot()) {
+      const x = e.expiresMs;
+      if (x * MS <= now) this.remove(e);
+      else if (x < min) min = x;
     }
-    if (dead) for (const e of dead) this.remove(e);
     return min;
   }
 
-  /** Keeps one GC timer armed no later than `at` while entries exist (Linux's gc worker, lazily). */
-  private armGc(at: number): void {
-    // at most one scan per second of virtual time (lookups expire lazily in between): arming the timer
-    // at every next expiry made a steady flow rate rescan the whole table once per expired entry
-    at = Math.max(at, this.sim.now + SECOND);
-    if (this.gcTimer && this.gcTimer.at <= at) return;
-    if (this.gcTimer) this.sim.cancel(this.gcTimer);
-    this.gcTimer = this.sim.scheduleAt(at, () => this.gc());
+  /** Keeps one GC timer armed while entries exist (Linux's gc worker): a bounded sweep per second. */
+  private armGc(): void {
+    if (this.gcTimer !== null) return;
+    this.gcTimer = this.sim.scheduleAt(this.sim.now + SECOND, () => this.gc());
   }
 
   private gc(): void {
     this.gcTimer = null;
-    this.minExp = this.expireDue();
-    if (this.minExp !== Infinity) this.armGc(this.minExp);
+    if (this.n === 0) return;
+    if (this.top <= SWEEP_PER_TICK) {
+      // a small table is scanned whole; the next run is due at the earliest expiry
+      this.minExpMs = this.expireDue();
+      if (this.n > 0) this.gcTimer = this.sim.scheduleAt(Math.max(this.sim.now + SECOND, this.minExpMs * MS), () => this.gc());
+      return;
+    }
+    this.sweep(SWEEP_PER_TICK);
+    if (this.n > 0) this.armGc();
+  }
+
+  /** @internal an entry's expiry moved to `ms`: keeps the lower bound of all expiries (and the GC timer) valid */
+  expiryLowered(ms: number): void {
+    if (ms < this.minExpMs) this.minExpMs = ms;
+    const t = this.gcTimer;
+    if (t !== null && t.at > ms * MS && t.at > this.sim.now + SECOND && this.n > 0) {
+      this.sim.cancel(t);
+      this.gcTimer = null;
+      this.armGc();
+    }
   }
 
   /** The line `conntrack -L` prints to stderr after the entries. */
