@@ -5,7 +5,7 @@
  */
 import { DockernetError } from '../core/errors.js';
 import { NetNamespace } from '../netns/netns.js';
-import type { Container } from '../runtime/container.js';
+import type { Container, EtcRenderer } from '../runtime/container.js';
 import { dockerMacFor, ipToString, macToString, parseMac, tryParseIp } from '../wire/addr.js';
 import type { Engine } from './engine.js';
 import type { AttachmentConfig, Endpoint, MappedPort, Network } from './network/model.js';
@@ -53,7 +53,7 @@ const EXT = 'docker.net';
 const NO_ENDPOINT_FLAGS: { readonly aliases: readonly string[]; readonly ipv4: string; readonly ipv6: string } = { aliases: [], ipv4: '', ipv6: '' };
 
 /** Per-container network state and the lifecycle hooks. */
-export class Sandboxes {
+export class Sandboxes implements EtcRenderer {
   constructor(private readonly e: Engine) {}
 
   /** The network state of `c`. */
@@ -90,14 +90,25 @@ export class Sandboxes {
   private afterCreate(c: Container): void {
     // the endpoint flags of the run/create request (createContainer keeps the parsed request)
     const req = c.request?.endpoint ?? NO_ENDPOINT_FLAGS;
+    // the attachment below keeps what the network layer needs of the request
+    c.request = null;
     const mode = c.hostConfig.NetworkMode;
     if (mode.startsWith('container:')) return;
     const name = mode === 'default' ? 'bridge' : mode;
     const n = this.e.findNetwork(name);
-    if (!n) {
+    // daemon-side create checks (nothing is created): the endpoint address, legacy link targets
+    const refuse = (msg: string): never => {
       this.e.runtime.store.delete(c);
-      throw new DockernetError('EDAEMON', `network ${name} not found`, 125);
+      throw new DockernetError('EDAEMON', msg, 125);
+    };
+    if (req.ipv4 && tryParseIp(req.ipv4) < 0) refuse(`invalid IPv4 address: ${req.ipv4}`);
+    for (const l of c.hostConfig.Links ?? []) {
+      const child = l.split(':')[0]!.replace(/^\//, '');
+      if (!this.e.runtime.store.find(child)) refuse(`could not get container for ${child}: No such container: ${child}`);
     }
+    // a missing network fails the start, not the create (the lab's 20.10: the id is printed, the
+    // container stays Created)
+    if (!n) return;
     const isDefault = n.name === 'bridge';
     // the daemon stores links as /child:/parent/alias
     if (c.hostConfig.Links) {
@@ -114,7 +125,8 @@ export class Sandboxes {
       aliases: isDefault ? [] : [...req.aliases],
       ipv4: isDefault ? '' : req.ipv4,
       ipv6: req.ipv6,
-      links: [],
+      // on a user-defined network a link is an embedded-DNS alias (EndpointSettings.Links "child:alias")
+      links: isDefault ? [] : (c.hostConfig.Links ?? []).map((l) => `${l.split(':')[0]!.slice(1)}:${l.slice(l.lastIndexOf('/') + 1)}`),
       driverOpts: null,
     });
   }
@@ -122,6 +134,10 @@ export class Sandboxes {
   private beforeStart(c: Container): void {
     const st = this.of(c);
     const mode = c.hostConfig.NetworkMode;
+    if (mode !== 'host' && !mode.startsWith('container:')) {
+      const name = mode === 'default' ? 'bridge' : mode;
+      if (!this.e.findNetwork(name)) throw new DockernetError('EDAEMON', `network ${name} not found`, 125);
+    }
     const netNs = c.namespaces!.net;
     if (mode.startsWith('container:')) {
       const owner = this.e.netOwner(c);
@@ -172,6 +188,8 @@ export class Sandboxes {
     const st = this.of(c);
     const sb = st.sb;
     if (!sb) return;
+    // /etc/hosts keeps the records of the sandbox it was written for
+    c.etc.materialise();
     for (const ep of [...sb.endpoints].reverse()) this.leave(c, sb, ep);
     sb.resolver?.close();
     st.sb = null;
@@ -228,6 +246,8 @@ export class Sandboxes {
     sb.ns.addAddress(ifname, `${ipToString(ip)}/${pool.subnet.len}`);
     sb.endpoints.push(ep);
     n.endpoints.set(c.id, ep);
+    // a pending /etc/hosts shows the records as they were at writeHosts: render it before they change
+    c.etc.materialise();
     sb.hosts.push({ ip: ipToString(ip), hosts: ownHostsNames(c.config.Hostname, c.config.Domainname) });
     if (!n.predefined && !sb.resolver) this.startResolver(c, sb);
     this.updateGateway(c, sb);
@@ -255,7 +275,10 @@ export class Sandboxes {
     if (ep.ip && !n.predefined) {
       const t = ipToString(ep.ip);
       const k = sb.hosts.findIndex((r) => r.ip === t && r.hosts === ownHostsNames(c.config.Hostname, c.config.Domainname));
-      if (k >= 0) sb.hosts.splice(k, 1);
+      if (k >= 0) {
+        c.etc.materialise();
+        sb.hosts.splice(k, 1);
+      }
     }
     if (ep.ip) n.pool?.release(ep.ip);
     if (ep.ifname && sb.ns !== this.e.host) unplug(sb.ns, ep.ifname);
@@ -306,16 +329,29 @@ export class Sandboxes {
     c.etc.set('/etc/resolv.conf', resolvConfWithResolver(c.etc.get('/etc/resolv.conf') ?? ''));
   }
 
-  /** Rewrites /etc/hosts of a container (and of the containers sharing its namespace). */
+  /**
+   * Rewrites /etc/hosts of a container (and of the containers sharing its namespace). The text is
+   * rendered from the sandbox's records when first read (or before the sandbox goes away).
+   */
   writeHosts(c: Container): void {
     const sb = this.of(c).sb;
     if (!sb || sb.ns === this.e.host) return;
-    c.etc.set('/etc/hosts', renderHosts(sb.hosts));
+    c.etc.setLazy('/etc/hosts', this);
+  }
+
+  /** {@link EtcRenderer}: /etc/hosts from the running sandbox's records. */
+  renderEtc(c: Container, path: string): string {
+    const sb = this.of(c).sb;
+    if (path !== '/etc/hosts' || !sb) throw new DockernetError('EINTERNAL', `no renderer for ${path} of ${c.id}`);
+    return renderHosts(sb.hosts);
   }
 
   private linkRecords(c: Container): HostsRecord[] {
     const out: HostsRecord[] = [];
     c.linkEnv.length = 0;
+    // legacy links (/etc/hosts, env) exist on the default bridge only; elsewhere the resolver answers them
+    const mode = c.hostConfig.NetworkMode;
+    if (mode !== 'default' && mode !== 'bridge') return out;
     for (const l of c.hostConfig.Links ?? []) {
       const [childRef, aliasRaw] = l.split(':') as [string, string?];
       // stored as /child:/parent/alias

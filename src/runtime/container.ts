@@ -29,6 +29,80 @@ export interface ContainerState {
   FinishedAt: Nanos | null;
 }
 
+/** Renders a file of a container's /etc when it is first read (the layer that owns the file). */
+export interface EtcRenderer {
+  /** The text of `path` for `c`, as it stands now. */
+  renderEtc(c: Container, path: string): string;
+}
+
+/**
+ * The files Docker bind-mounts into /etc, path → content. A file may be left to its owner to
+ * render on first read ({@link EtcFiles.setLazy}); reads, iteration and `has` see it exactly as if
+ * its text had been stored.
+ */
+export class EtcFiles extends Map<string, string> {
+  private lazyPath: string | null = null;
+  private lazyBy: EtcRenderer | null = null;
+  constructor(private readonly owner: Container) {
+    super();
+  }
+  /** Leaves `path` to `by`, rendered when read. */
+  setLazy(path: string, by: EtcRenderer): void {
+    if (this.lazyPath !== null && this.lazyPath !== path) this.materialise();
+    super.set(path, '');
+    this.lazyPath = path;
+    this.lazyBy = by;
+  }
+  /** Renders a file left to its owner now (before the owner's state changes under it). */
+  materialise(): void {
+    const p = this.lazyPath;
+    if (p === null) return;
+    const text = this.lazyBy!.renderEtc(this.owner, p);
+    this.lazyPath = null;
+    this.lazyBy = null;
+    super.set(p, text);
+  }
+  override get(path: string): string | undefined {
+    if (path === this.lazyPath) this.materialise();
+    return super.get(path);
+  }
+  override set(path: string, text: string): this {
+    if (path === this.lazyPath) {
+      this.lazyPath = null;
+      this.lazyBy = null;
+    }
+    return super.set(path, text);
+  }
+  override delete(path: string): boolean {
+    if (path === this.lazyPath) {
+      this.lazyPath = null;
+      this.lazyBy = null;
+    }
+    return super.delete(path);
+  }
+  override clear(): void {
+    this.lazyPath = null;
+    this.lazyBy = null;
+    super.clear();
+  }
+  override forEach(cb: (value: string, key: string, map: Map<string, string>) => void, thisArg?: unknown): void {
+    this.materialise();
+    super.forEach(cb, thisArg);
+  }
+  override entries(): MapIterator<[string, string]> {
+    this.materialise();
+    return super.entries();
+  }
+  override values(): MapIterator<string> {
+    this.materialise();
+    return super.values();
+  }
+  override [Symbol.iterator](): MapIterator<[string, string]> {
+    this.materialise();
+    return super[Symbol.iterator]();
+  }
+}
+
 /** One container. Created by {@link Runtime}; other layers read it and may use `ext`. */
 export class Container {
   /** Full 64-hex id. */
@@ -73,7 +147,7 @@ export class Container {
   /** The configured log driver instance (null for `none` or before start). */
   log: LogDriver | null = null;
   /** Files Docker bind-mounts into /etc (hostname, hosts, resolv.conf), path → content. */
-  readonly etc = new Map<string, string>();
+  readonly etc: EtcFiles = new EtcFiles(this);
   /** Environment entries the layer above adds at start, before Config.Env (legacy link variables). */
   readonly linkEnv: string[] = [];
   /** The parsed run/create request this container came from (network flags for the layer above). */

@@ -19,15 +19,26 @@ export class Namespace {
   shareable = false;
   /** PID: next pid to hand out inside this namespace. */
   nextPid = 1;
+  /** The inode number less {@link INODE_BASE} (a small integer: no boxed double per namespace). */
+  private readonly ino: number;
   constructor(
     /** Which kind. */
     readonly kind: NsKind,
     /** Inode number, unique per namespace. */
-    readonly inode: number,
+    inode: number,
     /** Who created it (`host` or a container id). */
     readonly owner: string,
-  ) {}
+  ) {
+    this.ino = inode - INODE_BASE;
+  }
+  /** Inode number, unique per namespace. */
+  get inode(): number {
+    return this.ino + INODE_BASE;
+  }
 }
+
+/** The offset of stored inode numbers (proc_inum hands out numbers just below and above it). */
+const INODE_BASE = 0xf0000000;
 
 /** A process's full set of namespaces. */
 export type NamespaceSet = Record<NsKind, Namespace>;
