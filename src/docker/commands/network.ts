@@ -139,10 +139,20 @@ function create(e: Engine, argv: string[]): ExecResult {
   try {
     cfg = consolidateIpam(subnets, ranges, gateways);
   } catch (err) {
-    return fail(`${(err as Error).message}\n`);
+    // the CLI parses the subnets itself only to place gateways and ranges
+    return fail(`invalid subnet: ${(err as Error).message}\n`);
   }
   if (typeof cfg === 'string') return fail(`${cfg}\n`);
+  // daemon createNetwork: predefined names, duplicates, then getIpamConfig, then the driver
+  if (['bridge', 'host', 'none'].includes(name)) throw new DockernetError('EPERM', `operation is not permitted on predefined ${name} network`);
   if (e.networks.some((n) => n.name === name)) throw new DockernetError('EEXIST', `network with name ${name} already exists`);
+  for (const c of cfg) {
+    try {
+      parseSubnet(c.Subnet!);
+    } catch (err) {
+      throw new DockernetError('EINVAL', `Invalid subnet ${c.Subnet} : ${(err as Error).message}`);
+    }
+  }
   if (!['bridge', 'macvlan'].includes(driverArg)) {
     if (driverArg === 'host' || driverArg === 'null') throw new DockernetError('EINVAL', `only one instance of "${driverArg}" network is allowed`);
     throw new DockernetError('ENOENT', `plugin "${driverArg}" not found`);
@@ -152,7 +162,14 @@ function create(e: Engine, argv: string[]): ExecResult {
   let parent = '';
   if (driver === 'macvlan') {
     parent = options['parent'] ?? '';
-    if (parent && !e.host.dev(parent)) throw new DockernetError('EINVAL', `-o parent interface was not found on the host: ${parent}`);
+    if (parent && !e.host.dev(parent)) {
+      // libnetwork createVlanLink: a missing parent must be NAME.VLAN, and NAME must exist (its typo included)
+      const dot = parent.indexOf('.');
+      if (dot < 0) throw new DockernetError('EINVAL', `invalid subinterface vlan name ${parent}, example formatting is eth0.10`);
+      const base = parent.slice(0, dot);
+      if (!e.host.dev(base)) throw new DockernetError('EINVAL', `-o parent interface does was not found on the host: ${base}`);
+      throw new DockernetError('EINVAL', `-o parent interface was not found on the host: ${parent}`);
+    }
   }
   const icc = driver === 'bridge' ? boolOpt(options['com.docker.network.bridge.enable_icc'], true) : true;
   const masquerade = driver === 'bridge' ? boolOpt(options['com.docker.network.bridge.enable_ip_masquerade'], true) : true;
@@ -313,6 +330,47 @@ function inspect(e: Engine, argv: string[]): ExecResult {
   return { stdout, stderr, exitCode: stderr ? 1 : 0 };
 }
 
+/**
+ * `docker network ls --filter KEY=VALUE…` as the daemon applies it: values of one key are OR'ed,
+ * keys AND'ed; `name` and `id` are regular expressions matched anywhere, `driver` and `scope`
+ * exact, `type` custom|builtin, `label` KEY or KEY=VALUE, `dangling` true|false. A malformed
+ * filter is the CLI's flag error, an unknown key the daemon's.
+ */
+function networkFilters(raw: string[]): ((n: Network) => boolean) | ExecResult {
+  const byKey = new Map<string, string[]>();
+  for (const r of raw) {
+    const eq = r.indexOf('=');
+    if (eq < 0) return fail(`invalid argument ${JSON.stringify(r)} for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'docker network ls --help'.\n`, 125);
+    const k = r.slice(0, eq).trim().toLowerCase();
+    byKey.set(k, [...(byKey.get(k) ?? []), r.slice(eq + 1).trim()]);
+  }
+  for (const k of byKey.keys()) if (!['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling'].includes(k)) throw new DockernetError('EINVAL', `Invalid filter '${k}'`);
+  for (const v of byKey.get('type') ?? []) if (v !== 'custom' && v !== 'builtin') throw new DockernetError('EINVAL', `invalid filter: 'type'='${v}'`);
+  for (const v of byKey.get('dangling') ?? []) if (!['true', 'false', '1', '0'].includes(v)) throw new DockernetError('EINVAL', `invalid filter 'dangling=${v}'`);
+  const re = (v: string): RegExp | null => {
+    try {
+      return new RegExp(v);
+    } catch {
+      return null;
+    }
+  };
+  const tests: Record<string, (n: Network, v: string) => boolean> = {
+    name: (n, v) => !!re(v)?.test(n.name),
+    id: (n, v) => !!re(v)?.test(n.id),
+    driver: (n, v) => n.driver === v,
+    scope: (_n, v) => v === 'local',
+    type: (n, v) => (v === 'builtin') === n.predefined,
+    label: (n, v) => {
+      const eq = v.indexOf('=');
+      return eq < 0 ? Object.hasOwn(n.labels, v) : n.labels[v.slice(0, eq)] === v.slice(eq + 1);
+    },
+    // filterNetworkByUse looks at the list response's Containers, which the list endpoint never
+    // fills: every custom network counts as dangling (the lab lists networks with containers too)
+    dangling: (n, v) => (v === 'true' || v === '1') === !n.predefined,
+  };
+  return (n) => [...byKey].every(([k, vs]) => vs.some((v) => tests[k]!(n, v)));
+}
+
 function list(e: Engine, argv: string[]): ExecResult {
   const { values: f } = parseFlags(
     [
@@ -323,7 +381,9 @@ function list(e: Engine, argv: string[]): ExecResult {
     ],
     argv,
   );
-  const nets = [...e.networks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const filters = networkFilters((f.get('filter') as string[] | undefined) ?? []);
+  if (typeof filters === 'object' && 'exitCode' in filters) return filters;
+  const nets = [...e.networks].filter(filters).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const trunc = !f.get('no-trunc');
   const id = (n: Network): string => (trunc ? n.id.slice(0, 12) : n.id);
   if (f.get('quiet')) return ok(nets.map((n) => id(n) + '\n').join(''));

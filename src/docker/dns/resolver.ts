@@ -42,9 +42,17 @@ export class EmbeddedDns {
   resolve(name: string): number[] {
     const q = name.toLowerCase().replace(/\.$/, '');
     const eps = [...this.sb.endpoints].sort((a, b) => (a.network.name < b.network.name ? -1 : a.network.name > b.network.name ? 1 : 0));
+    const self = this.e.runtime.store.list().find((c) => this.e.sandboxes.of(c).sb === this.sb);
     for (const own of eps) {
       const n = own.network;
       if (n.predefined) continue;
+      // --link CHILD:ALIAS on this network: ALIAS names CHILD for this container only
+      for (const l of (self && this.e.sandboxes.of(self).attachments.get(n.id)?.links) ?? []) {
+        const [child = '', alias = ''] = l.split(':');
+        const cc = alias.toLowerCase() === q ? this.e.runtime.store.find(child) : undefined;
+        const ip = cc ? n.endpoints.get(cc.id)?.ip : undefined;
+        if (ip) return [ip];
+      }
       const hits: number[] = [];
       for (const [cid, ep] of n.endpoints) {
         if (!ep.ip) continue;

@@ -81,12 +81,16 @@ export function parseExpose(specs: readonly string[]): string[] {
   const out: string[] = [];
   for (const raw of specs) {
     const [port, proto = 'tcp'] = raw.split('/') as [string, string?];
-    let r: [number, number];
-    try {
-      r = parseRange(port);
-    } catch {
-      throw new Error(`invalid range format for --expose: ${raw}, error: Invalid range specified for the Port: ${port}`);
-    }
+    // nat.ParsePortRange: strconv.ParseUint(…, 10, 16) of each end, then end >= start
+    const uint16 = (t: string): number => {
+      if (!/^\d+$/.test(t)) throw new Error(`invalid range format for --expose: ${raw}, error: strconv.ParseUint: parsing ${JSON.stringify(t)}: invalid syntax`);
+      if (Number(t) > 65535) throw new Error(`invalid range format for --expose: ${raw}, error: strconv.ParseUint: parsing ${JSON.stringify(t)}: value out of range`);
+      return Number(t);
+    };
+    if (port === '') throw new Error(`invalid range format for --expose: ${raw}, error: empty string specified for ports`);
+    const dash = port.indexOf('-');
+    const r: [number, number] = dash < 0 ? [uint16(port), uint16(port)] : [uint16(port.slice(0, dash)), uint16(port.slice(dash + 1))];
+    if (r[1] < r[0]) throw new Error(`invalid range format for --expose: ${raw}, error: Invalid range specified for the Port: ${port}`);
     for (let p = r[0]; p <= r[1]; p++) out.push(`${p}/${proto}`);
   }
   return out;

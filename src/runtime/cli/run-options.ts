@@ -131,6 +131,17 @@ export class ClientError extends Error {
   }
 }
 
+/** Go's net.ParseIP accepting the text: dotted IPv4, or IPv6 (hex groups, `::`, an IPv4 tail). */
+function isIpAddress(s: string): boolean {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) return s.split('.').every((x) => Number(x) <= 255 && !(x.length > 1 && x.startsWith('0')));
+  if (!s.includes(':') || !/^[0-9a-fA-F:.]+$/.test(s)) return false;
+  const dbl = s.split('::');
+  if (dbl.length > 2) return false;
+  const groups = s.split(':').filter((x) => x !== '');
+  if (!groups.every((x) => /^[0-9a-fA-F]{1,4}$/.test(x) || (x.includes('.') && isIpAddress(x)))) return false;
+  return dbl.length === 2 ? groups.length < 8 : groups.length === 8 || (groups.length === 7 && groups[6]!.includes('.'));
+}
+
 function kvMap(list: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of list) {
@@ -204,7 +215,12 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   const env = g<string[]>('env', []).filter((e) => e.includes('='));
   config.Env = env.length ? env : null;
   config.Labels = sortKeys(kvMap(g<string[]>('label', [])));
-  if (f.has('mac-address')) config.MacAddress = g('mac-address', '');
+  if (f.has('mac-address')) {
+    config.MacAddress = g('mac-address', '');
+    // opts.ValidateMACAddress (net.ParseMAC)
+    if (!/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(config.MacAddress) && !/^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/.test(config.MacAddress))
+      throw new ClientError(`${config.MacAddress} is not a valid mac address`);
+  }
   if (f.has('stop-signal')) config.StopSignal = g('stop-signal', '');
   if (f.has('stop-timeout')) config.StopTimeout = g('stop-timeout', 0);
   // ports
@@ -213,7 +229,9 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     ports = parsePortSpecs(g<string[]>('publish', []));
     for (const e of parseExpose(g<string[]>('expose', []))) ports.exposed[e] = {};
   } catch (e) {
-    throw new ClientError((e as Error).message);
+    const m = (e as Error).message;
+    // the 20.10 CLI capitalised go-connections' "Invalid containerPort/hostPort/ip address"
+    throw new ClientError(m, m.replace(/^invalid (containerPort|hostPort|ip address)/, (_x, w: string) => `Invalid ${w}`));
   }
   if (Object.keys(ports.exposed).length) config.ExposedPorts = ports.exposed;
   hc.PortBindings = ports.bindings;
@@ -234,9 +252,17 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   const networks = g<string[]>('network', []);
   hc.NetworkMode = networks[0] ?? 'default';
   hc.Dns = g('dns', []);
+  for (const d of hc.Dns) if (!isIpAddress(d)) throw new FlagError(`invalid argument ${JSON.stringify(d)} for "--dns" flag: IP address is not correctly formatted: ${d}`, `invalid argument ${JSON.stringify(d)} for "--dns" flag: ${d} is not an ip address`);
   hc.DnsSearch = g('dns-search', []);
   hc.DnsOptions = g('dns-option', []);
   const eh = g<string[]>('add-host', []);
+  for (const h of eh) {
+    // opts.ValidateExtraHost: NAME:IP (or host-gateway)
+    const c = h.indexOf(':');
+    if (c <= 0) throw new FlagError(`invalid argument ${JSON.stringify(h)} for "--add-host" flag: bad format for add-host: ${JSON.stringify(h)}`);
+    const ip = h.slice(c + 1);
+    if (ip !== 'host-gateway' && !isIpAddress(ip)) throw new FlagError(`invalid argument ${JSON.stringify(h)} for "--add-host" flag: invalid IP address in add-host: ${JSON.stringify(ip)}`);
+  }
   hc.ExtraHosts = eh.length ? eh : null;
   const links = g<string[]>('link', []);
   hc.Links = links.length ? links : null;

@@ -45,7 +45,7 @@ function runOrCreate(rt: Runtime, args: string[], cmd: 'run' | 'create', io: Com
       const desc = cmd === 'run' ? (rt.cliStyle === 'v20' ? 'Run a command in a new container' : 'Create and run a new container from an image') : 'Create a new container';
       return { stdout: '', stderr: `"docker ${cmd}" requires at least 1 argument.\nSee 'docker ${cmd} --help'.\n\nUsage:  docker ${cmd} [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n${desc}\n`, exitCode: rt.cliStyle === 'v20' ? 1 : 1 };
     }
-    if (e instanceof FlagError) return flagError(rt.cliStyle, cmd, e.message);
+    if (e instanceof FlagError) return flagError(rt.cliStyle, cmd, rt.cliStyle === 'v20' ? e.v20 : e.message);
     if (e instanceof ClientError) return { stdout: '', stderr: runErrorText(rt.cliStyle, cmd, rt.cliStyle === 'v20' ? e.v20 : e.message, false), exitCode: 125 };
     throw e;
   }

@@ -105,7 +105,14 @@ export const lifecycleCommands: Record<string, Command> = {
     }),
   rm: (rt, a) =>
     each(rt, 'rm', a, [{ name: 'force', short: 'f', kind: 'bool' }, { name: 'volumes', short: 'v', kind: 'bool' }, { name: 'link', short: 'l', kind: 'bool' }], (ref, v, out) => {
-      const c = rt.store.get(ref);
+      const c = rt.store.find(ref);
+      if (!c) {
+        // the client's objectNotFoundError in 20.10 ("Error: No such container: x"); with -f the
+        // error is printed but does not fail the command
+        out.err(rt.cliStyle === 'v20' ? `Error: No such container: ${ref}` : `Error response from daemon: No such container: ${ref}`);
+        if (!v.get('force')) out.exitCode = 1;
+        return;
+      }
       removeContainer(rt, c, { force: !!v.get('force'), volumes: !!v.get('volumes') });
       out.line(ref);
     }),
