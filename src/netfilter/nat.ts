@@ -20,7 +20,10 @@ export const NF_NAT_MANIP_DST = 1;
 /** Maximum ports tried per round (Linux `NF_NAT_MAX_ATTEMPTS`). */
 export const NF_NAT_MAX_ATTEMPTS = 128;
 
-/** A working tuple (original direction, after earlier manips). Reused; never allocated per packet. */
+/**
+ * A working tuple (original direction, after earlier manips), addresses as int32 so that every field
+ * stays a small integer. Reused; never allocated per packet.
+ */
 class Tuple {
   src = 0;
   dst = 0;
@@ -59,19 +62,19 @@ function setKey(ct: CtEntry, t: Tuple, manip: number, v: number): void {
 export function natSetupInfo(ctab: Conntrack, rng: Rng, ct: CtEntry, manip: number, ip: number, range: NatRange | null): void {
   const t = scratch;
   // current original tuple = inverse of the reply tuple
-  t.src = ct.rDst;
-  t.dst = ct.rSrc;
+  t.src = ct.rD;
+  t.dst = ct.rS;
   if (ct.proto === 1) {
-    t.sport = ct.rSport;
-    t.dport = ct.oDport;
+    t.sport = ct.rP >>> 16;
+    t.dport = ct.oP & 0xffff;
   } else {
-    t.sport = ct.rDport;
-    t.dport = ct.rSport;
+    t.sport = ct.rP & 0xffff;
+    t.dport = ct.rP >>> 16;
   }
   const curSrc = t.src, curDst = t.dst, curSport = t.sport, curDport = t.dport;
   if (ip !== 0) {
-    if (manip === NF_NAT_MANIP_SRC) t.src = ip >>> 0;
-    else t.dst = ip >>> 0;
+    if (manip === NF_NAT_MANIP_SRC) t.src = ip | 0;
+    else t.dst = ip | 0;
   }
   const l4 = hasPorts(ct.proto) || ct.proto === 1;
   const random = range !== null && range.random;
@@ -86,8 +89,8 @@ export function natSetupInfo(ctab: Conntrack, rng: Rng, ct: CtEntry, manip: numb
   }
   if (!done) uniqueTuple(ctab, rng, ct, t, manip, range);
   // store the new reply tuple
-  ct.rSrc = t.dst;
-  ct.rDst = t.src;
+  ct.rS = t.dst;
+  ct.rD = t.src;
   if (ct.proto === 1) ct.rSport = t.sport;
   else {
     ct.rSport = t.dport;
@@ -151,12 +154,13 @@ export function natManipPkt(skb: SkBuff, ct: CtEntry, dir: number, manip: number
   const frag = (v.getUint16(n + 6) & 0x1fff) !== 0;
   let ip: number;
   let port: number;
+  // int32 addresses (compared with getInt32): no heap numbers on the packet path
   if (dir === 0) {
-    ip = manip === NF_NAT_MANIP_SRC ? ct.rDst : ct.rSrc;
-    port = ct.proto === 1 ? ct.rSport : manip === NF_NAT_MANIP_SRC ? ct.rDport : ct.rSport;
+    ip = manip === NF_NAT_MANIP_SRC ? ct.rD : ct.rS;
+    port = ct.proto === 1 ? ct.rP >>> 16 : manip === NF_NAT_MANIP_SRC ? ct.rP & 0xffff : ct.rP >>> 16;
   } else {
-    ip = manip === NF_NAT_MANIP_SRC ? ct.oDst : ct.oSrc;
-    port = ct.proto === 1 ? ct.oSport : manip === NF_NAT_MANIP_SRC ? ct.oDport : ct.oSport;
+    ip = manip === NF_NAT_MANIP_SRC ? ct.oD : ct.oS;
+    port = ct.proto === 1 ? ct.oP >>> 16 : manip === NF_NAT_MANIP_SRC ? ct.oP & 0xffff : ct.oP >>> 16;
   }
   let changed = false;
   const t = skb.transport;
@@ -178,11 +182,11 @@ export function natManipPkt(skb: SkBuff, ct: CtEntry, dir: number, manip: number
     }
   }
   if (manip === NF_NAT_MANIP_SRC) {
-    if (v.getUint32(n + 12) !== ip) {
+    if (v.getInt32(n + 12) !== ip) {
       ipv4SetSrc(skb, ip);
       changed = true;
     }
-  } else if (v.getUint32(n + 16) !== ip) {
+  } else if (v.getInt32(n + 16) !== ip) {
     ipv4SetDst(skb, ip);
     changed = true;
   }

@@ -72,6 +72,11 @@ import { saveText } from './text.js';
 import { SECOND } from '../core/time.js';
 
 const HOOK_CHAIN = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+// table indices in TABLE_NAMES order
+const T_MANGLE = 0;
+const T_RAW = 1;
+const T_FILTER = 2;
+const T_NAT = 3;
 
 const REJECT_CODES: Record<string, number> = {
   'icmp-net-unreachable': 0,
@@ -154,6 +159,13 @@ export class Netfilter implements TargetRunner {
   /** Bit `1 << hook` set when some table has a base chain hooked there (see {@link Netfilter.baseChain}). */
   private hookMask = 0;
   private compiledTables = new Map<TableName, CompiledTable>();
+  /**
+   * Hooked base chains for the current rules generation, indexed `hook * 4 + table` (tables in
+   * {@link TABLE_NAMES} order); null where the table has no registered base chain at that hook.
+   */
+  private bases: Array<Chain | null> = [];
+  /** Compiled runner of each entry of {@link Netfilter.bases} (built on first use). */
+  private baseRuns: Array<CompiledTable | null> = [];
   // per-call context for targets
   private curSkb: SkBuff | null = null;
   private curState: NfHookState | null = null;
@@ -230,6 +242,11 @@ export class Netfilter implements TargetRunner {
     this.activeGen = this.rules.generation;
     let mask = 0;
     let ct = this.natActive();
+    const bases: Array<Chain | null> = new Array(20).fill(null);
+    for (let hook = 0; hook < 5; hook++)
+      for (let t = 0; t < 4; t++) bases[hook * 4 + t] = this.baseChain(this.rules.tables[TABLE_NAMES[t]!], hook);
+    this.bases = bases;
+    this.baseRuns = new Array(20).fill(null);
     for (const name of TABLE_NAMES) {
       const table = this.rules.tables[name];
       if (!table.exists) continue;
@@ -263,29 +280,29 @@ export class Netfilter implements TargetRunner {
     switch (state.hook) {
       case NF_INET_PRE_ROUTING:
       case NF_INET_LOCAL_OUT: {
-        v = this.runTable('raw', skb, state);
+        v = this.runTable(T_RAW, skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
         if (this.ctOn) this.ctIn(skb);
-        v = this.runTable('mangle', skb, state);
+        v = this.runTable(T_MANGLE, skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
         v = this.nat(skb, state, NF_NAT_MANIP_DST);
         if (v !== V_ACCEPT) return this.verdict(v);
         if (state.hook === NF_INET_LOCAL_OUT) {
-          v = this.runTable('filter', skb, state);
+          v = this.runTable(T_FILTER, skb, state);
           if (v !== V_ACCEPT) return this.verdict(v);
         }
         return NF_ACCEPT;
       }
       case NF_INET_FORWARD:
-        v = this.runTable('mangle', skb, state);
+        v = this.runTable(T_MANGLE, skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
-        return this.verdict(this.runTable('filter', skb, state));
+        return this.verdict(this.runTable(T_FILTER, skb, state));
       case NF_INET_LOCAL_IN:
       case NF_INET_POST_ROUTING: {
-        v = this.runTable('mangle', skb, state);
+        v = this.runTable(T_MANGLE, skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
         if (state.hook === NF_INET_LOCAL_IN) {
-          v = this.runTable('filter', skb, state);
+          v = this.runTable(T_FILTER, skb, state);
           if (v !== V_ACCEPT) return this.verdict(v);
         }
         v = this.nat(skb, state, NF_NAT_MANIP_SRC);
@@ -386,18 +403,21 @@ export class Netfilter implements TargetRunner {
     return c;
   }
 
-  private runTable(name: TableName, skb: SkBuff, state: NfHookState): number {
-    const table = this.rules.tables[name];
-    const base = this.baseChain(table, state.hook);
-    if (!base) return V_ACCEPT;
+  private runTable(t: number, skb: SkBuff, state: NfHookState): number {
+    const k = state.hook * 4 + t;
+    const base = this.bases[k]!;
+    if (base === null) return V_ACCEPT;
+    const name = TABLE_NAMES[t]!;
     this.curTable = name;
     const tracer = this.sim.tracer;
-    if (tracer !== null && (skb.traced || name === 'raw')) {
+    if (tracer !== null && (skb.traced || t === T_RAW)) {
       if (skb.traced) this.traceHook(name, base.name, skb, state);
-      return interpretChain(table, base, this.p, this, this.observer);
+      return interpretChain(this.rules.tables[name], base, this.p, this, this.observer);
     }
-    if (!this.compiled) return interpretChain(table, base, this.p, this, null);
-    return this.compiledTable(name).runBase(base, this.p);
+    if (!this.compiled) return interpretChain(this.rules.tables[name], base, this.p, this, null);
+    let run = this.baseRuns[k]!;
+    if (run === null) run = this.baseRuns[k] = this.compiledTable(name);
+    return run.runBase(base, this.p);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -572,10 +592,8 @@ export class Netfilter implements TargetRunner {
     const ci = skb.ctinfo;
     const doneBit = manip === NF_NAT_MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
     if (ci === IP_CT_NEW && !(ct.status & doneBit)) {
-      const nat = this.rules.tables.nat;
-      const base = this.baseChain(nat, state.hook);
-      if (base) {
-        const v = this.runTable('nat', skb, state);
+      if (this.bases[state.hook * 4 + T_NAT] !== null) {
+        const v = this.runTable(T_NAT, skb, state);
         if (v === V_DROP) return v;
       }
       if (!(ct.status & doneBit)) {
