@@ -9,18 +9,46 @@ import { DnsRcode, DnsType } from '../../wire/dns.js';
 import { dnsExchange, nameserverOf } from './resolver.js';
 import type { Engine } from '../engine.js';
 import { netnsOf } from './netns-of.js';
+import { NSLOOKUP_USAGE } from './usage.js';
+
+/** An IPv6 address as inet_ntop writes it (longest zero run as ::). */
+function ip6Text(b: Uint8Array): string {
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
+  let best = -1;
+  let len = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > len && j - i > 1) {
+      best = i;
+      len = j - i;
+    }
+    i = j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + len))}`;
+}
 
 /** The nslookup applet. */
 export function nslookupProgram(_e: Engine): Program {
   return (ctx, argv) => {
     let type: number = DnsType.A;
+    let typed = false;
     const pos: string[] = [];
     for (const a of argv.slice(1)) {
-      if (a.startsWith('-type=') || a.startsWith('-query=')) type = a.endsWith('=aaaa') ? DnsType.AAAA : DnsType.A;
+      if (a.startsWith('-type=') || a.startsWith('-query=')) {
+        type = a.endsWith('=aaaa') ? DnsType.AAAA : DnsType.A;
+        typed = true;
+      }
       else if (!a.startsWith('-')) pos.push(a);
     }
     const name = pos[0];
-    if (!name) return { stderr: 'BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n', exitCode: 1 };
+    if (!name) return { stderr: NSLOOKUP_USAGE, exitCode: 1 };
     const serverText = pos[1] ?? nameserverOf(ctx);
     const ns = netnsOf(ctx);
     return (function* (): ProgramRun {
@@ -42,6 +70,17 @@ export function nslookupProgram(_e: Engine): Program {
       out += 'Non-authoritative answer:\n';
       for (const a of as) out += `Name:\t${a.name}\nAddress: ${ipToString((a.rdata as { address: number }).address)}\n`;
       ctx.stdout(out + '\n');
+      // without -type busybox also asks for AAAA and prints that reply's block (NOTES 23: in arrival
+      // order; here A first). Docker networks have no IPv6 here: an empty answer block.
+      if (!typed) {
+        const r6 = yield* dnsExchange(ns, tryParseIp(serverText), name, DnsType.AAAA);
+        if (r6 && r6.rcode === DnsRcode.NoError) {
+          const six = r6.answers.filter((x) => x.rdata.kind === 'aaaa');
+          let block = 'Non-authoritative answer:\n';
+          for (const a of six) block += `Name:\t${a.name}\nAddress: ${ip6Text((a.rdata as { address: Uint8Array }).address)}\n`;
+          ctx.stdout(block + '\n');
+        }
+      }
       return 0;
     })();
   };
