@@ -76,7 +76,7 @@ export function handleFrame(p: NetBridgePort, _dev: NetDevice, skb: SkBuff): voi
     preRouting(p, skb);
     return;
   }
-  brHandleFrameFinish(p, skb, shi, slo, dhi, dlo);
+  handleFrameFinish(p, skb);
 }
 
 /**
@@ -120,16 +120,6 @@ function preRouting(p: NetBridgePort, skb: SkBuff): void {
  * querier exists on docker's bridges, so snooping never narrows a flood). The destination MAC is
  * read here, after PRE_ROUTING, since br_netfilter may have rewritten it.
  *
- * @see Linux `br_handle_frame_finish`
- */
-export function handleFrameFinish(p: NetBridgePort, skb: SkBuff): void {
-  const v = skb.view;
-  brHandleFrameFinish(p, skb, v.getUint16(6), v.getInt32(8), v.getUint16(0), v.getInt32(2));
-}
-
-/**
- * {@link handleFrameFinish} with the source and destination MACs already read as halves.
- *
  * This is the bridge's per-frame fast path and is written out in one function on purpose: V8
  * inlines at most ~920 bytes of bytecode into one optimized function, and the calls it would
  * otherwise leave (fdb update, fdb lookup, should-deliver, MTU check) cost more than the work. The
@@ -137,9 +127,16 @@ export function handleFrameFinish(p: NetBridgePort, skb: SkBuff): void {
  * port, no br_netfilter hook, not traced — goes straight to the egress device's `xmit`; anything
  * else takes the general functions ({@link fdbUpdateHalves}, {@link brFlood}, {@link brForwardOne},
  * {@link brPassFrameUp}), which implement the same rules.
+ *
+ * @see Linux `br_handle_frame_finish`
  */
-function brHandleFrameFinish(p: NetBridgePort, skb: SkBuff, shi: number, slo: number, dhi: number, dlo: number): void {
+export function handleFrameFinish(p: NetBridgePort, skb: SkBuff): void {
   const br = p.br;
+  const v = skb.view;
+  const shi = v.getUint16(6);
+  const slo = v.getInt32(8);
+  const dhi = v.getUint16(0);
+  const dlo = v.getInt32(2);
   const now = br.sim.now;
   if (p.learning === true) {
     // br_fdb_update fast path: a known, non-local source is refreshed (and moved if it roamed)

@@ -90,7 +90,7 @@ export class NetBridgePort {
  */
 export function portState(p: NetBridgePort): number {
   if (p.linkGen !== linkGen()) portLinkRefresh(p);
-  return p.linkUp ? p.state : BR_STATE_DISABLED;
+  return p.linkUp === true ? p.state : BR_STATE_DISABLED;
 }
 
 function portLinkRefresh(p: NetBridgePort): void {
