@@ -21,7 +21,7 @@ export * from './iproute.js';
 export { netifReceive, arpRcv, ipRcv, ipRcvFinish, ipLocalDeliver } from './ip-input.js';
 export { ipForward, ipForwardFinish } from './ip-forward.js';
 export { dstCheck, ipRouteOutput, ipLocalOut, ipLocalOutRaw, ipOutput, ipFinishOutput2 } from './ip-output.js';
-export type { OutputRoute } from './ip-output.js';
+export type { OutputRoute, CachedOutputRoute } from './ip-output.js';
 export { icmpSend, nextIpId } from './icmp.js';
 export { installBridgeHook, brNfHook, NF_BRIDGE_NONE, NF_BRIDGE_PREROUTED, NF_BRIDGE_PASSED_UP } from './br-netfilter.js';
 export type { BrNfPoint, BridgeNfHook } from './br-netfilter.js';
