@@ -160,6 +160,11 @@ export interface NetfilterHook {
   hook(skb: SkBuff, state: NfHookState): NfVerdict;
 }
 
+/** The receive handler of every namespace's devices (`dev.owner` is the namespace). */
+function nsReceive(dev: NetDevice, skb: SkBuff): void {
+  netifReceive(dev.owner as NetNamespace, dev, skb);
+}
+
 /** The hook-state stack of {@link NetNamespace.nfHook} (shared by every namespace). */
 const nfStates: NfHookState[] = [];
 let nfDepth = 0;
@@ -257,7 +262,10 @@ export class NetNamespace implements NfHost, IpMib {
   ipv6 = true;
   /** Created with `ip netns add` (peers then print `link-netns NAME` instead of `link-netnsid N`). */
   ipNetnsNamed = false;
-  /** Receive handler installed on every device of this namespace. */
+  /**
+   * Receive handler installed on every device of this namespace: one function for every namespace
+   * (it finds the namespace as the device's owner), so the device's call to it stays monomorphic.
+   */
   readonly rx: (dev: NetDevice, skb: SkBuff) => void;
 
   private readonly byIndex = new Map<number, NetDevice>();
@@ -271,7 +279,7 @@ export class NetNamespace implements NfHost, IpMib {
     this.sim = sim;
     this.name = name;
     this.rng = rng ?? new Rng(`netns:${name}`);
-    this.rx = (dev, skb) => netifReceive(this, dev, skb);
+    this.rx = nsReceive;
     this.neigh = new NeighTable(
       {
         name,
