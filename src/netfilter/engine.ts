@@ -469,8 +469,9 @@ export class CompiledTable {
             const key = dportKey(rules[k]!);
             let byDst = two.get(key);
             if (!byDst) two.set(key, (byDst = new Map()));
-            let l = byDst.get(rules[k]!.dst);
-            if (!l) byDst.set(rules[k]!.dst, (l = []));
+            // int32 keys (a uint32 above 2^31 would be a heap number per lookup)
+            let l = byDst.get(rules[k]!.dst | 0);
+            if (!l) byDst.set(rules[k]!.dst | 0, (l = []));
             l.push(k);
           }
           runDst[i] = new Map([...two].map(([k, v]) => [k, new Map([...v].map(([d, l]) => [d, Int32Array.from(l)]))]));
@@ -500,7 +501,7 @@ export class CompiledTable {
             let list: Int32Array | undefined;
             if (two !== null) {
               const byDst = two.get(key);
-              list = byDst === undefined ? undefined : byDst.get(p.daddr);
+              list = byDst === undefined ? undefined : byDst.get(p.daddr | 0);
             } else list = runMap[i]!.get(key);
             if (list !== undefined) {
               for (let k = 0; k < list.length; k++) {

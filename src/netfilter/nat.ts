@@ -183,14 +183,48 @@ export function natManipPkt(skb: SkBuff, ct: CtEntry, dir: number, manip: number
   }
   if (manip === NF_NAT_MANIP_SRC) {
     if (v.getInt32(n + 12) !== ip) {
-      ipv4SetSrc(skb, ip);
+      manipAddr(skb, 12, ip);
       changed = true;
     }
   } else if (v.getInt32(n + 16) !== ip) {
-    ipv4SetDst(skb, ip);
+    manipAddr(skb, 16, ip);
     changed = true;
   }
   return changed;
+}
+
+/**
+ * Rewrites the IPv4 address at `field` (12 source, 16 destination) to int32 `ip`, patching the
+ * header checksum and (first fragment of TCP/UDP) the L4 checksum incrementally, as
+ * `ipv4SetSrc`/`ipv4SetDst` do, but on 16-bit halves only, so no value leaves the small-integer
+ * range (Linux `l3proto_manip_pkt` + `inet_proto_csum_replace4`).
+ */
+function manipAddr(skb: SkBuff, field: number, ip: number): void {
+  const v = skb.view;
+  const n = skb.network;
+  const old = v.getInt32(n + field);
+  v.setInt32(n + field, ip);
+  const oh = old >>> 16;
+  const ol = old & 0xffff;
+  const nh = ip >>> 16;
+  const nl = ip & 0xffff;
+  v.setUint16(n + 10, csumReplaceHalves(v.getUint16(n + 10), oh, ol, nh, nl));
+  if ((v.getUint16(n + 6) & 0x1fff) !== 0) return;
+  const proto = v.getUint8(n + 9);
+  const off = proto === 6 ? skb.transport + 16 : proto === 17 ? skb.transport + 6 : -1;
+  if (off < 0 || off + 2 > skb.len) return;
+  const c = v.getUint16(off);
+  if (proto === 17 && c === 0) return; // no UDP checksum: stays 0
+  let nc = csumReplaceHalves(c, oh, ol, nh, nl);
+  if (proto === 17 && nc === 0) nc = 0xffff;
+  v.setUint16(off, nc);
+}
+
+function csumReplaceHalves(check: number, oh: number, ol: number, nh: number, nl: number): number {
+  let s = (~check & 0xffff) + (~oh & 0xffff) + (~ol & 0xffff) + nh + nl;
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
 }
 
 /**
