@@ -76,3 +76,26 @@ describe('Rng', () => {
     }));
   });
 });
+
+describe('Sim packet queue', () => {
+  it('keeps FIFO order when it grows, also while draining', () => {
+    const sim = new Sim();
+    const got: number[] = [];
+    const r = { receive: (n: number) => { got.push(n); if (n === 0) for (let i = 1000; i < 1600; i++) sim.post(r, i); } };
+    for (let i = 0; i < 300; i++) sim.post(r, i);
+    expect(sim.pendingTasks).toBe(300);
+    sim.drain();
+    const want = [...Array(300).keys(), ...Array.from({ length: 600 }, (_, i) => 1000 + i)];
+    expect(got).toEqual(want);
+    expect(sim.pendingTasks).toBe(0);
+  });
+
+  it('a drain from inside a receive delivers the rest once, in order', () => {
+    const sim = new Sim();
+    const got: number[] = [];
+    const r = { receive: (n: number) => { got.push(n); if (n === 1) { sim.post(r, 10); sim.drain(); sim.post(r, 11); } } };
+    for (let i = 0; i < 4; i++) sim.post(r, i);
+    sim.drain();
+    expect(got).toEqual([0, 1, 2, 3, 10, 11]);
+  });
+});

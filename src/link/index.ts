@@ -20,11 +20,14 @@
  *
  * Hot path: receiving, the FDB lookup and forwarding allocate nothing except flood clones (n − 1
  * for n ports) and the entry of a newly learned address; trace text is only built for traced
- * frames when a tracer is installed.
+ * frames when a tracer is installed. MACs are read and compared as two small integers (top 16
+ * bits, low 32 bits: `readMacHi`/`readMacLo`, `NetDevice.macHi`/`macLo`), never as 48-bit numbers;
+ * the FDB is a hash table keyed that way ({@link FdbTable}); a bridge port's link state is cached
+ * and invalidated through {@link linkGen} (every `adminUp` change bumps it).
  *
  * @module
  */
-export { NetDevice, type DevStats, type CaptureDir, type CaptureTap, type RxHandler } from './netdev.js';
+export { NetDevice, linkGen, linkChanged, type DevStats, type CaptureDir, type CaptureTap, type RxHandler } from './netdev.js';
 export { VethDevice, createVethPair } from './veth.js';
 export { LoopbackDevice, createLoopback } from './loopback.js';
 export { MacvlanDevice, MacvlanPort, type MacvlanMode, createMacvlan, macvlanPortOf, macvlanHandleFrame } from './macvlan.js';
@@ -45,9 +48,12 @@ export {
 } from './bridge/port.js';
 export {
   FdbEntry,
+  FdbTable,
   BR_DEFAULT_AGEING_TIME,
   fdbFind,
+  fdbFindHalves,
   fdbUpdate,
+  fdbUpdateHalves,
   fdbCleanup,
   fdbDelete,
   fdbDeleteByPort,
@@ -55,9 +61,10 @@ export {
   fdbAddDynamic,
   fdbHasExpired,
 } from './bridge/fdb.js';
-export { handleFrame, handleFrameFinish, brPassFrameUp } from './bridge/input.js';
+export { brHandleFrame, handleFrame, handleFrameFinish, brPassFrameUp } from './bridge/input.js';
 export {
   brForward,
+  brForwardOne,
   brFlood,
   brForwardPort,
   brDevQueuePushXmit,

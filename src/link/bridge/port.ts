@@ -59,7 +59,7 @@ export class NetBridgePort {
   hairpin = false;
   /** Isolated ports do not talk to each other, only to non-isolated ports (`isolated off`). */
   isolated = false;
-  /** @internal `br.adminUp && dev.operUp` as of {@link linkGen} `linkGen` (see {@link portState}) */
+  /** @internal `br.adminUp && dev.operUp`, cached at link generation `linkGen` (see {@link portState}) */
   linkUp = false;
   /** @internal the {@link linkGen} value `linkUp` was computed at; -1 = never */
   linkGen = -1;
