@@ -72,33 +72,14 @@ function defaultsFor(controller: Controller, parent: CgroupFiles | null): FileDe
   return d;
 }
 
-/**
- * A group's control files: the values the kernel gave it at mkdir (a table shared by every group
- * with the same ones) and, only once something writes a different value, its own overrides. Reads
- * see exactly what a per-group `Map` of every file would hold.
- */
-export class CgroupFiles {
-  private own: Map<string, string> | null = null;
-  constructor(private readonly defaults: FileDefaults) {}
+/** A group's control files, as {@link CgroupNode.files} gives them. */
+export interface CgroupFiles {
   /** The file's value, or undefined when the group has no such file. */
-  get(file: string): string | undefined {
-    const v = this.own?.get(file);
-    if (v !== undefined) return v;
-    return Object.hasOwn(this.defaults, file) ? this.defaults[file] : undefined;
-  }
+  get(file: string): string | undefined;
   /** Whether the group has the file. */
-  has(file: string): boolean {
-    return this.get(file) !== undefined;
-  }
+  has(file: string): boolean;
   /** Writes the file. */
-  set(file: string, value: string): this {
-    if (this.own === null) {
-      if (Object.hasOwn(this.defaults, file) && this.defaults[file] === value) return this;
-      this.own = new Map();
-    }
-    this.own.set(file, value);
-    return this;
-  }
+  set(file: string, value: string): CgroupFiles;
 }
 
 const NO_CHILDREN: ReadonlyMap<string, CgroupNode> = new Map();
@@ -112,15 +93,40 @@ export class CgroupNode {
   private kids: Map<string, CgroupNode> | null = null;
   /** Attached pids in attach order (null when none ever attached). */
   private pids: number[] | null = null;
-  /** Control files (defaults as the kernel creates them, copied from the parent where it copies). */
-  readonly files: CgroupFiles;
+  /** The files as the kernel made them at mkdir (a table shared by every group with the same ones). */
+  private readonly defaults: FileDefaults;
+  /** Files written with a value other than their default (null until then). */
+  private own: Map<string, string> | null = null;
   /** memory: current charge, high-water mark, OOM kills. */
   usage = 0;
   maxUsage = 0;
   oomKills = 0;
   underOom = false;
   constructor(readonly name: string, readonly parent: CgroupNode | null, readonly controller: Controller) {
-    this.files = new CgroupFiles(defaultsFor(controller, parent?.files ?? null));
+    this.defaults = defaultsFor(controller, parent);
+  }
+  /** Control files (defaults as the kernel creates them, copied from the parent where it copies). */
+  get files(): CgroupFiles {
+    return this;
+  }
+  /** {@link CgroupFiles.get}: a control file's value. */
+  get(file: string): string | undefined {
+    const v = this.own?.get(file);
+    if (v !== undefined) return v;
+    return Object.hasOwn(this.defaults, file) ? this.defaults[file] : undefined;
+  }
+  /** {@link CgroupFiles.has}. */
+  has(file: string): boolean {
+    return this.get(file) !== undefined;
+  }
+  /** {@link CgroupFiles.set}: writes a control file (kept only when it differs from the default). */
+  set(file: string, value: string): this {
+    if (this.own === null) {
+      if (Object.hasOwn(this.defaults, file) && this.defaults[file] === value) return this;
+      this.own = new Map();
+    }
+    this.own.set(file, value);
+    return this;
   }
   /** Child groups by name. */
   get children(): ReadonlyMap<string, CgroupNode> {
@@ -180,6 +186,15 @@ export class CgroupNode {
   }
 }
 
+/** The last group name looked up at each depth: a container's groups in the nine hierarchies share one name string. */
+const lastNames: string[] = [];
+function sharedName(name: string, depth: number): string {
+  const last = lastNames[depth];
+  if (name === last) return last;
+  if (depth < 8) lastNames[depth] = name;
+  return name;
+}
+
 /** One controller's tree. */
 export class Hierarchy {
   readonly root: CgroupNode;
@@ -202,12 +217,13 @@ export class Hierarchy {
   private walk(path: string, create: boolean): CgroupNode | undefined {
     let n: CgroupNode | undefined = this.root;
     let i = 0;
+    let depth = 0;
     const len = path.length;
     while (i < len) {
       let j = path.indexOf('/', i);
       if (j < 0) j = len;
       if (j > i) {
-        n = n.child(path.slice(i, j), create);
+        n = n.child(sharedName(path.slice(i, j), depth++), create);
         if (n === undefined) return undefined;
       }
       i = j + 1;
