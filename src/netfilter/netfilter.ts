@@ -144,6 +144,7 @@ export class Netfilter implements TargetRunner {
   private readonly host: NfHost;
   /** PktInfo of the hook call in progress; one per nesting level (a REJECT's reply can re-enter). */
   private p: PktInfo;
+  private readonly p0: PktInfo;
   private readonly pktPool: PktInfo[] = [];
   private depth = 0;
   private compiledGen = -1;
@@ -177,7 +178,7 @@ export class Netfilter implements TargetRunner {
     this.rng = opts.rng;
     this.host = opts.host;
     this.conntrack = new Conntrack(opts.sim);
-    this.p = this.pktAt(0);
+    this.p = this.p0 = this.pktAt(0);
     this.observer = {
       rule: (table, chain, pos, rule, verdict) => this.traceRule(table, chain, pos, rule, verdict),
       policy: (table, chain, policy) =>
@@ -221,6 +222,23 @@ export class Netfilter implements TargetRunner {
     if (this.activeGen !== this.rules.generation) this.refreshActive();
     // nothing registered at this hook (no base chain, no conntrack): the packet never sees netfilter
     if (!this.ctOn && (this.hookMask & (1 << state.hook)) === 0) return NF_ACCEPT;
+    if (this.depth === 0) {
+      // the usual case: not re-entered from a target, nothing to save
+      this.depth = 1;
+      this.p = this.p0;
+      try {
+        return this.hookInner(skb, state);
+      } finally {
+        this.depth = 0;
+        this.curSkb = null;
+        this.curState = null;
+      }
+    }
+    return this.hookNested(skb, state);
+  }
+
+  /** {@link Netfilter.hook} re-entered (a REJECT's reply sent from inside a hook): its own PktInfo, context restored after. */
+  private hookNested(skb: SkBuff, state: NfHookState): NfVerdict {
     const savedP = this.p;
     const savedSkb = this.curSkb;
     const savedState = this.curState;
