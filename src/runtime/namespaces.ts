@@ -29,7 +29,7 @@ export class Namespace {
     /** Who created it (`host` or a container id). */
     readonly owner: string,
   ) {
-    this.ino = inode - INODE_BASE;
+    this.ino = (inode - INODE_BASE) | 0;
   }
   /** Inode number, unique per namespace. */
   get inode(): number {

@@ -149,6 +149,18 @@ export const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc
 /** Docker's default read-only paths. */
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+/**
+ * One frozen empty list shared by every HostConfig field that holds nothing (the daemon replaces
+ * such a field, never appends to it; an append would throw rather than leak into other containers).
+ */
+export function emptyList<T>(): T[] {
+  return EMPTY_LIST as unknown as T[];
+}
+const EMPTY_LIST: readonly never[] = Object.freeze([]);
+const SHARED_MASKED_PATHS: readonly string[] = Object.freeze([...MASKED_PATHS]);
+const SHARED_READONLY_PATHS: readonly string[] = Object.freeze([...READONLY_PATHS]);
+const NO_CONSOLE_SIZE: readonly [number, number] = Object.freeze([0, 0] as [number, number]);
+
 /** A `container.HostConfig` with the values the 20.10 CLI sends when no flag is given. */
 export function newHostConfig(): HostConfig {
   return {
@@ -164,9 +176,9 @@ export function newHostConfig(): HostConfig {
     CapAdd: null,
     CapDrop: null,
     CgroupnsMode: '',
-    Dns: [],
-    DnsOptions: [],
-    DnsSearch: [],
+    Dns: emptyList(),
+    DnsOptions: emptyList(),
+    DnsSearch: emptyList(),
     ExtraHosts: null,
     GroupAdd: null,
     IpcMode: '',
@@ -182,25 +194,25 @@ export function newHostConfig(): HostConfig {
     UsernsMode: '',
     ShmSize: 0,
     Runtime: '',
-    ConsoleSize: [0, 0],
+    ConsoleSize: NO_CONSOLE_SIZE as unknown as [number, number],
     Isolation: '',
     CpuShares: 0,
     Memory: 0,
     NanoCpus: 0,
     CgroupParent: '',
     BlkioWeight: 0,
-    BlkioWeightDevice: [],
-    BlkioDeviceReadBps: [],
-    BlkioDeviceWriteBps: [],
-    BlkioDeviceReadIOps: [],
-    BlkioDeviceWriteIOps: [],
+    BlkioWeightDevice: emptyList(),
+    BlkioDeviceReadBps: emptyList(),
+    BlkioDeviceWriteBps: emptyList(),
+    BlkioDeviceReadIOps: emptyList(),
+    BlkioDeviceWriteIOps: emptyList(),
     CpuPeriod: 0,
     CpuQuota: 0,
     CpuRealtimePeriod: 0,
     CpuRealtimeRuntime: 0,
     CpusetCpus: '',
     CpusetMems: '',
-    Devices: [],
+    Devices: emptyList(),
     DeviceCgroupRules: null,
     DeviceRequests: null,
     KernelMemory: 0,
@@ -210,12 +222,12 @@ export function newHostConfig(): HostConfig {
     MemorySwappiness: null,
     OomKillDisable: false,
     PidsLimit: null,
-    Ulimits: [],
+    Ulimits: emptyList(),
     CpuCount: 0,
     CpuPercent: 0,
     IOMaximumIOps: 0,
     IOMaximumBandwidth: 0,
-    MaskedPaths: [...MASKED_PATHS],
-    ReadonlyPaths: [...READONLY_PATHS],
+    MaskedPaths: SHARED_MASKED_PATHS as string[],
+    ReadonlyPaths: SHARED_READONLY_PATHS as string[],
   };
 }

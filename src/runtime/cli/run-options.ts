@@ -5,7 +5,7 @@
 import { FlagError, parseFlags, type FlagSpec } from './flags.js';
 import { parseExpose, parsePortSpecs } from './ports.js';
 import { ramInBytes } from '../units.js';
-import { newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
+import { emptyList, newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
 
 function nanoCpus(text: string): number {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)) throw new Error(`failed to parse ${text} as a rational number`);
@@ -251,10 +251,10 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   // network
   const networks = g<string[]>('network', []);
   hc.NetworkMode = networks[0] ?? 'default';
-  hc.Dns = g('dns', []);
+  hc.Dns = g('dns', emptyList<string>());
   for (const d of hc.Dns) if (!isIpAddress(d)) throw new FlagError(`invalid argument ${JSON.stringify(d)} for "--dns" flag: IP address is not correctly formatted: ${d}`, `invalid argument ${JSON.stringify(d)} for "--dns" flag: ${d} is not an ip address`);
-  hc.DnsSearch = g('dns-search', []);
-  hc.DnsOptions = g('dns-option', []);
+  hc.DnsSearch = g('dns-search', emptyList<string>());
+  hc.DnsOptions = g('dns-option', emptyList<string>());
   const eh = g<string[]>('add-host', []);
   for (const h of eh) {
     // opts.ValidateExtraHost: NAME:IP (or host-gateway)
