@@ -443,8 +443,46 @@ export class Sandboxes implements EtcRenderer {
   private psPorts(c: Container): string {
     const sb = this.of(c).sb;
     if (!sb || !c.running) return '';
-    const parts = sb.ports.map((m) => `${m.hostIp === '::' ? ':::' : m.hostIp + ':'}${m.hostPort}->${m.containerPort}/${m.proto}`);
-    return parts.join(', ');
+    // the 20.10 CLI's DisplayablePorts: sorted by private port, IP, public port, type; equal
+    // public/private ports grouped into ranges per IP/type, other mappings listed after the groups
+    type P = { priv: number; ip: string; pub: number; type: string };
+    const ports: P[] = sb.ports.map((m) => ({ priv: m.containerPort, ip: m.hostIp, pub: m.hostPort, type: m.proto }));
+    // NetworkSettings.Ports lists exposed ports only for a network of the container's own (not host/none/container:)
+    const mode = c.hostConfig.NetworkMode;
+    const ownNet = mode !== 'host' && mode !== 'none' && !mode.startsWith('container:');
+    for (const k of ownNet ? Object.keys(c.config.ExposedPorts ?? {}) : []) {
+      const [n = '', type = 'tcp'] = k.split('/');
+      if (!ports.some((p) => p.priv === Number(n) && p.type === type)) ports.push({ priv: Number(n), ip: '', pub: 0, type });
+    }
+    ports.sort((a, b) => a.priv - b.priv || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0) || a.pub - b.pub || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    const groups = new Map<string, { first: number; last: number }>();
+    const result: string[] = [];
+    const mappings: string[] = [];
+    const form = (key: string, g: { first: number; last: number }): string => {
+      const range = g.first === g.last ? String(g.first) : `${g.first}-${g.last}`;
+      const slash = key.lastIndexOf('/');
+      const ip = slash > 0 ? key.slice(0, slash) : '';
+      return `${ip ? `${ip}:${range}->${range}` : range}/${key.slice(slash + 1)}`;
+    };
+    for (const p of ports) {
+      let key = p.type;
+      if (p.ip) {
+        if (p.pub !== p.priv) {
+          mappings.push(`${p.ip}:${p.pub}->${p.priv}/${p.type}`);
+          continue;
+        }
+        key = `${p.ip}/${p.type}`;
+      }
+      const g = groups.get(key);
+      if (!g) groups.set(key, { first: p.priv, last: p.priv });
+      else if (p.priv === g.last + 1) g.last = p.priv;
+      else {
+        result.push(form(key, g));
+        groups.set(key, { first: p.priv, last: p.priv }); // the key keeps its first place, as in Go
+      }
+    }
+    for (const [key, g] of groups) result.push(form(key, g));
+    return [...result, ...mappings].join(', ');
   }
 }
 

@@ -157,3 +157,13 @@ describe('docker network ls --filter', () => {
     expect(e.exec('docker network ls --filter type=x').stderr).toBe("Error response from daemon: invalid filter: 'type'='x'\n");
   });
 });
+
+describe('docker ps Ports column', () => {
+  it('DisplayablePorts: sorted by private port, equal public/private ports grouped into ranges, other mappings last (lab output)', () => {
+    const e = engine();
+    expect(e.exec('docker run -d --name au-pp -p 8091:80 -p 81:81 -p 82:82 -p 84:84 --expose 90-92 --expose 95/udp -p 127.0.0.1:9999:99/udp mini:latest sleep 1000').exitCode).toBe(0);
+    expect(e.exec("docker ps --filter name=au-pp --format '{{.Ports}}'").stdout).toBe(
+      '0.0.0.0:81-82->81-82/tcp, :::81-82->81-82/tcp, 0.0.0.0:84->84/tcp, :::84->84/tcp, 90-92/tcp, 95/udp, 0.0.0.0:8091->80/tcp, :::8091->80/tcp, 127.0.0.1:9999->99/udp\n',
+    );
+  });
+});
