@@ -167,3 +167,21 @@ describe('docker ps Ports column', () => {
     );
   });
 });
+
+describe('docker network connect', () => {
+  it('--ip on a predefined network is refused before the existing endpoint is noticed', () => {
+    const e = engine();
+    e.exec('docker run -d --name au-l1 mini:latest sleep 100000');
+    expect(e.exec('docker network connect --ip 10.213.0.78 bridge au-l1')).toEqual({ stdout: '', stderr: 'Error response from daemon: user specified IP address is supported on user defined networks only\n', exitCode: 1 });
+    expect(e.exec('docker network connect bridge au-l1').stderr).toBe('Error response from daemon: endpoint with name au-l1 already exists in network bridge\n');
+  });
+
+  it('--link CHILD on a user network: Links as typed, CHILD resolves', () => {
+    const e = engine();
+    e.exec('docker run -d --name au-q1 --network au-n1 mini:latest sleep 100000');
+    e.exec('docker run -d --name au-q2 mini:latest sleep 100000');
+    expect(e.exec('docker network connect --link au-q1:qq au-n1 au-q2').exitCode).toBe(0);
+    expect(e.exec("docker inspect -f '{{json .NetworkSettings.Networks}}' au-q2").stdout).toContain('"Links":["au-q1:qq"]');
+    expect(e.exec('docker exec au-q2 ping -c 1 -W 1 qq').exitCode).toBe(0);
+  });
+});

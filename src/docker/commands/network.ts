@@ -260,10 +260,14 @@ function connect(e: Engine, argv: string[]): ExecResult {
   const st = e.sandboxes.of(c);
   if (c.hostConfig.NetworkMode.startsWith('container:')) throw new DockernetError('EINVAL', 'container sharing network namespace with another container or host cannot be connected to any other network');
   if (c.hostConfig.NetworkMode === 'host' || n.driver === 'host') throw new DockernetError('EINVAL', 'container cannot be disconnected from host network or connected to host network');
-  if (st.attachments.has(n.id)) throw new DockernetError('EEXIST', `endpoint with name ${c.name.slice(1)} already exists in network ${n.name}`);
+  // daemon connectToNetwork: an address on a predefined network is refused before libnetwork
+  // looks for an existing endpoint
   const ip = (f.get('ip') as string | undefined) ?? '';
   if (n.predefined && ip) throw new DockernetError('EINVAL', 'user specified IP address is supported on user defined networks only');
-  const att = { networkId: n.id, aliases: n.predefined ? [] : [...((f.get('alias') as string[] | undefined) ?? [])], ipv4: ip, ipv6: (f.get('ip6') as string | undefined) ?? '', links: [], driverOpts: kv((f.get('driver-opt') as string[] | undefined) ?? []), fromConnect: true };
+  if (st.attachments.has(n.id)) throw new DockernetError('EEXIST', `endpoint with name ${c.name.slice(1)} already exists in network ${n.name}`);
+  // --link CHILD[:ALIAS] on a user network: an embedded-DNS alias (EndpointSettings.Links)
+  const links = n.predefined ? [] : [...((f.get('link') as string[] | undefined) ?? [])];
+  const att = { networkId: n.id, aliases: n.predefined ? [] : [...((f.get('alias') as string[] | undefined) ?? [])], ipv4: ip, ipv6: (f.get('ip6') as string | undefined) ?? '', links, driverOpts: kv((f.get('driver-opt') as string[] | undefined) ?? []), fromConnect: true };
   st.attachments.set(n.id, att);
   if (c.running && st.sb) {
     try {

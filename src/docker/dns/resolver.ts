@@ -48,7 +48,7 @@ export class EmbeddedDns {
       if (n.predefined) continue;
       // --link CHILD:ALIAS on this network: ALIAS names CHILD for this container only
       for (const l of (self && this.e.sandboxes.of(self).attachments.get(n.id)?.links) ?? []) {
-        const [child = '', alias = ''] = l.split(':');
+        const [child = '', alias = child] = l.split(':');
         const cc = alias.toLowerCase() === q ? this.e.runtime.store.find(child) : undefined;
         const ip = cc ? n.endpoints.get(cc.id)?.ip : undefined;
         if (ip) return [ip];
