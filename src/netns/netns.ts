@@ -205,6 +205,10 @@ export class NetNamespace implements NfHost, IpMib {
   readonly sim: Sim;
   /** What the stack calls at each hook: `nf` by default; null makes every hook accept. */
   netfilter: NetfilterHook | null;
+  /** Ruleset generation of `nf` at which it was found empty (no rule, no DROP policy); -1 = not empty. */
+  private nfEmptyGen = -1;
+  /** Ruleset generation of `nf` that {@link NetNamespace.nfEmptyGen} was computed for. */
+  private nfCheckedGen = -1;
   /** Ip: InReceives (see {@link IpMib}). */
   InReceives = 0;
   /** Ip: OutRequests. */
@@ -735,6 +739,13 @@ export class NetNamespace implements NfHost, IpMib {
   nfHook(hook: NfHookNum, skb: SkBuff, inDev: string, outDev: string, bridged = false, physIn?: string, physOut?: string): NfVerdict {
     const nf = this.netfilter;
     if (nf === null) return NF_ACCEPT;
+    if (nf === this.nf) {
+      // an empty ruleset registers no hook (no base chain, no conntrack: Linux registers neither in
+      // a namespace whose tables are empty), so the packet does not enter netfilter at all
+      const g = this.nf.rules.generation;
+      if (g !== this.nfCheckedGen) this.checkNfEmpty(g);
+      if (g === this.nfEmptyGen) return NF_ACCEPT;
+    }
     // one stack for every namespace (hooks run synchronously; nesting crosses namespaces when a
     // REJECT's reply is routed): its few objects stay in cache whichever namespace runs
     const d = nfDepth++;
@@ -755,6 +766,19 @@ export class NetNamespace implements NfHost, IpMib {
     } finally {
       nfDepth--;
     }
+  }
+
+  /** Whether `nf`'s ruleset has no rule in any chain and no DROP policy (then every hook accepts). */
+  private checkNfEmpty(gen: number): void {
+    this.nfCheckedGen = gen;
+    this.nfEmptyGen = -1;
+    const tables = this.nf.rules.tables;
+    for (const name of Object.keys(tables) as Array<keyof typeof tables>) {
+      const t = tables[name];
+      if (!t.exists) continue;
+      for (const c of t.chains.values()) if (c.rules.length !== 0 || c.policy === 'DROP') return;
+    }
+    this.nfEmptyGen = gen;
   }
 
   // ------------------------------------------------------------------ NfHost

@@ -186,6 +186,38 @@ describe('output route cache', () => {
   });
 });
 
+describe('empty rulesets', () => {
+  it('a namespace whose ruleset is empty skips netfilter; rules, a DROP policy and a flush are seen at once', () => {
+    const { sim, a, b } = lan();
+    let n = 0;
+    b.udp.bind(0, 7, () => n++);
+    const s = a.udp.bind(0, 4000, () => {});
+    const send = (): void => {
+      s.sendTo(B, 7, new Uint8Array(1));
+      sim.run();
+    };
+    send();
+    expect(n).toBe(1);
+    expect(b.nf.iptables(['-A', 'INPUT', '-p', 'udp', '--dport', '7', '-j', 'DROP']).exitCode).toBe(0);
+    send();
+    expect(n).toBe(1); // dropped by the new rule
+    expect(b.nf.iptables(['-F', 'INPUT']).exitCode).toBe(0);
+    send();
+    expect(n).toBe(2);
+    expect(b.nf.iptables(['-P', 'INPUT', 'DROP']).exitCode).toBe(0); // a policy alone registers the hook
+    send();
+    expect(n).toBe(2);
+    expect(b.nf.iptables(['-P', 'INPUT', 'ACCEPT']).exitCode).toBe(0);
+    // a rule in a user chain only (not reachable) and a nat rule on the sender: still delivered
+    expect(b.nf.iptables(['-N', 'MINE']).exitCode).toBe(0);
+    expect(b.nf.iptables(['-A', 'MINE', '-j', 'DROP']).exitCode).toBe(0);
+    expect(a.nf.iptables(['-t', 'nat', '-A', 'OUTPUT', '-p', 'udp', '--dport', '7', '-j', 'DNAT', '--to-destination', '172.17.0.3:8']).exitCode).toBe(0);
+    b.udp.bind(0, 8, () => (n += 100));
+    send();
+    expect(n).toBe(102); // the sender's DNAT ran: its OUTPUT hook was not skipped
+  });
+});
+
 describe('Counters (numeric slots)', () => {
   it('by name and by slot reach the same counter; snapshot is sorted; inc(name, 0) creates it; reset forgets', () => {
     const c = new Counters();
