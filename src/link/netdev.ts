@@ -48,7 +48,7 @@ export type RxHandler = (dev: NetDevice, skb: SkBuff) => void;
  * A network device, after Linux's `struct net_device`. Subclasses implement {@link NetDevice.xmit}.
  * Device and namespace ownership is opaque at this layer (`owner` is set by the namespace).
  */
-export abstract class NetDevice {
+export abstract class NetDevice implements DevStats {
   /** Interface name (`eth0`, `veth1a2b3c4`, `docker0`). */
   name: string;
   /** Interface index inside its namespace. */
@@ -79,7 +79,18 @@ export abstract class NetDevice {
   rxHandlerData: unknown = null;
   /** Capture taps (pcap). Empty in the common case. */
   taps: CaptureTap[] = [];
-  readonly stats: DevStats = { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
+  /** Frames received (counted in {@link NetDevice.stats}). */
+  rxPackets = 0;
+  /** Bytes received. */
+  rxBytes = 0;
+  /** Frames dropped on receive. */
+  rxDropped = 0;
+  /** Frames transmitted. */
+  txPackets = 0;
+  /** Bytes transmitted. */
+  txBytes = 0;
+  /** Frames dropped on transmit. */
+  txDropped = 0;
   /** The simulator that carries this device's frames. */
   readonly sim: Sim;
 
@@ -99,6 +110,14 @@ export abstract class NetDevice {
       this.up = up;
       linkGeneration++;
     }
+  }
+
+  /**
+   * Per-device statistics, as `ip -s link` shows them: the device itself seen as {@link DevStats}
+   * (the counters are fields of the device, so counting a frame touches no other object).
+   */
+  get stats(): DevStats {
+    return this;
   }
 
   /** Link-layer address as a 48-bit number. */
@@ -132,12 +151,11 @@ export abstract class NetDevice {
    */
   receive(skb: SkBuff): void {
     if (this.up !== true || skb.len < 14) {
-      this.stats.rxDropped++;
+      this.rxDropped++;
       return;
     }
-    const st = this.stats;
-    st.rxPackets++;
-    st.rxBytes += skb.len;
+    this.rxPackets++;
+    this.rxBytes += skb.len;
     const v = skb.view;
     const hi = v.getUint16(0);
     if ((hi & 0x100) !== 0) skb.pktType = hi === 0xffff && v.getInt32(2) === -1 ? 1 : 2;
@@ -154,7 +172,7 @@ export abstract class NetDevice {
     }
     const h = this.rxHandler;
     if (h !== null) h(this, skb);
-    else st.rxDropped++;
+    else this.rxDropped++;
   }
 
   /** Shows a frame to the capture taps. */
@@ -164,9 +182,8 @@ export abstract class NetDevice {
 
   /** Accounts a transmitted frame and shows it to the taps. Subclasses call this from `xmit`. */
   protected countTx(skb: SkBuff): void {
-    const st = this.stats;
-    st.txPackets++;
-    st.txBytes += skb.len;
+    this.txPackets++;
+    this.txBytes += skb.len;
     if (this.taps.length !== 0 || skb.traced === true) this.tapTx(skb);
   }
 
@@ -178,7 +195,7 @@ export abstract class NetDevice {
 
   /** Counts a frame this device could not transmit (and reports it to the tracer, if traced). */
   protected dropTx(skb: SkBuff, reason: string): void {
-    this.stats.txDropped++;
+    this.txDropped++;
     if (skb.traced && this.sim.tracer) traceDevDrop(this, skb, reason);
   }
 }
