@@ -16,6 +16,15 @@ function parseDuration(s: string): Nanos | null {
   return Math.round(Number(m[1]) * mul * SECOND);
 }
 
+/**
+ * `sleep`'s body. One generator function for every process: a generator function created per call
+ * gives each process its own hidden class and prototype object.
+ */
+function* sleepFor(d: number): ProgramRun {
+  yield { sleep: d };
+  return 0;
+}
+
 function* forever(): ProgramRun {
   for (;;) yield { forever: true };
 }
@@ -88,10 +97,7 @@ export function registerBuiltins(rt: Runtime): void {
   reg('sleep', (_ctx, a) => {
     const d = parseDuration(a[1] ?? '');
     if (d === null) return { stderr: `sleep: invalid number '${a[1] ?? ''}'\n`, exitCode: 1 };
-    return (function* (): ProgramRun {
-      yield { sleep: d };
-      return 0;
-    })();
+    return sleepFor(d);
   });
   reg('dd', (ctx, a) => {
     const bs = a.find((x) => x.startsWith('bs='));
