@@ -19,7 +19,7 @@ import type { NetDevice } from '../link/netdev.js';
 import { NF_ACCEPT, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { CHECKSUM_UNNECESSARY, PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST } from '../wire/skbuff.js';
-import { MAC_BROADCAST, ipToString, macToString, readMac } from '../wire/addr.js';
+import { ipToString, macToString } from '../wire/addr.js';
 import {
   ARPOP_REPLY,
   ARPOP_REQUEST,
