@@ -7,6 +7,7 @@ import { Engine } from '../../src/docker/engine.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { Sim } from '../../src/core/scheduler.js';
 import { Rng } from '../../src/core/rng.js';
+import { IP_USAGE, PING_USAGE } from '../../src/docker/programs/usage.js';
 
 const RUN_HELP = "See 'docker run --help'.\n";
 
@@ -183,5 +184,43 @@ describe('docker network connect', () => {
     expect(e.exec('docker network connect --link au-q1:qq au-n1 au-q2').exitCode).toBe(0);
     expect(e.exec("docker inspect -f '{{json .NetworkSettings.Networks}}' au-q2").stdout).toContain('"Links":["au-q1:qq"]');
     expect(e.exec('docker exec au-q2 ping -c 1 -W 1 qq').exitCode).toBe(0);
+  });
+});
+
+describe('docker exec errors and busybox usage texts', () => {
+  it('20.10: missing container, missing command (stdout, 126), too few arguments', () => {
+    const e = engine();
+    e.exec('docker run -d --name au-e1 mini:latest sleep 100000');
+    expect(e.exec('docker exec au-nonexist hostname')).toEqual({ stdout: '', stderr: 'Error: No such container: au-nonexist\n', exitCode: 1 });
+    expect(e.exec('docker exec au-e1 nosuchcmd')).toEqual({
+      stdout: 'OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuchcmd": executable file not found in $PATH: unknown\n',
+      stderr: '',
+      exitCode: 126,
+    });
+    const few = {
+      stdout: '',
+      stderr: `"docker exec" requires at least 2 arguments.\nSee 'docker exec --help'.\n\nUsage:  docker exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nRun a command in a running container\n`,
+      exitCode: 1,
+    };
+    expect(e.exec('docker exec au-e1')).toEqual(few);
+    expect(e.exec('docker exec')).toEqual(few);
+  });
+
+  it('28.x: the daemon\'s not-found and its own usage wording', () => {
+    const rt = new Runtime({ sim: new Sim(), rng: new Rng(1), cliStyle: 'v28' });
+    expect(rt.exec(['exec', 'au-nonexist', 'hostname']).stderr).toBe('Error response from daemon: No such container: au-nonexist\n');
+    expect(rt.exec(['exec', 'au-nonexist']).stderr).toBe(
+      "docker: 'docker exec' requires at least 2 arguments\n\nUsage:  docker exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nSee 'docker exec --help' for more information\n",
+    );
+  });
+
+  it('ip without an object and ping without a host print busybox usage; ip -4 addr drops the link lines', () => {
+    const e = engine();
+    e.exec('docker run -d --name au-e1 mini:latest sleep 100000');
+    expect(e.exec('docker exec au-e1 ip')).toEqual({ stdout: '', stderr: IP_USAGE, exitCode: 1 });
+    expect(e.exec('docker exec au-e1 ping -c 1')).toEqual({ stdout: '', stderr: PING_USAGE, exitCode: 1 });
+    const v4 = e.exec('docker exec au-e1 ip -4 addr').stdout;
+    expect(v4).not.toContain('link/');
+    expect(v4).toContain('inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0');
   });
 });

@@ -8,6 +8,7 @@ import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
 import { netnsOf } from './netns-of.js';
 import { resolveHost } from './resolver.js';
+import { PING_USAGE } from './usage.js';
 
 /** The ping applet. */
 export function pingProgram(_e: Engine): Program {
@@ -23,6 +24,7 @@ export function pingProgram(_e: Engine): Program {
       else if (a.startsWith('-W')) wait = Number(a.slice(2));
       else if (!a.startsWith('-')) host = a;
     }
+    if (!host) return { stderr: PING_USAGE, exitCode: 1 };
     const ns = netnsOf(ctx);
     return (function* (): ProgramRun {
       const dst = yield* resolveHost(ctx, host);

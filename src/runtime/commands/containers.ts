@@ -146,7 +146,17 @@ function exec(rt: Runtime, args: string[], io: CommandIo = {}): ExecResult {
     false,
   );
   if ('exitCode' in p) return p;
+  if (p.args.length < 2) {
+    const usage = 'Usage:  docker exec [OPTIONS] CONTAINER COMMAND [ARG...]';
+    const stderr =
+      rt.cliStyle === 'v20'
+        ? `"docker exec" requires at least 2 arguments.\nSee 'docker exec --help'.\n\n${usage}\n\nRun a command in a running container\n`
+        : `docker: 'docker exec' requires at least 2 arguments\n\n${usage}\n\nSee 'docker exec --help' for more information\n`;
+    return { stdout: '', stderr, exitCode: 1 };
+  }
   const [ref = '', ...argv] = p.args;
+  // the 20.10 client words a missing container of ContainerExecCreate as its own not-found error
+  if (rt.cliStyle === 'v20' && !rt.store.find(ref)) return { stdout: '', stderr: `Error: No such container: ${ref}\n`, exitCode: 1 };
   try {
     const c = rt.store.get(ref);
     if (c.state.Paused) throw new DockernetError('EDAEMON', `Container ${ref} is paused, unpause the container before exec`);
@@ -175,7 +185,8 @@ function exec(rt: Runtime, args: string[], io: CommandIo = {}): ExecResult {
       });
     } catch (e) {
       if (e instanceof DockernetError && e.code === 'ENOEXEC') {
-        out.err(`OCI runtime exec failed: exec failed: unable to start container process: ${e.message}: unknown`);
+        // printed on stdout by both CLIs (it arrives through the attached stream)
+        out.line(`OCI runtime exec failed: exec failed: unable to start container process: ${e.message}: unknown`);
         out.exitCode = 126;
         return out.result();
       }
