@@ -28,6 +28,7 @@ import { UdpTable } from './socket/udp.js';
 import { TcpTable } from './socket/tcp.js';
 import { PingTable } from './socket/ping.js';
 import { Netfilter } from '../netfilter/netfilter.js';
+import { TABLE_NAMES } from '../netfilter/table.js';
 
 /** Per-namespace sysctls (`net.ipv4.*`, `net.bridge.*`), Linux defaults for a new namespace. */
 export interface NetnsSysctls {
@@ -773,9 +774,9 @@ export class NetNamespace implements NfHost, IpMib {
     this.nfCheckedGen = gen;
     this.nfEmptyGen = -1;
     const tables = this.nf.rules.tables;
-    for (const name of Object.keys(tables) as Array<keyof typeof tables>) {
+    for (const name of TABLE_NAMES) {
       const t = tables[name];
-      if (!t.exists) continue;
+      if (!t.exists) continue; // never touched: no rules (and its chains are not looked at)
       for (const c of t.chains.values()) if (c.rules.length !== 0 || c.policy === 'DROP') return;
     }
     this.nfEmptyGen = gen;
