@@ -500,26 +500,37 @@ export class Conntrack {
   /** Closes the holes left by removed entries (ids renumbered in order) and rebuilds the hash. */
   private compact(): void {
     const ents = this.ents;
+    const remap = new Int32Array(this.top);
     let k = 0;
     let cur = 0;
     for (let i = 0; i < this.top; i++) {
       const e = ents[i];
       if (!e) continue;
       if (i < this.cursor) cur = k + 1;
+      remap[i] = k;
       ents[k++] = e;
     }
     ents.length = k;
     this.top = k;
     this.holes = 0;
     this.cursor = cur;
-    this.rehash(this.mask + 1);
+    // renumber the slots in place (hashes and positions do not change)
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) {
+      const v = slots[i]!;
+      if (v !== 0) slots[i] = ((remap[(v - 1) >> 1]! << 1) | ((v - 1) & 1)) + 1;
+    }
   }
 
   /** Removes an entry from the table. */
   remove(ct: CtEntry): void {
     if (!(ct.status & IPS_CONFIRMED) || (ct.owner !== null && ct.owner !== this)) return;
     const id = this.idOf(ct);
-    if (id < 0) return;
+    if (id >= 0) this.removeAt(id, ct);
+  }
+
+  /** Removes confirmed entry `ct` whose id is `id`. */
+  private removeAt(id: number, ct: CtEntry): void {
     this.deleteSlot((id << 1) + 1, ct.hashO());
     this.deleteSlot((id << 1) + 2, ct.hashR());
     this.ents[id] = null;
@@ -550,8 +561,9 @@ export class Conntrack {
     let c = this.cursor;
     for (; k > 0 && this.n > 0; k--) {
       if (c >= this.top) c = 0;
-      const e = ents[c++];
-      if (e && e.expiresMs * MS <= now) this.remove(e);
+      const e = ents[c];
+      if (e && e.expiresMs * MS <= now) this.removeAt(c, e);
+      c++;
     }
     this.cursor = this.n > 0 ? c : 0;
   }

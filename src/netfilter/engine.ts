@@ -374,6 +374,21 @@ export class CompiledTable {
     return f;
   }
 
+  /**
+   * A runner of built-in chain `base` with its policy applied (counted) when nothing decided, for a
+   * caller that keeps it (no lookup by chain name per packet).
+   */
+  baseRunner(base: Chain): CompiledChain {
+    const f = this.chain(base.name);
+    return (p) => {
+      const v = f(p);
+      if (v >= 0) return v;
+      base.pkts++;
+      base.bytes += p.len;
+      return base.policy === 'DROP' ? V_DROP : V_ACCEPT;
+    };
+  }
+
   /** Runs built-in chain `base` and applies its policy (counted) when nothing decided. */
   runBase(base: Chain, p: PktInfo): number {
     const v = this.chain(base.name)(p);

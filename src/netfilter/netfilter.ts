@@ -41,7 +41,7 @@ import {
   tcpCanReopen,
   tcpNewState,
 } from './conntrack.js';
-import { CompiledTable, interpretChain, PktInfo, V_ACCEPT, V_CONTINUE, V_DROP, type ChainWalkObserver, type TargetRunner } from './engine.js';
+import { CompiledTable, interpretChain, type CompiledChain, PktInfo, V_ACCEPT, V_CONTINUE, V_DROP, type ChainWalkObserver, type TargetRunner } from './engine.js';
 import {
   NF_ACCEPT,
   NF_DROP,
@@ -166,7 +166,7 @@ export class Netfilter implements TargetRunner {
    */
   private bases: Array<Chain | null> = [];
   /** Compiled runner of each entry of {@link Netfilter.bases} (built on first use). */
-  private baseRuns: Array<CompiledTable | null> = [];
+  private baseRuns: Array<CompiledChain | null> = [];
   // per-call context for targets
   private curSkb: SkBuff | null = null;
   private curState: NfHookState | null = null;
@@ -434,8 +434,8 @@ export class Netfilter implements TargetRunner {
     }
     if (!this.compiled) return interpretChain(this.rules.tables[name], base, this.p, this, null);
     let run = this.baseRuns[k]!;
-    if (run === null) run = this.baseRuns[k] = this.compiledTable(name);
-    return run.runBase(base, this.p);
+    if (run === null) run = this.baseRuns[k] = this.compiledTable(name).baseRunner(base);
+    return run(this.p);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -480,7 +480,8 @@ export class Netfilter implements TargetRunner {
       sport = skb.view.getUint16(t + 4);
       dport = (p.icmpType << 8) | p.icmpCode;
     }
-    let found = ctab.find(p.saddr, p.daddr, sport, dport, p.proto);
+    // int32 addresses: a uint32 above 2^31 passed on would be boxed
+    let found = ctab.find(p.saddr | 0, p.daddr | 0, sport, dport, p.proto);
     if (found !== null && p.proto === 6 && ctab.foundDir === 0 && (p.tcpFlags & 0x17) === 0x02 && tcpCanReopen(found.tcpState)) {
       ctab.remove(found);
       found = null;
@@ -496,7 +497,7 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = new CtEntry(6, p.saddr, p.daddr, sport, dport, now, ctab);
+        ct = new CtEntry(6, p.saddr | 0, p.daddr | 0, sport, dport, now, ctab);
         ct.tcpState = s;
       } else if (p.proto === 1) {
         const rt = icmpReplyType(p.icmpType);
@@ -505,8 +506,8 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = new CtEntry(1, p.saddr, p.daddr, sport, dport, now, ctab);
-      } else ct = new CtEntry(p.proto, p.saddr, p.daddr, sport, dport, now, ctab);
+        ct = new CtEntry(1, p.saddr | 0, p.daddr | 0, sport, dport, now, ctab);
+      } else ct = new CtEntry(p.proto, p.saddr | 0, p.daddr | 0, sport, dport, now, ctab);
       dir = 0;
       skb.ctinfo = IP_CT_NEW;
     } else {
