@@ -5,7 +5,7 @@
  * @module
  */
 import { formatIptablesError, formatRestoreError, paramError, RestoreError, XtError } from './errors.js';
-import { checkChainName, parseIptablesArgs, type XtInvocation } from './parse.js';
+import { checkChainName, internName, parseIptablesArgs, type XtInvocation } from './parse.js';
 import { ruleSpec, type Rule } from './rule.js';
 import { Chain, isTableName, Ruleset, Table, targetTableAllowed, type TableName } from './table.js';
 import { listRulesText, listText } from './text.js';
@@ -32,76 +32,121 @@ function ruleOpFailed(op: string, why: string, chain: string): XtError {
 /** Adds/replaces a rule and runs the commit-time checks; undoes the change and throws on failure. */
 function placeRule(t: Table, c: Chain, op: 'RULE_APPEND' | 'RULE_INSERT' | 'RULE_REPLACE', idx: number, r: Rule): void {
   if (!targetTableAllowed(t.name, r)) throw ruleOpFailed(op, 'Invalid argument', c.name);
-  const old = op === 'RULE_REPLACE' ? c.rules[idx]! : null;
-  if (op === 'RULE_REPLACE') c.rules[idx] = r;
-  else c.rules.splice(idx, 0, r);
+  const old = op === 'RULE_REPLACE' ? c.replace(idx, r) : null;
+  if (!old) c.insert(idx, r);
   // only a jump can close a loop, and only hook-restricted targets can be misplaced
   const k = r.target.kind;
   const needsCheck = k === 'jump' || k === 'REJECT' || k === 'DNAT' || k === 'SNAT' || k === 'MASQUERADE' || k === 'REDIRECT';
-  const bad = needsCheck ? t.check() : null;
+  const bad = needsCheck ? t.checkPlaced(c, r) : null;
   if (bad) {
-    if (old) c.rules[idx] = old;
-    else c.rules.splice(idx, 1);
+    if (old) c.replace(idx, old);
+    else c.remove(idx);
     throw ruleOpFailed(op, bad === 'loop' ? 'Too many links' : 'Invalid argument', c.name);
   }
 }
 
 /**
- * A chain's rules by specification (spec -> count), for `-C`/`-D` by rule on long chains. `-A`,
- * `-I` and `-D` by rule keep it up to date; `-R` and `-D` by number drop it; every other change
- * (flush, rename, restore) gives the chain a new rule array, which makes it stale. A stale index is
- * rebuilt on the next lookup.
+ * A chain's rules by a hash of their specification, for `-C`/`-D` by rule on long chains (no spec
+ * strings are kept: a hit is confirmed by comparing the candidate's specification). Kept up to
+ * date by `-A`, `-I` and `-D` by rule; any other change of the chain (its {@link Chain.version}
+ * moves on) makes it stale, and a stale index is rebuilt on the next lookup.
  */
 interface SpecIndex {
-  rules: Rule[];
-  len: number;
-  specs: Map<string, number>;
+  version: number;
+  byHash: Map<number, Rule | Rule[]>;
 }
 const specIndexes = new WeakMap<Chain, SpecIndex>();
 
+/** FNV-1a of a string (32 bits). */
+function hashSpec(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function bucketAdd(m: Map<number, Rule | Rule[]>, h: number, r: Rule): void {
+  const b = m.get(h);
+  if (b === undefined) m.set(h, r);
+  else if (Array.isArray(b)) b.push(r);
+  else m.set(h, [b, r]);
+}
+
+function bucketRemove(m: Map<number, Rule | Rule[]>, h: number, r: Rule): void {
+  const b = m.get(h);
+  if (b === r) m.delete(h);
+  else if (Array.isArray(b)) {
+    const i = b.indexOf(r);
+    if (i >= 0) b.splice(i, 1);
+    if (b.length === 1) m.set(h, b[0]!);
+  }
+}
+
 function specIndexOf(c: Chain): SpecIndex {
   let ix = specIndexes.get(c);
-  if (ix === undefined || ix.rules !== c.rules || ix.len !== c.rules.length) {
-    const specs = new Map<string, number>();
-    for (const r of c.rules) {
-      const k = ruleSpec(r);
-      specs.set(k, (specs.get(k) ?? 0) + 1);
-    }
-    ix = { rules: c.rules, len: c.rules.length, specs };
+  if (ix === undefined || ix.version !== c.version) {
+    const byHash = new Map<number, Rule | Rule[]>();
+    for (const r of c.rules) bucketAdd(byHash, hashSpec(ruleSpec(r)), r);
+    ix = { version: c.version, byHash };
     specIndexes.set(c, ix);
   }
   return ix;
 }
 
-/** Records in `c`'s index (if it has a current one) that `r` was added (`delta` 1) or removed (-1). */
-function indexUpdate(c: Chain, r: Rule, delta: 1 | -1, lenBefore: number): void {
+/** The first rule of `c` whose specification is `spec` (its index), or -1. */
+function findBySpec(c: Chain, spec: string): number {
+  const b = specIndexOf(c).byHash.get(hashSpec(spec));
+  if (b === undefined) return -1;
+  const cands = Array.isArray(b) ? b : [b];
+  let best = -1;
+  for (const r of cands) {
+    if (ruleSpec(r) !== spec) continue;
+    const i = c.rules.indexOf(r);
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best;
+}
+
+/** Records in `c`'s index (if it was current before the change) that `r` was added (`delta` 1) or removed (-1). */
+function indexUpdate(c: Chain, r: Rule, delta: 1 | -1, versionBefore: number): void {
   const ix = specIndexes.get(c);
-  if (ix === undefined || ix.rules !== c.rules || ix.len !== lenBefore) return;
-  const k = ruleSpec(r);
-  const n = (ix.specs.get(k) ?? 0) + delta;
-  if (n > 0) ix.specs.set(k, n);
-  else ix.specs.delete(k);
-  ix.len = c.rules.length;
+  if (ix === undefined || ix.version !== versionBefore) return;
+  const h = hashSpec(ruleSpec(r));
+  if (delta > 0) bucketAdd(ix.byHash, h, r);
+  else bucketRemove(ix.byHash, h, r);
+  ix.version = c.version;
+}
+
+/** What a command needs of its ruleset besides the table: a way to mark the rules changed. */
+interface Toucher {
+  touch(): void;
+}
+
+function natDropCheck(t: Table, inv: XtInvocation): void {
+  if (t.name === 'nat' && ((inv.rule && inv.rule.target.kind === 'DROP') || (inv.cmd === 'P' && inv.arg2 === 'DROP')))
+    throw new XtError('param', '\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n');
 }
 
 /** Applies a parsed invocation to `rs`; returns stdout. Throws {@link XtError}. */
 export function execInvocation(rs: Ruleset, inv: XtInvocation): string {
   const t = getTable(rs, inv.table);
-  if (t.name === 'nat' && ((inv.rule && inv.rule.target.kind === 'DROP') || (inv.cmd === 'P' && inv.arg2 === 'DROP')))
-    throw new XtError('param', '\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n');
+  return execTable(t, inv, rs);
+}
+
+function execTable(t: Table, inv: XtInvocation, rs: Toucher): string {
+  natDropCheck(t, inv);
   const out = execOn(t, inv, rs);
   // nf_tables creates the table (with its base chains) only when a change is committed
   if (inv.cmd === 'A' || inv.cmd === 'I' || inv.cmd === 'R' || inv.cmd === 'N' || inv.cmd === 'P' || inv.cmd === 'E') t.exists = true;
   return out;
 }
 
-function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
+function execOn(t: Table, inv: XtInvocation, rs: Toucher): string {
   switch (inv.cmd) {
     case 'A': {
       const c = t.get(inv.chain);
-      const len = c.rules.length;
-      placeRule(t, c, 'RULE_APPEND', len, inv.rule!);
-      indexUpdate(c, inv.rule!, 1, len);
+      const v = c.version;
+      placeRule(t, c, 'RULE_APPEND', c.rules.length, inv.rule!);
+      indexUpdate(c, inv.rule!, 1, v);
       rs.touch();
       return '';
     }
@@ -109,9 +154,9 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
       const c = t.get(inv.chain);
       const n = inv.num || 1;
       if (n > c.rules.length + 1) throw new XtError('other', 'Index of insertion too big.');
-      const len = c.rules.length;
+      const v = c.version;
       placeRule(t, c, 'RULE_INSERT', n - 1, inv.rule!);
-      indexUpdate(c, inv.rule!, 1, len);
+      indexUpdate(c, inv.rule!, 1, v);
       rs.touch();
       return '';
     }
@@ -119,7 +164,6 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
       const c = t.get(inv.chain);
       if (inv.num > c.rules.length) throw new XtError('other', 'No chain/target/match by that name.');
       placeRule(t, c, 'RULE_REPLACE', inv.num - 1, inv.rule!);
-      specIndexes.delete(c);
       rs.touch();
       return '';
     }
@@ -128,25 +172,20 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
       if (inv.rule === null) {
         if (!t.exists) throw new XtError('other', 'No chain/target/match by that name.');
         if (inv.num > c.rules.length) throw new XtError('other', 'Index of deletion too big.');
-        c.rules.splice(inv.num - 1, 1);
-        specIndexes.delete(c);
+        c.remove(inv.num - 1);
       } else {
-        const spec = ruleSpec(inv.rule);
-        const i = specIndexOf(c).specs.has(spec) ? c.rules.findIndex((r) => ruleSpec(r) === spec) : -1;
+        const i = findBySpec(c, ruleSpec(inv.rule));
         if (i < 0) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
-        const len = c.rules.length;
-        const [gone] = c.rules.splice(i, 1);
-        indexUpdate(c, gone!, -1, len);
-        rs.touch();
-        return '';
+        const v = c.version;
+        const gone = c.remove(i);
+        indexUpdate(c, gone, -1, v);
       }
       rs.touch();
       return '';
     }
     case 'C': {
       const c = t.get(inv.chain);
-      const spec = ruleSpec(inv.rule!);
-      if (!specIndexOf(c).specs.has(spec)) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
+      if (findBySpec(c, ruleSpec(inv.rule!)) < 0) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
       return '';
     }
     case 'N': {
@@ -177,7 +216,9 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
       const cs = inv.chain ? [t.get(inv.chain)] : [...t.chains.values()];
       for (const c of cs) {
         c.pkts = c.bytes = 0;
-        for (const r of c.rules) r.pkts = r.bytes = 0;
+        // a staged copy shares its rule objects with the live table: zero copies, not the originals
+        if (t.sharesRules) c.rules = c.rules.map((r) => ({ ...r, pkts: 0, bytes: 0 }));
+        else for (const r of c.rules) r.pkts = r.bytes = 0;
       }
       return '';
     }
@@ -198,9 +239,10 @@ function execOn(t: Table, inv: XtInvocation, rs: Ruleset): string {
       c.name = inv.arg2;
       t.chains = new Map(entries);
       for (const ch of t.chains.values())
-        ch.rules = ch.rules.map((r) =>
-          r.target.kind === 'jump' && r.target.chain === inv.chain ? { ...r, target: { ...r.target, chain: inv.arg2 } } : r,
-        );
+        if (ch.jumps().has(inv.chain))
+          ch.rules = ch.rules.map((r) =>
+            r.target.kind === 'jump' && r.target.chain === inv.chain ? { ...r, target: { ...r.target, chain: inv.arg2 } } : r,
+          );
       rs.touch();
       return '';
     }
@@ -229,6 +271,19 @@ export function runIptables(rs: Ruleset, argv: readonly string[]): XtResult {
 
 /** Splits an iptables-restore rule line into arguments (double quotes group, `\"` escapes). */
 export function tokenizeRestoreLine(line: string): string[] {
+  if (line.indexOf('"') < 0) {
+    // no quoting: plain whitespace splitting
+    const out: string[] = [];
+    let start = -1;
+    for (let i = 0; i <= line.length; i++) {
+      const ch = i < line.length ? line.charCodeAt(i) : 32;
+      if (ch === 32 || ch === 9 || ch === 10 || ch === 13) {
+        if (start >= 0) out.push(line.slice(start, i));
+        start = -1;
+      } else if (start < 0) start = i;
+    }
+    return out;
+  }
   const out: string[] = [];
   let cur = '';
   let inTok = false;
@@ -271,30 +326,48 @@ export interface RestoreOptions {
   test?: boolean;
 }
 
+const CHAIN_LINE = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?\s*$/;
+const COUNTERS_PREFIX = /^\[(\d+):(\d+)\]\s+/;
+const ANY_TABLE = (): boolean => true;
+
 /**
  * Applies `iptables-restore` input to `rs` atomically: on any error nothing changes and a
  * {@link RestoreError} carries iptables-restore's exact stderr text and exit code.
+ *
+ * Linear in the input: each table is staged once (a flushed shell, or with `--noflush` a copy
+ * sharing the rule objects), each rule line is parsed and placed with the incremental checks, and
+ * COMMIT checks chains and jump edges only.
  */
 export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {}): void {
   const staged = new Map<TableName, Table>();
   let cur: Table | null = null;
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   let lineNo = 0;
   const fail = (e: XtError, at: number): never => {
     throw new RestoreError(formatRestoreError(e, at).replace(/\n$/, ''), e.kind === 'table' ? 2 : e.exitCode, at);
   };
-  for (const raw of lines) {
+  const noTouch: Toucher = { touch() {} };
+  let pos = 0;
+  const end = text.length > 0 && text.charCodeAt(text.length - 1) === 10 ? text.length - 1 : text.length;
+  // lines as `text.split('\n')` gives them, without a last empty one after a final newline
+  while (text.length > 0 && pos <= end) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0 || nl > end) nl = end;
+    let line = text.slice(pos, nl);
+    pos = nl + 1;
     lineNo++;
-    const line = raw.replace(/\r$/, '');
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    const c0 = line.charCodeAt(0);
+    // fast path for the common rule line (`-A …`); anything else is trimmed and classified
+    if (c0 !== 45) {
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#')) continue;
+    }
     try {
-      if (line.startsWith('*')) {
+      if (c0 === 42 /* * */) {
         if (cur) throw new XtError('bare', `Bad argument \`${line}'`);
         const name = line.slice(1).trim();
         if (!isTableName(name)) throw new XtError('table', name);
-        const base = staged.get(name) ?? rs.tables[name].clone();
+        const base = staged.get(name) ?? (opts.noflush ? rs.tables[name].copy() : rs.tables[name].flushed());
         if (!opts.noflush) {
           for (const c of [...base.chains.values()]) {
             if (c.builtin) c.rules = [];
@@ -306,18 +379,19 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
         cur = base;
         continue;
       }
-      if (trimmed === 'COMMIT') {
+      if (c0 !== 45 && line.trim() === 'COMMIT') {
         if (!cur) throw new XtError('other', '');
         // jump targets are resolved when the batch is built, at COMMIT
         for (const c of cur.chains.values())
-          for (const r of c.rules)
-            if (r.target.kind === 'jump' && !cur.chains.has(r.target.chain)) throw paramError(`Chain '${r.target.chain}' does not exist`);
+          for (const to of c.jumps().keys()) if (!cur.chains.has(to)) throw paramError(`Chain '${to}' does not exist`);
+        const bad = cur.check();
+        if (bad) throw new XtError('batch', `TABLE_COMMIT failed (${bad === 'loop' ? 'Too many links' : 'Invalid argument'})`);
         cur = null;
         continue;
       }
       if (!cur) throw new XtError('other', '');
-      if (line.startsWith(':')) {
-        const m = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?\s*$/.exec(line);
+      if (c0 === 58 /* : */) {
+        const m = CHAIN_LINE.exec(line);
         if (!m) throw new XtError('bare', `Bad argument \`${line}'`);
         const [, name, policy, pk, by] = m;
         let c = cur.chains.get(name!);
@@ -329,8 +403,9 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
         } else {
           if (!c) {
             checkChainName(name!);
-            c = new Chain(name!, -1, null);
-            cur.chains.set(name!, c);
+            const own = internName(name!);
+            c = new Chain(own, -1, null);
+            cur.chains.set(own, c);
           } else if (opts.noflush) c.rules = [];
         }
         if (opts.counters && pk !== undefined) {
@@ -342,22 +417,22 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
       let body = line;
       let pk = -1;
       let by = -1;
-      const cm = /^\[(\d+):(\d+)\]\s+/.exec(body);
-      if (cm) {
-        pk = Number(cm[1]);
-        by = Number(cm[2]);
-        body = body.slice(cm[0].length);
+      if (c0 === 91 /* [ */) {
+        const cm = COUNTERS_PREFIX.exec(body);
+        if (cm) {
+          pk = Number(cm[1]);
+          by = Number(cm[2]);
+          body = body.slice(cm[0].length);
+        }
       }
       const argv = tokenizeRestoreLine(body);
       if (argv.length === 0) continue;
       if (!argv[0]!.startsWith('-')) throw new XtError('bare', `Bad argument \`${argv[0]}'`);
       const table = cur;
-      const inv = parseIptablesArgs(['-t', table.name, ...argv], () => true);
+      const inv = parseIptablesArgs(argv, ANY_TABLE, table.name);
       if (inv.table !== table.name) throw new XtError('other', '');
       if (inv.cmd === 'L' || inv.cmd === 'S') continue;
-      const shadow = new Ruleset();
-      shadow.tables[table.name] = table;
-      execInvocation(shadow, inv);
+      execTable(table, inv, noTouch);
       if (opts.counters && pk >= 0 && inv.rule && (inv.cmd === 'A' || inv.cmd === 'I')) {
         inv.rule.pkts = pk;
         inv.rule.bytes = by;
@@ -369,6 +444,9 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
   }
   if (cur) throw new RestoreError(`iptables-restore: COMMIT expected at line ${lineNo + 1}`, 1, lineNo + 1);
   if (opts.test) return;
-  for (const [name, t] of staged) rs.tables[name] = t;
+  for (const [name, t] of staged) {
+    t.sharesRules = false;
+    rs.tables[name] = t;
+  }
   if (staged.size) rs.touch();
 }

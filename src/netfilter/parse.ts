@@ -221,6 +221,23 @@ function checkIface(s: string): string {
   return s;
 }
 
+const interned = new Map<string, string>();
+
+/**
+ * The one stored copy of a name kept in rules (interface, chain, comment): repeated names share a
+ * string, and a name cut out of a large restore text does not keep that text alive (V8 substrings
+ * point into their parent). The pool is bounded (cleared when full).
+ */
+export function internName(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  if (interned.size >= 4096) interned.clear();
+  // a flat copy of the characters (a slice of a long string would keep the parent)
+  const own = s.length < 13 ? s : JSON.parse(JSON.stringify(s)) as string;
+  interned.set(own, own);
+  return own;
+}
+
 /** Checks a name for `-N`/`-E` (xtables' rules). */
 export function checkChainName(name: string): void {
   if (name.length >= 29) throw paramError(`chain name \`${name}' too long (must be under 29 chars)`);
@@ -276,9 +293,13 @@ function parseMarkValue(s: string): [number, number] {
  * Parses an `iptables` argv (without the program name). `chainExists(table, name)` tells whether
  * a jump target names an existing chain. Throws {@link XtError} with iptables' message.
  */
-export function parseIptablesArgs(argv: readonly string[], chainExists: (table: string, name: string) => boolean): XtInvocation {
+export function parseIptablesArgs(
+  argv: readonly string[],
+  chainExists: (table: string, name: string) => boolean,
+  defaultTable = 'filter',
+): XtInvocation {
   const out: XtInvocation = {
-    cmd: 'L', table: 'filter', chain: '', arg2: '', num: 0, rule: null,
+    cmd: 'L', table: defaultTable, chain: '', arg2: '', num: 0, rule: null,
     numeric: false, verbose: false, exact: false, lineNumbers: false,
   };
   let cmd: XtCommand | null = null;
@@ -438,13 +459,13 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
       case '-i':
       case '--in-interface':
         once('-i');
-        rule.inIf = checkIface(next(a));
+        rule.inIf = internName(checkIface(next(a)));
         rule.inIfInv = neg;
         continue;
       case '-o':
       case '--out-interface':
         once('-o');
-        rule.outIf = checkIface(next(a));
+        rule.outIf = internName(checkIface(next(a)));
         rule.outIfInv = neg;
         continue;
       case '-p':
@@ -503,7 +524,7 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
       case '-g':
       case '--goto': {
         once('-j');
-        targetName = next(a);
+        targetName = internName(next(a));
         const goto = a === '-g' || a === '--goto';
         target = goto ? null : simpleTarget(targetName);
         if (!target) target = { kind: 'jump', chain: targetName, goto };
@@ -602,7 +623,7 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
       if (!m) throw paramError(`unknown option "${a}"`);
       const t = next(a);
       if (t.length > 255) throw paramError('comment may not exceed 256 characters');
-      m.text = t;
+      m.text = internName(t);
       continue;
     }
     if (a === '--mark' && last('mark')) {
@@ -652,7 +673,7 @@ export function parseIptablesArgs(argv: readonly string[], chainExists: (table: 
       if (a === '--log-prefix' && t.kind === 'LOG') {
         const v = next(a);
         if (v.length > 29) throw paramError(`Maximum prefix length 29 for --log-prefix`);
-        t.prefix = v;
+        t.prefix = internName(v);
         continue;
       }
       if (a === '--log-level' && t.kind === 'LOG') {

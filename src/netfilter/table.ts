@@ -3,6 +3,11 @@
  * a hook and a policy, user chains, rules with counters, and the checks the kernel makes when a
  * batch is committed (jump loops, targets used at hooks where they are not allowed).
  *
+ * A chain keeps a small summary of its rules (its jump edges and how many rules use each
+ * hook-restricted target), so the commit checks walk the graph of chains, never the rules: adding
+ * a rule checks only what that rule can change (as the kernel's `mark_source_chains` and
+ * `check_target` would find, but incrementally). Tables and their chains are created on first use.
+ *
  * @module
  */
 import { NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from './hook.js';
@@ -32,17 +37,85 @@ export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly string[]>> = {
 
 /** Is `name` a table dockernet models? */
 export function isTableName(name: string): name is TableName {
-  return (TABLE_NAMES as readonly string[]).includes(name);
+  return name === 'filter' || name === 'nat' || name === 'mangle' || name === 'raw';
 }
 
-/** A chain: built-in (with hook and policy) or user-defined. */
+const ALL_HOOKS = 0x1f;
+/** Hooks (bit `1 << hook`) of each restricted target class: REJECT, DNAT/REDIRECT, SNAT, MASQUERADE. */
+const CLASS_HOOKS = [
+  (1 << NF_INET_LOCAL_IN) | (1 << NF_INET_FORWARD) | (1 << NF_INET_LOCAL_OUT),
+  (1 << NF_INET_PRE_ROUTING) | (1 << NF_INET_LOCAL_OUT),
+  (1 << NF_INET_POST_ROUTING) | (1 << NF_INET_LOCAL_IN),
+  1 << NF_INET_POST_ROUTING,
+];
+
+/** Restricted target class of a rule (index into CLASS_HOOKS), -1 when it may run at any hook. */
+function targetClass(r: Rule): number {
+  switch (r.target.kind) {
+    case 'REJECT':
+      return 0;
+    case 'DNAT':
+    case 'REDIRECT':
+      return 1;
+    case 'SNAT':
+      return 2;
+    case 'MASQUERADE':
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+/** Hooks (bit mask) where a rule's target may run, table restrictions aside. */
+export function ruleHooks(r: Rule): number {
+  const k = targetClass(r);
+  return k < 0 ? ALL_HOOKS : CLASS_HOOKS[k]!;
+}
+
+/** What the commit checks need of a chain's rules: jump edges and restricted-target counts. */
+class ChainSummary {
+  /** Jump/goto targets with how many rules name each. */
+  jumps = new Map<string, number>();
+  /** Rules per restricted target class. */
+  readonly classes = [0, 0, 0, 0];
+
+  add(r: Rule, d: 1 | -1): void {
+    const t = r.target;
+    if (t.kind === 'jump') {
+      const n = (this.jumps.get(t.chain) ?? 0) + d;
+      if (n > 0) this.jumps.set(t.chain, n);
+      else this.jumps.delete(t.chain);
+      return;
+    }
+    const k = targetClass(r);
+    if (k >= 0) this.classes[k]! += d;
+  }
+
+  /** Hooks where every rule of the chain may run. */
+  hooks(): number {
+    let m = ALL_HOOKS;
+    for (let k = 0; k < 4; k++) if (this.classes[k]! > 0) m &= CLASS_HOOKS[k]!;
+    return m;
+  }
+}
+
+const NO_RULES: Rule[] = [];
+
+/**
+ * A chain: built-in (with hook and policy) or user-defined. Its rules change only through
+ * {@link Chain.insert}, {@link Chain.remove}, {@link Chain.replace} and assigning {@link Chain.rules}
+ * (which keep its summary and {@link Chain.version} right); the array itself is read-only to others.
+ */
 export class Chain {
-  /** Rules in order. */
-  rules: Rule[] = [];
   /** Policy packet/byte counters (built-in chains). */
   pkts = 0;
   /** Policy byte counter. */
   bytes = 0;
+  /** Bumped on every change of the rules (for indexes kept outside, e.g. rules by specification). */
+  version = 0;
+  private list: Rule[] = NO_RULES;
+  private sum: ChainSummary | null = null;
+
   constructor(
     /** Chain name. */
     public name: string,
@@ -52,30 +125,126 @@ export class Chain {
     public policy: 'ACCEPT' | 'DROP' | null,
   ) {}
 
+  /** Rules in order (do not modify the array; use the methods). */
+  get rules(): readonly Rule[] {
+    return this.list;
+  }
+
+  /** Replaces all rules (the array is taken over). */
+  set rules(rules: readonly Rule[]) {
+    this.list = rules.length === 0 ? NO_RULES : (rules as Rule[]);
+    this.sum = null;
+    this.version++;
+  }
+
   /** True for a built-in (base) chain. */
   get builtin(): boolean {
     return this.hook >= 0;
   }
 
+  /** Inserts `r` before index `idx` (`idx` = length appends). */
+  insert(idx: number, r: Rule): void {
+    if (this.list === NO_RULES) this.list = [];
+    if (idx === this.list.length) this.list.push(r);
+    else this.list.splice(idx, 0, r);
+    this.sum?.add(r, 1);
+    this.version++;
+  }
+
+  /** Removes and returns the rule at `idx`. */
+  remove(idx: number): Rule {
+    const [r] = this.list.splice(idx, 1);
+    this.sum?.add(r!, -1);
+    this.version++;
+    return r!;
+  }
+
+  /** Puts `r` at `idx`, returning the rule it replaces. */
+  replace(idx: number, r: Rule): Rule {
+    const old = this.list[idx]!;
+    this.list[idx] = r;
+    if (this.sum) {
+      this.sum.add(old, -1);
+      this.sum.add(r, 1);
+    }
+    this.version++;
+    return old;
+  }
+
+  /** Jump/goto targets of the rules, with how many rules name each. */
+  jumps(): ReadonlyMap<string, number> {
+    return this.summary().jumps;
+  }
+
+  /** Hooks (bit `1 << hook`) at which every rule's target may run. */
+  allowedHooks(): number {
+    return this.summary().hooks();
+  }
+
+  private summary(): ChainSummary {
+    let s = this.sum;
+    if (s === null) {
+      s = new ChainSummary();
+      for (const r of this.list) s.add(r, 1);
+      this.sum = s;
+    }
+    return s;
+  }
+
   /** A deep copy (rules and counters). */
   clone(): Chain {
+    const c = this.shell();
+    c.rules = this.list.map(cloneRule);
+    return c;
+  }
+
+  /** A copy sharing the rule objects (a new array: changes to either chain do not show in the other). */
+  copy(): Chain {
+    const c = this.shell();
+    if (this.list.length) c.rules = this.list.slice();
+    return c;
+  }
+
+  /** A copy with the name, policy and counters and no rules. */
+  shell(): Chain {
     const c = new Chain(this.name, this.hook, this.policy);
-    c.rules = this.rules.map(cloneRule);
     c.pkts = this.pkts;
     c.bytes = this.bytes;
     return c;
   }
 }
 
-/** One table: its chains by name. `exists` turns true once anything touched it (as nft creates it). */
+/**
+ * One table: its chains by name. `exists` turns true once anything touched it (as nft creates it).
+ * The chain map (with the built-in chains) is made on first access.
+ */
 export class Table {
-  /** Chains by name (built-ins first, then user chains in creation order). */
-  chains = new Map<string, Chain>();
   /** Whether the table exists in the kernel (so `iptables-save` prints it). */
   exists = false;
+  /** True while the rule objects are shared with another table (a restore's staged copy): `-Z` copies them first. */
+  sharesRules = false;
+  private map: Map<string, Chain> | null = null;
 
-  constructor(readonly name: TableName) {
-    for (const c of BUILTIN_CHAINS[name]) this.chains.set(c, new Chain(c, HOOK_OF[c]!, 'ACCEPT'));
+  constructor(readonly name: TableName) {}
+
+  /** Chains by name (built-ins first, then user chains in creation order). */
+  get chains(): Map<string, Chain> {
+    let m = this.map;
+    if (m === null) {
+      m = new Map();
+      for (const c of BUILTIN_CHAINS[this.name]) m.set(c, new Chain(c, HOOK_OF[c]!, 'ACCEPT'));
+      this.map = m;
+    }
+    return m;
+  }
+
+  set chains(m: Map<string, Chain>) {
+    this.map = m;
+  }
+
+  /** Whether the chain map was ever made (a table never touched has only default built-in chains). */
+  get materialized(): boolean {
+    return this.map !== null;
   }
 
   /** Built-in chains in print order, then user chains sorted by name (as iptables-nft lists them). */
@@ -84,7 +253,7 @@ export class Table {
     const u: Chain[] = [];
     for (const c of this.chains.values()) (c.builtin ? b : u).push(c);
     u.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-    return [...b, ...u];
+    return b.concat(u);
   }
 
   /** The chain called `name`, or an `iptables: No chain/target/match by that name.` error. */
@@ -97,50 +266,127 @@ export class Table {
   /** Number of rules (in this table) jumping to `name`. */
   references(name: string): number {
     let n = 0;
-    for (const c of this.chains.values())
-      for (const r of c.rules) if (r.target.kind === 'jump' && r.target.chain === name) n++;
+    for (const c of this.chains.values()) n += c.jumps().get(name) ?? 0;
     return n;
   }
 
   /** A deep copy. */
   clone(): Table {
     const t = new Table(this.name);
-    t.chains = new Map([...this.chains].map(([k, c]) => [k, c.clone()]));
+    if (this.map) t.map = new Map([...this.map].map(([k, c]) => [k, c.clone()]));
+    t.exists = this.exists;
+    return t;
+  }
+
+  /** A copy sharing the rule objects (for staging a change that may be thrown away; see {@link Table.sharesRules}). */
+  copy(): Table {
+    const t = new Table(this.name);
+    if (this.map) t.map = new Map([...this.map].map(([k, c]) => [k, c.copy()]));
+    t.exists = this.exists;
+    t.sharesRules = this.map !== null;
+    return t;
+  }
+
+  /** What `iptables-restore` without `--noflush` starts from: the built-in chains (policies, counters), no rules. */
+  flushed(): Table {
+    const t = new Table(this.name);
+    if (this.map) {
+      const m = new Map<string, Chain>();
+      for (const c of this.map.values()) if (c.builtin) m.set(c.name, c.shell());
+      t.map = m;
+    }
     t.exists = this.exists;
     return t;
   }
 
   /**
-   * The kernel's commit-time checks: no jump loop reachable from a base chain, and every target
-   * allowed at each hook it can be reached from. Returns an error detail or null.
+   * The kernel's commit-time checks over the whole table: no jump loop reachable from a base chain,
+   * and every target allowed at each hook it can be reached from. Returns an error detail or null.
+   * Walks chains and jump edges only (linear in their number, not in the rules).
    */
   check(): 'loop' | 'inval' | null {
-    for (const base of this.chains.values()) {
+    if (this.map === null) return null;
+    for (const base of this.map.values()) {
       if (!base.builtin) continue;
-      const r = this.walk(base, base.hook, new Set(), new Set());
+      const r = this.walk(base, 1 << base.hook, new Set(), new Set());
       if (r) return r;
     }
     return null;
   }
 
-  /** Depth-first walk: `onPath` (grey) detects loops, `done` (black) keeps it linear. */
-  private walk(chain: Chain, hook: number, onPath: Set<string>, done: Set<string>): 'loop' | 'inval' | null {
-    if (onPath.has(chain.name)) return 'loop';
-    if (done.has(chain.name)) return null;
-    onPath.add(chain.name);
-    for (const r of chain.rules) {
-      if (!targetAllowed(this.name, hook, r)) return 'inval';
-      if (r.target.kind === 'jump') {
-        const next = this.chains.get(r.target.chain);
-        if (next) {
-          const res = this.walk(next, hook, onPath, done);
-          if (res) return res;
-        }
+  /** Depth-first walk over jump edges: `onPath` (grey) detects loops, `done` (black) keeps it linear. */
+  private walk(chain: Chain, hookBit: number, onPath: Set<Chain>, done: Set<Chain>): 'loop' | 'inval' | null {
+    if (onPath.has(chain)) return 'loop';
+    if (done.has(chain)) return null;
+    if ((chain.allowedHooks() & hookBit) === 0) return 'inval';
+    onPath.add(chain);
+    for (const name of chain.jumps().keys()) {
+      const next = this.map!.get(name);
+      if (next) {
+        const res = this.walk(next, hookBit, onPath, done);
+        if (res) return res;
       }
     }
-    onPath.delete(chain.name);
-    done.add(chain.name);
+    onPath.delete(chain);
+    done.add(chain);
     return null;
+  }
+
+  /** Whether `to` can be reached from `from` over jump edges (`from` itself counts). */
+  reaches(from: Chain, to: Chain): boolean {
+    const seen = new Set<Chain>();
+    const stack = [from];
+    while (stack.length) {
+      const c = stack.pop()!;
+      if (c === to) return true;
+      if (seen.has(c)) continue;
+      seen.add(c);
+      for (const name of c.jumps().keys()) {
+        const n = this.chains.get(name);
+        if (n && !seen.has(n)) stack.push(n);
+      }
+    }
+    return false;
+  }
+
+  /** Hooks (bit `1 << hook`) of the base chains from which `c` can be reached. */
+  hooksReaching(c: Chain): number {
+    let m = 0;
+    for (const b of this.chains.values()) if (b.builtin && (m & (1 << b.hook)) === 0 && this.reaches(b, c)) m |= 1 << b.hook;
+    return m;
+  }
+
+  /**
+   * The commit checks for a rule just placed in `c` in a table that was valid before: a jump may
+   * close a loop (its target reaches `c`) or carry `c`'s hooks to chains whose targets may not run
+   * there; a restricted target must be allowed at every hook reaching `c`. Cost: the chains involved.
+   */
+  checkPlaced(c: Chain, r: Rule): 'loop' | 'inval' | null {
+    const t = r.target;
+    if (t.kind === 'jump') {
+      const to = this.chains.get(t.chain);
+      if (!to) return null;
+      if (this.reaches(to, c)) return 'loop';
+      const hooks = this.hooksReaching(c);
+      if (hooks === 0) return null;
+      const seen = new Set<Chain>();
+      const stack = [to];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (seen.has(x)) continue;
+        seen.add(x);
+        if ((x.allowedHooks() & hooks) !== hooks) return 'inval';
+        for (const name of x.jumps().keys()) {
+          const n = this.chains.get(name);
+          if (n && !seen.has(n)) stack.push(n);
+        }
+      }
+      return null;
+    }
+    const allowed = ruleHooks(r);
+    if (allowed === ALL_HOOKS) return null;
+    const hooks = c.builtin ? this.hooksReaching(c) | (1 << c.hook) : this.hooksReaching(c);
+    return (hooks & allowed) === hooks ? null : 'inval';
   }
 }
 
@@ -172,16 +418,15 @@ export function targetTableAllowed(table: TableName, r: Rule): boolean {
   return true;
 }
 
-/** The four tables of one namespace, plus a generation number bumped on every change. */
+/**
+ * The four tables of one namespace, plus a generation number bumped on every change. A table is a
+ * small object until used: its chains are made on first access ({@link Table.chains}).
+ */
 export class Ruleset {
   /** Tables by name. */
-  tables: Record<TableName, Table>;
+  tables: Record<TableName, Table> = { mangle: new Table('mangle'), raw: new Table('raw'), filter: new Table('filter'), nat: new Table('nat') };
   /** Incremented whenever rules or chains change (compiled chains are rebuilt lazily). */
   generation = 0;
-
-  constructor() {
-    this.tables = { mangle: new Table('mangle'), raw: new Table('raw'), filter: new Table('filter'), nat: new Table('nat') };
-  }
 
   /** Marks the rules as changed. */
   touch(): void {
