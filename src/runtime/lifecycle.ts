@@ -86,22 +86,29 @@ function joinNs(rt: Runtime, c: Container): NamespaceSet {
 }
 
 
-function logSink(rt: Runtime, c: Container, attach: Attachment | null): OutputSink & { flush(): void } {
-  const pending = { stdout: '', stderr: '' };
-  return {
-    write(stream, text) {
-      if (attach) attach.chunks.push({ stream, text });
-      const { lines, rest } = splitLines(pending[stream], text);
-      pending[stream] = rest;
-      for (const line of lines) c.log?.log({ line, stream, time: rt.sim.now });
-    },
-    flush() {
-      for (const s of ['stdout', 'stderr'] as const) {
-        if (pending[s]) c.log?.log({ line: pending[s], stream: s, time: rt.sim.now });
-        pending[s] = '';
-      }
-    },
-  };
+/** Where a container's init writes: its log driver (line by line) and an attached client. */
+class LogSink implements OutputSink {
+  private pendingOut = '';
+  private pendingErr = '';
+  constructor(
+    private readonly rt: Runtime,
+    private readonly c: Container,
+    private readonly attach: Attachment | null,
+  ) {}
+  write(stream: 'stdout' | 'stderr', text: string): void {
+    if (this.attach) this.attach.chunks.push({ stream, text });
+    const { lines, rest } = splitLines(stream === 'stdout' ? this.pendingOut : this.pendingErr, text);
+    if (stream === 'stdout') this.pendingOut = rest;
+    else this.pendingErr = rest;
+    for (const line of lines) this.c.log?.log({ line, stream, time: this.rt.sim.now });
+  }
+  /** Logs what is left of an unterminated last line. */
+  flush(): void {
+    if (this.pendingOut) this.c.log?.log({ line: this.pendingOut, stream: 'stdout', time: this.rt.sim.now });
+    if (this.pendingErr) this.c.log?.log({ line: this.pendingErr, stream: 'stderr', time: this.rt.sim.now });
+    this.pendingOut = '';
+    this.pendingErr = '';
+  }
 }
 
 function failStart(rt: Runtime, c: Container, message: string, exitCode: number, hooksRan: boolean): never {
@@ -147,7 +154,7 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
   if (c.path.startsWith('/') && target?.type === 'dir') failStart(rt, c, `${RUNC}exec: "${c.path}": permission denied: unknown`, 126, true);
   const prog = rt.programs.get(c.path);
   if (!prog) failStart(rt, c, `${RUNC}exec: "${c.path}": executable file not found in $PATH: unknown`, 127, true);
-  const out = logSink(rt, c, attach);
+  const out = new LogSink(rt, c, attach);
   const env = containerEnv(c);
   const init = rt.procman.spawn(c, [c.path, ...c.args], {
     init: true,
