@@ -325,6 +325,8 @@ export class Conntrack {
   private gcTimer: Timer | null = null;
   // lower bound (ms) of the expiry of every entry (refreshes only push expiries later)
   private minExpMs = Infinity;
+  // lower bound (ms) of the expiries seen by the sweep pass in progress (and of entries added meanwhile)
+  private passMin = Infinity;
   /** Statistics, as `conntrack -S` counts them. */
   readonly stats: CtStats = { found: 0, invalid: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0, search_restart: 0 };
   /** Maximum entries (`nf_conntrack_max`); new connections beyond it are dropped. */
@@ -428,8 +430,8 @@ export class Conntrack {
     this.n++;
     this.stats.insert++;
     const x = ct.expiresMs;
-    if (x < this.minExpMs) this.minExpMs = x;
-    this.armGc();
+    if (this.gcTimer === null) this.armGc();
+    this.expiryLowered(x);
     return true;
   }
 
@@ -541,7 +543,7 @@ export class Conntrack {
       // empty: start ids again from 0 (the hash table is all zero already)
       this.ents.length = 0;
       this.top = this.holes = this.cursor = 0;
-      this.minExpMs = Infinity;
+      this.minExpMs = this.passMin = Infinity;
       if (this.gcTimer) {
         this.sim.cancel(this.gcTimer);
         this.gcTimer = null;
@@ -559,12 +561,23 @@ export class Conntrack {
     const now = this.sim.now;
     const ents = this.ents;
     let c = this.cursor;
+    let min = this.passMin;
     for (; k > 0 && this.n > 0; k--) {
-      if (c >= this.top) c = 0;
+      if (c >= this.top) {
+        // a full pass: every entry's expiry is at least the smallest one seen
+        c = 0;
+        this.minExpMs = min;
+        min = Infinity;
+      }
       const e = ents[c];
-      if (e && e.expiresMs * MS <= now) this.removeAt(c, e);
+      if (e) {
+        const x = e.expiresMs;
+        if (x * MS <= now) this.removeAt(c, e);
+        else if (x < min) min = x;
+      }
       c++;
     }
+    this.passMin = this.n > 0 ? min : Infinity;
     this.cursor = this.n > 0 ? c : 0;
   }
 
@@ -596,12 +609,17 @@ export class Conntrack {
       return;
     }
     this.sweep(SWEEP_PER_TICK);
-    if (this.n > 0) this.armGc();
+    if (this.n === 0) return;
+    // after a full pass the earliest expiry is known: nothing to do before it (a table of long-lived
+    // entries does not tick every second for days)
+    const next = this.minExpMs * MS;
+    this.gcTimer = this.sim.scheduleAt(next > this.sim.now + SECOND ? next : this.sim.now + SECOND, () => this.gc());
   }
 
   /** @internal an entry's expiry moved to `ms`: keeps the lower bound of all expiries (and the GC timer) valid */
   expiryLowered(ms: number): void {
     if (ms < this.minExpMs) this.minExpMs = ms;
+    if (ms < this.passMin) this.passMin = ms;
     const t = this.gcTimer;
     if (t !== null && t.at > ms * MS && t.at > this.sim.now + SECOND && this.n > 0) {
       this.sim.cancel(t);

@@ -103,3 +103,32 @@ describe('conntrack table', () => {
     expect(ct.count).toBe(0);
   });
 });
+
+describe('conntrack GC timer', () => {
+  it('a big table of long-lived entries does not tick every second, and a short-lived entry added later is still reaped on time', () => {
+    const sim = new Sim();
+    const ct = new Conntrack(sim);
+    ct.max = 1e6;
+    for (let i = 0; i < 10_000; i++) {
+      const e = new CtEntry(6, (0x0b000000 + i) >>> 0, 0xac110002, 1024, 80, sim.now, ct);
+      e.tcpState = 3;
+      e.expires = sim.now + 432000 * SECOND;
+      ct.confirm(e);
+    }
+    let fired = 0;
+    const timers = sim as unknown as { scheduleAt: (at: number, fn: () => void) => unknown };
+    const orig = timers.scheduleAt.bind(sim);
+    timers.scheduleAt = (at, fn) => orig(at, () => (fired++, fn()));
+    sim.advance(3600 * SECOND);
+    // a few ticks for the first passes over the table, then nothing until the earliest expiry
+    expect(fired).toBeLessThan(20);
+    const u = new CtEntry(17, 0x0c000001, 0xac110002, 5000, 53, sim.now, ct);
+    u.expires = sim.now + 30 * SECOND;
+    ct.confirm(u);
+    sim.advance(40 * SECOND);
+    expect([...(ct as unknown as { ents: Array<CtEntry | null> }).ents].includes(u)).toBe(false);
+    expect(ct.count).toBe(10_000);
+    sim.advance(432000 * SECOND);
+    expect(ct.count).toBe(0);
+  });
+});
