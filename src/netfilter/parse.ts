@@ -11,7 +11,9 @@ import {
   addrTypeBit,
   CT_STATE_NAMES,
   emptyRule,
+  NO_MATCHES,
   PROTO_BY_NAME,
+  SIMPLE_TARGETS,
   TCP_FLAG_NAMES,
   type Match,
   type NatRange,
@@ -117,11 +119,49 @@ function inetAton(s: string): number {
   return (v * 2 ** (8 * (4 - n.length)) + last) >>> 0;
 }
 
+/** A dotted quad `a.b.c.d` in `s[from, to)` (1–3 digits per part, each ≤ 255), or -1. No allocation. */
+function dottedQuad(s: string, from: number, to: number): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return -1;
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+    } else return -1;
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return (v * 256 + part) >>> 0;
+}
+
 /** Parses `ADDR[/MASK]` for `-s`/`-d`: returns [address & mask, mask]. */
 export function parseAddrMask(s: string): [number, number] {
   const slash = s.indexOf('/');
+  const quad = dottedQuad(s, 0, slash < 0 ? s.length : slash);
+  if (quad >= 0 && slash >= 0 && s.length - slash - 1 <= 2) {
+    // the common `A.B.C.D/N`
+    let l = 0;
+    let ok = s.length > slash + 1;
+    for (let i = slash + 1; i < s.length && ok; i++) {
+      const c = s.charCodeAt(i);
+      ok = c >= 48 && c <= 57;
+      l = l * 10 + (c - 48);
+    }
+    if (ok && l <= 32) {
+      const mask = prefixMask(l);
+      return [(quad & mask) >>> 0, mask >>> 0];
+    }
+  }
   const host = slash < 0 ? s : s.slice(0, slash);
-  const ip = tryParseIp(host) >= 0 ? tryParseIp(host) : inetAton(host);
+  const ip = quad >= 0 ? quad : inetAton(host);
   if (ip < 0) throw paramError(`host/network \`${host}' not found`);
   let mask = 0xffffffff;
   if (slash >= 0) {
@@ -263,7 +303,7 @@ function simpleTarget(name: string): Target | null {
     case 'DROP':
     case 'RETURN':
     case 'TRACE':
-      return { kind: name };
+      return SIMPLE_TARGETS[name];
     case 'REJECT':
       return { kind: 'REJECT', with: 'icmp-port-unreachable' };
     case 'LOG':
@@ -310,7 +350,7 @@ export function parseIptablesArgs(
   let dnatPorts = false;
   let invert = false;
   let i = 0;
-  const seen = new Set<string>();
+  let seen = 0;
 
   const next = (opt: string): string => {
     const v = argv[i];
@@ -324,9 +364,9 @@ export function parseIptablesArgs(
     i++;
     return v;
   };
-  const once = (flag: string): void => {
-    if (seen.has(flag)) throw paramError(`multiple ${flag} flags not allowed`);
-    seen.add(flag);
+  const once = (flag: string, bit: number): void => {
+    if (seen & bit) throw paramError(`multiple ${flag} flags not allowed`);
+    seen |= bit;
   };
   const last = <K extends Match['kind']>(kind: K): Extract<Match, { kind: K }> | undefined => {
     for (let k = matches.length - 1; k >= 0; k--) if (matches[k]!.kind === kind) return matches[k] as Extract<Match, { kind: K }>;
@@ -445,32 +485,32 @@ export function parseIptablesArgs(
       case '-s':
       case '--source':
       case '--src':
-        once('-s');
+        once('-s', 1);
         [rule.src, rule.srcMask] = parseAddrMask(next(a));
         rule.srcInv = neg;
         continue;
       case '-d':
       case '--destination':
       case '--dst':
-        once('-d');
+        once('-d', 2);
         [rule.dst, rule.dstMask] = parseAddrMask(next(a));
         rule.dstInv = neg;
         continue;
       case '-i':
       case '--in-interface':
-        once('-i');
+        once('-i', 4);
         rule.inIf = internName(checkIface(next(a)));
         rule.inIfInv = neg;
         continue;
       case '-o':
       case '--out-interface':
-        once('-o');
+        once('-o', 8);
         rule.outIf = internName(checkIface(next(a)));
         rule.outIfInv = neg;
         continue;
       case '-p':
       case '--protocol': {
-        once('-p');
+        once('-p', 16);
         const v = next(a).toLowerCase();
         let n: number;
         if (NUM_RE.test(v) && Number(v) <= 255) n = Number(v);
@@ -496,7 +536,6 @@ export function parseIptablesArgs(
             break;
           case 'icmp':
             matches.push({ kind: 'icmp', type: 255, codeLo: 0, codeHi: 255, inv: false });
-            seen.delete('icmp-type');
             break;
           case 'conntrack':
           case 'state':
@@ -523,7 +562,7 @@ export function parseIptablesArgs(
       case '--jump':
       case '-g':
       case '--goto': {
-        once('-j');
+        once('-j', 32);
         targetName = internName(next(a));
         const goto = a === '-g' || a === '--goto';
         target = goto ? null : simpleTarget(targetName);
@@ -724,8 +763,8 @@ export function parseIptablesArgs(
     if (rule.outIf && (ch === 'INPUT' || ch === 'PREROUTING')) throw paramError(`Can't use -o with ${ch}\n`);
     if (rule.inIf && (ch === 'OUTPUT' || ch === 'POSTROUTING')) throw paramError(`Can't use -i with ${ch}\n`);
   }
-  rule.matches = matches;
-  rule.target = target ?? { kind: 'none' };
+  rule.matches = matches.length === 0 ? NO_MATCHES : matches;
+  rule.target = target ?? SIMPLE_TARGETS.none;
   if (cmd === 'A' || cmd === 'I' || cmd === 'R' || cmd === 'C' || (cmd === 'D' && out.num === 0)) out.rule = rule;
   return out;
 }

@@ -260,6 +260,18 @@ export interface Rule {
   bytes: number;
 }
 
+/** The `matches` of a rule without match modules (shared, frozen). */
+export const NO_MATCHES: Match[] = Object.freeze([]) as unknown as Match[];
+
+/** Targets without options, shared by every rule using them (frozen). */
+export const SIMPLE_TARGETS = Object.freeze({
+  none: Object.freeze({ kind: 'none' }),
+  ACCEPT: Object.freeze({ kind: 'ACCEPT' }),
+  DROP: Object.freeze({ kind: 'DROP' }),
+  RETURN: Object.freeze({ kind: 'RETURN' }),
+  TRACE: Object.freeze({ kind: 'TRACE' }),
+} as const);
+
 /** A rule that matches everything and has no target (`-A CHAIN`). */
 export function emptyRule(): Rule {
   return {
@@ -276,8 +288,8 @@ export function emptyRule(): Rule {
     proto: 0,
     protoInv: false,
     frag: 0,
-    matches: [],
-    target: { kind: 'none' },
+    matches: NO_MATCHES,
+    target: SIMPLE_TARGETS.none,
     pkts: 0,
     bytes: 0,
   };
@@ -414,17 +426,18 @@ export function targetText(t: Target): string {
  * `-s -d -i -o -p -f`, then the matches in the order given, then the target.
  */
 export function ruleSpec(r: Rule): string {
-  let s = specCache.get(r);
-  if (s === undefined) {
-    s = buildSpec(r);
-    specCache.set(r, s);
-  }
+  if (r === lastRule) return lastSpec;
+  const s = buildSpec(r);
+  lastRule = r;
+  lastSpec = s;
   return s;
 }
 
 // A rule's specification never changes once built (replacing a rule makes a new object; only
-// counters change), so its text is cached: `-C`/`-D` by specification stay cheap on long chains.
-const specCache = new WeakMap<Rule, string>();
+// counters change). The last one is remembered (`-C` then `-A` of one parsed rule, as docker
+// programs it, builds the text once); no text is kept per rule.
+let lastRule: Rule | null = null;
+let lastSpec = '';
 
 function buildSpec(r: Rule): string {
   const parts: string[] = [];
@@ -444,12 +457,13 @@ function buildSpec(r: Rule): string {
 export function cloneRule(r: Rule): Rule {
   return {
     ...r,
-    matches: r.matches.map((m) => (m.kind === 'multiport' ? { ...m, ports: m.ports.slice() } : { ...m })),
+    matches: r.matches.length === 0 ? NO_MATCHES : r.matches.map((m) => (m.kind === 'multiport' ? { ...m, ports: m.ports.slice() } : { ...m })),
     target: cloneTarget(r.target),
   };
 }
 
 function cloneTarget(t: Target): Target {
   if ('range' in t) return { ...t, range: { ...t.range } } as Target;
+  if (Object.isFrozen(t)) return t;
   return { ...t };
 }
