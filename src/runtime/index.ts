@@ -19,13 +19,13 @@ export { parseRunArgs, RUN_FLAGS, ClientError, type RunRequest } from './cli/run
 export { parsePortSpecs, parseExpose, type PortSpecs } from './cli/ports.js';
 export { Runtime, type RuntimeOptions, type ExecResult, type CliStyle } from './runtime.js';
 export type { CommandIo } from './commands/dispatch.js';
-export { Container, type ContainerState, type ContainerStatus } from './container.js';
+export { Container, EtcFiles, type EtcRenderer, type ContainerState, type ContainerStatus } from './container.js';
 export { ContainerStore, NoSuchContainer } from './store.js';
 export { HookSet, ProgramRegistry, type LifecycleHooks, type InspectProvider, type PsField } from './hooks.js';
 export { Proc, ProcessKilled, Waker, SIGNALS, type Program, type ProgramContext, type ProgramResult, type ProgramRun, type ProgramWait, type OutputSink } from './process.js';
 export { newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type PortBinding, type MountSpec } from './types.js';
 export { Namespace, NamespaceAllocator, NS_KINDS, compareNamespaces, type NsKind, type NamespaceSet } from './namespaces.js';
-export { CgroupFs, CgroupNode, Hierarchy, CONTROLLERS, MEM_UNLIMITED, effectiveLimit, type Controller } from './cgroups/hierarchy.js';
+export { CgroupFs, CgroupNode, Hierarchy, CONTROLLERS, MEM_UNLIMITED, effectiveLimit, type Controller, type CgroupFiles } from './cgroups/hierarchy.js';
 export { verifyResources, applyResources, parseCpuset, formatCpuset, type MachineInfo } from './cgroups/resources.js';
 export { CpuModel, CpuScheduler, type CpuDemand } from './cgroups/cpu.js';
 export { MemoryController, type ChargeResult } from './cgroups/memory.js';

@@ -1,5 +1,5 @@
 /** libnetwork's iptables programming: mechanism (program.ts) and the bridge/port/DNS rule policy. */
-export { Iptables, type IptablesRunner, type Action } from './program.js';
+export { Iptables, prepareInvocation, type IptablesRunner, type Action } from './program.js';
 export {
   setupIPChains, arrangeUserFilterRule, setupBridgeNetworkRules, removeBridgeNetworkRules, setIcc,
   DOCKER_CHAIN, ISOLATION_1, ISOLATION_2, USER_CHAIN, type BridgeRuleConfig,
