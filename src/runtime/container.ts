@@ -62,10 +62,12 @@ export class EtcFiles extends Map<string, string> {
     this.lazyBy = null;
     super.set(p, text);
   }
+  /** The file's text (a pending file is rendered now). */
   override get(path: string): string | undefined {
     if (path === this.lazyPath) this.materialise();
     return super.get(path);
   }
+  /** Stores a file's text (replacing a pending one). */
   override set(path: string, text: string): this {
     if (path === this.lazyPath) {
       this.lazyPath = null;
@@ -73,6 +75,7 @@ export class EtcFiles extends Map<string, string> {
     }
     return super.set(path, text);
   }
+  /** Removes a file. */
   override delete(path: string): boolean {
     if (path === this.lazyPath) {
       this.lazyPath = null;
@@ -80,23 +83,28 @@ export class EtcFiles extends Map<string, string> {
     }
     return super.delete(path);
   }
+  /** Removes every file. */
   override clear(): void {
     this.lazyPath = null;
     this.lazyBy = null;
     super.clear();
   }
+  /** Visits every file (pending ones rendered first). */
   override forEach(cb: (value: string, key: string, map: Map<string, string>) => void, thisArg?: unknown): void {
     this.materialise();
     super.forEach(cb, thisArg);
   }
+  /** Path and text of every file (pending ones rendered first). */
   override entries(): MapIterator<[string, string]> {
     this.materialise();
     return super.entries();
   }
+  /** Text of every file (pending ones rendered first). */
   override values(): MapIterator<string> {
     this.materialise();
     return super.values();
   }
+  /** Path and text of every file (pending ones rendered first). */
   override [Symbol.iterator](): MapIterator<[string, string]> {
     this.materialise();
     return super[Symbol.iterator]();
