@@ -32,7 +32,8 @@ export function publishPorts(e: Engine, c: Container, ep: Endpoint, _sb: Sandbox
   const out: Published = { ports: [], stops: [] };
   const hc = c.hostConfig;
   const exposed = Object.keys(c.config.ExposedPorts ?? {});
-  for (const k of Object.keys(hc.PortBindings)) if (!exposed.includes(k)) exposed.push(k);
+  const seen = new Set(exposed);
+  for (const k of Object.keys(hc.PortBindings)) if (!seen.has(k)) exposed.push(k);
   const sorted = sortPortMap(exposed, hc.PortBindings);
   const cip = ipToString(ep.ip);
   const bridge = ep.network.bridgeName;
