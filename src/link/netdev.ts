@@ -49,27 +49,32 @@ export type RxHandler = (dev: NetDevice, skb: SkBuff) => void;
  * Device and namespace ownership is opaque at this layer (`owner` is set by the namespace).
  */
 export abstract class NetDevice implements DevStats {
-  /** Interface name (`eth0`, `veth1a2b3c4`, `docker0`). */
-  name: string;
-  /** Interface index inside its namespace. */
-  ifindex = 0;
-  private macValue = 0;
+  // Field order is the object layout: what every frame reads or writes comes first, so that a
+  // frame crossing a device touches as few cache lines of it as possible (matters with 10,000s of
+  // devices).
+  private up = false;
+  /** Frames received (counted in {@link NetDevice.stats}). */
+  rxPackets = 0;
+  /** Bytes received. */
+  rxBytes = 0;
+  /** Frames transmitted. */
+  txPackets = 0;
+  /** Bytes transmitted. */
+  txBytes = 0;
   /** @internal top 16 bits of `mac`, kept by its setter (the packet path compares MACs as two halves) */
   macHi = 0;
   /** @internal low 32 bits of `mac` as an int32, kept by its setter */
   macLo = 0;
+  /** Capture taps (pcap). Empty in the common case. */
+  taps: CaptureTap[] = [];
+  /** The simulator that carries this device's frames. */
+  readonly sim: Sim;
+  /** Interface index inside its namespace. */
+  ifindex = 0;
+  /** Interface name (`eth0`, `veth1a2b3c4`, `docker0`). */
+  name: string;
   /** MTU in bytes (payload above the Ethernet header). */
   mtu = 1500;
-  private up = false;
-  /** The bridge this device is enslaved to, if any (`master docker0`). */
-  master: NetDevice | null = null;
-  /**
-   * Owner namespace (opaque at this layer). When it is an object with a string `name`, trace events
-   * of this device carry that name as their `ns`.
-   */
-  owner: unknown = null;
-  /** Receive handler; frames are dropped (and counted) when none is set. */
-  rxHandler: RxHandler | null = null;
   /** Bridge-port receive handler; takes precedence over `rxHandler`. */
   portHandler: RxHandler | null = null;
   /**
@@ -77,22 +82,20 @@ export abstract class NetDevice implements DevStats {
    * that one shared handler function serves every port.
    */
   rxHandlerData: unknown = null;
-  /** Capture taps (pcap). Empty in the common case. */
-  taps: CaptureTap[] = [];
-  /** Frames received (counted in {@link NetDevice.stats}). */
-  rxPackets = 0;
-  /** Bytes received. */
-  rxBytes = 0;
+  /** Receive handler; frames are dropped (and counted) when none is set. */
+  rxHandler: RxHandler | null = null;
   /** Frames dropped on receive. */
   rxDropped = 0;
-  /** Frames transmitted. */
-  txPackets = 0;
-  /** Bytes transmitted. */
-  txBytes = 0;
   /** Frames dropped on transmit. */
   txDropped = 0;
-  /** The simulator that carries this device's frames. */
-  readonly sim: Sim;
+  private macValue = 0;
+  /** The bridge this device is enslaved to, if any (`master docker0`). */
+  master: NetDevice | null = null;
+  /**
+   * Owner namespace (opaque at this layer). When it is an object with a string `name`, trace events
+   * of this device carry that name as their `ns`.
+   */
+  owner: unknown = null;
 
   constructor(sim: Sim, name: string, mac: number) {
     this.sim = sim;

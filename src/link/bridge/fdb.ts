@@ -23,12 +23,13 @@ export const BR_DEFAULT_AGEING_TIME: Nanos = 300_000_000_000;
 
 /** One FDB entry (Linux `struct net_bridge_fdb_entry`). */
 export class FdbEntry {
-  /** The MAC address (48-bit number). */
-  readonly mac: number;
-  /** Top 16 bits of the MAC. */
-  readonly hi: number;
+  // field order is the object layout: the lookup's fields first
   /** Low 32 bits of the MAC, as a signed int32. */
   readonly lo: number;
+  /** Top 16 bits of the MAC. */
+  readonly hi: number;
+  /** @internal next entry in the same hash bucket */
+  hnext: FdbEntry | null = null;
   /** Port behind which the address lives; `null` for the bridge device's own address. */
   port: NetBridgePort | null;
   /** The address belongs to this host (a port's or the bridge's own MAC): frames to it are passed up. */
@@ -39,8 +40,8 @@ export class FdbEntry {
   updated: Nanos;
   /** Virtual time a frame was last forwarded using this entry. */
   used: Nanos;
-  /** @internal next entry in the same hash bucket */
-  hnext: FdbEntry | null = null;
+  /** The MAC address (48-bit number). */
+  readonly mac: number;
   /** @internal neighbours on the table's insertion-ordered list; `linked` is false once removed */
   lprev: FdbEntry | null = null;
   /** @internal */

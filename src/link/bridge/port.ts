@@ -32,43 +32,43 @@ const BR_PORT_BITS = 10;
  * on; hairpin and isolated off.
  */
 export class NetBridgePort {
+  // field order is the object layout: what every frame reads comes first
   /** The bridge this port belongs to. */
   readonly br: BridgeDevice;
   /** The enslaved device. */
   readonly dev: NetDevice;
-  /** Port number (1-based; the lowest free number is used, so a freed number is reused). */
-  readonly portNo: number;
+  /** @internal the {@link linkGen} value `linkUp` was computed at; -1 = never */
+  linkGen = -1;
+  /** @internal `br.adminUp && dev.operUp`, cached at link generation `linkGen` (see {@link portState}) */
+  linkUp = false;
   /**
    * Configured STP state. With STP off this stays {@link BR_STATE_FORWARDING}; the effective
    * state is {@link BR_STATE_DISABLED} while the link or the bridge is down (see {@link portState}).
    */
   state: number = BR_STATE_FORWARDING;
+  /** Learn source MACs of frames received on this port (`learning on`). */
+  learning = true;
+  /** Isolated ports do not talk to each other, only to non-isolated ports (`isolated off`). */
+  isolated = false;
+  /** Hairpin mode: a frame may go back out of the port it came in on (`hairpin off` by default). */
+  hairpin = false;
+  /** Port number (1-based; the lowest free number is used, so a freed number is reused). */
+  readonly portNo: number;
   /** STP port priority. */
   priority = BR_PORT_DEFAULT_PRIORITY;
   /** STP path cost (2 for a 10 Gb/s veth). */
   pathCost: number;
-  /** Learn source MACs of frames received on this port (`learning on`). */
-  learning = true;
   /** Flood unknown unicast to this port (`flood on`). */
   flood = true;
   /** Flood multicast to this port (`mcast_flood on`). */
   mcastFlood = true;
   /** Flood broadcast to this port (`bcast_flood on`). */
   bcastFlood = true;
-  /** Hairpin mode: a frame may go back out of the port it came in on (`hairpin off` by default). */
-  hairpin = false;
-  /** Isolated ports do not talk to each other, only to non-isolated ports (`isolated off`). */
-  isolated = false;
-  /** @internal `br.adminUp && dev.operUp`, cached at link generation `linkGen` (see {@link portState}) */
-  linkUp = false;
-  /** @internal the {@link linkGen} value `linkUp` was computed at; -1 = never */
-  linkGen = -1;
   /**
    * The receive handler installed as `dev.portHandler` (Linux `br_handle_frame`): one function
    * shared by every port of every bridge, which finds the port in `dev.rxHandlerData`.
    */
   readonly handler: RxHandler;
-
   constructor(br: BridgeDevice, dev: NetDevice, portNo: number, handler: RxHandler) {
     this.br = br;
     this.dev = dev;
