@@ -81,6 +81,8 @@ export const PROTO_BY_NAME: Readonly<Record<string, number>> = {
 
 /** Name of protocol `n` as iptables-save prints it (the number when it has no name). */
 export function protoName(n: number): string {
+  if (n === 6) return 'tcp';
+  if (n === 17) return 'udp';
   for (const k in PROTO_BY_NAME) if (PROTO_BY_NAME[k] === n) return k;
   return String(n);
 }
@@ -307,6 +309,7 @@ export function maskLen(mask: number): number {
 }
 
 function addrText(ip: number, mask: number): string {
+  if (mask === 0xffffffff) return ipToString(ip) + '/32';
   const l = maskLen(mask);
   return `${ipToString(ip)}/${l >= 0 ? l : ipToString(mask)}`;
 }
@@ -440,17 +443,19 @@ let lastRule: Rule | null = null;
 let lastSpec = '';
 
 function buildSpec(r: Rule): string {
-  const parts: string[] = [];
-  if (r.srcMask !== 0 || r.srcInv) parts.push(`${r.srcInv ? '! ' : ''}-s ${addrText(r.src, r.srcMask)}`);
-  if (r.dstMask !== 0 || r.dstInv) parts.push(`${r.dstInv ? '! ' : ''}-d ${addrText(r.dst, r.dstMask)}`);
-  if (r.inIf) parts.push(`${r.inIfInv ? '! ' : ''}-i ${r.inIf}`);
-  if (r.outIf) parts.push(`${r.outIfInv ? '! ' : ''}-o ${r.outIf}`);
-  if (r.proto !== 0) parts.push(`${r.protoInv ? '! ' : ''}-p ${protoName(r.proto)}`);
-  if (r.frag) parts.push(r.frag === 1 ? '-f' : '! -f');
-  for (const m of r.matches) parts.push(matchText(m));
-  const t = targetText(r.target);
-  if (t) parts.push(t);
-  return parts.join(' ');
+  // plain concatenation (no parts array): this runs once per line of a large iptables-save
+  let s = '';
+  if (r.srcMask !== 0 || r.srcInv) s += (r.srcInv ? ' ! -s ' : ' -s ') + addrText(r.src, r.srcMask);
+  if (r.dstMask !== 0 || r.dstInv) s += (r.dstInv ? ' ! -d ' : ' -d ') + addrText(r.dst, r.dstMask);
+  if (r.inIf) s += (r.inIfInv ? ' ! -i ' : ' -i ') + r.inIf;
+  if (r.outIf) s += (r.outIfInv ? ' ! -o ' : ' -o ') + r.outIf;
+  if (r.proto !== 0) s += (r.protoInv ? ' ! -p ' : ' -p ') + protoName(r.proto);
+  if (r.frag) s += r.frag === 1 ? ' -f' : ' ! -f';
+  const ms = r.matches;
+  for (let i = 0; i < ms.length; i++) s += ' ' + matchText(ms[i]!);
+  const t = r.target.kind === 'none' ? '' : targetText(r.target);
+  if (t) s += ' ' + t;
+  return s.length === 0 ? s : s.slice(1);
 }
 
 /** A deep copy of a rule (counters included). */

@@ -9,26 +9,47 @@ import { TABLE_NAMES, type Chain, type Ruleset, type Table } from './table.js';
 
 /** `iptables-save` text of the tables that exist, in nf_tables order (no comment lines). */
 export function saveText(rs: Ruleset, opts: { counters?: boolean; table?: string } = {}): string {
-  let out = '';
+  const out: string[] = [];
+  saveLines(rs, opts, (line) => out.push(line));
+  out.push('');
+  return out.join('\n');
+}
+
+/**
+ * `iptables-save` output line by line (without the newline), for printing a large rule set as it
+ * is produced: linear in the rules, nothing kept between lines.
+ */
+export function saveLines(rs: Ruleset, opts: { counters?: boolean; table?: string }, emit: (line: string) => void): void {
   for (const name of TABLE_NAMES) {
     const t = rs.tables[name];
     if (!t.exists || (opts.table && opts.table !== name)) continue;
-    out += saveTable(t, opts.counters ?? false);
+    saveTableLines(t, opts.counters ?? false, emit);
   }
-  return out;
 }
 
 /** One table's block of `iptables-save` output. */
 export function saveTable(t: Table, counters: boolean): string {
+  const out: string[] = [];
+  saveTableLines(t, counters, (line) => out.push(line));
+  out.push('');
+  return out.join('\n');
+}
+
+function saveTableLines(t: Table, counters: boolean, emit: (line: string) => void): void {
   const chains = t.orderedChains();
-  let out = `*${t.name}\n`;
-  for (const c of chains) out += `:${c.name} ${c.policy ?? '-'} [${c.pkts}:${c.bytes}]\n`;
-  for (const c of chains)
-    for (const r of c.rules) {
+  emit(`*${t.name}`);
+  for (const c of chains) emit(`:${c.name} ${c.policy ?? '-'} [${c.pkts}:${c.bytes}]`);
+  for (const c of chains) {
+    const head = `-A ${c.name}`;
+    const rules = c.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
       const spec = ruleSpec(r);
-      out += `${counters ? `[${r.pkts}:${r.bytes}] ` : ''}-A ${c.name}${spec ? ` ${spec}` : ''}\n`;
+      const line = spec ? head + ' ' + spec : head;
+      emit(counters ? `[${r.pkts}:${r.bytes}] ${line}` : line);
     }
-  return out + 'COMMIT\n';
+  }
+  emit('COMMIT');
 }
 
 /** `iptables -S [CHAIN [N]]` text. */
