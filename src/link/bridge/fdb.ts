@@ -64,11 +64,12 @@ export class FdbEntry {
 const MIN_BUCKETS = 16;
 
 /**
- * Bucket of a MAC in a table of 2^(32 − `shift`) buckets: Fibonacci hashing of the low 32 bits,
- * the 4 bytes Linux's `br_mac_hash` hashes (the top 16 bits are compared, not hashed).
+ * Bucket of a MAC in a table of 2^(32 − `shift`) buckets: Fibonacci hashing of the low 32 bits
+ * (the 4 bytes Linux's `br_mac_hash` hashes) xor the top 16, so that addresses differing only in
+ * their first two bytes (a host-side veth and its container, say) do not share a chain.
  */
-function bucketOf(lo: number, shift: number): number {
-  return Math.imul(lo, 0x9e3779b1) >>> shift;
+function bucketOf(hi: number, lo: number, shift: number): number {
+  return Math.imul(lo ^ hi, 0x9e3779b1) >>> shift;
 }
 
 /**
@@ -92,7 +93,7 @@ export class FdbTable {
 
   /** The entry for the MAC with top 16 bits `hi` and low 32 bits `lo` (int32), or `null`. No expiry check. */
   find(hi: number, lo: number): FdbEntry | null {
-    let f: FdbEntry | null = this.buckets[Math.imul(lo, 0x9e3779b1) >>> this.shift]!;
+    let f: FdbEntry | null = this.buckets[Math.imul(lo ^ hi, 0x9e3779b1) >>> this.shift]!;
     while (f !== null) {
       if (f.lo === lo && f.hi === hi) return f;
       f = f.hnext;
@@ -113,7 +114,7 @@ export class FdbTable {
   /** @internal adds `f`, whose MAC must not be in the table yet, at the end of the list */
   insert(f: FdbEntry): void {
     if (this.count >= this.buckets.length) this.grow();
-    const b = bucketOf(f.lo, this.shift);
+    const b = bucketOf(f.hi, f.lo, this.shift);
     f.hnext = this.buckets[b]!;
     this.buckets[b] = f;
     f.lprev = this.tail;
@@ -128,7 +129,7 @@ export class FdbTable {
   /** @internal removes `f`; false if it is not in the table */
   remove(f: FdbEntry): boolean {
     if (!f.linked) return false;
-    const b = bucketOf(f.lo, this.shift);
+    const b = bucketOf(f.hi, f.lo, this.shift);
     let p: FdbEntry | null = this.buckets[b]!;
     if (p === f) this.buckets[b] = f.hnext;
     else {
@@ -186,7 +187,7 @@ export class FdbTable {
     const b = newBuckets(n);
     const shift = this.shift - 1;
     for (let f = this.head; f !== null; f = f.lnext) {
-      const i = bucketOf(f.lo, shift);
+      const i = bucketOf(f.hi, f.lo, shift);
       f.hnext = b[i]!;
       b[i] = f;
     }
