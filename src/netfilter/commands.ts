@@ -132,6 +132,20 @@ export function execInvocation(rs: Ruleset, inv: XtInvocation): string {
   return execTable(t, inv, rs);
 }
 
+/**
+ * `iptables -t T -C CHAIN RULE` without an exception: whether the invocation's rule is in its
+ * chain (false as well when the table or chain is missing, as `-C` would exit 1). For callers that
+ * probe before adding (libnetwork's `Exists`/`ProgramRule`), where a miss is the common case and
+ * building an error per probe would cost more than the lookup.
+ */
+export function hasRule(rs: Ruleset, inv: XtInvocation): boolean {
+  if (!inv.rule || !isTableName(inv.table)) return false;
+  const t = rs.tables[inv.table];
+  if (!t.materialized) return false;
+  const c = t.chains.get(inv.chain);
+  return c !== undefined && findBySpec(c, ruleSpec(inv.rule)) >= 0;
+}
+
 function execTable(t: Table, inv: XtInvocation, rs: Toucher): string {
   natDropCheck(t, inv);
   const out = execOn(t, inv, rs);

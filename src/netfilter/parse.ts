@@ -11,6 +11,7 @@ import {
   addrTypeBit,
   CT_STATE_NAMES,
   emptyRule,
+  matchText,
   NO_MATCHES,
   PROTO_BY_NAME,
   SIMPLE_TARGETS,
@@ -276,6 +277,37 @@ export function internName(s: string): string {
   const own = s.length < 13 ? s : JSON.parse(JSON.stringify(s)) as string;
   interned.set(own, own);
   return own;
+}
+
+const matchPool = new Map<string, Match>();
+const jumpPool = new Map<string, Target>();
+
+/**
+ * The shared (frozen) copy of a match module equal to `m` (same `iptables-save` text): rules made
+ * from the same text share their `-m conntrack --ctstate …`, `-m tcp --dport 80`, … objects. The
+ * pool is bounded (cleared when full); matches are never changed once parsed.
+ */
+function internMatch(m: Match): Match {
+  const key = matchText(m);
+  const hit = matchPool.get(key);
+  if (hit !== undefined) return hit;
+  if (matchPool.size >= 8192) matchPool.clear();
+  if (m.kind === 'multiport') Object.freeze(m.ports);
+  Object.freeze(m);
+  matchPool.set(key, m);
+  return m;
+}
+
+/** The shared (frozen) `-j CHAIN` / `-g CHAIN` target. */
+function internJump(chain: string, goto: boolean): Target {
+  const key = goto ? `g${chain}` : `j${chain}`;
+  let t = jumpPool.get(key);
+  if (t === undefined) {
+    if (jumpPool.size >= 4096) jumpPool.clear();
+    t = Object.freeze({ kind: 'jump', chain, goto });
+    jumpPool.set(key, t);
+  }
+  return t;
 }
 
 /** Checks a name for `-N`/`-E` (xtables' rules). */
@@ -763,8 +795,10 @@ export function parseIptablesArgs(
     if (rule.outIf && (ch === 'INPUT' || ch === 'PREROUTING')) throw paramError(`Can't use -o with ${ch}\n`);
     if (rule.inIf && (ch === 'OUTPUT' || ch === 'POSTROUTING')) throw paramError(`Can't use -i with ${ch}\n`);
   }
-  rule.matches = matches.length === 0 ? NO_MATCHES : matches;
-  rule.target = target ?? SIMPLE_TARGETS.none;
+  for (let k = 0; k < matches.length; k++) matches[k] = internMatch(matches[k]!);
+  // (a copy: the growing array has spare capacity for 17 entries)
+  rule.matches = matches.length === 0 ? NO_MATCHES : matches.slice();
+  rule.target = target === null ? SIMPLE_TARGETS.none : target.kind === 'jump' ? internJump(target.chain, target.goto) : target;
   if (cmd === 'A' || cmd === 'I' || cmd === 'R' || cmd === 'C' || (cmd === 'D' && out.num === 0)) out.rule = rule;
   return out;
 }

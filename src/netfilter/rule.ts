@@ -343,7 +343,8 @@ function addrTypeList(bits: number): string {
   return out.join(',');
 }
 
-function matchText(m: Match): string {
+/** A match module's `iptables-save` text (`-m tcp --dport 80`). */
+export function matchText(m: Match): string {
   switch (m.kind) {
     case 'tcp':
     case 'udp': {
