@@ -300,15 +300,21 @@ export class Table {
   }
 
   /**
-   * The kernel's commit-time checks over the whole table: no jump loop reachable from a base chain,
-   * and every target allowed at each hook it can be reached from. Returns an error detail or null.
-   * Walks chains and jump edges only (linear in their number, not in the rules).
+   * The kernel's commit-time checks over the whole table: no jump loop (nf_tables refuses one in
+   * any chain, `nf_tables_check_loops`), and every target allowed at each hook it can be reached
+   * from. Returns an error detail or null. Walks chains and jump edges only (linear in their number,
+   * not in the rules).
    */
   check(): 'loop' | 'inval' | null {
     if (this.map === null) return null;
     for (const base of this.map.values()) {
       if (!base.builtin) continue;
       const r = this.walk(base, 1 << base.hook, new Set(), new Set());
+      if (r) return r;
+    }
+    const done = new Set<Chain>();
+    for (const c of this.map.values()) {
+      const r = this.walk(c, 0, new Set(), done);
       if (r) return r;
     }
     return null;
@@ -318,7 +324,7 @@ export class Table {
   private walk(chain: Chain, hookBit: number, onPath: Set<Chain>, done: Set<Chain>): 'loop' | 'inval' | null {
     if (onPath.has(chain)) return 'loop';
     if (done.has(chain)) return null;
-    if ((chain.allowedHooks() & hookBit) === 0) return 'inval';
+    if ((chain.allowedHooks() & hookBit) !== hookBit) return 'inval';
     onPath.add(chain);
     for (const name of chain.jumps().keys()) {
       const next = this.map!.get(name);
@@ -358,7 +364,7 @@ export class Table {
 
   /**
    * The commit checks for a rule just placed in `c` in a table that was valid before: a jump may
-   * close a loop (its target reaches `c`) or carry `c`'s hooks to chains whose targets may not run
+   * close a loop (its target reaches `c`, whether or not a base chain reaches either) or carry `c`'s hooks to chains whose targets may not run
    * there; a restricted target must be allowed at every hook reaching `c`. Cost: the chains involved.
    */
   checkPlaced(c: Chain, r: Rule): 'loop' | 'inval' | null {
