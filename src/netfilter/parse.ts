@@ -213,7 +213,7 @@ function parseAddrTypes(s: string): number {
 }
 
 function ipOf(s: string): number {
-  const ip = tryParseIp(s);
+  const ip = dottedQuad(s, 0, s.length);
   if (ip < 0) throw paramError(`Bad IP address "${s}"`);
   return ip;
 }
