@@ -300,21 +300,16 @@ export class Table {
   }
 
   /**
-   * The kernel's commit-time checks over the whole table: no jump loop (nf_tables refuses one in
-   * any chain, `nf_tables_check_loops`), and every target allowed at each hook it can be reached
-   * from. Returns an error detail or null. Walks chains and jump edges only (linear in their number,
-   * not in the rules).
+   * The kernel's commit-time checks over the whole table: no jump loop reachable from a base chain,
+   * and every target allowed at each hook it can be reached from (a chain no base chain reaches is
+   * not checked: iptables-nft 1.8.9 accepts `-A X -j X` in an unreferenced chain). Returns an error
+   * detail or null. Walks chains and jump edges only (linear in their number, not in the rules).
    */
   check(): 'loop' | 'inval' | null {
     if (this.map === null) return null;
     for (const base of this.map.values()) {
       if (!base.builtin) continue;
       const r = this.walk(base, 1 << base.hook, new Set(), new Set());
-      if (r) return r;
-    }
-    const done = new Set<Chain>();
-    for (const c of this.map.values()) {
-      const r = this.walk(c, 0, new Set(), done);
       if (r) return r;
     }
     return null;
@@ -363,36 +358,43 @@ export class Table {
   }
 
   /**
-   * The commit checks for a rule just placed in `c` in a table that was valid before: a jump may
-   * close a loop (its target reaches `c`, whether or not a base chain reaches either) or carry `c`'s hooks to chains whose targets may not run
-   * there; a restricted target must be allowed at every hook reaching `c`. Cost: the chains involved.
+   * The commit checks for a rule just placed in `c` in a table that was valid before. Nothing is
+   * checked unless a base chain reaches `c`. Then a jump may close a loop or bring a loop of chains
+   * that were unreachable into reach (both found by a walk from its target), or carry `c`'s hooks to
+   * chains whose targets may not run there; a restricted target must be allowed at every hook
+   * reaching `c`. Cost: the chains involved, never the rules.
    */
   checkPlaced(c: Chain, r: Rule): 'loop' | 'inval' | null {
     const t = r.target;
     if (t.kind === 'jump') {
       const to = this.chains.get(t.chain);
       if (!to) return null;
-      if (this.reaches(to, c)) return 'loop';
       const hooks = this.hooksReaching(c);
       if (hooks === 0) return null;
-      const seen = new Set<Chain>();
-      const stack = [to];
-      while (stack.length) {
-        const x = stack.pop()!;
-        if (seen.has(x)) continue;
-        seen.add(x);
-        if ((x.allowedHooks() & hooks) !== hooks) return 'inval';
-        for (const name of x.jumps().keys()) {
-          const n = this.chains.get(name);
-          if (n && !seen.has(n)) stack.push(n);
-        }
-      }
-      return null;
+      return this.walkFrom(to, hooks, new Set(), new Set());
     }
     const allowed = ruleHooks(r);
     if (allowed === ALL_HOOKS) return null;
-    const hooks = c.builtin ? this.hooksReaching(c) | (1 << c.hook) : this.hooksReaching(c);
+    const hooks = this.hooksReaching(c);
     return (hooks & allowed) === hooks ? null : 'inval';
+  }
+
+  /** Walk from a jump's target: a chain on the current path again is a loop; every chain must allow `hooks`. */
+  private walkFrom(chain: Chain, hooks: number, onPath: Set<Chain>, done: Set<Chain>): 'loop' | 'inval' | null {
+    if (onPath.has(chain)) return 'loop';
+    if (done.has(chain)) return null;
+    onPath.add(chain);
+    for (const name of chain.jumps().keys()) {
+      const next = this.chains.get(name);
+      if (next) {
+        const res = this.walkFrom(next, hooks, onPath, done);
+        if (res) return res;
+      }
+    }
+    if ((chain.allowedHooks() & hooks) !== hooks) return 'inval';
+    onPath.delete(chain);
+    done.add(chain);
+    return null;
   }
 }
 
