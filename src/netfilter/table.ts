@@ -72,6 +72,8 @@ export function ruleHooks(r: Rule): number {
   return k < 0 ? ALL_HOOKS : CLASS_HOOKS[k]!;
 }
 
+let visitStamp = 0;
+
 /** What the commit checks need of a chain's rules: jump edges and restricted-target counts. */
 class ChainSummary {
   /** Jump/goto targets with how many rules name each. */
@@ -113,6 +115,8 @@ export class Chain {
   bytes = 0;
   /** Bumped on every change of the rules (for indexes kept outside, e.g. rules by specification). */
   version = 0;
+  /** Visit stamp of the graph walks ({@link Table.reaches}): a number instead of a Set per walk. */
+  visit = 0;
   private list: Rule[] = NO_RULES;
   private sum: ChainSummary | null = null;
 
@@ -335,16 +339,19 @@ export class Table {
 
   /** Whether `to` can be reached from `from` over jump edges (`from` itself counts). */
   reaches(from: Chain, to: Chain): boolean {
-    const seen = new Set<Chain>();
+    if (from === to) return true;
+    const stamp = ++visitStamp;
+    from.visit = stamp;
     const stack = [from];
+    const chains = this.chains;
     while (stack.length) {
       const c = stack.pop()!;
-      if (c === to) return true;
-      if (seen.has(c)) continue;
-      seen.add(c);
       for (const name of c.jumps().keys()) {
-        const n = this.chains.get(name);
-        if (n && !seen.has(n)) stack.push(n);
+        const n = chains.get(name);
+        if (n === undefined || n.visit === stamp) continue;
+        if (n === to) return true;
+        n.visit = stamp;
+        stack.push(n);
       }
     }
     return false;
