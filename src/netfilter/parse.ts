@@ -87,6 +87,8 @@ const CMD_LONG: Record<string, XtCommand> = {
   '--rename-chain': 'E', '--check': 'C',
 };
 
+const CMD_LONG_MAP = new Map(Object.entries(CMD_LONG));
+
 /** Parses a port or service name (`invalid port/service` otherwise). */
 export function parsePort(s: string): number {
   if (/^\d+$/.test(s)) {
@@ -428,8 +430,14 @@ export function parseIptablesArgs(
     }
     const neg = invert;
     invert = false;
-    const shortCmd = a.length === 2 && a[0] === '-' && 'AIDRNXFZPLSEC'.includes(a[1]!) ? (a[1] as XtCommand) : null;
-    const c = CMD_LONG[a] ?? shortCmd;
+    const c =
+      a.length === 2
+        ? a.charCodeAt(0) === 45 && 'AIDRNXFZPLSEC'.includes(a[1]!)
+          ? (a[1] as XtCommand)
+          : null
+        : a.charCodeAt(1) === 45 && a.charCodeAt(0) === 45
+          ? (CMD_LONG_MAP.get(a) ?? null)
+          : null;
     if (c) {
       if (cmd !== null) throw paramError(`Cannot use -${c} with -${cmd}`);
       cmd = c;
