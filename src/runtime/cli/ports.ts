@@ -62,14 +62,16 @@ export function parsePortSpecs(specs: readonly string[]): PortSpecs {
       } catch {
         throw new Error(`invalid hostPort: ${hostPart}`);
       }
-      const n = cr[1] - cr[0];
-      if (hr[1] - hr[0] !== n && hr[0] !== hr[1]) throw new Error(`invalid ranges specified for container and host Ports: ${ctr} and ${hostPart}`);
+      // go-connections: a host range of another length is allowed only for a single container
+      // port, and is then the range the daemon allocates one host port from
+      if (hr[1] - hr[0] !== cr[1] - cr[0] && cr[1] !== cr[0]) throw new Error(`invalid ranges specified for container and host Ports: ${ctr} and ${hostPart}`);
     }
+    const single = cr[0] === cr[1];
     for (let p = cr[0]; p <= cr[1]; p++) {
       const key = `${p}/${proto}`;
       exposed[key] = {};
       let hp = '';
-      if (hr) hr[0] === hr[1] && cr[0] !== cr[1] ? (hp = `${hr[0]}-${hr[1]}`) : (hp = hr[0] === hr[1] ? String(hr[0]) : String(hr[0] + (p - cr[0])));
+      if (hr) hp = single && hr[0] !== hr[1] ? `${hr[0]}-${hr[1]}` : String(hr[0] + (p - cr[0]));
       (bindings[key] ??= []).push({ HostIp: ip, HostPort: hp });
     }
   }

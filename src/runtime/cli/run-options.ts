@@ -231,7 +231,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   } catch (e) {
     const m = (e as Error).message;
     // the 20.10 CLI capitalised go-connections' "Invalid containerPort/hostPort/ip address"
-    throw new ClientError(m, m.replace(/^invalid (containerPort|hostPort|ip address)/, (_x, w: string) => `Invalid ${w}`));
+    throw new ClientError(m, m.replace(/^invalid (containerPort|hostPort|ip address|ranges specified)/, (_x, w: string) => `Invalid ${w}`));
   }
   if (Object.keys(ports.exposed).length) config.ExposedPorts = ports.exposed;
   hc.PortBindings = ports.bindings;
