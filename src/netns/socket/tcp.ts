@@ -584,9 +584,14 @@ export class TcpSocket {
 
   /** @internal ICMP error for this connection. */
   icmpError(type: number, code: number): void {
+    if (type === 4) return; // source quench: ignored (RFC 6633)
+    if (type === 3 && code === 4) return; // fragmentation needed: path MTU, not an error
     const e = icmpErrno(type, code);
     const err: TcpErrno = e === 'ECONNREFUSED' ? 'ECONNREFUSED' : e === 'ENETUNREACH' ? 'ENETUNREACH' : 'EHOSTUNREACH';
-    if (this.state === 'SYN_SENT' && err === 'ECONNREFUSED') this.fail(err);
+    // tcp_v4_err: a connection still opening is aborted by any hard ICMP error (e.g. the host
+    // unreachable that a failed ARP resolution sends back to the local sender); an open one only
+    // records it as a soft error
+    if (this.state === 'SYN_SENT' || this.state === 'SYN_RECV') this.fail(err);
     else this.softError = err;
   }
 }
