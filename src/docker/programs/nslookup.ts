@@ -4,6 +4,7 @@
  * ";; connection timed out; no servers could be reached" after 5 s without an answer.
  */
 import type { Program, ProgramRun } from '../../runtime/process.js';
+import { ipv6Compress } from '../../netns/iproute.js';
 import { ipToString, tryParseIp } from '../../wire/addr.js';
 import { DnsRcode, DnsType } from '../../wire/dns.js';
 import { dnsExchange, nameserverOf } from './resolver.js';
@@ -15,23 +16,7 @@ import { NSLOOKUP_USAGE } from './usage.js';
 function ip6Text(b: Uint8Array): string {
   const g: number[] = [];
   for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
-  let best = -1;
-  let len = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > len && j - i > 1) {
-      best = i;
-      len = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + len))}`;
+  return ipv6Compress(g);
 }
 
 /** The nslookup applet. */
