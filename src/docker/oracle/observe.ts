@@ -27,10 +27,28 @@ import { runProbeScript } from './probe.js';
 export interface ObserveOptions {
   /** Engine seed (default 1). */
   seed?: number | string;
-  /** First host port the allocator hands out for `-p 80`/`-P` (default 40000). */
+  /**
+   * First host port the allocator hands out for `-p 80`/`-P`. Default: the scenario's `lab.json`
+   * `firstDynamicPort` (a capture from a freshly started daemon says 32768, Docker's first ephemeral
+   * port), else 40000 (a daemon that already handed out ports in earlier captures).
+   */
   firstDynamicPort?: number;
   /** Skip the reach matrix (it sends packets; the static files do not need it). */
   skipReach?: boolean;
+}
+
+/** What a scenario's optional `lab.json` records about the daemon it was captured on. */
+interface LabFacts {
+  /** The daemon was fresh: its port allocator starts at this port. */
+  firstDynamicPort?: number;
+}
+
+function labFacts(dir: string): LabFacts {
+  const f = join(dir, 'lab.json');
+  if (!existsSync(f)) return {};
+  const v: unknown = JSON.parse(readFileSync(f, 'utf8'));
+  const n = (v as LabFacts).firstDynamicPort;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 65536 ? { firstDynamicPort: n } : {};
 }
 
 /** Docker commands of a scenario file (`#` lines and blank lines skipped), as the capture parses them. */
@@ -46,7 +64,7 @@ export function observeScenario(dir: string, opts: ObserveOptions = {}): Map<str
   const e = new Engine({ seed: opts.seed ?? 1 });
   // a daemon that already handed out host ports (the captures were not the first on their engine):
   // keeps docker-chosen ports away from small numbers that <eport:+K> would otherwise rewrite
-  e.ports.skipTo(opts.firstDynamicPort ?? 40000);
+  e.ports.skipTo(opts.firstDynamicPort ?? labFacts(dir).firstDynamicPort ?? 40000);
   // and whose docker0 had carrier before (its IPv6 link-local stays after the last port left)
   setDevDisplay(e.host.mustDev('docker0'), { ll6: true, tsoMaxSize: undefined });
   const ids = { containers: new Map<string, string>(), networks: new Map<string, string>() };
