@@ -28,9 +28,9 @@ export interface ObserveOptions {
   /** Engine seed (default 1). */
   seed?: number | string;
   /**
-   * First host port the allocator hands out for `-p 80`/`-P`. Default: the scenario's `lab.json`
-   * `firstDynamicPort` (a capture from a freshly started daemon says 32768, Docker's first ephemeral
-   * port), else 40000 (a daemon that already handed out ports in earlier captures).
+   * First host port the allocator hands out for `-p 80`/`-P`. Default: 32768 when the scenario's
+   * `lab.json` says `freshDaemon`, else 40000 (a daemon that already handed out ports in earlier
+   * captures).
    */
   firstDynamicPort?: number;
   /** Skip the reach matrix (it sends packets; the static files do not need it). */
@@ -39,16 +39,18 @@ export interface ObserveOptions {
 
 /** What a scenario's optional `lab.json` records about the daemon it was captured on. */
 interface LabFacts {
-  /** The daemon was fresh: its port allocator starts at this port. */
-  firstDynamicPort?: number;
+  /**
+   * The daemon was started just before the capture: its port allocator starts at Docker's first
+   * ephemeral port (32768) and docker0 never had carrier before the scenario.
+   */
+  freshDaemon?: boolean;
 }
 
 function labFacts(dir: string): LabFacts {
   const f = join(dir, 'lab.json');
   if (!existsSync(f)) return {};
   const v: unknown = JSON.parse(readFileSync(f, 'utf8'));
-  const n = (v as LabFacts).firstDynamicPort;
-  return typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 65536 ? { firstDynamicPort: n } : {};
+  return { freshDaemon: (v as LabFacts).freshDaemon === true };
 }
 
 /** Docker commands of a scenario file (`#` lines and blank lines skipped), as the capture parses them. */
@@ -62,11 +64,12 @@ export function scenarioCommands(text: string): string[] {
 /** Replays `dir` and returns every observed file (path relative to observed/ → normalised text). */
 export function observeScenario(dir: string, opts: ObserveOptions = {}): Map<string, string> {
   const e = new Engine({ seed: opts.seed ?? 1 });
-  // a daemon that already handed out host ports (the captures were not the first on their engine):
+  const fresh = labFacts(dir).freshDaemon === true;
+  // a daemon that already handed out host ports (most captures were not the first on their engine):
   // keeps docker-chosen ports away from small numbers that <eport:+K> would otherwise rewrite
-  e.ports.skipTo(opts.firstDynamicPort ?? labFacts(dir).firstDynamicPort ?? 40000);
+  if (opts.firstDynamicPort !== undefined || !fresh) e.ports.skipTo(opts.firstDynamicPort ?? 40000);
   // and whose docker0 had carrier before (its IPv6 link-local stays after the last port left)
-  setDevDisplay(e.host.mustDev('docker0'), { ll6: true, tsoMaxSize: undefined });
+  if (!fresh) setDevDisplay(e.host.mustDev('docker0'), { ll6: true, tsoMaxSize: undefined });
   const ids = { containers: new Map<string, string>(), networks: new Map<string, string>() };
   const snapshot = (): void => {
     for (const c of e.runtime.store.list()) addId(ids.containers, c.id, c.name.slice(1));
