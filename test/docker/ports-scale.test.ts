@@ -38,4 +38,18 @@ describe('published port ranges at scale', () => {
     expect(r.stderr).toContain('Bind for 0.0.0.0:21000 failed: port is already allocated');
     expect(iptablesSave(e, e.host)).toBe(before);
   });
+
+  it.runIf(process.env.DOCKERNET_LARGE === '1')('every port: -p 1-65535:1-65535 publishes 65,535 bindings and rm -f removes them (DOCKERNET_LARGE=1)', () => {
+    const e = new Engine();
+    const before = iptablesSave(e, e.host);
+    expect(e.exec('docker run -d --name all -p 1-65535:1-65535 mini:latest sleep 1000').exitCode).toBe(0);
+    const save = iptablesSave(e, e.host).split('\n');
+    const dnat = save.filter((l) => l.startsWith('-A DOCKER ') && l.includes('-j DNAT'));
+    expect(dnat.length).toBe(65535);
+    expect(dnat[0]).toBe('-A DOCKER ! -i docker0 -p tcp -m tcp --dport 65535 -j DNAT --to-destination 172.17.0.2:65535');
+    expect(dnat[65534]).toBe('-A DOCKER ! -i docker0 -p tcp -m tcp --dport 1 -j DNAT --to-destination 172.17.0.2:1');
+    expect(e.exec('docker port all 443/tcp').stdout).toBe('0.0.0.0:443\n:::443\n');
+    expect(e.exec('docker rm -f all').exitCode).toBe(0);
+    expect(iptablesSave(e, e.host)).toBe(before);
+  });
 });
