@@ -11,7 +11,7 @@ import { body, type Bench, type BenchCase } from './lib.js';
 
 function bringupCase(n: number): BenchCase {
   return {
-    label: `${n.toLocaleString('en')} containers with -p`,
+    label: `${n.toLocaleString('en')} container${n === 1 ? '' : 's'} with -p`,
     params: { containers: n },
     ops: n,
     warmup: 0,
@@ -46,6 +46,6 @@ const bench: Bench = {
   title: 'docker network create + docker run -d -p on one bridge (per container)',
   unit: 'container',
   heapSnapshot: true,
-  cases: [bringupCase(1000)],
+  cases: [bringupCase(1), bringupCase(100), bringupCase(1000)],
 };
 export default bench;
