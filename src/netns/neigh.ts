@@ -25,7 +25,7 @@ import type { Nanos } from '../core/time.js';
 import { SECOND } from '../core/time.js';
 import type { NetDevice } from '../link/netdev.js';
 import type { SkBuff } from '../wire/skbuff.js';
-import { ipToString, macHi, macLo, macToString } from '../wire/addr.js';
+import { ipToString, macHi, macLo, macToString, writeMacHalves } from '../wire/addr.js';
 
 /** Neighbour states (Linux `NUD_*`). */
 export const NudState = {
@@ -156,22 +156,8 @@ export function neighConnectedOutput(e: NeighEntry, now: Nanos, dev: NetDevice, 
  */
 export function neighHhOutput(e: NeighEntry, dev: NetDevice, skb: SkBuff): void {
   const b = skb.data;
-  const hi = e.macHi;
-  const lo = e.macLo;
-  b[0] = hi >>> 8;
-  b[1] = hi & 255;
-  b[2] = lo >>> 24;
-  b[3] = (lo >>> 16) & 255;
-  b[4] = (lo >>> 8) & 255;
-  b[5] = lo & 255;
-  const shi = dev.macHi;
-  const slo = dev.macLo;
-  b[6] = shi >>> 8;
-  b[7] = shi & 255;
-  b[8] = slo >>> 24;
-  b[9] = (slo >>> 16) & 255;
-  b[10] = (slo >>> 8) & 255;
-  b[11] = slo & 255;
+  writeMacHalves(b, 0, e.macHi, e.macLo);
+  writeMacHalves(b, 6, dev.macHi, dev.macLo);
   b[12] = 0x08;
   b[13] = 0x00;
   dev.xmit(skb);

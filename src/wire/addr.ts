@@ -110,8 +110,14 @@ export function readMac(b: Uint8Array, off: number): number {
 
 /** Writes a MAC at `off` in a byte array. */
 export function writeMac(b: Uint8Array, off: number, mac: number): void {
-  const hi = Math.floor(mac / 0x100000000);
-  const lo = mac >>> 0;
+  writeMacHalves(b, off, Math.floor(mac / 0x100000000), mac >>> 0);
+}
+
+/**
+ * Writes the MAC given as its halves ({@link macHi}, {@link macLo}) at `off`: the packet path's
+ * allocation-free form of {@link writeMac}.
+ */
+export function writeMacHalves(b: Uint8Array, off: number, hi: number, lo: number): void {
   b[off] = (hi >>> 8) & 255;
   b[off + 1] = hi & 255;
   b[off + 2] = lo >>> 24;
