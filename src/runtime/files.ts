@@ -42,6 +42,15 @@ export class ContainerFiles {
     return e.data;
   }
 
+  /** A file's mtime in Unix seconds (undefined when missing, a directory or an /etc or /proc file). */
+  mtime(c: Container, path: string): number | undefined {
+    if (this.procFile(c, normalise(path)) !== undefined) return undefined;
+    const t = this.resolve(c, path);
+    if (t.kind === 'etc') return undefined;
+    const e = t.kind === 'volume' ? t.files.get(t.rel) : c.rootfs.lookup(t.path);
+    return e && e.type === 'file' ? e.mtime : undefined;
+  }
+
   /** File content as text. */
   readText(c: Container, path: string): string | undefined {
     const b = this.read(c, path);

@@ -9,7 +9,7 @@ import type { Sim } from '../core/scheduler.js';
 import type { Rng } from '../core/rng.js';
 import { ContainerStore } from './store.js';
 import { ImageStore } from './images/store.js';
-import { importConfigJson, miniLayer } from './images/base.js';
+import { importConfigJson, miniLayer, MINI_IMPORTED } from './images/base.js';
 import { VolumeStore } from './volumes.js';
 import { EventLog } from './events.js';
 import { CgroupFs, type Controller } from './cgroups/hierarchy.js';
@@ -51,6 +51,12 @@ export interface RuntimeOptions {
   devLog?: boolean;
   /** Create the lab's `mini:latest` base image (true). */
   baseImage?: boolean;
+  /**
+   * When the lab imported `mini:latest`, in Unix seconds: the mtime of every file in it (the kernel
+   * lab builds the rootfs in a fresh directory and imports it when it starts; busybox httpd shows the
+   * time as Last-Modified and in its ETag). Default: {@link MINI_IMPORTED}, the shared oracle's lab.
+   */
+  baseImageTime?: number;
   /** dockerd's own cgroup per controller when not "/" (a relative --cgroup-parent is resolved against it). */
   daemonCgroups?: Partial<Record<Controller, string>>;
 }
@@ -138,7 +144,7 @@ export class Runtime {
     this.cgroups.mkdirAll('/docker');
     registerBuiltins(this);
     if (opts.baseImage ?? true) {
-      const layer = miniLayer(Math.floor(EPOCH_MS / 1000));
+      const layer = miniLayer(opts.baseImageTime ?? MINI_IMPORTED);
       const img = this.images.add(importConfigJson(layer, this.sim.now), [layer], '', this.sim.now);
       this.images.tag(img.id, 'mini:latest', this.sim.now);
     }

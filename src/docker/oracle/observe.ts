@@ -44,13 +44,20 @@ interface LabFacts {
    * ephemeral port (32768) and docker0 never had carrier before the scenario.
    */
   freshDaemon?: boolean;
+  /**
+   * When the lab imported `mini:latest` (RFC 3339): start-dockerd.sh builds it anew when the daemon's
+   * data root has none, so its files' mtimes (httpd's Last-Modified and ETag) are that moment.
+   */
+  miniImported?: string;
 }
 
 function labFacts(dir: string): LabFacts {
   const f = join(dir, 'lab.json');
   if (!existsSync(f)) return {};
-  const v: unknown = JSON.parse(readFileSync(f, 'utf8'));
-  return { freshDaemon: (v as LabFacts).freshDaemon === true };
+  const v = JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+  const imported = v['miniImported'];
+  if (imported !== undefined && (typeof imported !== 'string' || Number.isNaN(Date.parse(imported)))) throw new Error(`${f}: miniImported must be an RFC 3339 time, got ${JSON.stringify(imported)}`);
+  return { freshDaemon: v['freshDaemon'] === true, miniImported: imported };
 }
 
 /** Docker commands of a scenario file (`#` lines and blank lines skipped), as the capture parses them. */
@@ -63,8 +70,9 @@ export function scenarioCommands(text: string): string[] {
 
 /** Replays `dir` and returns every observed file (path relative to observed/ → normalised text). */
 export function observeScenario(dir: string, opts: ObserveOptions = {}): Map<string, string> {
-  const e = new Engine({ seed: opts.seed ?? 1 });
-  const fresh = labFacts(dir).freshDaemon === true;
+  const lab = labFacts(dir);
+  const e = new Engine({ seed: opts.seed ?? 1, runtime: lab.miniImported ? { baseImageTime: Date.parse(lab.miniImported) / 1000 } : {} });
+  const fresh = lab.freshDaemon === true;
   // a daemon that already handed out host ports (most captures were not the first on their engine):
   // keeps docker-chosen ports away from small numbers that <eport:+K> would otherwise rewrite
   if (opts.firstDynamicPort !== undefined || !fresh) e.ports.skipTo(opts.firstDynamicPort ?? 40000);

@@ -12,10 +12,6 @@ import { netnsOf } from './netns-of.js';
 /** What /www/index.html of `mini:latest` serves. */
 export const HTTPD_BODY = 'hello\n';
 
-/** mtime of /www/index.html in `mini:latest`, as Last-Modified and ETag show it. */
-const LAST_MODIFIED = 'Mon, 23 Nov 2026 14:26:57 GMT';
-const ETAG = '"6b044d31-6"';
-
 function httpDate(ns: NetNamespace): string {
   return new Date(EPOCH_MS + Math.floor(ns.sim.now / 1e6)).toUTCString();
 }
@@ -45,15 +41,18 @@ function answer(ns: NetNamespace, files: FileSource, home: string, request: stri
     body = files.read(path);
   }
   if (body === undefined) return fail('404 Not Found', 'The requested URL was not found');
-  const stock = path === '/www/index.html' && body === HTTPD_BODY;
-  const mtime = stock ? LAST_MODIFIED : httpDate(ns);
-  const etag = stock ? ETAG : `"${Math.floor(Date.parse(mtime) / 1000).toString(16)}-${body.length.toString(16)}"`;
+  // busybox: Last-Modified is the file's mtime, the ETag "<mtime hex>-<size hex>"
+  const secs = files.mtime(path) ?? Math.floor((EPOCH_MS + ns.sim.now / 1e6) / 1000);
+  const mtime = new Date(secs * 1000).toUTCString();
+  const etag = `"${secs.toString(16)}-${body.length.toString(16)}"`;
   return `${head('200 OK')}Content-type: text/html\r\nAccept-Ranges: bytes\r\nLast-Modified: ${mtime}\r\nETag: ${etag}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
 }
 
 /** Reads files of the container the server runs in. */
 interface FileSource {
   read(path: string): string | undefined;
+  /** The file's mtime in Unix seconds, when it has one. */
+  mtime(path: string): number | undefined;
 }
 
 /** Serves `home` on `port`: each request (once its header block has arrived) gets its answer, then close. */
@@ -90,7 +89,7 @@ export function httpdProgram(e: Engine): Program {
       else if (a === '-h') home = argv[++i] ?? '/';
       else if (a.startsWith('-h')) home = a.slice(2);
     }
-    const files: FileSource = { read: (path) => e.runtime.files.readText(ctx.container, path) };
+    const files: FileSource = { read: (path) => e.runtime.files.readText(ctx.container, path), mtime: (path) => e.runtime.files.mtime(ctx.container, path) };
     const ns = netnsOf(ctx);
     let l: TcpListener | null = null;
     if (ns) {

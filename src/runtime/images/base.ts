@@ -11,6 +11,12 @@ import { goJson, goJsonSorted } from '../gojson.js';
 import { newContainerConfig } from '../types.js';
 import { rfc3339Nano } from '../units.js';
 
+/**
+ * When the shared oracle's lab imported `mini:latest` (Unix seconds: Mon, 23 Nov 2026 14:26:57 GMT),
+ * the mtime of its files; busybox httpd shows it as Last-Modified and in its ETag (`"6b044d31-6"`).
+ */
+export const MINI_IMPORTED = 1795444017;
+
 /** Applets linked to busybox in the lab image. */
 export const MINI_APPLETS = ['sh', 'httpd', 'nc', 'ip', 'ifconfig', 'ping', 'nslookup', 'cat', 'sleep', 'hostname', 'route', 'wget', 'echo', 'ls'];
 /** Size of the real busybox-static binary in the lab image. */
