@@ -83,9 +83,13 @@ export function macToString(mac: number): string {
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
-/** Parses `aa:bb:cc:dd:ee:ff` into a 48-bit number or throws. */
+/** Parses a MAC (`aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff` or `aabb.ccdd.eeff`) into a 48-bit number or throws. */
 export function parseMac(s: string): number {
-  const parts = s.split(':');
+  // Go's net.ParseMAC for 48-bit addresses (what Docker validates --mac-address with):
+  // 01:23:45:67:89:ab, 01-23-45-67-89-ab or 0123.4567.89ab
+  let parts: string[];
+  if (/^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/.test(s)) parts = s.split('.').flatMap((g) => [g.slice(0, 2), g.slice(2)]);
+  else parts = s.split(s.includes('-') && !s.includes(':') ? '-' : ':');
   if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p)))
     throw new DockernetError('EADDR', `invalid MAC address: ${s}`);
   let v = 0;
