@@ -15,7 +15,7 @@ import type { NfHookNum, NfHookState, NfHost, NfVerdict } from '../netfilter/hoo
 import { NF_ACCEPT } from '../netfilter/hook.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { cidrBroadcast, ipToString, parseCidr, parseIp, prefixMask } from '../wire/addr.js';
-import { Fib } from './route.js';
+import { Fib, kernelRoute, newRoute } from './route.js';
 import type { FibResult, Route, RouteProto, RouteScope, RouteType } from './route.js';
 import { NeighTable } from './neigh.js';
 import { LoopbackDevice } from '../link/loopback.js';
@@ -558,14 +558,13 @@ export class NetNamespace implements NfHost, IpMib {
 
   private addAddrRoutes(a: InetAddress): void {
     const { dev, local } = a;
-    const base = { gateway: 0, dev, prefsrc: local, proto: 'kernel' as const, metric: 0 };
-    this.fib.add({ ...base, table: 'local', type: 'local', dst: local, len: 32, scope: 'host' });
+    this.fib.add(kernelRoute('local', 'local', local, 32, dev, local, 'host'));
     if (!dev.adminUp) return; // the rest comes when the device goes up (fib_add_ifaddr)
-    if (a.broadcast) this.fib.add({ ...base, table: 'local', type: 'broadcast', dst: a.broadcast, len: 32, scope: 'link' });
+    if (a.broadcast) this.fib.add(kernelRoute('local', 'broadcast', a.broadcast, 32, dev, local, 'link'));
     if (!a.secondary && a.prefixLen < 32) {
       const net = (local & prefixMask(a.prefixLen)) >>> 0;
-      if (dev.kind === 'loopback') this.fib.add({ ...base, table: 'local', type: 'local', dst: net, len: a.prefixLen, scope: 'host' });
-      else this.fib.add({ ...base, table: 'main', type: 'unicast', dst: net, len: a.prefixLen, scope: 'link' });
+      if (dev.kind === 'loopback') this.fib.add(kernelRoute('local', 'local', net, a.prefixLen, dev, local, 'host'));
+      else this.fib.add(kernelRoute('main', 'unicast', net, a.prefixLen, dev, local, 'link'));
     }
   }
 
@@ -676,18 +675,18 @@ export class NetNamespace implements NfHost, IpMib {
     } else if (!dev && type === 'unicast') {
       throw new DockernetError('EINVAL', 'Error: Device for nexthop is not up.');
     }
-    const r: Route = {
-      table: o.table ?? 'main',
+    const r = newRoute(
+      o.table ?? 'main',
       type,
-      dst: dst.addr,
-      len: dst.len,
+      dst.addr,
+      dst.len,
       gateway,
-      dev: type === 'unicast' || type === 'local' || type === 'broadcast' ? dev : null,
-      prefsrc: o.src !== undefined ? parseIp(o.src) : 0,
-      proto: o.proto ?? 'boot',
-      scope: o.scope ?? (type === 'local' ? 'host' : gateway || dst.len === 0 ? 'global' : 'link'),
-      metric: o.metric ?? 0,
-    };
+      type === 'unicast' || type === 'local' || type === 'broadcast' ? dev : null,
+      o.src !== undefined ? parseIp(o.src) : 0,
+      o.proto ?? 'boot',
+      o.scope ?? (type === 'local' ? 'host' : gateway || dst.len === 0 ? 'global' : 'link'),
+      o.metric ?? 0,
+    );
     if (!this.fib.add(r)) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
     return r;
   }

@@ -7,7 +7,7 @@
  *   lookup(dst) ──► local table (local / broadcast entries, added with addresses)
  *                    │ miss
  *                    ▼
- *                  main table: buckets by prefix length 32 … 0, Map<network, routes>
+ *                  main table: one bucket per prefix length in use, longest first, Map<network, routes>
  *                    │ hit: lowest metric whose device is up
  *                    ▼
  *                  FibResult { type, dev, gateway, prefsrc }   (cached per destination)
@@ -55,6 +55,38 @@ export interface Route {
   metric: number;
 }
 
+/**
+ * A route with every field in {@link Route}'s order, so all routes share one hidden class (object
+ * literals built by spreading a common base get one per key order).
+ */
+export function newRoute(
+  table: 'local' | 'main',
+  type: RouteType,
+  dst: number,
+  len: number,
+  gateway: number,
+  dev: NetDevice | null,
+  prefsrc: number,
+  proto: RouteProto,
+  scope: RouteScope,
+  metric: number,
+): Route {
+  return { table, type, dst, len, gateway, dev, prefsrc, proto, scope, metric };
+}
+
+/** A route the kernel derives from an address (`proto kernel`, metric 0, no gateway). */
+export function kernelRoute(
+  table: 'local' | 'main',
+  type: RouteType,
+  dst: number,
+  len: number,
+  dev: NetDevice,
+  prefsrc: number,
+  scope: RouteScope,
+): Route {
+  return newRoute(table, type, dst, len, 0, dev, prefsrc, 'kernel', scope, 0);
+}
+
 /** The outcome of a routing decision. Cached and shared: treat as read-only. */
 export interface FibResult {
   /** Route type: `unicast` (forward / send out `dev`), `local`, `broadcast`, or an error type. */
@@ -84,68 +116,109 @@ export const FIB_NO_ROUTE: FibResult = Object.freeze({
 /** Netmasks as int32, by prefix length. */
 const MASKS: readonly number[] = Array.from({ length: 33 }, (_, l) => prefixMask(l) | 0);
 
-/** One routing table: 33 buckets (prefix length 32 … 0), each a Map from network to routes. */
+/** Removes the routes of `list` for which `pred` holds, in place; returns how many. */
+function removeFrom(list: Route[], pred: (r: Route) => boolean): number {
+  let w = 0;
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
+    if (!pred(r)) list[w++] = r;
+  }
+  const n = list.length - w;
+  list.length = w;
+  return n;
+}
+
+/**
+ * One routing table, longest-prefix match by prefix length: only the prefix lengths that hold a
+ * route have a bucket (a Map from network to routes), kept longest first, so an empty table holds
+ * no Map and a container's table two (a `/32` and a `/8` or `/16` and `/0`) instead of 33.
+ */
 export class FibTable {
   /** `local` or `main`. */
   readonly id: 'local' | 'main';
-  /** buckets[len] maps a network address to its routes (sorted by metric). */
-  private readonly buckets: Array<Map<number, Route[]>> = [];
   /** Prefix lengths that hold at least one route, longest first. */
   private lens: number[] = [];
+  /** nets[i] maps a network address of prefix length lens[i] (int32) to its routes (sorted by metric). */
+  private nets: Array<Map<number, Route[]>> = [];
 
   constructor(id: 'local' | 'main') {
     this.id = id;
-    for (let i = 0; i <= 32; i++) this.buckets.push(new Map());
+  }
+
+  /** The bucket of prefix length `len`, or undefined. */
+  private bucket(len: number): Map<number, Route[]> | undefined {
+    const lens = this.lens;
+    for (let i = 0; i < lens.length; i++) if (lens[i] === len) return this.nets[i];
+    return undefined;
+  }
+
+  /** Drops the bucket of prefix length `len` (it became empty). */
+  private dropBucket(len: number): void {
+    const i = this.lens.indexOf(len);
+    if (i < 0) return;
+    this.lens.splice(i, 1);
+    this.nets.splice(i, 1);
   }
 
   /** Adds a route; returns false if an identical one (same dst/len/metric/type/dev/gateway) exists. */
   add(r: Route): boolean {
-    const b = this.buckets[r.len]!;
-    let list = b.get(r.dst | 0);
-    if (!list) {
-      list = [];
-      b.set(r.dst | 0, list);
+    let b = this.bucket(r.len);
+    if (b === undefined) {
+      b = new Map();
+      const lens = this.lens;
+      let i = 0;
+      while (i < lens.length && lens[i]! > r.len) i++;
+      lens.splice(i, 0, r.len);
+      this.nets.splice(i, 0, b);
     }
-    if (list.some((x) => x.metric === r.metric && x.type === r.type && x.dev === r.dev && x.gateway === r.gateway)) return false;
-    list.push(r);
-    list.sort((a, c) => a.metric - c.metric);
-    this.recomputeLens();
+    const list = b.get(r.dst | 0);
+    if (list === undefined) {
+      b.set(r.dst | 0, [r]);
+      return true;
+    }
+    for (let j = 0; j < list.length; j++) {
+      const x = list[j]!;
+      if (x.metric === r.metric && x.type === r.type && x.dev === r.dev && x.gateway === r.gateway) return false;
+    }
+    // after the last route of lower or equal metric (a stable insertion, as sorting by metric was)
+    let j = list.length;
+    while (j > 0 && list[j - 1]!.metric > r.metric) j--;
+    list.splice(j, 0, r);
     return true;
   }
 
   /** Removes routes matching `pred` among those for `dst/len`; returns how many were removed. */
   remove(dst: number, len: number, pred: (r: Route) => boolean): number {
-    const b = this.buckets[len]!;
+    const b = this.bucket(len);
+    if (b === undefined) return 0;
     const list = b.get(dst | 0);
     if (!list) return 0;
-    const keep = list.filter((r) => !pred(r));
-    const n = list.length - keep.length;
-    if (keep.length) b.set(dst | 0, keep);
-    else b.delete(dst | 0);
-    if (n) this.recomputeLens();
+    const n = removeFrom(list, pred);
+    if (list.length === 0) {
+      b.delete(dst | 0);
+      if (b.size === 0) this.dropBucket(len);
+    }
     return n;
   }
 
   /** Removes every route for which `pred` holds (e.g. all routes through a device). */
   removeWhere(pred: (r: Route) => boolean): number {
     let n = 0;
-    for (let len = 0; len <= 32; len++) {
-      const b = this.buckets[len]!;
-      for (const [k, list] of [...b]) {
-        const keep = list.filter((r) => !pred(r));
-        n += list.length - keep.length;
-        if (keep.length) b.set(k, keep);
-        else b.delete(k);
+    const lens = this.lens;
+    for (let i = lens.length - 1; i >= 0; i--) {
+      const b = this.nets[i]!;
+      b.forEach((list, k) => {
+        const m = removeFrom(list, pred);
+        if (m === 0) return;
+        n += m;
+        if (list.length === 0) b.delete(k); // deleting the current entry during forEach is allowed
+      });
+      if (b.size === 0) {
+        lens.splice(i, 1);
+        this.nets.splice(i, 1);
       }
     }
-    if (n) this.recomputeLens();
     return n;
-  }
-
-  private recomputeLens(): void {
-    const lens: number[] = [];
-    for (let len = 32; len >= 0; len--) if (this.buckets[len]!.size) lens.push(len);
-    this.lens = lens;
   }
 
   /**
@@ -159,7 +232,7 @@ export class FibTable {
     const lens = this.lens;
     for (let i = 0; i < lens.length; i++) {
       const len = lens[i]!;
-      const list = this.buckets[len]!.get((dst & MASKS[len]!) | 0);
+      const list = this.nets[i]!.get((dst & MASKS[len]!) | 0);
       if (!list) continue;
       for (let j = 0; j < list.length; j++) {
         const r = list[j]!;
@@ -172,7 +245,7 @@ export class FibTable {
   /** Every route, sorted as `ip route` lists them (by destination, then prefix length). */
   routes(): Route[] {
     const out: Route[] = [];
-    for (let len = 0; len <= 32; len++) for (const list of this.buckets[len]!.values()) out.push(...list);
+    for (const b of this.nets) for (const list of b.values()) for (const r of list) out.push(r);
     out.sort((a, b) => (a.dst >>> 0) - (b.dst >>> 0) || a.len - b.len || a.metric - b.metric);
     return out;
   }
@@ -182,6 +255,12 @@ export class FibTable {
 const FIB_CACHE_MAX = 4096;
 
 /**
+ * The lookup cache of every {@link Fib} that has not looked anything up yet (always empty: a Fib
+ * replaces it with its own Map before storing a result), so an idle namespace holds no cache Map.
+ */
+const NO_CACHE: Map<number, FibResult> = new Map();
+
+/**
  * The routing state of a namespace: the `local` and `main` tables and a per-destination cache.
  */
 export class Fib {
@@ -189,7 +268,8 @@ export class Fib {
   readonly local: FibTable = new FibTable('local');
   /** Table 254: connected routes, static routes, the default route. */
   readonly main: FibTable = new FibTable('main');
-  private readonly cache = new Map<number, FibResult>();
+  /** Results by destination (int32); the shared empty {@link NO_CACHE} until the first lookup. */
+  private cache: Map<number, FibResult> = NO_CACHE;
   /** Incremented on every change; lets callers notice invalidation. */
   generation = 0;
   /**
@@ -200,7 +280,7 @@ export class Fib {
 
   /** Drops the lookup cache (call after any route, address or link-state change). */
   flush(): void {
-    this.cache.clear();
+    if (this.cache.size !== 0) this.cache.clear();
     const d = this.derived;
     if (d !== null && d.size !== 0) {
       // whoever kept one of them (a socket's dst cache) sees it is stale (Linux dst->obsolete)
@@ -238,8 +318,10 @@ export class Fib {
         gateway: r.gateway,
         prefsrc: r.prefsrc,
       });
-    if (this.cache.size >= FIB_CACHE_MAX) this.cache.clear();
-    this.cache.set(dst | 0, res);
+    let cache = this.cache;
+    if (cache === NO_CACHE) cache = this.cache = new Map();
+    else if (cache.size >= FIB_CACHE_MAX) cache.clear();
+    cache.set(dst | 0, res);
     return res;
   }
 }
