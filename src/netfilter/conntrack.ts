@@ -200,7 +200,14 @@ export class CtEntry {
     return this.expMs * MS;
   }
   set expires(ns: number) {
-    const ms = msInt(Math.ceil(ns / MS));
+    this.setExpiresMs(msInt(Math.ceil(ns / MS)));
+  }
+  /**
+   * @internal sets the expiry in milliseconds of virtual time. The packet path calls this with a
+   * small integer, so no heap number crosses a call that V8 does not inline (a nanosecond time past
+   * 2^31 would be boxed: 16 bytes per packet).
+   */
+  setExpiresMs(ms: number): void {
     if (ms < this.expMs && this.owner !== null && (this.status & IPS_CONFIRMED) !== 0) this.owner.expiryLowered(ms);
     this.expMs = ms;
   }
@@ -237,7 +244,7 @@ export class CtEntry {
 }
 
 /** A millisecond count as a small integer when it fits (it does for 24 days of virtual time). */
-function msInt(ms: number): number {
+export function msInt(ms: number): number {
   return ms <= 0x7fffffff && ms >= -0x80000000 ? ms | 0 : ms;
 }
 
@@ -676,24 +683,41 @@ export function tcpNewState(flags: number): number {
 
 /** Runs the TCP state machine for a segment in direction `dir`; updates state, ASSURED and the timeout. */
 export function ctTcpPacket(ct: CtEntry, dir: number, flags: number, now: number): number {
+  return ctTcpPacketMs(ct, dir, flags, msInt(Math.ceil(now / MS)));
+}
+
+/**
+ * {@link ctTcpPacket} with the current time as `nowUpMs` = ceil(now / 1 ms), a small integer (the
+ * packet path's form: nothing to box). Timeouts are whole seconds, so `ceil((now + t) / 1 ms)` is
+ * `nowUpMs + t * 1000` exactly.
+ */
+export function ctTcpPacketMs(ct: CtEntry, dir: number, flags: number, nowUpMs: number): number {
   const old = ct.tcpState;
   const ns = TCP_TABLE[dir]![tcpIndex(flags)]![old]!;
   if (ns === sIV) return CT_VERDICT_INVALID;
   if (ns === sIG) return CT_VERDICT_IGNORE;
   ct.tcpState = ns;
   if ((ct.status & IPS_SEEN_REPLY) && !(ct.status & IPS_ASSURED) && (old === sSR || old === sES) && ns === sES) ct.status |= IPS_ASSURED;
-  ct.expires = now + TCP_TIMEOUTS[ns]! * SECOND;
+  ct.setExpiresMs(nowUpMs + TCP_TIMEOUTS[ns]! * 1000);
   return CT_VERDICT_OK;
 }
 
 /** Refreshes a UDP entry (Linux `udp_packet`): 30 s, or 120 s + ASSURED for a stream. */
 export function ctUdpPacket(ct: CtEntry, now: number): void {
+  ctUdpPacketMs(ct, msInt(Math.ceil(now / MS)), now > ct.created + 2 * SECOND);
+}
+
+/**
+ * {@link ctUdpPacket} with the time as `nowUpMs` = ceil(now / 1 ms) (a small integer) and `aged` =
+ * whether the entry is more than 2 s old (computed by the caller, where the time is a raw double).
+ */
+export function ctUdpPacketMs(ct: CtEntry, nowUpMs: number, aged: boolean): void {
   if (ct.status & IPS_SEEN_REPLY) {
-    if (now > ct.created + 2 * SECOND) {
-      ct.expires = now + UDP_TIMEOUT_STREAM * SECOND;
+    if (aged) {
+      ct.setExpiresMs(nowUpMs + UDP_TIMEOUT_STREAM * 1000);
       if (!(ct.status & IPS_NAT_CLASH)) ct.status |= IPS_ASSURED;
-    } else ct.expires = now + UDP_TIMEOUT * SECOND;
-  } else ct.expires = now + UDP_TIMEOUT * SECOND;
+    } else ct.setExpiresMs(nowUpMs + UDP_TIMEOUT * 1000);
+  } else ct.setExpiresMs(nowUpMs + UDP_TIMEOUT * 1000);
 }
 
 /** True for TCP states from which an original-direction SYN reopens the connection. */

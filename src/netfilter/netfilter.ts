@@ -22,8 +22,8 @@ import {
   Conntrack,
   CT_VERDICT_INVALID,
   CtEntry,
-  ctTcpPacket,
-  ctUdpPacket,
+  ctTcpPacketMs,
+  ctUdpPacketMs,
   GENERIC_TIMEOUT,
   ICMP_TIMEOUT,
   icmpReplyType,
@@ -38,6 +38,7 @@ import {
   IPS_SEEN_REPLY,
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
+  msInt,
   tcpCanReopen,
   tcpNewState,
 } from './conntrack.js';
@@ -69,7 +70,7 @@ import {
 } from './rule.js';
 import { Ruleset, TABLE_NAMES, type Chain, type Table, type TableName } from './table.js';
 import { saveText } from './text.js';
-import { SECOND } from '../core/time.js';
+import { MS, SECOND } from '../core/time.js';
 
 const HOOK_CHAIN = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 // table indices in TABLE_NAMES order
@@ -516,17 +517,19 @@ export class Netfilter implements TargetRunner {
       ctab.stats.found++;
       skb.ctinfo = dir === 1 ? IP_CT_ESTABLISHED_REPLY : ct.status & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
     }
-    // protocol state
+    // protocol state; the time crosses calls only as a small integer (ceil of milliseconds), a
+    // nanosecond double would be boxed per packet when the callee is not inlined
+    const nowUpMs = msInt(Math.ceil(now / MS));
     if (p.proto === 6) {
-      if (ctTcpPacket(ct, dir, p.tcpFlags, now) === CT_VERDICT_INVALID) {
+      if (ctTcpPacketMs(ct, dir, p.tcpFlags, nowUpMs) === CT_VERDICT_INVALID) {
         ctab.stats.invalid++;
         skb.ctinfo = -1;
         this.ctStateBits(skb);
         return;
       }
-    } else if (p.proto === 17) ctUdpPacket(ct, now);
-    else if (p.proto === 1) ct.expires = now + ICMP_TIMEOUT * SECOND;
-    else ct.expires = now + GENERIC_TIMEOUT * SECOND;
+    } else if (p.proto === 17) ctUdpPacketMs(ct, nowUpMs, now > ct.created + 2 * SECOND);
+    else if (p.proto === 1) ct.setExpiresMs(nowUpMs + ICMP_TIMEOUT * 1000);
+    else ct.setExpiresMs(nowUpMs + GENERIC_TIMEOUT * 1000);
     if (dir === 1) ct.status |= IPS_SEEN_REPLY;
     skb.ct = ct;
     this.ctStateBits(skb);
