@@ -1,8 +1,9 @@
 /**
  * Rule evaluation: the packet fields rules look at ({@link PktInfo}), a plain interpreter that
  * walks chains like Linux `ipt_do_table` (the reference, and the path that emits traces), and a
- * compiler that turns each chain into specialised closures when the rules change, with an index
- * by destination port for runs of `-p tcp|udp --dport N` rules (published ports).
+ * compiler that turns each chain into one generated JavaScript function (constants inlined; the
+ * closure form for very long chains) when the rules change, with an index by destination port for
+ * runs of `-p tcp|udp --dport N` rules (published ports).
  *
  * @module
  */
@@ -344,6 +345,74 @@ export function dportKey(r: Rule): number {
   return -1;
 }
 
+/** Generate JavaScript for chains (see {@link CompiledTable}); false keeps the closure form (for A/B). */
+let CODEGEN = true;
+/** Longest chain (rules outside port-indexed runs) compiled to one generated function. */
+export const CODEGEN_MAX_RULES = 256;
+
+/** @internal switches chain code generation on or off (tests compare both forms); returns the old setting. */
+export function setChainCodegen(on: boolean): boolean {
+  const old = CODEGEN;
+  CODEGEN = on;
+  return old;
+}
+
+function ifaceTest(field: string, name: string, inv: boolean): string {
+  if (name.endsWith('+')) {
+    const t = `p.${field}.startsWith(${JSON.stringify(name.slice(0, -1))})`;
+    return inv ? `!${t}` : t;
+  }
+  return `p.${field} ${inv ? '!==' : '==='} ${JSON.stringify(name)}`;
+}
+
+/** Int32 literal of a uint32 constant (`x & mask` is an int32 in JavaScript). */
+function i32(x: number): string {
+  return String(x | 0);
+}
+
+/**
+ * The test of rule `r` as a JavaScript expression over `p`, `'true'` when it tests nothing, or null
+ * when it can never match (`! -s 0/0`). Match modules without an inline form are called through
+ * `mm(mK, p)` with the match object appended to `M`.
+ */
+function genTest(r: Rule, M: Match[]): string | null {
+  const t: string[] = [];
+  if (r.srcMask !== 0) t.push(`(p.saddr & ${i32(r.srcMask)}) ${r.srcInv ? '!==' : '==='} ${i32(r.src)}`);
+  else if (r.srcInv) return null;
+  if (r.dstMask !== 0) t.push(`(p.daddr & ${i32(r.dstMask)}) ${r.dstInv ? '!==' : '==='} ${i32(r.dst)}`);
+  else if (r.dstInv) return null;
+  if (r.inIf) t.push(ifaceTest('inDev', r.inIf, r.inIfInv));
+  if (r.outIf) t.push(ifaceTest('outDev', r.outIf, r.outIfInv));
+  if (r.proto !== 0) t.push(`p.proto ${r.protoInv ? '!==' : '==='} ${r.proto}`);
+  if (r.frag !== 0) t.push(`p.fragment === ${r.frag === 1}`);
+  for (const m of r.matches) {
+    switch (m.kind) {
+      case 'comment':
+        break;
+      case 'tcp':
+      case 'udp': {
+        const proto = m.kind === 'tcp' ? 6 : 17;
+        if (m.sportLo < 0 && m.flagsMask < 0 && m.dportLo >= 0 && m.dportLo === m.dportHi && !m.dportInv) {
+          t.push(`p.proto === ${proto} && p.dport === ${m.dportLo}`);
+          break;
+        }
+        t.push(`p.proto === ${proto} && p.sport >= 0`);
+        if (m.sportLo >= 0) t.push(`(p.sport >= ${m.sportLo} && p.sport <= ${m.sportHi}) ${m.sportInv ? '===' : '!=='} false`);
+        if (m.dportLo >= 0) t.push(`(p.dport >= ${m.dportLo} && p.dport <= ${m.dportHi}) ${m.dportInv ? '===' : '!=='} false`);
+        if (m.flagsMask >= 0) t.push(`(p.tcpFlags & ${m.flagsMask}) ${m.flagsInv ? '!==' : '==='} ${m.flagsCmp}`);
+        break;
+      }
+      case 'conntrack':
+      case 'state':
+        t.push(`(p.ctState & ${m.states}) ${m.inv ? '===' : '!=='} 0`);
+        break;
+      default:
+        t.push(`mm(m${M.push(m) - 1}, p)`);
+    }
+  }
+  return t.length === 0 ? 'true' : t.map((x) => `(${x})`).join(' && ');
+}
+
 /** Compiled chains of one table, rebuilt when the rule set's generation changes. */
 export class CompiledTable {
   private readonly fns = new Map<string, CompiledChain>();
@@ -450,6 +519,97 @@ export class CompiledTable {
     }
   }
 
+  /**
+   * Generates one JavaScript function for chain `c` (rule tests and targets as straight-line code
+   * with the rule's constants inlined, so V8 compiles the chain like a hand-written one instead of
+   * calling a closure per rule and per test), or null when the chain is too long for that (the
+   * closure form is used then). Runs of port-indexed rules (`runEnd[i] > 0`) become one call of
+   * `runAt(i)`'s function. Same verdicts and counters as the interpreter (property-tested).
+   */
+  private generate(c: Chain, runEnd: Int32Array, runAt: (i: number) => (p: PktInfo) => number): CompiledChain | null {
+    if (!CODEGEN) return null;
+    const rules = c.rules;
+    const n = rules.length;
+    let plain = 0;
+    for (let i = 0; i < n; i++) {
+      if (runEnd[i]! > 0) i = runEnd[i]! - 1;
+      else plain++;
+    }
+    if (plain > CODEGEN_MAX_RULES) return null;
+    const R: Rule[] = [];
+    const M: Match[] = [];
+    const S: CompiledChain[] = [];
+    const X: Array<(p: PktInfo) => number> = [];
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const end = runEnd[i]!;
+      if (end > 0) {
+        const k = X.push(runAt(i)) - 1;
+        lines.push(`v = X${k}(p); if (v !== -1) return v === -2 ? -1 : v;`);
+        i = end - 1;
+        continue;
+      }
+      const r = rules[i]!;
+      const test = genTest(r, M);
+      if (test === null) continue; // never matches: never counted
+      const ri = R.push(r) - 1;
+      let act: string;
+      const t = r.target;
+      switch (t.kind) {
+        case 'none':
+          act = '';
+          break;
+        case 'ACCEPT':
+          act = 'return 1;';
+          break;
+        case 'DROP':
+          act = 'return 0;';
+          break;
+        case 'RETURN':
+          act = 'return -1;';
+          break;
+        case 'jump': {
+          if (!this.table.chains.has(t.chain)) {
+            act = '';
+            break;
+          }
+          const k = S.length;
+          const name = t.chain;
+          // resolved on first use (a chain may jump to one compiled later, or back up a loop that no base chain reaches)
+          S.push((p) => {
+            const f = this.chain(name);
+            S[k] = f;
+            return f(p);
+          });
+          act = `v = S[${k}](p); if (v >= 0) return v;${t.goto ? ' return -1;' : ''}`;
+          break;
+        }
+        default:
+          act = `v = T.run(r${ri}, p); if (v !== -1) return v === -2 ? -1 : v;`;
+      }
+      lines.push(`if (${test}) { r${ri}.pkts++; r${ri}.bytes += p.len; ${act} }`);
+    }
+    const decl: string[] = [];
+    for (let i = 0; i < R.length; i++) decl.push(`const r${i} = R[${i}];`);
+    for (let i = 0; i < M.length; i++) decl.push(`const m${i} = M[${i}];`);
+    for (let i = 0; i < X.length; i++) decl.push(`const X${i} = X[${i}];`);
+    const src = `"use strict";\n${decl.join('\n')}\nreturn function chain(p) {\nlet v = 0;\n${lines.join('\n')}\nreturn -1;\n};`;
+    let make: (
+      r: Rule[],
+      m: Match[],
+      s: CompiledChain[],
+      x: Array<(p: PktInfo) => number>,
+      t: TargetRunner,
+      mm: typeof matchMatches,
+    ) => CompiledChain;
+    try {
+      make = new Function('R', 'M', 'S', 'X', 'T', 'mm', src) as typeof make;
+    } catch {
+      return null; // code generation not allowed here (a Content-Security-Policy without unsafe-eval): closures
+    }
+    return make(R, M, S, X, this.targets, matchMatches);
+  }
+
   private compile(c: Chain): CompiledChain {
     const rules = c.rules;
     const n = rules.length;
@@ -495,6 +655,26 @@ export class CompiledTable {
         i = j;
       } else i = Math.max(j, i + 1);
     }
+    const gen = this.generate(c, runEnd, (i) => {
+      const two = runDst[i]!;
+      const one = runMap[i]!;
+      return (p) => {
+        if (p.dport < 0 || (p.proto !== 6 && p.proto !== 17)) return V_CONTINUE;
+        const key = (p.proto << 16) | p.dport;
+        let list: Int32Array | undefined;
+        if (two !== null) {
+          const byDst = two.get(key);
+          list = byDst === undefined ? undefined : byDst.get(p.daddr | 0);
+        } else list = one.get(key);
+        if (list === undefined) return V_CONTINUE;
+        for (let k = 0; k < list.length; k++) {
+          const v = steps[list[k]!]!(p);
+          if (v !== V_CONTINUE) return v;
+        }
+        return V_CONTINUE;
+      };
+    });
+    if (gen !== null) return gen;
     if (!anyRun) {
       return (p) => {
         for (let i = 0; i < n; i++) {

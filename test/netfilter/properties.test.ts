@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { filterRulesetArb, natRulesetArb, pktInfoArb, rulesetText } from '../../src/arbitraries/rules.js';
-import { CompiledTable, interpretChain, PktInfo, V_ACCEPT, V_CONTINUE, V_DROP, type TargetRunner } from '../../src/netfilter/engine.js';
+import { CompiledTable, interpretChain, PktInfo, setChainCodegen, V_ACCEPT, V_CONTINUE, V_DROP, type TargetRunner } from '../../src/netfilter/engine.js';
 import { Ruleset } from '../../src/netfilter/table.js';
 import { runRestore } from '../../src/netfilter/commands.js';
 import { DockernetError } from '../../src/core/errors.js';
@@ -41,7 +41,17 @@ function counters(rs: Ruleset): number[] {
   return out;
 }
 
-describe('compiled chains agree with the interpreter', () => {
+// both compiled forms: chains generated as JavaScript functions (the default) and the closure form
+// (chains longer than CODEGEN_MAX_RULES)
+describe.each([true, false])('compiled chains (generated code: %s) agree with the interpreter', (codegen) => {
+  let old = true;
+  beforeAll(() => {
+    old = setChainCodegen(codegen);
+  });
+  afterAll(() => {
+    setChainCodegen(old);
+  });
+
   it('same verdict, same side effects, same counters for random rule sets and packets', () => {
     fc.assert(
       fc.property(filterRulesetArb({ maxUserChains: 4, maxRules: 8 }), fc.array(pktInfoArb(), { minLength: 1, maxLength: 12 }), fc.constantFrom('INPUT', 'FORWARD', 'OUTPUT'), (gen, pkts, chainName) => {
