@@ -17,7 +17,7 @@ import type { SkBuff } from '../wire/skbuff.js';
 import { cidrBroadcast, ipToString, parseCidr, parseIp, prefixMask } from '../wire/addr.js';
 import { Fib, kernelRoute, newRoute } from './route.js';
 import type { FibResult, Route, RouteProto, RouteScope, RouteType } from './route.js';
-import { NeighTable } from './neigh.js';
+import { NeighTable, type NeighHost } from './neigh.js';
 import { LoopbackDevice } from '../link/loopback.js';
 import { netifReceive } from './ip-input.js';
 import { installBridgeHook } from './br-netfilter.js';
@@ -166,6 +166,9 @@ function nsReceive(dev: NetDevice, skb: SkBuff): void {
   netifReceive(dev.owner as NetNamespace, dev, skb);
 }
 
+/** Devices a namespace finds by a scan; beyond this many it keeps Maps by name and ifindex. */
+const DEV_INDEX_MIN = 8;
+
 /** The hook-state stack of {@link NetNamespace.nfHook} (shared by every namespace). */
 const nfStates: NfHookState[] = [];
 let nfDepth = 0;
@@ -199,7 +202,7 @@ export function resetTraceIds(): void {
  *
  * @see Linux `struct net`
  */
-export class NetNamespace implements NfHost, IpMib {
+export class NetNamespace implements NfHost, IpMib, NeighHost {
   // The fields every datagram reads come first (class fields are laid out in declaration order),
   // so a namespace out of the CPU cache costs as few cache lines as possible.
   /** The simulator. */
@@ -259,7 +262,7 @@ export class NetNamespace implements NfHost, IpMib {
   /** ICMP echo ("ping") sockets. */
   readonly ping: PingTable;
   /** IPv4 addresses, in the order they were added. */
-  readonly addrs: InetAddress[] = [];
+  addrs: InetAddress[] = [];
   /**
    * IPv6 is enabled (display only: `ip addr` lists `::1` and EUI-64 link-local addresses). Docker
    * turns it off in containers (`net.ipv6.conf.all.disable_ipv6 = 1`).
@@ -273,29 +276,26 @@ export class NetNamespace implements NfHost, IpMib {
    */
   readonly rx: (dev: NetDevice, skb: SkBuff) => void;
 
-  private readonly byIndex = new Map<number, NetDevice>();
-  private readonly byName = new Map<string, NetDevice>();
+  /** Devices in the order they were added (an exact-size array while there are few). */
+  private devs: NetDevice[] = [];
+  /**
+   * Devices by ifindex and by name, built once there are more than {@link DEV_INDEX_MIN} (a
+   * container's `lo` and `eth0` are found by a scan, a host with a thousand veths by a Map).
+   */
+  private byIndex: Map<number, NetDevice> | null = null;
+  private byName: Map<string, NetDevice> | null = null;
   private nextIfindex = 1;
   /** IP identification counter for datagrams without a socket counter. */
   ipId: number;
-  private readonly peerNsids = new Map<NetNamespace, number>();
+  /** Netnsids of peer namespaces (created on first use). */
+  private peerNsids: Map<NetNamespace, number> | null = null;
 
   constructor(sim: Sim, name: string, rng?: Rng) {
     this.sim = sim;
     this.name = name;
     this.rng = rng ?? new Rng(`netns:${name}`);
     this.rx = nsReceive;
-    this.neigh = new NeighTable(
-      {
-        name,
-        sim,
-        arpSolicit: (dev, target, mac, cause) => arpSolicit(this, dev, target, mac, cause),
-        neighXmit: (dev, skb, mac) => neighXmit(this, dev, skb, mac),
-        neighUnreachable: (skb) => icmpHostUnreachFromNeigh(this, skb),
-        neighQueueOverflow: (skb) => neighQueueOverflow(this, skb),
-      },
-      this.rng.fork('neigh'),
-    );
+    this.neigh = new NeighTable(this, this.rng.fork('neigh'));
     this.ipId = this.rng.int(0x10000);
     this.udp = new UdpTable(this);
     this.tcp = new TcpTable(this);
@@ -327,35 +327,90 @@ export class NetNamespace implements NfHost, IpMib {
     return Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
+  // ------------------------------------------------------------------ NeighHost
+
+  /** ARP solicitation for the neighbour table ({@link NeighHost}). @internal */
+  arpSolicit(dev: NetDevice, target: number, unicastMac: number, cause: SkBuff | null): void {
+    arpSolicit(this, dev, target, unicastMac, cause);
+  }
+
+  /** Transmission of a resolved packet for the neighbour table. @internal */
+  neighXmit(dev: NetDevice, skb: SkBuff, mac: number): void {
+    neighXmit(this, dev, skb, mac);
+  }
+
+  /** Failed resolution: ICMP host unreachable. @internal */
+  neighUnreachable(skb: SkBuff): void {
+    icmpHostUnreachFromNeigh(this, skb);
+  }
+
+  /** A packet that did not fit in a neighbour entry's queue. @internal */
+  neighQueueOverflow(skb: SkBuff): void {
+    neighQueueOverflow(this, skb);
+  }
+
   // ------------------------------------------------------------------ devices
 
   /** Every device, by ifindex. */
   devices(): NetDevice[] {
-    return [...this.byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
+    return [...this.devs].sort((a, b) => a.ifindex - b.ifindex);
   }
 
   /** The device called `name`, or undefined. */
   dev(name: string): NetDevice | undefined {
-    return this.byName.get(name);
+    if (this.byName !== null) return this.byName.get(name);
+    const l = this.devs;
+    for (let i = 0; i < l.length; i++) if (l[i]!.name === name) return l[i];
+    return undefined;
   }
 
   /** The device called `name`, or a `Cannot find device "name"` error (iproute2's text). */
   mustDev(name: string): NetDevice {
-    const d = this.byName.get(name);
+    const d = this.dev(name);
     if (!d) throw new DockernetError('ENODEV', `Cannot find device "${name}"`);
     return d;
   }
 
   /** The device with interface index `i`, or undefined. */
   devByIndex(i: number): NetDevice | undefined {
-    return this.byIndex.get(i);
+    if (this.byIndex !== null) return this.byIndex.get(i);
+    const l = this.devs;
+    for (let k = 0; k < l.length; k++) if (l[k]!.ifindex === i) return l[k];
+    return undefined;
+  }
+
+  /** Adds `dev` (its ifindex and name set) to the device list and indexes. */
+  private listDevice(dev: NetDevice): void {
+    const l = this.devs;
+    if (l.length < DEV_INDEX_MIN) this.devs = l.concat([dev]); // exact size (push would reserve 17 slots)
+    else l.push(dev);
+    if (this.byIndex !== null) {
+      this.byIndex.set(dev.ifindex, dev);
+      this.byName!.set(dev.name, dev);
+    } else if (this.devs.length > DEV_INDEX_MIN) {
+      this.byIndex = new Map(this.devs.map((d) => [d.ifindex, d]));
+      this.byName = new Map(this.devs.map((d) => [d.name, d]));
+    }
+  }
+
+  /** Removes `dev` from the device list and indexes (under its current name and ifindex). */
+  private unlistDevice(dev: NetDevice): void {
+    const l = this.devs;
+    const i = l.indexOf(dev);
+    if (i < 0) return;
+    if (l.length <= DEV_INDEX_MIN) this.devs = l.filter((d) => d !== dev).slice();
+    else l.splice(i, 1);
+    if (this.byIndex !== null) {
+      this.byIndex.delete(dev.ifindex);
+      this.byName!.delete(dev.name);
+    }
   }
 
   private allocIfindex(): number {
     for (;;) {
       const i = this.nextIfindex++;
       if (this.nextIfindex > 0x7fffffff) this.nextIfindex = 1;
-      if (!this.byIndex.has(i)) return i;
+      if (this.devByIndex(i) === undefined) return i;
     }
   }
 
@@ -364,13 +419,12 @@ export class NetNamespace implements NfHost, IpMib {
    * sets its owner and receive handler, and hooks bridges up to br_netfilter.
    */
   addDevice(dev: NetDevice, ifindex?: number): NetDevice {
-    if (this.byName.has(dev.name)) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
+    if (this.dev(dev.name) !== undefined) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
     if (dev.owner && dev.owner !== this) throw new DockernetError('EBUSY', `device ${dev.name} already belongs to a namespace`);
-    dev.ifindex = ifindex !== undefined && ifindex > 0 && !this.byIndex.has(ifindex) ? ifindex : this.allocIfindex();
+    dev.ifindex = ifindex !== undefined && ifindex > 0 && this.devByIndex(ifindex) === undefined ? ifindex : this.allocIfindex();
     dev.owner = this;
     dev.rxHandler = this.rx;
-    this.byIndex.set(dev.ifindex, dev);
-    this.byName.set(dev.name, dev);
+    this.listDevice(dev);
     if (dev.kind === 'bridge') installBridgeHook(this, dev);
     this.fib.flush();
     return dev;
@@ -378,14 +432,13 @@ export class NetNamespace implements NfHost, IpMib {
 
   /** Forgets `dev` here without touching its peer (used by delete and move). */
   private detach(dev: NetDevice): void {
-    for (let i = this.addrs.length - 1; i >= 0; i--) if (this.addrs[i]!.dev === dev) this.addrs.splice(i, 1);
+    if (this.addrs.some((a) => a.dev === dev)) this.addrs = this.addrs.filter((a) => a.dev !== dev).slice();
     this.localIps = [];
     this.fib.local.removeWhere((r) => r.dev === dev);
     this.fib.main.removeWhere((r) => r.dev === dev);
     this.fib.flush();
     this.neigh.flushDev(dev);
-    this.byIndex.delete(dev.ifindex);
-    this.byName.delete(dev.name);
+    this.unlistDevice(dev);
     if (dev.kind === 'bridge') (dev as unknown as { nfHook: unknown }).nfHook = null;
     dev.owner = null;
     dev.rxHandler = null;
@@ -398,7 +451,7 @@ export class NetNamespace implements NfHost, IpMib {
   removeDevice(devOrName: NetDevice | string): void {
     const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
     if (dev === this.lo) throw new DockernetError('EOPNOTSUPP', 'RTNETLINK answers: Operation not supported');
-    if (this.byIndex.get(dev.ifindex) !== dev) throw new DockernetError('ENODEV', `Cannot find device "${dev.name}"`);
+    if (this.devByIndex(dev.ifindex) !== dev) throw new DockernetError('ENODEV', `Cannot find device "${dev.name}"`);
     dev.adminUp = false;
     if (dev.master) {
       const br = dev.master as unknown as { removePort?: (d: NetDevice) => boolean };
@@ -411,7 +464,7 @@ export class NetNamespace implements NfHost, IpMib {
     }
     this.detach(dev);
     const peer = (dev as unknown as { peer?: NetDevice | null }).peer;
-    if (peer && peer.owner instanceof NetNamespace && peer.owner.byIndex.get(peer.ifindex) === peer) {
+    if (peer && peer.owner instanceof NetNamespace && peer.owner.devByIndex(peer.ifindex) === peer) {
       peer.owner.removeDevice(peer);
     }
   }
@@ -427,7 +480,7 @@ export class NetNamespace implements NfHost, IpMib {
     const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
     if (dev === this.lo) throw new DockernetError('EINVAL', 'RTNETLINK answers: Invalid argument');
     const name = newName ?? dev.name;
-    if (target.byName.has(name)) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
+    if (target.dev(name) !== undefined) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
     if (dev.master) {
       const br = dev.master as unknown as { removePort?: (d: NetDevice) => boolean };
       br.removePort?.(dev);
@@ -449,11 +502,11 @@ export class NetNamespace implements NfHost, IpMib {
   renameDevice(devOrName: NetDevice | string, newName: string): void {
     const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
     if (newName === dev.name) return;
-    if (this.byName.has(newName)) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
+    if (this.dev(newName) !== undefined) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
     if (dev.adminUp) throw new DockernetError('EBUSY', 'RTNETLINK answers: Device or resource busy');
-    this.byName.delete(dev.name);
+    this.byName?.delete(dev.name);
     dev.name = newName;
-    this.byName.set(newName, dev);
+    this.byName?.set(newName, dev);
     for (const a of this.addrs) if (a.dev === dev && !a.label.includes(':')) a.label = newName;
   }
 
@@ -489,7 +542,7 @@ export class NetNamespace implements NfHost, IpMib {
    * (a veth's peer in another namespace goes with it), and every socket is closed.
    */
   destroy(): void {
-    for (const d of this.devices()) if (d !== this.lo && this.byIndex.get(d.ifindex) === d) this.removeDevice(d);
+    for (const d of this.devices()) if (d !== this.lo && this.devByIndex(d.ifindex) === d) this.removeDevice(d);
     for (const l of this.tcp.listening()) l.close();
     for (const s of this.tcp.connections()) s.destroy(false);
     for (const u of this.udp.list()) u.close();
@@ -501,10 +554,11 @@ export class NetNamespace implements NfHost, IpMib {
    * use from 0 upwards, as Linux `peernet2id_alloc`.
    */
   nsidOf(other: NetNamespace): number {
-    let id = this.peerNsids.get(other);
+    const m = (this.peerNsids ??= new Map());
+    let id = m.get(other);
     if (id === undefined) {
-      id = this.peerNsids.size;
-      this.peerNsids.set(other, id);
+      id = m.size;
+      m.set(other, id);
     }
     return id;
   }
@@ -514,7 +568,7 @@ export class NetNamespace implements NfHost, IpMib {
   /** Sets a sysctl; keeps derived state (br_netfilter hooks, caches) in step. */
   setSysctl<K extends keyof NetnsSysctls>(key: K, value: NetnsSysctls[K]): void {
     this.sysctl[key] = value;
-    if (key === 'bridge_nf_call_iptables') for (const d of this.byIndex.values()) if (d.kind === 'bridge') installBridgeHook(this, d);
+    if (key === 'bridge_nf_call_iptables') for (const d of this.devs) if (d.kind === 'bridge') installBridgeHook(this, d);
     this.fib.flush();
   }
 
@@ -550,7 +604,7 @@ export class NetNamespace implements NfHost, IpMib {
       label: opts.label ?? dev.name,
       secondary,
     };
-    this.addrs.push(a);
+    this.addrs = this.addrs.concat([a]); // exact size: a container keeps two (push would reserve 17 slots)
     this.localIps = [];
     this.addAddrRoutes(a);
     return a;
@@ -588,7 +642,7 @@ export class NetNamespace implements NfHost, IpMib {
     const i = this.addrs.findIndex((a) => a.dev === dev && a.local === c.host && a.prefixLen === c.len);
     if (i < 0) throw new DockernetError('EADDRNOTAVAIL', 'RTNETLINK answers: Cannot assign requested address');
     const a = this.addrs[i]!;
-    this.addrs.splice(i, 1);
+    this.addrs = this.addrs.filter((_, k) => k !== i).slice();
     this.localIps = [];
     this.delAddrRoutes(a);
     if (!this.addrs.some((o) => o.dev === dev)) {
@@ -799,7 +853,7 @@ export class NetNamespace implements NfHost, IpMib {
 
   /** MASQUERADE's source: `inet_select_addr(outDev, nexthop, RT_SCOPE_UNIVERSE)`. */
   masqueradeSource(outDev: string, dst: number): number {
-    const dev = this.byName.get(outDev);
+    const dev = this.dev(outDev);
     if (!dev) return 0;
     const r = this.fib.lookup(dst >>> 0);
     const nh = r.dev === dev ? r.nexthop : dst >>> 0;

@@ -7,7 +7,8 @@
  *   lookup(dst) ──► local table (local / broadcast entries, added with addresses)
  *                    │ miss
  *                    ▼
- *                  main table: one bucket per prefix length in use, longest first, Map<network, routes>
+ *                  main table: routes by prefix length, longest first (a sorted array while
+ *                    │         small, else a Map<network, routes> per prefix length in use)
  *                    │ hit: lowest metric whose device is up
  *                    ▼
  *                  FibResult { type, dev, gateway, prefsrc }   (cached per destination)
@@ -128,43 +129,49 @@ function removeFrom(list: Route[], pred: (r: Route) => boolean): number {
   return n;
 }
 
+/** Routes a table keeps in one sorted array; beyond this many it switches to buckets per prefix length. */
+const FIB_SMALL_MAX = 16;
+
+/** The route list of an empty table in small mode (shared; never mutated). */
+const NO_ROUTES: Route[] = [];
+
 /**
- * One routing table, longest-prefix match by prefix length: only the prefix lengths that hold a
- * route have a bucket (a Map from network to routes), kept longest first, so an empty table holds
- * no Map and a container's table two (a `/32` and a `/8` or `/16` and `/0`) instead of 33.
+ * One routing table with longest-prefix match. A small table (a container's five local entries,
+ * its two main routes) is one exact-size array sorted by prefix length (longest first), then
+ * metric, scanned in order: the first usable route whose network contains the address is the
+ * answer. Past {@link FIB_SMALL_MAX} routes the table keeps buckets instead: for each prefix length
+ * in use (longest first) a Map from network to its routes by metric.
  */
 export class FibTable {
   /** `local` or `main`. */
   readonly id: 'local' | 'main';
-  /** Prefix lengths that hold at least one route, longest first. */
-  private lens: number[] = [];
-  /** nets[i] maps a network address of prefix length lens[i] (int32) to its routes (sorted by metric). */
-  private nets: Array<Map<number, Route[]>> = [];
+  /** Small mode: every route, by prefix length (longest first) then metric; null in bucket mode. */
+  private small: Route[] | null = NO_ROUTES;
+  /** Bucket mode: prefix lengths that hold at least one route, longest first. */
+  private lens: number[] = NO_LENS;
+  /** Bucket mode: nets[i] maps a network of prefix length lens[i] (int32) to its routes by metric. */
+  private nets: Array<Map<number, Route[]>> = NO_NETS;
 
   constructor(id: 'local' | 'main') {
     this.id = id;
   }
 
-  /** The bucket of prefix length `len`, or undefined. */
+  /** The bucket of prefix length `len`, or undefined (bucket mode). */
   private bucket(len: number): Map<number, Route[]> | undefined {
     const lens = this.lens;
     for (let i = 0; i < lens.length; i++) if (lens[i] === len) return this.nets[i];
     return undefined;
   }
 
-  /** Drops the bucket of prefix length `len` (it became empty). */
-  private dropBucket(len: number): void {
-    const i = this.lens.indexOf(len);
-    if (i < 0) return;
-    this.lens.splice(i, 1);
-    this.nets.splice(i, 1);
-  }
-
-  /** Adds a route; returns false if an identical one (same dst/len/metric/type/dev/gateway) exists. */
-  add(r: Route): boolean {
+  /** Adds `r` to its bucket, creating the bucket (bucket mode). */
+  private bucketAdd(r: Route): void {
     let b = this.bucket(r.len);
     if (b === undefined) {
       b = new Map();
+      if (this.lens === NO_LENS) {
+        this.lens = [];
+        this.nets = [];
+      }
       const lens = this.lens;
       let i = 0;
       while (i < lens.length && lens[i]! > r.len) i++;
@@ -172,23 +179,44 @@ export class FibTable {
       this.nets.splice(i, 0, b);
     }
     const list = b.get(r.dst | 0);
-    if (list === undefined) {
-      b.set(r.dst | 0, [r]);
+    if (list === undefined) b.set(r.dst | 0, [r]);
+    else insertByMetric(list, r);
+  }
+
+  /** Adds a route; returns false if an identical one (same dst/len/metric/type/dev/gateway) exists. */
+  add(r: Route): boolean {
+    const s = this.small;
+    if (s !== null) {
+      let at = s.length;
+      for (let i = 0; i < s.length; i++) {
+        const x = s[i]!;
+        if (x.len === r.len && (x.dst | 0) === (r.dst | 0) && sameRoute(x, r)) return false;
+        if (at === s.length && (x.len < r.len || (x.len === r.len && x.metric > r.metric))) at = i;
+      }
+      if (s.length < FIB_SMALL_MAX) {
+        // a new exact-size array (after the last route of longer prefix or equal length and lower or equal metric)
+        const out = new Array<Route>(s.length + 1);
+        for (let i = 0; i < at; i++) out[i] = s[i]!;
+        out[at] = r;
+        for (let i = at; i < s.length; i++) out[i + 1] = s[i]!;
+        this.small = out;
+        return true;
+      }
+      this.small = null;
+      for (const x of s) this.bucketAdd(x);
+      this.bucketAdd(r);
       return true;
     }
-    for (let j = 0; j < list.length; j++) {
-      const x = list[j]!;
-      if (x.metric === r.metric && x.type === r.type && x.dev === r.dev && x.gateway === r.gateway) return false;
-    }
-    // after the last route of lower or equal metric (a stable insertion, as sorting by metric was)
-    let j = list.length;
-    while (j > 0 && list[j - 1]!.metric > r.metric) j--;
-    list.splice(j, 0, r);
+    const list = this.bucket(r.len)?.get(r.dst | 0);
+    if (list !== undefined) for (const x of list) if (sameRoute(x, r)) return false;
+    this.bucketAdd(r);
     return true;
   }
 
   /** Removes routes matching `pred` among those for `dst/len`; returns how many were removed. */
   remove(dst: number, len: number, pred: (r: Route) => boolean): number {
+    const s = this.small;
+    if (s !== null) return this.removeSmall((r) => r.len === len && (r.dst | 0) === (dst | 0) && pred(r));
     const b = this.bucket(len);
     if (b === undefined) return 0;
     const list = b.get(dst | 0);
@@ -201,8 +229,33 @@ export class FibTable {
     return n;
   }
 
+  /** Small mode: keeps the routes for which `drop` is false (a new exact-size array when any goes). */
+  private removeSmall(drop: (r: Route) => boolean): number {
+    const s = this.small!;
+    let n = 0;
+    let keep: Route[] | null = null;
+    for (let i = 0; i < s.length; i++) {
+      const r = s[i]!;
+      if (drop(r)) {
+        if (keep === null) keep = s.slice(0, i);
+        n++;
+      } else if (keep !== null) keep.push(r);
+    }
+    if (keep !== null) this.small = keep.length === 0 ? NO_ROUTES : keep.slice(); // slice: exact size
+    return n;
+  }
+
+  /** Drops the bucket of prefix length `len` (it became empty). */
+  private dropBucket(len: number): void {
+    const i = this.lens.indexOf(len);
+    if (i < 0) return;
+    this.lens.splice(i, 1);
+    this.nets.splice(i, 1);
+  }
+
   /** Removes every route for which `pred` holds (e.g. all routes through a device). */
   removeWhere(pred: (r: Route) => boolean): number {
+    if (this.small !== null) return this.removeSmall(pred);
     let n = 0;
     const lens = this.lens;
     for (let i = lens.length - 1; i >= 0; i--) {
@@ -229,6 +282,14 @@ export class FibTable {
    * @see Linux `fib_table_lookup`
    */
   lookup(dst: number): Route | null {
+    const s = this.small;
+    if (s !== null) {
+      for (let i = 0; i < s.length; i++) {
+        const r = s[i]!;
+        if (((dst & MASKS[r.len]!) | 0) === (r.dst | 0) && (r.dev === null || r.dev.adminUp || r.type === 'local')) return r;
+      }
+      return null;
+    }
     const lens = this.lens;
     for (let i = 0; i < lens.length; i++) {
       const len = lens[i]!;
@@ -244,11 +305,30 @@ export class FibTable {
 
   /** Every route, sorted as `ip route` lists them (by destination, then prefix length). */
   routes(): Route[] {
-    const out: Route[] = [];
-    for (const b of this.nets) for (const list of b.values()) for (const r of list) out.push(r);
+    let out: Route[];
+    if (this.small !== null) out = this.small.slice();
+    else {
+      out = [];
+      for (const b of this.nets) for (const list of b.values()) for (const r of list) out.push(r);
+    }
     out.sort((a, b) => (a.dst >>> 0) - (b.dst >>> 0) || a.len - b.len || a.metric - b.metric);
     return out;
   }
+}
+
+const NO_LENS: number[] = [];
+const NO_NETS: Array<Map<number, Route[]>> = [];
+
+/** Same metric, type, device and gateway (with the same dst/len: the same route for `ip route add`). */
+function sameRoute(x: Route, r: Route): boolean {
+  return x.metric === r.metric && x.type === r.type && x.dev === r.dev && x.gateway === r.gateway;
+}
+
+/** Inserts `r` after the last route of lower or equal metric (stable, as sorting by metric was). */
+function insertByMetric(list: Route[], r: Route): void {
+  let j = list.length;
+  while (j > 0 && list[j - 1]!.metric > r.metric) j--;
+  list.splice(j, 0, r);
 }
 
 /** Maximum number of cached destinations before the cache is flushed. */
