@@ -184,8 +184,9 @@ export interface NcResult {
 }
 
 /**
- * `printf PAYLOAD | nc -w TIMEOUT DST PORT`: connects, sends the payload, collects the answer
- * until the peer closes or nothing arrives for `timeoutNs`.
+ * `printf PAYLOAD | busybox nc -w TIMEOUT DST PORT`: connects, sends the payload, then half-closes
+ * (busybox nc's shutdown(SHUT_WR) at stdin's end), collects the answer until the peer closes or
+ * nothing arrives for `timeoutNs`.
  */
 export function ncTcp(ns: NetNamespace, dst: number | string, port: number, payload: Uint8Array | string, timeoutNs: Nanos = SECOND, traced = false): NcResult {
   const sim = ns.sim;
@@ -211,6 +212,11 @@ export function ncTcp(ns: NetNamespace, dst: number | string, port: number, payl
           connected = true;
           rearm();
           s.send(payload);
+          // busybox nc's next poll() finds stdin at its end: shutdown(SHUT_WR), after the kernel has
+          // handled what the write sent (the packet queue drains first)
+          sim.defer(() => {
+            if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') s.close();
+          });
         },
         onData(_s, data) {
           chunks.push(data);

@@ -6,6 +6,7 @@ import type { Program, ProgramRun } from '../../runtime/process.js';
 import type { NetNamespace } from '../../netns/netns.js';
 import type { TcpListener, TcpSocket } from '../../netns/socket/tcp.js';
 import { EPOCH_MS } from '../../runtime/units.js';
+import { US } from '../../core/time.js';
 import type { Engine } from '../engine.js';
 import { netnsOf } from './netns-of.js';
 
@@ -55,21 +56,58 @@ interface FileSource {
   mtime(path: string): number | undefined;
 }
 
+/**
+ * How long after the request arrives the connection's httpd child answers (virtual time):
+ * `httpd -f` forks a child per connection, which is woken by the request, reads and parses it and
+ * opens the file. The kernel's immediate ACK of the request, and a client's FIN sent right after
+ * its request, both come first.
+ */
+export const HTTPD_REPLY_LATENCY = 200 * US;
+
+/**
+ * The child's write() calls: a 200 answer is two, the header block (send_headers) and then the
+ * file (sendfile); an error answer is one (its page is built into the header buffer).
+ */
+function replyWrites(reply: string): string[] {
+  if (!reply.startsWith('HTTP/1.1 200 ')) return [reply];
+  const i = reply.indexOf('\r\n\r\n') + 4;
+  return i < reply.length ? [reply.slice(0, i), reply.slice(i)] : [reply];
+}
+
+/**
+ * Sends `writes` one write() at a time, then shutdown(SHUT_WR) and exit (busybox
+ * `log_and_exit`). Each write is a system call: the segments it sends, and what the peer's kernel
+ * answers at once (an ACK), are handled before the call returns (softirq on the same CPU), so the
+ * next one starts after the packet queue has drained.
+ */
+function writeAll(ns: NetNamespace, s: TcpSocket, writes: string[], i = 0): void {
+  if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return;
+  if (i === writes.length) {
+    s.close();
+    return;
+  }
+  s.send(writes[i]!);
+  ns.sim.defer(() => writeAll(ns, s, writes, i + 1));
+}
+
 /** Serves `home` on `port`: each request (once its header block has arrived) gets its answer, then close. */
 function serve(ns: NetNamespace, port: number, files: FileSource, home: string): TcpListener {
   const bufs = new WeakMap<TcpSocket, string>();
+  const answered = new WeakSet<TcpSocket>();
   return ns.tcp.listen(0, port, () => {}, {
     onData(s, data) {
+      if (answered.has(s)) return;
       let b = bufs.get(s) ?? '';
       for (const x of data) b += String.fromCharCode(x);
       bufs.set(s, b);
       if (b.includes('\r\n\r\n') || b.includes('\n\n')) {
-        s.send(answer(ns, files, home, b));
-        s.close();
+        answered.add(s);
+        ns.sim.schedule(HTTPD_REPLY_LATENCY, () => writeAll(ns, s, replyWrites(answer(ns, files, home, b))));
       }
     },
     onEnd(s) {
-      if (s.state === 'CLOSE_WAIT') s.close();
+      // the client's FIN before a whole request: read() returns end of file and the child exits
+      if (!answered.has(s) && s.state === 'CLOSE_WAIT') s.close();
     },
   });
 }

@@ -60,10 +60,12 @@ function parseNc(argv: string[]): NcArgs | { stderr: string } {
 /** Copies stdin to the connection and the connection to stdout until the peer closes. */
 function* pump(ctx: ProgramContext, s: Stream, delayNs: number): ProgramRun {
   const input = bytesOf(ctx.stdin);
-  // poll() sees stdin readable first: its data (one read of up to 1 KiB at a time), then its EOF
+  // poll() sees stdin readable first: its data (one read of up to 1 KiB at a time), then its EOF.
+  // Each write() returns once the kernel has handled what it sent (the packet queue drains: a
+  // local peer's immediate ACK comes back first), so the next block or the shutdown follows it.
   for (let i = 0; i < input.length; i += 1024) {
     s.write(input.subarray(i, i + 1024));
-    if (delayNs) yield { sleep: delayNs };
+    yield { sleep: delayNs };
   }
   s.shutdown();
   if (delayNs) yield { sleep: delayNs };

@@ -6,6 +6,15 @@
  * backoff in virtual time (SYN at 1 s, 3 s, 7 s, … until `tcp_syn_retries`: "Connection timed
  * out"). No congestion control, no SACK processing, no out-of-order queue.
  *
+ * Segmentation and acknowledgement follow Linux: Nagle's algorithm in Minshall's form (a segment
+ * shorter than the MSS waits while an earlier short one is unacknowledged, unless TCP_NODELAY is
+ * set or a FIN goes with it — `tcp_nagle_test`, `tcp_minshall_check`), a close() tacks the FIN
+ * onto data still queued (`tcp_send_fin`), and received data is acknowledged at once only in
+ * quick-ACK mode (the first 16 ACKs of a connection, `tcp_incr_quickack`) or when more than one
+ * full segment is unacknowledged; otherwise after the delayed-ACK timeout (`ato`, 40 ms at first),
+ * or on the next segment we send. A FIN received on an established connection enters ping-pong
+ * (interactive) mode, where ACKs are delayed too (`tcp_fin`, `__tcp_ack_snd_check`).
+ *
  * ```
  *  CLOSED ─connect─► SYN_SENT ─SYN+ACK─► ESTABLISHED ─close─► FIN_WAIT1 ─ACK─► FIN_WAIT2 ─FIN─► TIME_WAIT (60 s)
  *  LISTEN ─SYN─► SYN_RECV ─ACK─► ESTABLISHED ─FIN─► CLOSE_WAIT ─close─► LAST_ACK ─ACK─► CLOSED
@@ -87,6 +96,14 @@ const TCP_RETRIES2 = 15;
 const RCV_WND = 64256;
 const SYN_WND = 64240;
 const WSCALE = 7;
+/** Linux TCP_ATO_MIN and TCP_DELACK_MIN (HZ/25): the first delayed-ACK timeout. */
+const ATO_MIN: Nanos = 40 * MS;
+/** Linux TCP_DELACK_MAX (HZ/5): the longest delayed-ACK timeout in ping-pong mode. */
+const DELACK_MAX: Nanos = 200 * MS;
+/** Linux TCP_MAX_QUICKACKS. */
+const MAX_QUICKACKS = 16;
+/** Linux TCP_MSS_DEFAULT: the first estimate of the peer's segment size (`icsk_ack.rcv_mss`). */
+const MSS_DEFAULT = 536;
 
 function seqLt(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;
@@ -127,6 +144,8 @@ export class TcpSocket {
   softError: TcpErrno | null = null;
   /** Bytes received in total. */
   bytesReceived = 0;
+  /** TCP_NODELAY: send short segments at once (no Nagle). */
+  nodelay = false;
 
   /** @internal */ iss = 0;
   /** @internal */ sndUna = 0;
@@ -143,6 +162,22 @@ export class TcpSocket {
   private tsOffset = 0;
   private ipId = 0;
   private readonly sendq: Uint8Array[] = [];
+  /** Bytes in {@link sendq}. */
+  private unsent = 0;
+  /** End of the last segment shorter than the MSS that we sent (Linux `snd_sml`). */
+  private sndSml = 0;
+  // delayed ACK (Linux `icsk_ack`): quick-ACK budget, timeout, ping-pong count, last receive time
+  private ackQuick = 0;
+  private ackAto: Nanos = 0;
+  private ackPingpong = 0;
+  private ackLrcv: Nanos = 0;
+  /** An ACK is owed (Linux ICSK_ACK_SCHED). */
+  private ackPending = false;
+  /** rcvNxt when we last sent an ACK (Linux `rcv_wup`). */
+  private rcvWup = 0;
+  /** Estimate of the peer's segment size (Linux `icsk_ack.rcv_mss`). */
+  private rcvMss = MSS_DEFAULT;
+  private dackTimer: Timer | null = null;
   private finPending = false;
   private finSent = false;
   private finSeq = 0;
@@ -164,9 +199,7 @@ export class TcpSocket {
 
   /** Bytes queued but not yet sent. */
   get unsentBytes(): number {
-    let n = 0;
-    for (const b of this.sendq) n += b.length;
-    return n;
+    return this.unsent;
   }
 
   // -------------------------------------------------------------- output
@@ -222,8 +255,105 @@ export class TcpSocket {
     );
     if (this.traced) startTrace(ns, skb);
     ns.TcpOutSegs++;
+    if (flags & TCP_ACK) this.ackSent();
+    if (data && data.length) this.dataSent();
     ipLocalOut(ns, skb, rt);
     return true;
+  }
+
+  /**
+   * Every segment carrying an ACK settles the owed one: the delayed-ACK timer stops, and an ACK of
+   * new data spends one of the quick ACKs.
+   *
+   * @see Linux `tcp_event_ack_sent`, `tcp_dec_quickack_mode`
+   */
+  private ackSent(): void {
+    if (this.ackPending && this.ackQuick > 0) {
+      this.ackQuick--;
+      if (this.ackQuick === 0) this.ackAto = ATO_MIN;
+    }
+    this.ackPending = false;
+    this.rcvWup = this.rcvNxt;
+    if (this.dackTimer) {
+      this.ns.sim.cancel(this.dackTimer);
+      this.dackTimer = null;
+    }
+  }
+
+  /**
+   * Data sent within `ato` of the last segment received is a reply: the connection becomes
+   * interactive (ping-pong mode, threshold 1 as `tcp_pingpong_thresh`).
+   *
+   * @see Linux `tcp_event_data_sent`
+   */
+  private dataSent(): void {
+    if (this.ns.sim.now - this.ackLrcv < this.ackAto && this.ackPingpong < 255) this.ackPingpong++;
+  }
+
+  /** Quick-ACK mode: quick ACKs left and not interactive (Linux `tcp_in_quickack_mode`). */
+  private get quickAck(): boolean {
+    return this.ackQuick > 0 && this.ackPingpong === 0;
+  }
+
+  /** @see Linux `tcp_incr_quickack` */
+  private incrQuickack(): void {
+    const q = Math.min(MAX_QUICKACKS, Math.max(2, Math.floor(RCV_WND / (2 * this.rcvMss))));
+    if (q > this.ackQuick) this.ackQuick = q;
+  }
+
+  /**
+   * In-order data arrived: the delayed-ACK engine starts in quick-ACK mode with the first data,
+   * and `ato` follows the gaps between arrivals.
+   *
+   * @see Linux `tcp_event_data_recv`, `tcp_measure_rcv_mss`
+   */
+  private dataRecv(len: number): void {
+    if (len >= this.rcvMss) this.rcvMss = Math.min(len, this.advMss());
+    const now = this.ns.sim.now;
+    if (this.ackAto === 0) {
+      this.incrQuickack();
+      this.ackAto = ATO_MIN;
+    } else {
+      const m = now - this.ackLrcv;
+      if (m <= ATO_MIN / 2) this.ackAto = this.ackAto / 2 + ATO_MIN / 2;
+      else if (m < this.ackAto) this.ackAto = Math.min(this.ackAto / 2 + m, this.rto);
+      else if (m > this.rto) this.incrQuickack();
+    }
+    this.ackLrcv = now;
+  }
+
+  /**
+   * After a segment: the owed ACK goes now when more than one full segment is unacknowledged or
+   * in quick-ACK mode, else the delayed-ACK timer is armed.
+   *
+   * @see Linux `__tcp_ack_snd_check`, `tcp_send_delayed_ack`
+   */
+  private ackSndCheck(): void {
+    if (!this.ackPending || this.state === 'CLOSED') return;
+    if (((this.rcvNxt - this.rcvWup) | 0) > this.rcvMss || this.quickAck) {
+      this.xmit(TCP_ACK, this.sndNxt, null);
+      return;
+    }
+    if (this.dackTimer) return;
+    let ato = this.ackAto;
+    if (ato > ATO_MIN) {
+      let max = this.ackPingpong > 0 ? DELACK_MAX : 500 * MS;
+      if (this.srtt) max = Math.min(max, Math.max(this.srtt, ATO_MIN));
+      ato = Math.min(ato, max);
+    }
+    this.dackTimer = this.ns.sim.schedule(ato, () => this.onDelack());
+  }
+
+  /** The delayed-ACK timer: a missed reply leaves ping-pong mode. @see Linux `tcp_delack_timer_handler` */
+  private onDelack(): void {
+    this.dackTimer = null;
+    if (!this.ackPending || this.state === 'CLOSED') return;
+    if (this.ackPingpong === 0) this.ackAto = Math.min(this.ackAto * 2, this.rto);
+    else {
+      this.ackPingpong = 0;
+      this.ackAto = ATO_MIN;
+    }
+    this.xmit(TCP_ACK, this.sndNxt, null);
   }
 
   private queueRtx(seq: number, flags: number, data: Uint8Array | null): void {
@@ -234,6 +364,11 @@ export class TcpSocket {
   private armRto(): void {
     if (this.timer) this.ns.sim.cancel(this.timer);
     this.timer = this.ns.sim.schedule(this.rto, () => this.onRto());
+  }
+
+  private stopDelack(): void {
+    if (this.dackTimer) this.ns.sim.cancel(this.dackTimer);
+    this.dackTimer = null;
   }
 
   private stopTimer(): void {
@@ -268,26 +403,62 @@ export class TcpSocket {
     this.armRto();
   }
 
-  /** Sends whatever the window allows, then a FIN when a close is pending. */
+  /** Takes the first `n` queued bytes (one segment's worth, across writes). */
+  private take(n: number): Uint8Array {
+    this.unsent -= n;
+    const first = this.sendq[0]!;
+    if (first.length > n) {
+      this.sendq[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    if (first.length === n) {
+      this.sendq.shift();
+      return first;
+    }
+    const out = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.sendq[0]!;
+      const k = Math.min(c.length, n - off);
+      out.set(c.subarray(0, k), off);
+      off += k;
+      if (k === c.length) this.sendq.shift();
+      else this.sendq[0] = c.subarray(k);
+    }
+    return out;
+  }
+
+  /**
+   * Sends whatever the window and Nagle allow, then a FIN when a close is pending. Once close()
+   * was called Nagle is off and the FIN rides on the last queued segment.
+   *
+   * @see Linux `tcp_write_xmit`, `tcp_nagle_test`, `tcp_send_fin`
+   */
   private push(): void {
     if (this.state !== 'ESTABLISHED' && this.state !== 'CLOSE_WAIT') return;
-    while (this.sendq.length) {
+    while (this.unsent > 0) {
       const inflight = (this.sndNxt - this.sndUna) >>> 0;
       const room = this.sndWnd - inflight;
       if (room <= 0) break;
-      let chunk = this.sendq[0]!;
-      const n = Math.min(chunk.length, this.mss, room);
-      if (n < chunk.length) {
-        this.sendq[0] = chunk.subarray(n);
-        chunk = chunk.subarray(0, n);
-      } else this.sendq.shift();
-      const flags = TCP_ACK | (this.sendq.length === 0 ? TCP_PSH : 0);
+      const n = Math.min(this.unsent, this.mss, room);
+      const fin = n === this.unsent && this.finPending;
+      // Nagle, Minshall's variant: a short segment waits while an earlier short one is unacknowledged
+      if (n < this.mss && !fin && !this.nodelay && seqLt(this.sndUna, this.sndSml) && seqLeq(this.sndSml, this.sndNxt)) break;
+      const chunk = this.take(n);
+      const flags = TCP_ACK | (this.unsent === 0 ? TCP_PSH : 0) | (fin ? TCP_FIN : 0);
       const seq = this.sndNxt;
       this.xmit(flags, seq, chunk);
       this.queueRtx(seq, flags, chunk);
-      this.sndNxt = (this.sndNxt + n) >>> 0;
+      this.sndNxt = (this.sndNxt + n + (fin ? 1 : 0)) >>> 0;
+      if (n < this.mss) this.sndSml = this.sndNxt;
+      if (fin) {
+        this.finSent = true;
+        this.finSeq = (seq + n) >>> 0;
+        this.state = this.state === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
+        return;
+      }
     }
-    if (this.finPending && !this.finSent && this.sendq.length === 0) {
+    if (this.finPending && !this.finSent && this.unsent === 0) {
       this.finSent = true;
       this.finSeq = this.sndNxt;
       this.xmit(TCP_FIN | TCP_ACK, this.sndNxt, null);
@@ -305,6 +476,7 @@ export class TcpSocket {
     if (this.finPending || this.state === 'CLOSED' || this.state === 'LISTEN') throw new DockernetError('EPIPE', 'Broken pipe');
     if (b.length === 0) return;
     this.sendq.push(b.slice());
+    this.unsent += b.length;
     this.push();
   }
 
@@ -334,6 +506,7 @@ export class TcpSocket {
     this.iss = this.ns.rng.nextU32();
     this.sndUna = this.iss;
     this.sndNxt = (this.iss + 1) >>> 0;
+    this.sndSml = this.iss;
     this.ns.counters.inc('TcpActiveOpens');
     this.xmit(TCP_SYN, this.iss, null);
     this.queueRtx(this.iss, TCP_SYN, null);
@@ -348,6 +521,7 @@ export class TcpSocket {
     this.iss = this.ns.rng.nextU32();
     this.sndUna = this.iss;
     this.sndNxt = (this.iss + 1) >>> 0;
+    this.sndSml = this.iss;
     this.ns.counters.inc('TcpPassiveOpens');
     this.xmit(TCP_SYN | TCP_ACK, this.iss, null);
     this.queueRtx(this.iss, TCP_SYN | TCP_ACK, null);
@@ -473,7 +647,8 @@ export class TcpSocket {
 
     if (!(flags & TCP_ACK)) return;
     this.readTs(skb);
-    let ackNeeded = false;
+    // an ACK we must send at once (duplicate or out-of-window data, a FIN in FIN_WAIT/TIME_WAIT)
+    let ackNow = false;
 
     // ---- ACK processing
     if (seqLt(this.sndUna, ack) && seqLeq(ack, this.sndNxt)) {
@@ -500,47 +675,64 @@ export class TcpSocket {
     }
     this.sndWnd = v.getUint16(t + 14) << (this.wsOk ? this.sndWscale : 0);
 
-    // ---- data
+    // ---- data: in order, it is queued for the application and an ACK is owed (sent now or
+    // delayed, see ackSndCheck); a duplicate or a segment beyond rcvNxt is answered at once
+    let data: Uint8Array | null = null;
     if (plen > 0) {
-      if (this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2') {
-        const off = (this.rcvNxt - seq) | 0;
-        if (off >= 0 && off < plen) {
-          const data = skb.data.slice(t + hlen + off, t + hlen + plen);
-          this.rcvNxt = (this.rcvNxt + data.length) >>> 0;
-          this.bytesReceived += data.length;
-          if (skb.traced && ns.sim.tracer)
-            trace(ns, skb, 'local', 'deliver', `tcp ${ipToString(this.laddr)}:${this.lport}: ${data.length} bytes to socket`, { proto: 'tcp', port: this.lport });
-          this.cb.onData?.(this, data);
-        }
+      const off = (this.rcvNxt - seq) | 0;
+      if ((this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2') && off >= 0 && off < plen) {
+        data = skb.data.slice(t + hlen + off, t + hlen + plen);
+        this.rcvNxt = (this.rcvNxt + data.length) >>> 0;
+        this.bytesReceived += data.length;
+        this.ackPending = true;
+        this.dataRecv(plen);
+      } else {
+        ackNow = true;
+        this.incrQuickack(); // tcp_send_dupack enters quick-ACK mode
       }
-      ackNeeded = true;
     }
 
     // ---- FIN
-    if (flags & TCP_FIN && ((seq + plen) >>> 0) === this.rcvNxt) {
+    let ended = false;
+    let timeWait = false;
+    if (flags & TCP_FIN && ((seq + plen) >>> 0) === this.rcvNxt && (plen === 0 || data)) {
       this.rcvNxt = (this.rcvNxt + 1) >>> 0;
-      ackNeeded = true;
+      this.ackPending = true;
       switch (this.state) {
         case 'ESTABLISHED':
           this.state = 'CLOSE_WAIT';
-          this.cb.onEnd?.(this);
+          this.ackPingpong = Math.max(this.ackPingpong, 1); // tcp_fin: inet_csk_enter_pingpong_mode
+          ended = true;
           break;
         case 'FIN_WAIT1':
           this.state = 'CLOSING';
-          this.cb.onEnd?.(this);
+          ackNow = true;
+          ended = true;
           break;
         case 'FIN_WAIT2':
-          this.enterTimeWait();
-          this.cb.onEnd?.(this);
+          timeWait = true;
+          ackNow = true;
+          ended = true;
           break;
         default:
           break;
       }
-    } else if (flags & TCP_FIN && this.state === 'TIME_WAIT') ackNeeded = true;
+    } else if (flags & TCP_FIN && this.state === 'TIME_WAIT') ackNow = true;
 
-    const before = this.sndNxt;
+    // the ACK owed goes out before the application runs (it is woken; it answers later)
+    if (ackNow && this.state !== 'CLOSED') {
+      this.ackPending = true;
+      this.xmit(TCP_ACK, this.sndNxt, null);
+    }
     this.push();
-    if (ackNeeded && this.sndNxt === before && this.state !== 'CLOSED') this.xmit(TCP_ACK, this.sndNxt, null);
+    this.ackSndCheck();
+    if (data) {
+      if (skb.traced && ns.sim.tracer)
+        trace(ns, skb, 'local', 'deliver', `tcp ${ipToString(this.laddr)}:${this.lport}: ${data.length} bytes to socket`, { proto: 'tcp', port: this.lport });
+      this.cb.onData?.(this, data);
+    }
+    if (timeWait && this.state === 'FIN_WAIT2') this.enterTimeWait();
+    if (ended) this.cb.onEnd?.(this);
   }
 
   private rttSample(rtt: Nanos): void {
@@ -558,6 +750,7 @@ export class TcpSocket {
     this.state = 'TIME_WAIT';
     this.rtx.length = 0;
     this.stopTimer();
+    this.stopDelack();
     this.timer = this.ns.sim.schedule(TIME_WAIT_LEN, () => this.onRto());
     this.cb.onClose?.(this);
   }
@@ -574,6 +767,8 @@ export class TcpSocket {
   destroy(notify = true): void {
     const wasTimeWait = this.state === 'TIME_WAIT';
     this.stopTimer();
+    this.stopDelack();
+    this.unsent = 0;
     this.rtx.length = 0;
     this.sendq.length = 0;
     const wasOpen = this.state !== 'CLOSED';
