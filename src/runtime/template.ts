@@ -6,136 +6,50 @@
  * `not`). Missing values print as `<no value>`.
  */
 import { goJson } from './gojson.js';
+import { parseTemplate, TemplateError, type Expr, type TNode } from './template-parse.js';
+
+export { TemplateError };
 
 const NONE = Symbol('none');
-type Tok = { k: 'text'; v: string } | { k: 'action'; v: string };
-type Expr = { t: 'field'; base: Expr | null; path: string[] } | { t: 'var'; name: string; path: string[] } | { t: 'lit'; v: unknown } | { t: 'call'; fn: string; args: Expr[] } | { t: 'pipe'; cmds: Expr[] };
-type TNode = { t: 'text'; v: string } | { t: 'out'; e: Expr; decl?: string[] } | { t: 'if' | 'with'; e: Expr; a: TNode[]; b: TNode[] } | { t: 'range'; e: Expr; vars: string[]; a: TNode[]; b: TNode[] };
 
-/** Template errors (the CLI prints `template: ...`). */
-export class TemplateError extends Error {}
+/**
+ * Keys under which Go's inspect types hold maps (`map[string]…`), not structs: a missing key in one
+ * of these prints `<no value>`; a missing field of a struct is an execution error.
+ */
+const MAP_KEYS = new Set(['Labels', 'Options', 'Networks', 'Ports', 'ExposedPorts', 'Volumes', 'Containers', 'Sysctls', 'StorageOpt', 'Tmpfs', 'DriverOpts', 'Data', 'Attributes', 'Actor']);
+/** Objects reached through a {@link MAP_KEYS} key (and LogConfig.Config). */
+const goMaps = new WeakSet<object>();
 
-function tokenize(src: string): Tok[] {
-  const out: Tok[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const s = src.indexOf('{{', i);
-    if (s < 0) {
-      out.push({ k: 'text', v: src.slice(i) });
-      break;
-    }
-    let text = src.slice(i, s);
-    let body = s + 2;
-    if (src[body] === '-' && src[body + 1] === ' ') {
-      text = text.replace(/\s+$/, '');
-      body += 1;
-    }
-    if (text) out.push({ k: 'text', v: text });
-    const e = src.indexOf('}}', body);
-    if (e < 0) throw new TemplateError('unclosed action');
-    let inner = src.slice(body, e);
-    i = e + 2;
-    if (inner.endsWith(' -')) {
-      inner = inner.slice(0, -2);
-      while (i < src.length && /\s/.test(src[i]!)) i++;
-    }
-    out.push({ k: 'action', v: inner.trim() });
-  }
-  return out;
-}
+/** A nil pointer as Go prints it (`<nil>`), false in `if`. */
+const NIL: object = Object.create({ goFormat: () => '<nil>' }) as object;
+/**
+ * Struct fields of Docker's API types that the JSON leaves out when empty (`omitempty`): the typed
+ * template still has them, as their zero value (ContainerJSON, Config, MountPoint, IPAMConfig).
+ */
+const OMITTED: Record<string, () => unknown> = {
+  Health: () => NIL,
+  Node: () => NIL,
+  Healthcheck: () => NIL,
+  StopTimeout: () => NIL,
+  SizeRw: () => NIL,
+  SizeRootFs: () => NIL,
+  ExposedPorts: () => ({}),
+  AuxiliaryAddresses: () => ({}),
+  Shell: () => [],
+  OnBuild: () => [],
+  StopSignal: () => '',
+  MacAddress: () => '',
+  IPRange: () => '',
+  Gateway: () => '',
+  Subnet: () => '',
+  Name: () => '',
+  Driver: () => '',
+  ArgsEscaped: () => false,
+  NetworkDisabled: () => false,
+};
 
-function lexAction(s: string): string[] {
-  return s.match(/"(?:[^"\\]|\\.)*"|`[^`]*`|\(|\)|\||:=|=|,|[^\s()|,]+/g) ?? [];
-}
-
-function parsePipeline(toks: string[], pos: { i: number }): Expr {
-  const cmds: Expr[] = [];
-  for (;;) {
-    const args: Expr[] = [];
-    while (pos.i < toks.length && toks[pos.i] !== '|' && toks[pos.i] !== ')') args.push(parseOperand(toks, pos));
-    if (args.length === 0) throw new TemplateError('missing value for command');
-    const head = args[0]!;
-    cmds.push(head.t === 'call' && args.length > 1 ? { t: 'call', fn: head.fn, args: args.slice(1) } : args.length === 1 ? head : { t: 'call', fn: '__apply', args });
-    if (toks[pos.i] === '|') {
-      pos.i++;
-      continue;
-    }
-    break;
-  }
-  return cmds.length === 1 ? cmds[0]! : { t: 'pipe', cmds };
-}
-
-function parseOperand(toks: string[], pos: { i: number }): Expr {
-  const t = toks[pos.i++]!;
-  if (t === '(') {
-    const e = parsePipeline(toks, pos);
-    pos.i++;
-    const rest = toks[pos.i];
-    if (rest && rest.startsWith('.') && rest !== '.') {
-      pos.i++;
-      return { t: 'field', base: e, path: rest.slice(1).split('.') };
-    }
-    return e;
-  }
-  if (t.startsWith('"')) return { t: 'lit', v: JSON.parse(t) as string };
-  if (t.startsWith('`')) return { t: 'lit', v: t.slice(1, -1) };
-  if (/^-?\d+(\.\d+)?$/.test(t)) return { t: 'lit', v: Number(t) };
-  if (t === 'true' || t === 'false') return { t: 'lit', v: t === 'true' };
-  if (t === 'nil') return { t: 'lit', v: null };
-  if (t === '.') return { t: 'field', base: null, path: [] };
-  if (t.startsWith('.')) return { t: 'field', base: null, path: t.slice(1).split('.') };
-  if (t.startsWith('$')) {
-    const [name, ...path] = t.split('.');
-    return { t: 'var', name: name!, path };
-  }
-  return { t: 'call', fn: t, args: [] };
-}
-
-function parse(src: string): TNode[] {
-  const toks = tokenize(src);
-  let i = 0;
-  const ctl = (kw: 'if' | 'with' | 'range', e: Expr, vars: string[]): TNode => {
-    const a = block(['else', 'end']);
-    let b: TNode[] = [];
-    if (a.end.startsWith('else')) {
-      const ew = lexAction(a.end);
-      if (ew[1] === 'if' || ew[1] === 'with') b = [ctl(ew[1], parsePipeline(ew.slice(2), { i: 0 }), [])];
-      else b = block(['end']).nodes;
-    }
-    return kw === 'range' ? { t: 'range', e, vars, a: a.nodes, b } : { t: kw, e, a: a.nodes, b };
-  };
-  const block = (stop: string[]): { nodes: TNode[]; end: string } => {
-    const nodes: TNode[] = [];
-    while (i < toks.length) {
-      const t = toks[i++]!;
-      if (t.k === 'text') {
-        nodes.push({ t: 'text', v: t.v });
-        continue;
-      }
-      const words = lexAction(t.v);
-      const kw = words[0];
-      if (kw && stop.includes(kw)) return { nodes, end: t.v };
-      if (t.v.startsWith('/*')) continue;
-      if (kw === 'if' || kw === 'with' || kw === 'range') {
-        let rest = words.slice(1);
-        let vars: string[] = [];
-        const d = rest.indexOf(':=');
-        if (kw === 'range' && d >= 0) {
-          vars = rest.slice(0, d).filter((w) => w !== ',');
-          rest = rest.slice(d + 1);
-        }
-        nodes.push(ctl(kw, parsePipeline(rest, { i: 0 }), vars));
-        continue;
-      }
-      const d = words.indexOf(':=');
-      if (d > 0) nodes.push({ t: 'out', e: parsePipeline(words.slice(d + 1), { i: 0 }), decl: words.slice(0, d) });
-      else nodes.push({ t: 'out', e: parsePipeline(words, { i: 0 }) });
-    }
-    if (stop.length) throw new TemplateError('unexpected EOF');
-    return { nodes, end: '' };
-  };
-  return block([]).nodes;
-}
+/** An error while executing a template (`template: :1:2: executing "" at <.Nope>: …`). */
+export class TemplateExecError extends TemplateError {}
 
 /** Formats a value as Go's fmt `%v` would. */
 export function goString(v: unknown): string {
@@ -157,27 +71,42 @@ function truthy(v: unknown): boolean {
   return true;
 }
 
-function field(v: unknown, path: string[]): unknown {
+/**
+ * Walks `path` from `v`. A key missing from a Go struct calls `missing(key)` (the caller's error);
+ * a key missing from a Go map, or anything below a nil, is `undefined` (`<no value>`).
+ */
+function field(v: unknown, path: string[], missing: (key: string) => never): unknown {
   let cur = v;
-  for (const p of path) {
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
     if (p === '') continue;
     if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
     const o = cur as Record<string, unknown>;
     // Go structs are addressed by field name while their JSON keys may be lower-case (events.Message)
-    cur = p in o ? o[p] : o[Object.keys(o).find((k) => k.toLowerCase() === p.toLowerCase()) ?? p];
+    const key = p in o ? p : Object.keys(o).find((k) => k.toLowerCase() === p.toLowerCase());
+    if (key === undefined) {
+      if (goMaps.has(o) || Array.isArray(o)) return undefined;
+      const zero = OMITTED[p];
+      if (!zero) missing(p);
+      cur = zero();
+      continue;
+    }
+    cur = o[key!];
+    if (cur && typeof cur === 'object' && (MAP_KEYS.has(key!) || (key === 'Config' && path[i - 1] === 'LogConfig'))) goMaps.add(cur);
   }
   return cur;
 }
 
 function sprintf(fmt: string, args: unknown[]): string {
   let k = 0;
-  return fmt.replace(/%([-0-9.]*)([svdqt%])/g, (_m, flags: string, verb: string) => {
+  return fmt.replace(/%(-?)(\d*)(?:\.(\d+))?([svdqtx%])/g, (_m, left: string, width: string, prec: string | undefined, verb: string) => {
     if (verb === '%') return '%';
     const a = args[k++];
-    let s = verb === 'q' ? JSON.stringify(goString(a)) : goString(a);
-    const w = parseInt(flags, 10);
-    if (!Number.isNaN(w)) s = flags.startsWith('-') ? s.padEnd(Math.abs(w)) : s.padStart(w);
-    return s;
+    let s = verb === 'x' && typeof a === 'number' ? a.toString(16) : goString(a);
+    if (prec !== undefined && (verb === 's' || verb === 'q')) s = [...s].slice(0, Number(prec)).join('');
+    if (verb === 'q') s = JSON.stringify(s);
+    const w = width ? Number(width) : 0;
+    return left ? s.padEnd(w) : s.padStart(w);
   });
 }
 
@@ -190,7 +119,14 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
   title: (s) => goString(s).replace(/\b\w/g, (c) => c.toUpperCase()),
   pad: (s, l, r) => ' '.repeat(Number(l)) + goString(s) + ' '.repeat(Number(r)),
   truncate: (s, n) => goString(s).slice(0, Number(n)),
-  index: (v, ...keys) => keys.reduce((acc: unknown, k) => (acc === null || acc === undefined ? undefined : (acc as Record<string, unknown>)[String(k)]), v),
+  // a missing key of a map[string]string (Labels, Options) is "", of other maps <no value>
+  index: (v, ...keys) =>
+    keys.reduce((acc: unknown, k) => {
+      if (acc === null || acc === undefined) return undefined;
+      const o = acc as Record<string, unknown>;
+      if (String(k) in o) return o[String(k)];
+      return Object.values(o).every((x) => typeof x === 'string') ? '' : undefined;
+    }, v),
   len: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
   printf: (f, ...a) => sprintf(String(f), a),
   print: (...a) => a.map(goString).join(''),
@@ -209,10 +145,28 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
 /** A parsed template; `execute(data)` renders it. */
 export class GoTemplate {
   private readonly nodes: TNode[];
-  /** Extra functions (docker ps adds none today). */
-  readonly funcs: Record<string, (...a: unknown[]) => unknown> = { ...FUNCS };
-  constructor(readonly source: string) {
-    this.nodes = parse(source);
+  private readonly funcs: Record<string, (...a: unknown[]) => unknown>;
+  private readonly missingKey: (key: string) => string;
+  /**
+   * Parses `source` (throws {@link TemplateError} with Go's text). `missingKey` words the error for
+   * a field the data's struct lacks: `map has no entry for key "K"` by default (docker inspect's
+   * fallback on the raw JSON), `can't evaluate field K in type *formatter.ContainerContext` for lists.
+   */
+  constructor(
+    readonly source: string,
+    opts: { funcs?: Record<string, (...a: unknown[]) => unknown>; missingKey?: (key: string) => string } = {},
+  ) {
+    this.funcs = { ...FUNCS, ...opts.funcs };
+    this.missingKey = opts.missingKey ?? ((k) => `map has no entry for key "${k}"`);
+    this.nodes = parseTemplate(source, new Set(Object.keys(this.funcs)));
+  }
+
+  /** Go's `template: :LINE:COL: executing "" at <NODE>: MSG` for a node at byte offset `pos`. */
+  private execError(pos: number, text: string, msg: string): never {
+    const before = this.source.slice(0, pos);
+    const nl = before.lastIndexOf('\n');
+    const line = before.split('\n').length;
+    throw new TemplateExecError(`template: :${line}:${nl < 0 ? pos : pos - nl - 1}: executing "" at <${text}>: ${msg}`);
   }
 
   /** Renders with `data` as dot. */
@@ -267,9 +221,9 @@ export class GoTemplate {
       case 'lit':
         return e.v;
       case 'field':
-        return field(e.base ? this.eval(e.base, dot, vars, NONE) : dot, e.path);
+        return field(e.base ? this.eval(e.base, dot, vars, NONE) : dot, e.path, (k) => this.execError(e.pos, e.text, this.missingKey(k)));
       case 'var':
-        return field(vars.get(e.name), e.path);
+        return field(vars.get(e.name), e.path, (k) => this.execError(e.pos, e.text, this.missingKey(k)));
       case 'pipe': {
         let v: unknown = NONE;
         e.cmds.forEach((c, i) => (v = this.eval(c, dot, vars, i === 0 ? NONE : v)));
@@ -294,4 +248,30 @@ export class GoTemplate {
 /** Renders `format` against `data` (one-shot helper). */
 export function renderTemplate(format: string, data: unknown): string {
   return new GoTemplate(format).execute(data);
+}
+
+/**
+ * docker's TemplateInspector (`docker inspect -f`, `network inspect -f`, `volume inspect -f`): a
+ * template that does not parse fails with status 64; an element it cannot execute on prints
+ * nothing and its error goes to stderr (status 1); stdout is a lone newline when nothing printed.
+ */
+export function inspectWithTemplate(format: string, docs: readonly unknown[]): { stdout: string; stderr: string; exitCode: number } {
+  let t: GoTemplate;
+  try {
+    t = new GoTemplate(format);
+  } catch (e) {
+    if (e instanceof TemplateError) return { stdout: '', stderr: `template parsing error: ${e.message}\n`, exitCode: 64 };
+    throw e;
+  }
+  let stdout = '';
+  let stderr = '';
+  for (const d of docs) {
+    try {
+      stdout += t.execute(d) + '\n';
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      stderr += `template parsing error: ${e.message}\n`;
+    }
+  }
+  return { stdout: stdout || (docs.length ? '\n' : ''), stderr, exitCode: stderr ? 1 : 0 };
 }

@@ -97,7 +97,9 @@ describe('Go templates', () => {
     expect(renderTemplate('{{if eq .Name "/a"}}yes{{else}}no{{end}}', data)).toBe('yes');
     expect(renderTemplate('{{index .Labels "b"}} {{join .List ","}} {{printf "%s-%d" .Name 3}} {{lower "AB"}}', data)).toBe('2 x,y /a-3 ab');
     expect(renderTemplate('{{.Labels}} {{.List}}', data)).toBe('map[a:1 b:2] [x y]');
-    expect(renderTemplate('{{if .Missing}}a{{else if .Name}}b{{end}}', data)).toBe('b');
+    expect(renderTemplate('{{if .Labels.zz}}a{{else if .Name}}b{{end}}', data)).toBe('b');
+    // a field the struct lacks is an execution error (docker inspect's raw-map fallback wording)
+    expect(() => renderTemplate('{{if .Missing}}a{{end}}', data)).toThrow('template: :1:5: executing "" at <.Missing>: map has no entry for key "Missing"');
     expect(renderTemplate('{{.Name | printf "%q"}}', data)).toBe('"/a"');
   });
 });

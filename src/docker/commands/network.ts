@@ -6,7 +6,8 @@ import { DockernetError } from '../../core/errors.js';
 import type { ExecResult } from '../../runtime/runtime.js';
 import { parseFlags, FlagError, type FlagSpec } from '../../runtime/cli/flags.js';
 import { goIndent, goJson } from '../../runtime/gojson.js';
-import { renderTemplate } from '../../runtime/template.js';
+import { inspectWithTemplate } from '../../runtime/template.js';
+import { renderList } from '../../runtime/commands/table.js';
 import { rfc3339Nano } from '../../runtime/units.js';
 import { cidrContains, ipToString, tryParseIp } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
@@ -320,18 +321,16 @@ function inspect(e: Engine, argv: string[]): ExecResult {
     docs.push(networkDoc(e, n));
   }
   const fmt = f.get('format') as string | undefined;
-  let stdout: string;
   if (fmt) {
-    stdout = docs
-      .map((d) => {
-        const ipam = d['IPAM'] as { Config: IpamConfigEntry[] };
-        return renderTemplate(fmt, { ...d, IPAM: { ...ipam, Config: ipam.Config.map(goIpamConfig) } }) + '\n';
-      })
-      .join('');
-  } else {
-    stdout = goIndent(goJson(docs), '    ') + '\n';
+    const views = docs.map((d) => {
+      const ipam = d['IPAM'] as { Config: IpamConfigEntry[] };
+      return { ...d, IPAM: { ...ipam, Config: ipam.Config.map(goIpamConfig) } };
+    });
+    const r = inspectWithTemplate(fmt, views);
+    if (r.exitCode === 64) return r;
+    return { stdout: r.stdout, stderr: r.stderr + stderr, exitCode: r.stderr || stderr ? 1 : 0 };
   }
-  return { stdout, stderr, exitCode: stderr ? 1 : 0 };
+  return { stdout: goIndent(goJson(docs), '    ') + '\n', stderr, exitCode: stderr ? 1 : 0 };
 }
 
 /**
@@ -392,7 +391,7 @@ function list(e: Engine, argv: string[]): ExecResult {
   const id = (n: Network): string => (trunc ? n.id.slice(0, 12) : n.id);
   if (f.get('quiet')) return ok(nets.map((n) => id(n) + '\n').join(''));
   const fmt = f.get('format') as string | undefined;
-  if (fmt) return ok(nets.map((n) => renderTemplate(fmt, { ID: id(n), Name: n.name, Driver: n.driver, Scope: 'local', IPv6: false, Internal: n.internal }) + '\n').join(''));
+  if (fmt) return renderList(nets.map((n) => ({ ID: id(n), Name: n.name, Driver: n.driver, Scope: 'local', IPv6: false, Internal: n.internal })), fmt, { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL' }, { type: '*formatter.networkContext' });
   const rows = [['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...nets.map((n) => [id(n), n.name, n.driver, 'local'])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return ok(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('')).join('\n') + '\n');

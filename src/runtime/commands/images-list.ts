@@ -47,8 +47,8 @@ function images(rt: Runtime, args: string[]): ExecResult {
     for (const r of rows) out.line(String(r['ID']));
     return out.result();
   }
-  out.stdout = renderList(rows, (v.get('format') as string) ?? 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}', { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Digest: 'DIGEST' });
-  return out.result();
+  const r = renderList(rows, (v.get('format') as string) ?? 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}', { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Digest: 'DIGEST' }, { type: '*formatter.imageContext' });
+  return { ...r, stderr: out.stderr + r.stderr, stdout: out.stdout + r.stdout, exitCode: r.exitCode || out.exitCode };
 }
 
 function history(rt: Runtime, args: string[]): ExecResult {
@@ -92,8 +92,8 @@ function history(rt: Runtime, args: string[]): ExecResult {
     for (const r of rows) out.line(r.ID);
     return out.result();
   }
-  out.stdout = renderList(rows, (p.values.get('format') as string) ?? 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' });
-  return out.result();
+  const r = renderList(rows, (p.values.get('format') as string) ?? 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' }, { type: '*formatter.historyContext' });
+  return { ...r, stderr: out.stderr + r.stderr, stdout: out.stdout + r.stdout, exitCode: r.exitCode || out.exitCode };
 }
 
 function imageInspectCmd(rt: Runtime, args: string[]): ExecResult {

@@ -5,7 +5,7 @@
 import type { ExecResult, Runtime } from '../runtime.js';
 import { clientView, containerInspect, imageInspect } from '../inspect.js';
 import { goIndent, goJson } from '../gojson.js';
-import { GoTemplate, TemplateError } from '../template.js';
+import { inspectWithTemplate } from '../template.js';
 import { volumeInspect } from '../volumes.js';
 import { Out, commandFlags } from './output.js';
 import { rfc3339Nano } from '../units.js';
@@ -16,8 +16,10 @@ export function formatInspect(rt: Runtime, docs: Array<Record<string, unknown>>,
     out.line(docs.length ? goIndent('[' + docs.map((d) => goJson(d)).join(',') + ']') : '[]');
     return;
   }
-  const t = new GoTemplate(format);
-  for (const d of docs) out.line(t.execute(clientView(rt, d)));
+  const r = inspectWithTemplate(format, docs.map((d) => clientView(rt, d)));
+  out.stdout += r.stdout;
+  out.stderr += r.stderr;
+  out.exitCode = r.exitCode;
 }
 
 /** Finds one object for `docker inspect`. */
@@ -54,16 +56,12 @@ export function inspectCommand(rt: Runtime, args: string[]): ExecResult {
     else missing.push(ref);
   }
   const format = p.values.get('format') as string | undefined;
-  try {
-    if (docs.length || format === undefined) formatInspect(rt, docs, format, out);
-  } catch (e) {
-    if (e instanceof TemplateError) {
-      out.err(`template parsing error: ${e.message}`);
-      out.exitCode = 1;
-      return out.result();
-    }
-    throw e;
+  // docker parses the template before it looks anything up: a bad one is status 64 on its own
+  if (format) {
+    const parsed = inspectWithTemplate(format, []);
+    if (parsed.exitCode === 64) return parsed;
   }
+  if (docs.length || format === undefined) formatInspect(rt, docs, format, out);
   for (const m of missing) out.err(`Error: No such object: ${m}`);
   if (missing.length) out.exitCode = 1;
   return out.result();

@@ -116,6 +116,5 @@ export function psCommand(rt: Runtime, args: string[]): ExecResult {
     return out.result();
   }
   const format = (v.get('format') as string | undefined) ?? 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
-  out.stdout = renderList(list.map((c) => psRow(rt, c, noTrunc)), format, { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', RunningFor: 'CREATED', CreatedAt: 'CREATED AT', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', State: 'STATE', Networks: 'NETWORKS', Mounts: 'MOUNTS', Labels: 'LABELS', Size: 'SIZE' });
-  return out.result();
+  return renderList(list.map((c) => psRow(rt, c, noTrunc)), format, { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', RunningFor: 'CREATED', CreatedAt: 'CREATED AT', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', State: 'STATE', Networks: 'NETWORKS', Mounts: 'MOUNTS', Labels: 'LABELS', Size: 'SIZE' }, { type: '*formatter.ContainerContext', parseError: 'failed to parse template' });
 }

@@ -6,7 +6,7 @@ import { Out, commandFlags } from './output.js';
 import { VolumeStore, volumeInspect } from '../volumes.js';
 import { volumeUsers } from '../lifecycle.js';
 import { goIndent, goJson } from '../gojson.js';
-import { GoTemplate } from '../template.js';
+import { inspectWithTemplate } from '../template.js';
 import { humanSize, rfc3339Nano } from '../units.js';
 import { renderList } from './table.js';
 
@@ -50,7 +50,7 @@ export function volumeCommand(rt: Runtime, argv: string[]): ExecResult {
     case 'ls': {
       const vols = rt.volumes.list().filter((x) => ((v.get('filter') as string[]) ?? []).every((f) => (f === 'dangling=true' ? !volumeUsers(rt, x.name).length : f.startsWith('name=') ? x.name.includes(f.slice(5)) : true)));
       if (v.get('quiet')) for (const x of vols) out.line(x.name);
-      else out.stdout = renderList(vols.map((x) => ({ Driver: 'local', Name: x.name, Mountpoint: x.mountpoint, Scope: 'local', Labels: '' })), (v.get('format') as string) ?? 'table {{.Driver}}\t{{.Name}}', { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE' });
+      else return renderList(vols.map((x) => ({ Driver: 'local', Name: x.name, Mountpoint: x.mountpoint, Scope: 'local', Labels: '' })), (v.get('format') as string) ?? 'table {{.Driver}}\t{{.Name}}', { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE' }, { type: '*formatter.volumeContext' });
       break;
     }
     case 'inspect': {
@@ -64,8 +64,13 @@ export function volumeCommand(rt: Runtime, argv: string[]): ExecResult {
         }
       }
       const fmt = v.get('format') as string | undefined;
-      if (fmt) for (const d of docs) out.line(new GoTemplate(fmt).execute(d));
-      else out.stdout = goIndent('[' + docs.map((d) => goJson(d)).join(',') + ']') + '\n' + out.stdout;
+      if (fmt) {
+        const r = inspectWithTemplate(fmt, docs);
+        if (r.exitCode === 64) return r;
+        out.stdout = r.stdout;
+        out.stderr = r.stderr + out.stderr;
+        if (r.exitCode) out.exitCode = r.exitCode;
+      } else out.stdout = goIndent('[' + docs.map((d) => goJson(d)).join(',') + ']') + '\n' + out.stdout;
       break;
     }
     case 'rm':
