@@ -215,6 +215,10 @@ export class CtEntry {
   get expiresMs(): number {
     return this.expMs;
   }
+  /** @internal sets the creation time in milliseconds (a small integer: see {@link CtEntry.setExpiresMs}) */
+  setCreatedMs(ms: number): void {
+    this.bornMs = ms;
+  }
   /** Virtual time (ns, millisecond resolution) the entry was created (UDP stream detection). */
   get created(): number {
     return this.bornMs * MS;

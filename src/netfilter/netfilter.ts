@@ -489,6 +489,9 @@ export class Netfilter implements TargetRunner {
     }
     let ct: CtEntry;
     let dir: number;
+    // the time crosses calls only as a small integer (ceil / floor of milliseconds), a nanosecond
+    // double would be boxed per packet when the callee is not inlined
+    const nowUpMs = msInt(Math.ceil(now / MS));
     if (found === null) {
       // a new connection
       if (p.proto === 6) {
@@ -498,7 +501,7 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = new CtEntry(6, p.saddr | 0, p.daddr | 0, sport, dport, now, ctab);
+        ct = new CtEntry(6, p.saddr | 0, p.daddr | 0, sport, dport, 0, ctab);
         ct.tcpState = s;
       } else if (p.proto === 1) {
         const rt = icmpReplyType(p.icmpType);
@@ -507,8 +510,9 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = new CtEntry(1, p.saddr | 0, p.daddr | 0, sport, dport, now, ctab);
-      } else ct = new CtEntry(p.proto, p.saddr | 0, p.daddr | 0, sport, dport, now, ctab);
+        ct = new CtEntry(1, p.saddr | 0, p.daddr | 0, sport, dport, 0, ctab);
+      } else ct = new CtEntry(p.proto, p.saddr | 0, p.daddr | 0, sport, dport, 0, ctab);
+      ct.setCreatedMs(msInt(Math.floor(now / MS)));
       dir = 0;
       skb.ctinfo = IP_CT_NEW;
     } else {
@@ -517,9 +521,7 @@ export class Netfilter implements TargetRunner {
       ctab.stats.found++;
       skb.ctinfo = dir === 1 ? IP_CT_ESTABLISHED_REPLY : ct.status & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
     }
-    // protocol state; the time crosses calls only as a small integer (ceil of milliseconds), a
-    // nanosecond double would be boxed per packet when the callee is not inlined
-    const nowUpMs = msInt(Math.ceil(now / MS));
+    // protocol state
     if (p.proto === 6) {
       if (ctTcpPacketMs(ct, dir, p.tcpFlags, nowUpMs) === CT_VERDICT_INVALID) {
         ctab.stats.invalid++;

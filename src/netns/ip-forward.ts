@@ -62,10 +62,11 @@ export function ipForward(ns: NetNamespace, inDev: NetDevice, skb: SkBuff, r: Fi
     }
     return;
   }
-  ipForwardFinish(ns, skb, outDev, r.nexthop);
+  // int32 next hop: a uint32 above 2^31 would be boxed for the call (16 bytes per forwarded packet)
+  ipForwardFinish(ns, skb, outDev, r.nexthop | 0);
 }
 
-/** @see Linux `ip_forward_finish` */
+/** @see Linux `ip_forward_finish` (`nexthop` as uint32 or int32, as {@link ipOutput}) */
 export function ipForwardFinish(ns: NetNamespace, skb: SkBuff, outDev: NetDevice, nexthop: number): void {
   ns.ForwDatagrams++;
   ipOutput(ns, skb, outDev, nexthop);
