@@ -57,3 +57,12 @@ describe('list --format', () => {
     expect(e.exec(['docker', 'network', 'ls', '--format', '{{.Name'])).toEqual({ stdout: '', stderr: 'template parsing error: template: :1: unclosed action\n', exitCode: 1 });
   });
 });
+
+describe('docker events --format', () => {
+  it('"Error parsing format", status 64, for a parse error and for the first event it cannot execute on', () => {
+    const e = lab();
+    expect(e.exec(['docker', 'events', '--since', '0', '--format', '{{.X'])).toEqual({ stdout: '', stderr: 'Error parsing format: template: :1: unclosed action\n', exitCode: 64 });
+    expect(e.exec(['docker', 'events', '--since', '0', '--format', '{{.Type}} {{.Nope}}'])).toEqual({ stdout: '', stderr: 'Error parsing format: template: :1:12: executing "" at <.Nope>: can\'t evaluate field Nope in type *events.Message\n', exitCode: 64 });
+    expect(e.exec(['docker', 'events', '--since', '0', '--format', '{{.Type}}']).stdout.split('\n')[0]).toBe('container');
+  });
+});

@@ -6,7 +6,7 @@ import type { ExecResult, Runtime } from '../runtime.js';
 import { Out, commandFlags } from './output.js';
 import { formatEvent, type EngineEvent } from '../events.js';
 import { EPOCH_MS } from '../units.js';
-import { GoTemplate } from '../template.js';
+import { GoTemplate, TemplateError } from '../template.js';
 
 function parseTime(rt: Runtime, s: string): number {
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1e9 - EPOCH_MS * 1e6;
@@ -55,11 +55,20 @@ export function eventsCommand(rt: Runtime, args: string[]): ExecResult {
   const until = p.values.has('until') ? parseTime(rt, String(p.values.get('until'))) : rt.sim.now;
   const out = new Out();
   const fmt = p.values.get('format') as string | undefined;
-  const t = fmt ? new GoTemplate(fmt) : null;
-  for (const e of rt.events.between(since, until)) {
-    if (!matches(e, (p.values.get('filter') as string[]) ?? [])) continue;
-    if (t) out.line(t.execute(eventMessage(e)));
-    else out.line(formatEvent(e));
+  // the 20.10 CLI: "Error parsing format: …" with status 64, for a template that does not parse and
+  // for the first event it cannot execute on (kernel lab)
+  const missingKey = (k: string): string => `can't evaluate field ${k} in type *events.Message`;
+  let t: GoTemplate | null = null;
+  try {
+    t = fmt ? new GoTemplate(fmt, { missingKey }) : null;
+    for (const e of rt.events.between(since, until)) {
+      if (!matches(e, (p.values.get('filter') as string[]) ?? [])) continue;
+      if (t) out.line(t.execute(eventMessage(e)));
+      else out.line(formatEvent(e));
+    }
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    return { stdout: out.stdout, stderr: `Error parsing format: ${err.message}\n`, exitCode: 64 };
   }
   return out.result();
 }
