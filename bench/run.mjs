@@ -10,7 +10,8 @@
 //   --filter NAME  only benchmarks whose name contains NAME (comma-separated list allowed)
 //   --quick        smoke run: 1 run, 1/1000 of the operations, small cases only; results are not written
 //   --large        include the large scaling cases (10,000 containers, 1,000,000 conntrack entries)
-//   --only-large   only the large cases;  --ops-scale X  multiply every case's operation count by X
+//   --only-large   only the large cases;  --ops-scale X  multiply every case's timed operation count by X
+//                  (the warm-up keeps its full length, so the timed run starts from the same steady state)
 //   --profile      also run each case once under `node --cpu-prof` and print the top self-time functions
 //   --alloc-profile  sample allocations (collected ones too) during the first run and print the top sites
 //   --kernel       also run the real-kernel baseline (bench/kernel/run.sh, needs root) for the ratio
@@ -60,7 +61,7 @@ function parseArgs(argv) {
     else if (a === '--ops-scale') o.opsScale = Number(argv[++i]);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n') + '\n');
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n') + '\n');
       process.exit(0);
     } else {
       process.stderr.write(`run.mjs: unknown option ${a}\n`);
