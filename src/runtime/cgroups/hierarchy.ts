@@ -146,8 +146,9 @@ export class CgroupNode {
   }
   /** Attaches a process (writing its pid to `cgroup.procs`). */
   addTask(pid: number): void {
-    const p = (this.pids ??= []);
-    if (!p.includes(pid)) p.push(pid);
+    const p = this.pids;
+    if (p === null) this.pids = [pid]; // one slot: a container's group holds its one process (push would reserve 17)
+    else if (!p.includes(pid)) p.push(pid);
   }
   /** Detaches a process. */
   removeTask(pid: number): void {
