@@ -18,6 +18,7 @@ import { createMacvlan } from '../link/macvlan.js';
 import { Iptables, type IptablesRunner } from './iptables/program.js';
 import { setupResolverRules } from './iptables/dns-rules.js';
 import { publishPorts, unpublishPorts } from './ports/publish.js';
+import type { Proxy } from './ports/proxy.js';
 import { EmbeddedDns } from './dns/resolver.js';
 import { registerNetPrograms } from './programs/index.js';
 
@@ -37,8 +38,8 @@ export interface Sandbox {
   gw: Endpoint | null;
   /** Port mappings programmed for the container (on `gw`). */
   ports: MappedPort[];
-  /** Stops the docker-proxy relays of `ports`. */
-  proxies: Array<() => void>;
+  /** The docker-proxy relays of `ports`. */
+  proxies: Proxy[];
 }
 
 /** The network state of one container (kept in `Container.ext`). */
@@ -50,6 +51,8 @@ export interface ContainerNet {
 }
 
 const EXT = 'docker.net';
+/** The empty list of a sandbox field before anything is added (shared: fields are replaced, never pushed to). */
+const NONE: never[] = [];
 const NO_ENDPOINT_FLAGS: { readonly aliases: readonly string[]; readonly ipv4: string; readonly ipv6: string } = { aliases: [], ipv4: '', ipv6: '' };
 
 /** Per-container network state and the lifecycle hooks. */
@@ -164,7 +167,7 @@ export class Sandboxes implements EtcRenderer {
     ns.setLinkUp('lo', true);
     netNs.handle = ns;
     const hc = c.hostConfig;
-    const sb: Sandbox = { ns, endpoints: [], nextIf: 0, hosts: [...DEFAULT_HOSTS, ...extraHostRecords(hc.ExtraHosts), ...this.linkRecords(c)], resolver: null, gw: null, ports: [], proxies: [] };
+    const sb: Sandbox = { ns, endpoints: NONE, nextIf: 0, hosts: DEFAULT_HOSTS.concat(extraHostRecords(hc.ExtraHosts), this.linkRecords(c)), resolver: null, gw: null, ports: NONE, proxies: NONE };
     st.sb = sb;
     c.etc.set('/etc/hostname', c.config.Hostname + '\n');
     c.etc.set('/etc/resolv.conf', resolvConfWithoutResolver(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }));
@@ -205,7 +208,7 @@ export class Sandboxes implements EtcRenderer {
   join(c: Container, sb: Sandbox, n: Network, att: AttachmentConfig): Endpoint {
     if (n.driver === 'null' || n.driver === 'host') {
       const ep = this.newEndpoint(n, c, 0, 0, '');
-      sb.endpoints.push(ep);
+      sb.endpoints = sb.endpoints.concat([ep]);
       n.endpoints.set(c.id, ep);
       this.networkEvent('connect', n, c);
       return ep;
@@ -213,9 +216,10 @@ export class Sandboxes implements EtcRenderer {
     const pool = n.pool!;
     if (!n.predefined) {
       const short = c.id.slice(0, 12);
-      if (!att.aliases.includes(short)) att.aliases.push(short);
+      // exact-size copies (an attachment lives as long as the container)
+      if (!att.aliases.includes(short)) att.aliases = att.aliases.concat([short]);
       const hn = c.config.Hostname;
-      if (hn && hn !== short && !att.aliases.includes(hn)) att.aliases.push(hn);
+      if (hn && hn !== short && !att.aliases.includes(hn)) att.aliases = att.aliases.concat([hn]);
     }
     let preferred: number | null = null;
     if (att.ipv4) {
@@ -244,11 +248,11 @@ export class Sandboxes implements EtcRenderer {
       plugMacvlanEndpoint(this.e, n, sb.ns, ifname, mac);
     }
     sb.ns.addAddress(ifname, `${ipToString(ip)}/${pool.subnet.len}`);
-    sb.endpoints.push(ep);
+    sb.endpoints = sb.endpoints.concat([ep]); // exact size (push would reserve 17 slots)
     n.endpoints.set(c.id, ep);
     // a pending /etc/hosts shows the records as they were at writeHosts: render it before they change
     c.etc.materialise();
-    sb.hosts.push({ ip: ipToString(ip), hosts: ownHostsNames(c.config.Hostname, c.config.Domainname) });
+    sb.hosts = sb.hosts.concat([{ ip: ipToString(ip), hosts: ownHostsNames(c.config.Hostname, c.config.Domainname) }]);
     if (!n.predefined && !sb.resolver) this.startResolver(c, sb);
     this.updateGateway(c, sb);
     this.networkEvent('connect', n, c);
@@ -267,8 +271,7 @@ export class Sandboxes implements EtcRenderer {
       this.unpublish(sb);
       sb.gw = null;
     }
-    const i = sb.endpoints.indexOf(ep);
-    if (i >= 0) sb.endpoints.splice(i, 1);
+    if (sb.endpoints.includes(ep)) sb.endpoints = sb.endpoints.filter((x) => x !== ep);
     n.endpoints.delete(c.id);
     // libnetwork deletes the hosts entries of a network's service records: user networks only
     // (a disconnect from the default bridge leaves the line, net-09 r-d)
@@ -277,7 +280,7 @@ export class Sandboxes implements EtcRenderer {
       const k = sb.hosts.findIndex((r) => r.ip === t && r.hosts === ownHostsNames(c.config.Hostname, c.config.Domainname));
       if (k >= 0) {
         c.etc.materialise();
-        sb.hosts.splice(k, 1);
+        sb.hosts = sb.hosts.filter((_, j) => j !== k);
       }
     }
     if (ep.ip) n.pool?.release(ep.ip);
@@ -315,9 +318,9 @@ export class Sandboxes implements EtcRenderer {
 
   private unpublish(sb: Sandbox): void {
     if (sb.gw && sb.ports.length) unpublishPorts(this.e, sb.gw, sb.ports);
-    for (const s of sb.proxies) s();
-    sb.ports = [];
-    sb.proxies = [];
+    for (const s of sb.proxies) s.stop();
+    sb.ports = NONE;
+    sb.proxies = NONE;
   }
 
   private startResolver(c: Container, sb: Sandbox): void {

@@ -6,7 +6,7 @@
  */
 import { DockernetError } from '../../core/errors.js';
 import type { UdpSocket } from '../../netns/socket/udp.js';
-import type { TcpListener, TcpSocket } from '../../netns/socket/tcp.js';
+import type { TcpCallbacks, TcpListener, TcpSocket } from '../../netns/socket/tcp.js';
 import { parseIp } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
 
@@ -25,22 +25,54 @@ export const connectedUdp = new WeakSet<UdpSocket>();
 /** Proxies by engine (for host-listeners / docker-proxy cmdlines). */
 export const proxies = new WeakMap<Engine, Set<ProxyInfo>>();
 
-/** Starts a proxy; returns the function that stops it. Bind failures use the proxy's error text. */
-export function startProxy(e: Engine, proto: string, hostIp: string, hostPort: number, containerIp: string, containerPort: number): () => void {
-  const info: ProxyInfo = { proto, hostIp, hostPort, containerIp, containerPort };
+/**
+ * A running docker-proxy: what `ps` shows of it ({@link ProxyInfo}) and how to stop it. One object
+ * per published binding (the TCP relay keeps its connections only once it has some).
+ */
+export class Proxy implements ProxyInfo {
+  /** Stops the relay (closes its listener and connections); null for an IPv6 binding (listing only). */
+  private close: { close(): void } | (() => void) | null = null;
+  constructor(
+    private readonly set: Set<ProxyInfo>,
+    readonly proto: string,
+    readonly hostIp: string,
+    readonly hostPort: number,
+    readonly containerIp: string,
+    readonly containerPort: number,
+  ) {}
+
+  /** Stops the proxy and forgets it. */
+  stop(): void {
+    const c = this.close;
+    if (typeof c === 'function') c();
+    else if (c !== null) c.close();
+    this.set.delete(this);
+  }
+
+  /** @internal */
+  start(e: Engine): this {
+    if (this.proto === 'udp' && !this.hostIp.includes(':')) this.close = udpProxy(e, this.hostIp, this.hostPort, parseIp(this.containerIp), this.containerPort);
+    else if (this.proto === 'tcp' && !this.hostIp.includes(':')) this.close = new TcpRelay(e, this.hostIp, this.hostPort, this.containerIp, this.containerPort);
+    return this;
+  }
+}
+
+/** Starts a proxy; returns it (stop with {@link Proxy.stop}). Bind failures use the proxy's error text. */
+export function openProxy(e: Engine, proto: string, hostIp: string, hostPort: number, containerIp: string, containerPort: number): Proxy {
   let set = proxies.get(e);
   if (!set) {
     set = new Set();
     proxies.set(e, set);
   }
-  set.add(info);
-  let close: () => void = () => undefined;
-  if (proto === 'udp' && !hostIp.includes(':')) close = udpProxy(e, hostIp, hostPort, parseIp(containerIp), containerPort);
-  else if (proto === 'tcp') close = tcpProxy(e, hostIp, hostPort, containerIp, containerPort);
-  return () => {
-    close();
-    set!.delete(info);
-  };
+  const p = new Proxy(set, proto, hostIp, hostPort, containerIp, containerPort);
+  set.add(p); // (stays listed when the bind below throws, as it always has)
+  return p.start(e);
+}
+
+/** Starts a proxy; returns the function that stops it. Bind failures use the proxy's error text. */
+export function startProxy(e: Engine, proto: string, hostIp: string, hostPort: number, containerIp: string, containerPort: number): () => void {
+  const p = openProxy(e, proto, hostIp, hostPort, containerIp, containerPort);
+  return () => p.stop();
 }
 
 function udpProxy(e: Engine, hostIp: string, hostPort: number, cip: number, cport: number): () => void {
@@ -77,77 +109,102 @@ function udpProxy(e: Engine, hostIp: string, hostPort: number, cip: number, cpor
   };
 }
 
+/** One accepted client of a TCP relay and its connection to the container. */
+interface Pair {
+  backend: TcpSocket | null;
+  pending: Uint8Array[];
+  up: boolean;
+}
+
+function closeQuietly(s: TcpSocket | null | undefined): void {
+  try {
+    s?.close();
+  } catch {
+    /* already closed */
+  }
+}
+
 /**
  * TCP relay: accept on the host address, connect to the container, copy bytes both ways; when
  * the container refuses, the accepted connection is closed (the client saw a successful connect:
- * "connected, no HTTP reply", NOTES item 14).
+ * "connected, no HTTP reply", NOTES item 14). The relay is its accepted sockets' callbacks.
  */
-function tcpProxy(e: Engine, hostIp: string, hostPort: number, containerIp: string, containerPort: number): () => void {
-  if (hostIp.includes(':')) return () => undefined;
-  const host = e.host;
-  interface Pair {
-    backend: TcpSocket | null;
-    pending: Uint8Array[];
-    up: boolean;
-  }
-  const pairs = new Map<TcpSocket, Pair>();
-  const dst = parseIp(containerIp);
-  const closeQuietly = (s: TcpSocket | null): void => {
+class TcpRelay implements TcpCallbacks {
+  private readonly l: TcpListener;
+  /** Accepted clients and their backends (created with the first client). */
+  private pairs: Map<TcpSocket, Pair> | null = null;
+  private readonly dst: number;
+
+  constructor(
+    private readonly e: Engine,
+    hostIp: string,
+    hostPort: number,
+    containerIp: string,
+    private readonly containerPort: number,
+  ) {
+    this.dst = parseIp(containerIp);
     try {
-      s?.close();
-    } catch {
-      /* already closed */
+      this.l = e.host.tcp.listen(parseIp(hostIp), hostPort, (client) => this.accept(client), this);
+    } catch (err) {
+      throw new DockernetError('EPROXY', `Error starting userland proxy: listen tcp4 ${hostIp}:${hostPort}: bind: ${(err as Error).message.toLowerCase()}`);
     }
-  };
-  let l: TcpListener;
-  try {
-    l = host.tcp.listen(parseIp(hostIp), hostPort, (client) => {
-      const p: Pair = { backend: null, pending: [], up: false };
-      pairs.set(client, p);
-      try {
-        p.backend = host.tcp.connect(dst, containerPort, {
-          onConnect: (b) => {
-            p.up = true;
-            for (const d of p.pending) b.send(d);
-            p.pending = [];
-          },
-          onData: (_b, d) => {
-            try {
-              client.send(d);
-            } catch {
-              /* client gone */
-            }
-          },
-          onEnd: (b) => {
-            closeQuietly(client);
-            closeQuietly(b);
-          },
-          onError: () => closeQuietly(client),
-        });
-      } catch {
-        closeQuietly(client);
-      }
-    }, {
-      onData: (client, d) => {
-        const p = pairs.get(client);
-        if (!p) return;
-        if (p.up && p.backend) p.backend.send(d);
-        else p.pending.push(d);
-      },
-      onEnd: (client) => {
-        const p = pairs.get(client);
-        if (p?.up) closeQuietly(p.backend);
-      },
-      onClose: (client) => pairs.delete(client),
-    });
-  } catch (err) {
-    throw new DockernetError('EPROXY', `Error starting userland proxy: listen tcp4 ${hostIp}:${hostPort}: bind: ${(err as Error).message.toLowerCase()}`);
   }
-  return () => {
-    l.close();
-    for (const [c, p] of pairs) {
-      closeQuietly(c);
-      closeQuietly(p.backend);
+
+  private accept(client: TcpSocket): void {
+    const p: Pair = { backend: null, pending: [], up: false };
+    (this.pairs ??= new Map()).set(client, p);
+    try {
+      p.backend = this.e.host.tcp.connect(this.dst, this.containerPort, {
+        onConnect: (b) => {
+          p.up = true;
+          for (const d of p.pending) b.send(d);
+          p.pending = [];
+        },
+        onData: (_b, d) => {
+          try {
+            client.send(d);
+          } catch {
+            /* client gone */
+          }
+        },
+        onEnd: (b) => {
+          closeQuietly(client);
+          closeQuietly(b);
+        },
+        onError: () => closeQuietly(client),
+      });
+    } catch {
+      closeQuietly(client);
     }
-  };
+  }
+
+  /** {@link TcpCallbacks} of an accepted client: data to relay. */
+  onData(client: TcpSocket, d: Uint8Array): void {
+    const p = this.pairs?.get(client);
+    if (!p) return;
+    if (p.up && p.backend) p.backend.send(d);
+    else p.pending.push(d);
+  }
+
+  /** The client closed its direction. */
+  onEnd(client: TcpSocket): void {
+    const p = this.pairs?.get(client);
+    if (p?.up) closeQuietly(p.backend);
+  }
+
+  /** The client connection is gone. */
+  onClose(client: TcpSocket): void {
+    this.pairs?.delete(client);
+  }
+
+  /** Stops listening and closes every relayed connection. */
+  close(): void {
+    this.l.close();
+    if (this.pairs) {
+      for (const [c, p] of this.pairs) {
+        closeQuietly(c);
+        closeQuietly(p.backend);
+      }
+    }
+  }
 }

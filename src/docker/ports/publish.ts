@@ -12,12 +12,12 @@ import type { Endpoint, MappedPort } from '../network/model.js';
 import type { Sandbox } from '../sandbox.js';
 import { forward } from '../iptables/port-rules.js';
 import { sortPortMap } from './sort.js';
-import { startProxy } from './proxy.js';
+import { openProxy, type Proxy } from './proxy.js';
 
-/** The programmed mappings and the functions that stop their proxies. */
+/** The programmed mappings and their proxies. */
 export interface Published {
   ports: MappedPort[];
-  stops: Array<() => void>;
+  stops: Proxy[];
 }
 
 function hostPortRange(text: string): [number, number] {
@@ -52,21 +52,22 @@ export function publishPorts(e: Engine, c: Container, ep: Endpoint, _sb: Sandbox
         const m: MappedPort = { proto, containerPort: cport, hostIp: v4Ip, hostPort };
         out.ports.push(m);
         forward(e.ipt, '-A', { proto, hostIp: v4Ip, hostPort, containerIp: cip, containerPort: cport, bridge });
-        out.stops.push(startProxy(e, proto, v4Ip, hostPort, cip, cport));
+        out.stops.push(openProxy(e, proto, v4Ip, hostPort, cip, cport));
       }
       if (b.HostIp === '' || b.HostIp === '0.0.0.0' || wantV6Only) {
         const p6 = allocate(e, '::', proto, hostPort || lo, hostPort || hi);
         out.ports.push({ proto, containerPort: cport, hostIp: '::', hostPort: p6 });
-        out.stops.push(startProxy(e, proto, '::', p6, cip, cport));
+        out.stops.push(openProxy(e, proto, '::', p6, cip, cport));
       }
     }
   } catch (err) {
     unpublishPorts(e, ep, out.ports);
-    for (const s of out.stops) s();
+    for (const s of out.stops) s.stop();
     const msg = (err as Error).message;
     throw new DockernetError('EDAEMON', `driver failed programming external connectivity on endpoint ${c.name.slice(1)} (${ep.id}): ${msg}`, 125);
   }
-  return out;
+  // exact-size copies: the sandbox keeps them while the container runs (a pushed array reserves 17 slots)
+  return { ports: out.ports.slice(), stops: out.stops.slice() };
 }
 
 function allocate(e: Engine, hostIp: string, proto: string, lo: number, hi: number): number {
