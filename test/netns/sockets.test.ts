@@ -55,6 +55,23 @@ describe('UDP', () => {
     expect(s.lport).toBeGreaterThanOrEqual(32768);
     expect(s.lport).toBeLessThanOrEqual(60999);
   });
+
+  it('a namespace with thousands of bound ports (port-indexed table) delivers, refuses and unbinds like a small one', () => {
+    const { a, b } = lan();
+    const got: number[] = [];
+    const socks = [];
+    for (let p = 2000; p < 4000; p++) socks.push(b.udp.bind(p % 2 ? parseIp('172.17.0.3') : 0, p, (_d, _s, _sp, sock) => got.push(sock.lport)));
+    expect(udpRequest(a, '172.17.0.3', 3001, 'x').error).toBe('timed out'); // delivered, nobody answers
+    expect(udpRequest(a, '172.17.0.3', 2000, 'x').error).toBe('timed out');
+    expect(got).toEqual([3001, 2000]);
+    expect(() => b.udp.bind(0, 3001, () => {})).toThrow('Address already in use');
+    socks[1001]!.close(); // port 3001
+    expect(udpRequest(a, '172.17.0.3', 3001, 'x').error).toBe('Connection refused');
+    expect(udpRequest(a, '172.17.0.3', 5000, 'x').error).toBe('Connection refused');
+    b.udp.bind(0, 3001, (_d, _s, _sp, sock) => got.push(-sock.lport));
+    udpRequest(a, '172.17.0.3', 3001, 'x');
+    expect(got).toEqual([3001, 2000, -3001]);
+  });
 });
 
 describe('TCP', () => {

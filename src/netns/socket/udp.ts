@@ -95,10 +95,19 @@ export class UdpSocket {
   }
 }
 
+/** Bound ports beyond which a namespace's UDP table also indexes its ports in an array. */
+export const UDP_DENSE_MIN = 1024;
+
 /** The UDP sockets of a namespace. */
 export class UdpTable {
   private readonly ns: NetNamespace;
   private readonly ports = new Map<number, UdpSocket[]>();
+  /**
+   * Past {@link UDP_DENSE_MIN} bound ports, the same lists also indexed by port in an array (Linux's
+   * udp_table is an array of slots hashed by port): a `Map` of tens of thousands of ports costs a
+   * few cache misses per lookup, the array one.
+   */
+  private dense: Array<UdpSocket[] | undefined> | null = null;
 
   constructor(ns: NetNamespace) {
     this.ns = ns;
@@ -120,6 +129,12 @@ export class UdpTable {
     if (!l) {
       l = [];
       this.ports.set(port, l);
+      if (this.dense !== null) this.dense[port] = l;
+      else if (this.ports.size > UDP_DENSE_MIN) {
+        const d: Array<UdpSocket[] | undefined> = new Array(65536).fill(undefined);
+        for (const [p, list] of this.ports) d[p] = list;
+        this.dense = d;
+      }
     }
     l.push(s);
     return s;
@@ -147,12 +162,15 @@ export class UdpTable {
     if (!l) return;
     const i = l.indexOf(s);
     if (i >= 0) l.splice(i, 1);
-    if (!l.length) this.ports.delete(s.lport);
+    if (!l.length) {
+      this.ports.delete(s.lport);
+      if (this.dense !== null) this.dense[s.lport] = undefined;
+    }
   }
 
   /** The socket that receives datagrams for `daddr:dport` (exact address first, then wildcard). */
   lookup(daddr: number, dport: number): UdpSocket | null {
-    const l = this.ports.get(dport);
+    const l = this.dense !== null ? this.dense[dport & 0xffff] : this.ports.get(dport);
     if (!l) return null;
     const d = daddr | 0; // uint32 or int32 in, compared as int32
     let wild: UdpSocket | null = null;
