@@ -32,8 +32,9 @@ export function deleteLink(ns: NetNamespace, name: string): void {
  */
 export function plugVeth(host: NetNamespace, bridge: string | null, hostName: string, hostMac: number, sandbox: NetNamespace, ifname: string, mac: number): VethDevice {
   const [h, c] = createVethPair(host.sim, hostName, hostMac, hostName + '-c', mac);
-  host.addDevice(h);
+  // veth_newlink registers the peer first: the container end gets the lower ifindex (eth0@if4 is 3)
   host.addDevice(c);
+  host.addDevice(h);
   if (bridge) {
     const br = host.mustDev(bridge);
     if (br instanceof BridgeDevice) {

@@ -40,8 +40,9 @@ export interface ConnectOptions {
  */
 export function connect(nsA: NetNamespace, devA: string, nsB: NetNamespace, devB: string, opts: ConnectOptions = {}): [VethDevice, VethDevice] {
   const [a, b] = createVethPair(nsA.sim, devA, opts.macA ?? randomMac(nsA.rng), `${devB}.tmp`, opts.macB ?? randomMac(nsB.rng));
-  nsA.addDevice(a);
+  // `ip link add devA type veth peer name devB`: the kernel registers the peer first
   nsA.addDevice(b);
+  nsA.addDevice(a);
   nsA.moveDevice(b, nsB, devB);
   if (!opts.down) {
     nsA.setLinkUp(a, true);

@@ -152,7 +152,7 @@ describe('namespace control plane', () => {
     const host = createNetns(sim, 'host', new Rng(1));
     const ctr = createNetns(sim, 'c', new Rng(2));
     const [h, e] = connect(host, 'veth0', ctr, 'eth0');
-    expect(e.ifindex).toBe(h.ifindex + 1); // created in the host, moved with its index
+    expect(e.ifindex).toBe(h.ifindex - 1); // the peer is registered first (veth_newlink), moved with its index
     expect(ctr.mustDev('eth0')).toBe(e);
     expect(host.dev('eth0.tmp')).toBeUndefined();
     ctr.addAddress('eth0', '10.0.0.2/24');
