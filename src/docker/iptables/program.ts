@@ -5,6 +5,7 @@
  */
 import { DockernetError } from '../../core/errors.js';
 import { Netfilter } from '../../netfilter/netfilter.js';
+import { hasRule } from '../../netfilter/commands.js';
 import { execInvocation, XtError, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation } from '../../netfilter/index.js';
 
 /** What the engine needs from a namespace's netfilter: `iptables ARGV`. */
@@ -119,6 +120,8 @@ export class Iptables {
 
   /** Applies a parsed invocation; false when iptables would exit non-zero (the ruleset is unchanged). */
   private apply(inv: XtInvocation): boolean {
+    // -C, the common probe (a miss is the usual answer): no exception built per miss
+    if (inv.cmd === 'C' && inv.rule && !(inv.table === 'nat' && inv.rule.target.kind === 'DROP')) return hasRule(this.rs!, inv);
     try {
       execInvocation(this.rs!, inv);
       return true;
