@@ -223,6 +223,7 @@ export class Netfilter implements TargetRunner {
     if (this.activeGen !== this.rules.generation) this.refreshActive();
     // nothing registered at this hook (no base chain, no conntrack): the packet never sees netfilter
     if (!this.ctOn && (this.hookMask & (1 << state.hook)) === 0) return NF_ACCEPT;
+    if ((state.hook === NF_INET_POST_ROUTING || state.hook === NF_INET_LOCAL_IN) && this.nothingToDo(skb, state.hook)) return NF_ACCEPT;
     if (this.depth === 0) {
       // the usual case: not re-entered from a target, nothing to save
       this.depth = 1;
@@ -236,6 +237,23 @@ export class Netfilter implements TargetRunner {
       }
     }
     return this.hookNested(skb, state);
+  }
+
+  /**
+   * POST_ROUTING / LOCAL_IN for a packet of a confirmed, established, un-NATed connection of this
+   * table when no mangle (or, at LOCAL_IN, filter) base chain is hooked: the NAT hooks only run the
+   * nat table for NEW connections and rewrite only NATed ones, and confirmation is done, so
+   * {@link Netfilter.hookInner} would accept without looking at the packet. Skipping it saves
+   * reading the headers again (the second half of every forwarded packet's hooks).
+   */
+  private nothingToDo(skb: SkBuff, hook: number): boolean {
+    const ct = skb.ct as CtEntry | null;
+    if (ct === null || !this.ctOn || ct.owner !== this.conntrack || skb.traced) return false;
+    const ci = skb.ctinfo;
+    if (ci !== IP_CT_ESTABLISHED && ci !== IP_CT_ESTABLISHED_REPLY) return false;
+    if ((ct.status & (IPS_CONFIRMED | IPS_SRC_NAT | IPS_DST_NAT)) !== IPS_CONFIRMED) return false;
+    const k = hook * 4;
+    return this.bases[k + T_MANGLE] === null && (hook !== NF_INET_LOCAL_IN || this.bases[k + T_FILTER] === null);
   }
 
   /** {@link Netfilter.hook} re-entered (a REJECT's reply sent from inside a hook): its own PktInfo, context restored after. */
