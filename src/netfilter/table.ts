@@ -74,34 +74,63 @@ export function ruleHooks(r: Rule): number {
 
 let visitStamp = 0;
 
-/** What the commit checks need of a chain's rules: jump edges and restricted-target counts. */
+/** The jumps of a chain without jump rules (shared; a summary makes its own Map with the first jump). */
+const NO_JUMPS: Map<string, number> = new Map();
+
+/**
+ * What the commit checks need of a chain's rules: jump edges and restricted-target counts. Kept
+ * small (a container's namespace has six of them): the jump Map is made with the first jump, the
+ * four class counts are fields.
+ */
 class ChainSummary {
   /** Jump/goto targets with how many rules name each. */
-  jumps = new Map<string, number>();
-  /** Rules per restricted target class. */
-  readonly classes = [0, 0, 0, 0];
+  jumps: Map<string, number> = NO_JUMPS;
+  /** Rules per restricted target class (REJECT, DNAT/REDIRECT, SNAT, MASQUERADE). */
+  private c0 = 0;
+  private c1 = 0;
+  private c2 = 0;
+  private c3 = 0;
 
   add(r: Rule, d: 1 | -1): void {
     const t = r.target;
     if (t.kind === 'jump') {
       const n = (this.jumps.get(t.chain) ?? 0) + d;
-      if (n > 0) this.jumps.set(t.chain, n);
-      else this.jumps.delete(t.chain);
+      if (n > 0) {
+        if (this.jumps === NO_JUMPS) this.jumps = new Map();
+        this.jumps.set(t.chain, n);
+      } else this.jumps.delete(t.chain);
       return;
     }
-    const k = targetClass(r);
-    if (k >= 0) this.classes[k]! += d;
+    switch (targetClass(r)) {
+      case 0:
+        this.c0 += d;
+        break;
+      case 1:
+        this.c1 += d;
+        break;
+      case 2:
+        this.c2 += d;
+        break;
+      case 3:
+        this.c3 += d;
+        break;
+    }
   }
 
   /** Hooks where every rule of the chain may run. */
   hooks(): number {
     let m = ALL_HOOKS;
-    for (let k = 0; k < 4; k++) if (this.classes[k]! > 0) m &= CLASS_HOOKS[k]!;
+    if (this.c0 > 0) m &= CLASS_HOOKS[0]!;
+    if (this.c1 > 0) m &= CLASS_HOOKS[1]!;
+    if (this.c2 > 0) m &= CLASS_HOOKS[2]!;
+    if (this.c3 > 0) m &= CLASS_HOOKS[3]!;
     return m;
   }
 }
 
 const NO_RULES: Rule[] = [];
+/** Rules up to which a chain's array is replaced by an exact-size copy on insert (then it grows in place). */
+const SMALL_CHAIN = 8;
 
 /**
  * A chain: built-in (with hook and policy) or user-defined. Its rules change only through
@@ -148,9 +177,16 @@ export class Chain {
 
   /** Inserts `r` before index `idx` (`idx` = length appends). */
   insert(idx: number, r: Rule): void {
-    if (this.list === NO_RULES) this.list = [];
-    if (idx === this.list.length) this.list.push(r);
-    else this.list.splice(idx, 0, r);
+    const l = this.list;
+    if (l.length < SMALL_CHAIN) {
+      // a new exact-size array while the chain is short (a pushed array reserves 17 slots)
+      const out = new Array<Rule>(l.length + 1);
+      for (let i = 0; i < idx; i++) out[i] = l[i]!;
+      out[idx] = r;
+      for (let i = idx; i < l.length; i++) out[i + 1] = l[i]!;
+      this.list = out;
+    } else if (idx === l.length) l.push(r);
+    else l.splice(idx, 0, r);
     this.sum?.add(r, 1);
     this.version++;
   }
