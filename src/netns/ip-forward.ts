@@ -11,11 +11,10 @@ import { PACKET_HOST } from '../wire/skbuff.js';
 import { ICMP_DEST_UNREACH, ICMP_EXC_TTL, ICMP_FRAG_NEEDED, ICMP_TIME_EXCEEDED, IP_DF, ipv4DecTtl } from '../wire/build.js';
 import type { FibResult } from './route.js';
 import type { NetNamespace } from './netns.js';
-import { allocTraceId } from './netns.js';
 import { NF_BRIDGE_PASSED_UP } from './br-netfilter.js';
 import { icmpSend } from './icmp.js';
 import { ipOutput } from './ip-output.js';
-import { trace, traceDrop } from './trace.js';
+import { rerouteTraceId, trace, traceDrop } from './trace.js';
 
 /**
  * Forwards a datagram received on `inDev` along route `r`: drops frames not addressed to us at
@@ -33,7 +32,8 @@ export function ipForward(ns: NetNamespace, inDev: NetDevice, skb: SkBuff, r: Fi
   const outDev = r.dev!;
   const n = skb.network;
   const v = skb.view;
-  if (skb.nfBridge === NF_BRIDGE_PASSED_UP && skb.traced) skb.traceId = allocTraceId(ns.sim);
+  // skb_iif becomes the bridge: the id (a hash of the skb, its flow and skb_iif) changes
+  if (skb.nfBridge === NF_BRIDGE_PASSED_UP && skb.traced) skb.traceId = rerouteTraceId(skb.traceId, inDev.ifindex);
   if (skb.traced && ns.sim.tracer)
     trace(ns, skb, 'route', 'forward', `forward via ${outDev.name}${r.gateway ? ` gw ${ipStr(r.gateway)}` : ''}`, {
       dev: outDev.name,

@@ -218,12 +218,15 @@ export function ncTcp(ns: NetNamespace, dst: number | string, port: number, payl
             if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') s.close();
           });
         },
-        onData(_s, data) {
+        onData(s, data) {
           chunks.push(data);
           rearm();
+          // nc reads the socket when it next runs, after the kernel's work at this instant
+          sim.defer(() => s.consume());
         },
         onEnd(s) {
           s.close();
+          sim.defer(() => s.consume(true));
           done = true;
         },
         onError(_s, err) {
@@ -233,6 +236,7 @@ export function ncTcp(ns: NetNamespace, dst: number | string, port: number, payl
       },
       { traced },
     );
+    sock.manualRead = true;
   } catch (e) {
     sim.cancel(idle);
     if (e instanceof DockernetError) return { connected: false, response: '', error: e.message };

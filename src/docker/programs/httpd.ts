@@ -82,8 +82,10 @@ function replyWrites(reply: string): string[] {
  */
 function writeAll(ns: NetNamespace, s: TcpSocket, writes: string[], i = 0): void {
   if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return;
+  if (i === 0) s.consume(); // the child has read the request
   if (i === writes.length) {
     s.close();
+    s.consume(true); // _exit: the receive queue (a client's FIN) is freed
     return;
   }
   s.send(writes[i]!);
@@ -94,7 +96,7 @@ function writeAll(ns: NetNamespace, s: TcpSocket, writes: string[], i = 0): void
 function serve(ns: NetNamespace, port: number, files: FileSource, home: string): TcpListener {
   const bufs = new WeakMap<TcpSocket, string>();
   const answered = new WeakSet<TcpSocket>();
-  return ns.tcp.listen(0, port, () => {}, {
+  return ns.tcp.listen(0, port, (s) => (s.manualRead = true), {
     onData(s, data) {
       if (answered.has(s)) return;
       let b = bufs.get(s) ?? '';

@@ -97,6 +97,7 @@ export class Stream {
   *connect(ns: NetNamespace, dst: number, port: number, sport?: number): Generator<ProgramWait, string | null, void> {
     try {
       this.sock = ns.tcp.connect(dst, port, this.callbacks, sport ? { sport } : {});
+      this.sock.manualRead = true;
     } catch (e) {
       if (e instanceof DockernetError) return e.message;
       throw e;
@@ -114,6 +115,7 @@ export class Stream {
     }
     this.sock = p.sock;
     p.sock.cb = this.callbacks;
+    p.sock.manualRead = true;
     this.connected = true;
     this.rx.push(...p.data);
     if (p.eof) this.eof = true;
@@ -126,8 +128,14 @@ export class Stream {
   *read(): Generator<ProgramWait, Uint8Array | null, void> {
     for (;;) {
       const d = this.rx.shift();
-      if (d) return d;
-      if (this.eof || this.error !== null || !this.sock || this.sock.state === 'CLOSED') return null;
+      if (d) {
+        if (!this.rx.length) this.sock?.consume();
+        return d;
+      }
+      if (this.eof || this.error !== null || !this.sock || this.sock.state === 'CLOSED') {
+        this.sock?.consume(true);
+        return null;
+      }
       yield { forever: true, wake: this.waker };
     }
   }

@@ -43,7 +43,8 @@ import type { TcpOption } from '../../wire/build.js';
 import { tcpOptionAt } from '../../wire/tcp.js';
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
-import { inheritTrace, startTrace, trace, traceDrop } from '../trace.js';
+import { fcloneCache, fcloneTraceId, inheritTrace, startTrace, trace, traceDrop } from '../trace.js';
+import type { FcloneCache } from '../trace.js';
 import { icmpErrno } from './udp.js';
 
 /** TCP states (Linux `TCP_*` names). */
@@ -113,6 +114,8 @@ function seqLeq(a: number, b: number): boolean {
 }
 
 interface RtxSeg {
+  /** fclone pair of a SYN, data or FIN segment (-1: a SYN-ACK, a plain skb). */
+  slot: number;
   seq: number;
   flags: number;
   data: Uint8Array | null;
@@ -146,6 +149,11 @@ export class TcpSocket {
   bytesReceived = 0;
   /** TCP_NODELAY: send short segments at once (no Nagle). */
   nodelay = false;
+  /**
+   * The application reads what arrives when it calls {@link TcpSocket.consume}, not when
+   * `onData` runs: received segments stay in the receive queue (their skb memory in use) until then.
+   */
+  manualRead = false;
 
   /** @internal */ iss = 0;
   /** @internal */ sndUna = 0;
@@ -162,6 +170,13 @@ export class TcpSocket {
   private tsOffset = 0;
   private ipId = 0;
   private readonly sendq: Uint8Array[] = [];
+  private readonly fc: FcloneCache;
+  /** Stands for this socket's `sk_txhash` in trace ids. */
+  private readonly sockKey: number;
+  /** fclone pairs of received data segments not read yet ({@link manualRead}). */
+  private readonly rcvSlots: number[] = [];
+  /** fclone pair of a received FIN-only segment not read yet, or -1. */
+  private rcvFinSlot = -1;
   /** Bytes in {@link sendq}. */
   private unsent = 0;
   /** End of the last segment shorter than the MSS that we sent (Linux `snd_sml`). */
@@ -195,6 +210,28 @@ export class TcpSocket {
     this.cb = cb;
     this.tsOffset = ns.rng.nextU32();
     this.ipId = ns.rng.int(0x10000);
+    this.fc = fcloneCache(ns);
+    this.sockKey = this.fc.newSocketKey();
+  }
+
+  /**
+   * read(): the application has read everything received so far (`eof`: and the end of file),
+   * so those segments' memory is freed.
+   */
+  consume(eof = false): void {
+    const fc = this.fc;
+    for (let i = 0; i < this.rcvSlots.length; i++) fc.releaseClone(this.rcvSlots[i]!);
+    this.rcvSlots.length = 0;
+    if (eof && this.rcvFinSlot >= 0) {
+      fc.releaseClone(this.rcvFinSlot);
+      this.rcvFinSlot = -1;
+    }
+  }
+
+  /** Drops the retransmission queue (acknowledged by a SYN-ACK, purged at close). */
+  private clearRtx(): void {
+    for (const r of this.rtx) if (r.slot >= 0) this.fc.releaseOrig(r.slot);
+    this.rtx.length = 0;
   }
 
   /** Bytes queued but not yet sent. */
@@ -236,7 +273,7 @@ export class TcpSocket {
   }
 
   /** Builds and sends one segment. Returns false when there is no route. */
-  private xmit(flags: number, seq: number, data: Uint8Array | null): boolean {
+  private xmit(flags: number, seq: number, data: Uint8Array | null, slot = -1): boolean {
     const ns = this.ns;
     const rt = ipRouteOutput(ns, this.raddr, this.laddr);
     if (!rt) {
@@ -253,7 +290,10 @@ export class TcpSocket {
       { sport: this.lport, dport: this.rport, seq: seq >>> 0, ack: flags & TCP_ACK ? this.rcvNxt >>> 0 : 0, flags, window, options },
       data ?? undefined,
     );
-    if (this.traced) startTrace(ns, skb);
+    if (slot >= 0 && this.fc.transmit(slot, skb)) {
+      skb.traceId = fcloneTraceId(slot, this.sockKey);
+      if (this.traced) skb.traced = true;
+    } else if (this.traced) startTrace(ns, skb);
     ns.TcpOutSegs++;
     if (flags & TCP_ACK) this.ackSent();
     if (data && data.length) this.dataSent();
@@ -356,8 +396,8 @@ export class TcpSocket {
     this.xmit(TCP_ACK, this.sndNxt, null);
   }
 
-  private queueRtx(seq: number, flags: number, data: Uint8Array | null): void {
-    this.rtx.push({ seq, flags, data, sentAt: this.ns.sim.now, retransmitted: false });
+  private queueRtx(slot: number, seq: number, flags: number, data: Uint8Array | null): void {
+    this.rtx.push({ slot, seq, flags, data, sentAt: this.ns.sim.now, retransmitted: false });
     if (!this.timer) this.armRto();
   }
 
@@ -398,7 +438,7 @@ export class TcpSocket {
     head.retransmitted = true;
     head.sentAt = this.ns.sim.now;
     this.ns.counters.inc('TcpRetransSegs');
-    this.xmit(head.flags, head.seq, head.data);
+    this.xmit(head.flags, head.seq, head.data, head.slot);
     this.rto = Math.min(this.rto * 2, RTO_MAX);
     this.armRto();
   }
@@ -447,8 +487,9 @@ export class TcpSocket {
       const chunk = this.take(n);
       const flags = TCP_ACK | (this.unsent === 0 ? TCP_PSH : 0) | (fin ? TCP_FIN : 0);
       const seq = this.sndNxt;
-      this.xmit(flags, seq, chunk);
-      this.queueRtx(seq, flags, chunk);
+      const slot = this.fc.alloc();
+      this.xmit(flags, seq, chunk, slot);
+      this.queueRtx(slot, seq, flags, chunk);
       this.sndNxt = (this.sndNxt + n + (fin ? 1 : 0)) >>> 0;
       if (n < this.mss) this.sndSml = this.sndNxt;
       if (fin) {
@@ -461,8 +502,9 @@ export class TcpSocket {
     if (this.finPending && !this.finSent && this.unsent === 0) {
       this.finSent = true;
       this.finSeq = this.sndNxt;
-      this.xmit(TCP_FIN | TCP_ACK, this.sndNxt, null);
-      this.queueRtx(this.sndNxt, TCP_FIN | TCP_ACK, null);
+      const slot = this.fc.alloc();
+      this.xmit(TCP_FIN | TCP_ACK, this.sndNxt, null, slot);
+      this.queueRtx(slot, this.sndNxt, TCP_FIN | TCP_ACK, null);
       this.sndNxt = (this.sndNxt + 1) >>> 0;
       this.state = this.state === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
     }
@@ -508,8 +550,9 @@ export class TcpSocket {
     this.sndNxt = (this.iss + 1) >>> 0;
     this.sndSml = this.iss;
     this.ns.counters.inc('TcpActiveOpens');
-    this.xmit(TCP_SYN, this.iss, null);
-    this.queueRtx(this.iss, TCP_SYN, null);
+    const slot = this.fc.alloc();
+    this.xmit(TCP_SYN, this.iss, null, slot);
+    this.queueRtx(slot, this.iss, TCP_SYN, null);
   }
 
   /** @internal answers a SYN (passive open). */
@@ -524,7 +567,7 @@ export class TcpSocket {
     this.sndSml = this.iss;
     this.ns.counters.inc('TcpPassiveOpens');
     this.xmit(TCP_SYN | TCP_ACK, this.iss, null);
-    this.queueRtx(this.iss, TCP_SYN | TCP_ACK, null);
+    this.queueRtx(-1, this.iss, TCP_SYN | TCP_ACK, null);
   }
 
   private parseSynOptions(skb: SkBuff): void {
@@ -590,7 +633,7 @@ export class TcpSocket {
         this.parseSynOptions(skb);
         this.sndUna = ack;
         this.sndWnd = v.getUint16(t + 14); // SYN windows are never scaled
-        this.rtx.length = 0;
+        this.clearRtx();
         this.stopTimer();
         this.rto = RTO_INIT;
         this.retries = 0;
@@ -627,7 +670,7 @@ export class TcpSocket {
         return;
       }
       this.sndUna = ack;
-      this.rtx.length = 0;
+      this.clearRtx();
       this.stopTimer();
       this.rto = RTO_INIT;
       this.retries = 0;
@@ -659,6 +702,7 @@ export class TcpSocket {
         const end = (s.seq + (s.data ? s.data.length : 0) + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
         if (!seqLeq(end, ack)) break;
         this.rtx.shift();
+        if (s.slot >= 0) this.fc.releaseOrig(s.slot);
         if (!s.retransmitted) this.rttSample(now - s.sentAt);
       }
       this.retries = 0;
@@ -686,6 +730,10 @@ export class TcpSocket {
         this.bytesReceived += data.length;
         this.ackPending = true;
         this.dataRecv(plen);
+        if (this.manualRead) {
+          const slot = this.fc.keep(skb);
+          if (slot >= 0) this.rcvSlots.push(slot);
+        }
       } else {
         ackNow = true;
         this.incrQuickack(); // tcp_send_dupack enters quick-ACK mode
@@ -698,6 +746,14 @@ export class TcpSocket {
     if (flags & TCP_FIN && ((seq + plen) >>> 0) === this.rcvNxt && (plen === 0 || data)) {
       this.rcvNxt = (this.rcvNxt + 1) >>> 0;
       this.ackPending = true;
+      if (plen === 0 && this.manualRead) {
+        // a FIN alone waits in the receive queue until read() returns end of file
+        const slot = this.fc.keep(skb);
+        if (slot >= 0) {
+          if (this.rcvFinSlot >= 0) this.fc.releaseClone(this.rcvFinSlot);
+          this.rcvFinSlot = slot;
+        }
+      }
       switch (this.state) {
         case 'ESTABLISHED':
           this.state = 'CLOSE_WAIT';
@@ -748,7 +804,7 @@ export class TcpSocket {
 
   private enterTimeWait(): void {
     this.state = 'TIME_WAIT';
-    this.rtx.length = 0;
+    this.clearRtx();
     this.stopTimer();
     this.stopDelack();
     this.timer = this.ns.sim.schedule(TIME_WAIT_LEN, () => this.onRto());
@@ -769,7 +825,8 @@ export class TcpSocket {
     this.stopTimer();
     this.stopDelack();
     this.unsent = 0;
-    this.rtx.length = 0;
+    this.clearRtx();
+    this.consume(true);
     this.sendq.length = 0;
     const wasOpen = this.state !== 'CLOSED';
     this.state = 'CLOSED';
@@ -983,8 +1040,10 @@ export function tcpRcv(ns: NetNamespace, _dev: NetDevice, skb: SkBuff): void {
   const s = ns.tcp.find(dst, dport, src, sport);
   if (s) {
     s.rcv(skb);
+    fcloneCache(ns).consumed(skb);
     return;
   }
+  fcloneCache(ns).consumed(skb);
   if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
     const l = ns.tcp.listener(dst, dport);
     if (l) {
