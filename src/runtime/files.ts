@@ -51,6 +51,17 @@ export class ContainerFiles {
     return e && e.type === 'file' ? e.mtime : undefined;
   }
 
+  /** Whether `path` is a directory (the root, a mount point, or a directory of the layers or a volume). */
+  isDir(c: Container, path: string): boolean {
+    const p = normalise(path);
+    if (p === '/' || c.mounts.some((m) => m.Destination === p)) return true;
+    const t = this.resolve(c, p);
+    if (t.kind === 'etc') return false;
+    if (t.kind === 'volume') return t.rel === '/' || t.files.get(t.rel)?.type === 'dir' || [...t.files.keys()].some((k) => k.startsWith(t.rel + '/'));
+    const e = c.rootfs.lookup(t.path);
+    return e?.type === 'dir' || (e === undefined && c.rootfs.list(t.path).length > 0);
+  }
+
   /** File content as text. */
   readText(c: Container, path: string): string | undefined {
     const b = this.read(c, path);

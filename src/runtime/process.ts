@@ -72,6 +72,8 @@ export interface ProgramContext {
   readonly env: Map<string, string>;
   /** Standard input: all of it, as latin-1 text, then end of file ('' = /dev/null, docker exec without -i). */
   readonly stdin: string;
+  /** Working directory (absolute): WorkingDir or `exec -w`, changed by `sh`'s cd, inherited by children. */
+  cwd: string;
   stdout(text: string): void;
   stderr(text: string): void;
   /** Installs a signal handler; return true from it when the signal was handled (not fatal). */
@@ -128,4 +130,9 @@ export class Proc {
     const a = this.argv[0] ?? '';
     return a.slice(a.lastIndexOf('/') + 1).slice(0, 15);
   }
+}
+
+/** `path` as the process sees it: relative paths are taken from its working directory. */
+export function procPath(ctx: Pick<ProgramContext, 'cwd'>, path: string): string {
+  return path.startsWith('/') ? path : `${ctx.cwd.replace(/\/$/, '')}/${path}`;
 }

@@ -25,6 +25,8 @@ export interface SpawnOptions {
   env?: Map<string, string>;
   /** Standard input, all of it then end of file (default '': /dev/null). */
   stdin?: string;
+  /** Working directory (default: the container's WorkingDir, else /). */
+  cwd?: string;
   /** Called with the exit status. */
   onExit?: (code: number) => void;
 }
@@ -69,7 +71,7 @@ export class ProcessManager {
     const p = new Proc(pid, nspid, argv, c, !!opts.init && nspid === 1);
     this.attach(p);
     if (opts.onExit) p.exitHooks.push(opts.onExit);
-    const ctx = this.context(p, opts.out, opts.env ?? new Map(), opts.stdin ?? '');
+    const ctx = this.context(p, opts.out, opts.env ?? new Map(), opts.stdin ?? '', opts.cwd ?? (c.config.WorkingDir || '/'));
     let r;
     try {
       r = prog(ctx, argv);
@@ -106,14 +108,15 @@ export class ProcessManager {
     if (p.memory) this.rt.memory.uncharge(p.container, p.memory);
   }
 
-  private context(p: Proc, out: OutputSink, env: Map<string, string>, stdin: string): ProgramContext {
+  private context(p: Proc, out: OutputSink, env: Map<string, string>, stdin: string, cwd: string): ProgramContext {
     const self = this;
-    return {
+    const ctx: ProgramContext = {
       sim: this.rt.sim,
       container: p.container,
       proc: p,
       env,
       stdin,
+      cwd,
       stdout: (t) => out.write('stdout', t),
       stderr: (t) => out.write('stderr', t),
       get onSignal() {
@@ -122,7 +125,7 @@ export class ProcessManager {
       set onSignal(h) {
         p.onSignal = h;
       },
-      run: (argv, o, input) => self.runChild(p, argv, o ?? out, env, input ?? stdin),
+      run: (argv, o, input) => self.runChild(p, argv, o ?? out, env, input ?? stdin, ctx.cwd),
       alloc: (bytes) => self.rt.memory.charge(p, bytes),
       busy: (threads) => {
         p.cpuThreads = threads;
@@ -134,10 +137,11 @@ export class ProcessManager {
         self.rt.memory.uncharge(p.container, b);
       },
     };
+    return ctx;
   }
 
   /** Runs a child program to completion inside the parent's generator (fork + exec + wait). */
-  *runChild(parent: Proc, argv: string[], out: OutputSink, env: Map<string, string>, stdin = ''): Generator<ProgramWait, number, void> {
+  *runChild(parent: Proc, argv: string[], out: OutputSink, env: Map<string, string>, stdin = '', cwd = '/'): Generator<ProgramWait, number, void> {
     const c = parent.container;
     const prog = this.rt.programs.get(argv[0] ?? '');
     if (!prog) {
@@ -149,7 +153,7 @@ export class ProcessManager {
     const child = new Proc(pid, nspid, argv, c, false);
     this.attach(child);
     try {
-      const r = prog(this.context(child, out, env, stdin), argv);
+      const r = prog(this.context(child, out, env, stdin, cwd), argv);
       if (!('next' in r)) {
         if (r.stdout) out.write('stdout', r.stdout);
         if (r.stderr) out.write('stderr', r.stderr);

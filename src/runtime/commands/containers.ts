@@ -167,6 +167,16 @@ function exec(rt: Runtime, args: string[], io: CommandIo = {}): ExecResult {
     rt.events.emit('container', `exec_create: ${action}`, c.id, rt.containerAttrs(c, { execID: execId }));
     rt.events.emit('container', `exec_start: ${action}`, c.id, rt.containerAttrs(c, { execID: execId }));
     const env = containerEnv(c, (p.values.get('env') as string[]) ?? []);
+    // runc's checks of the exec's cwd (kernel lab, 20.10.24), printed on stdout like other exec failures
+    const workdir = p.values.get('workdir') as string | undefined;
+    if (workdir !== undefined && workdir !== '') {
+      const fail = !workdir.startsWith('/') ? 'Cwd must be an absolute path' : !rt.files.isDir(c, workdir) ? `unable to start container process: chdir to cwd ("${workdir}") set in config.json failed: ${rt.files.exists(c, workdir) ? 'not a directory' : 'no such file or directory'}` : null;
+      if (fail) {
+        out.line(`OCI runtime exec failed: exec failed: ${fail}: unknown`);
+        out.exitCode = 126;
+        return out.result();
+      }
+    }
     let code: number | null = null;
     const sink = { write: (s: 'stdout' | 'stderr', t: string) => (s === 'stdout' ? (out.stdout += t) : (out.stderr += t)) };
     const record = { container: c, argv, exitCode: null as number | null };
@@ -177,6 +187,7 @@ function exec(rt: Runtime, args: string[], io: CommandIo = {}): ExecResult {
         env,
         // without -i the process's stdin is /dev/null
         stdin: p.values.get('interactive') ? (io.stdin ?? '') : '',
+        cwd: workdir || undefined,
         onExit: (x) => {
           code = x;
           record.exitCode = x;

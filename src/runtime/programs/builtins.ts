@@ -4,7 +4,7 @@
  * CPU), httpd (serves forever; the network layer may replace it).
  */
 import type { Runtime } from '../runtime.js';
-import type { Program, ProgramRun } from '../process.js';
+import { procPath, type Program, type ProgramRun } from '../process.js';
 import { shProgram } from './sh.js';
 import { ramInBytes } from '../units.js';
 import { SECOND, type Nanos } from '../../core/time.js';
@@ -69,7 +69,7 @@ export function registerBuiltins(rt: Runtime): void {
     let code = 0;
     const files = a.length > 1 ? a.slice(1) : ['-'];
     for (const f of files) {
-      const t = f === '-' ? ctx.stdin : rt.files.readText(ctx.container, f);
+      const t = f === '-' ? ctx.stdin : rt.files.readText(ctx.container, procPath(ctx, f));
       if (t === undefined) {
         err += `cat: can't open '${f}': No such file or directory\n`;
         code = 1;
@@ -82,7 +82,7 @@ export function registerBuiltins(rt: Runtime): void {
     let code = 0;
     const force = a.includes('-f') || a.includes('-rf');
     for (const f of a.slice(1).filter((x) => !x.startsWith('-'))) {
-      if (!rt.files.remove(ctx.container, f) && !force) {
+      if (!rt.files.remove(ctx.container, procPath(ctx, f)) && !force) {
         err += `rm: can't remove '${f}': No such file or directory\n`;
         code = 1;
       }
@@ -91,7 +91,7 @@ export function registerBuiltins(rt: Runtime): void {
   });
   reg('ls', (ctx, a) => {
     const dirs = a.slice(1).filter((x) => !x.startsWith('-'));
-    return { stdout: rt.files.list(ctx.container, dirs[0] ?? '/').map((n) => n + '\n').join(''), exitCode: 0 };
+    return { stdout: rt.files.list(ctx.container, procPath(ctx, dirs[0] ?? '.')).map((n) => n + '\n').join(''), exitCode: 0 };
   });
   reg('env', (ctx) => ({ stdout: [...ctx.env].map(([k, v]) => `${k}=${v}\n`).join(''), exitCode: 0 }));
   reg('sleep', (_ctx, a) => {

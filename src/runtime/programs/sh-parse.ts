@@ -17,7 +17,7 @@ export interface Redir {
 
 /** AST nodes. */
 export type Node =
-  | { t: 'simple'; assigns: Array<[string, Word]>; words: Word[]; redirs: Redir[] }
+  | { t: 'simple'; assigns: Array<[string, Word]>; words: Word[]; redirs: Redir[]; /** 0-based line of the script it starts on (ash's errlinno in `sh -c`) */ line: number }
   | { t: 'list'; items: Array<{ node: Node; bg: boolean }> }
   | { t: 'and' | 'or'; a: Node; b: Node }
   | { t: 'pipe'; cmds: Node[] }
@@ -28,7 +28,7 @@ export type Node =
   | { t: 'func'; name: string; body: Node }
   | { t: 'case'; word: Word; arms: Array<{ pats: Word[]; body: Node }> };
 
-type Tok = { k: 'word'; w: Word; raw: string } | { k: 'op'; v: string };
+type Tok = { k: 'word'; w: Word; raw: string; line?: number } | { k: 'op'; v: string };
 
 /** Syntax error with busybox ash's message shape. */
 export class ShSyntaxError extends Error {}
@@ -53,9 +53,18 @@ function cmdSubEnd(src: string, i: number): number {
   throw new ShSyntaxError('syntax error: unterminated $(');
 }
 
+function countNewlines(src: string, from: number, to: number): number {
+  let n = 0;
+  for (let j = from; j < to; j++) if (src[j] === '\n') n++;
+  return n;
+}
+
 function lex(src: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
+  // line of the last word's start, counted incrementally
+  let line = 0;
+  let lineAt = 0;
   while (i < src.length) {
     const c = src[i]!;
     if (c === ' ' || c === '\t') {
@@ -93,6 +102,9 @@ function lex(src: string): Tok[] {
       continue;
     }
     const w: Word = [];
+    const wordLine = line + countNewlines(src, lineAt, i);
+    line = wordLine;
+    lineAt = i;
     let raw = '';
     let cur = '';
     const flush = (): void => {
@@ -148,7 +160,7 @@ function lex(src: string): Tok[] {
       }
     }
     flush();
-    toks.push({ k: 'word', w, raw });
+    toks.push({ k: 'word', w, raw, line: wordLine });
   }
   return toks;
 }
@@ -326,6 +338,8 @@ class Parser {
     return null;
   }
   simple(): Node {
+    const first = this.toks[this.i];
+    const line = first && first.k === 'word' ? (first.line ?? 0) : 0;
     const assigns: Array<[string, Word]> = [];
     const words: Word[] = [];
     const redirs: Redir[] = [];
@@ -363,7 +377,7 @@ class Parser {
       const t = this.toks[this.i];
       throw new ShSyntaxError(`syntax error: unexpected "${t ? (t.k === 'op' ? t.v : t.raw) : 'end of file'}"`);
     }
-    return { t: 'simple', assigns, words, redirs };
+    return { t: 'simple', assigns, words, redirs, line };
   }
 }
 

@@ -6,7 +6,8 @@
  * stages run one after the other), and the exit status conventions (127 not found, 137 OOM-killed).
  */
 import type { Runtime } from '../runtime.js';
-import type { OutputSink, Program, ProgramContext, ProgramWait } from '../process.js';
+import { procPath, type OutputSink, type Program, type ProgramContext, type ProgramWait } from '../process.js';
+import { normalise } from '../images/layer.js';
 import { ForkFailed } from '../procman.js';
 import { casePatternMatches, parseSh, ShSyntaxError, type Node, type Redir, type Word } from './sh-parse.js';
 import { evalArith } from './arith.js';
@@ -29,8 +30,11 @@ class Shell {
   pendingTrap: string | null = null;
   /** Standard input of the command being run: the shell's own, or the previous pipe stage's output. */
   input: string;
+  /** 0-based script line of the simple command being run (ash's "line N" in builtin errors). */
+  line = 0;
   constructor(readonly rt: Runtime, readonly ctx: ProgramContext, readonly args: string[]) {
     for (const [k, v] of ctx.env) this.vars.set(k, v);
+    this.vars.set('PWD', ctx.cwd);
     this.input = ctx.stdin;
   }
 
@@ -148,7 +152,7 @@ class Shell {
     for (const r of n.redirs) {
       const target = this.expandWord(r.target).join(' ');
       if (r.op === '<') {
-        const t = target === '/dev/null' ? '' : this.rt.files.readText(this.ctx.container, target);
+        const t = target === '/dev/null' ? '' : this.rt.files.readText(this.ctx.container, procPath(this.ctx, target));
         if (t === undefined) {
           out.write('stderr', `sh: can't open ${target}: no such file\n`);
           stdin = null;
@@ -159,7 +163,7 @@ class Shell {
       } else if (r.op === '>' || r.op === '>>') {
         if (target === '/dev/null') targets[r.fd] = null;
         else {
-          const f = { path: target, append: r.op === '>>', buf: '' };
+          const f = { path: procPath(this.ctx, target), append: r.op === '>>', buf: '' };
           files.push(f);
           targets[r.fd] = (t) => (f.buf += t);
         }
@@ -180,6 +184,7 @@ class Shell {
   }
 
   *simple(n: Extract<Node, { t: 'simple' }>, out: OutputSink): Gen {
+    this.line = n.line;
     const argv = n.words.flatMap((w) => this.expandWord(w));
     if (argv.length === 0) {
       for (const [k, w] of n.assigns) this.vars.set(k, this.expandWord(w).join(' '));
@@ -225,6 +230,28 @@ class Shell {
     }
   }
 
+  /** ash's cd: `cd` alone goes $HOME (else /), `cd -` to $OLDPWD and prints it; PWD/OLDPWD follow. */
+  private cd(a: string[], out: OutputSink): number {
+    let dir = a[0] ?? (this.vars.get('HOME') || '/');
+    const dash = dir === '-';
+    if (dash) dir = this.vars.get('OLDPWD') ?? '';
+    if (dir === '') {
+      if (dash) out.write('stdout', this.ctx.cwd + '\n');
+      return 0;
+    }
+    const target = normalise(procPath(this.ctx, dir));
+    const err = !this.rt.files.exists(this.ctx.container, target) ? 'No such file or directory' : !this.rt.files.isDir(this.ctx.container, target) ? 'Not a directory' : null;
+    if (err) {
+      out.write('stderr', `sh: cd: line ${this.line}: can't cd to ${dir}: ${err}\n`);
+      return 2;
+    }
+    this.vars.set('OLDPWD', this.ctx.cwd);
+    this.ctx.cwd = target;
+    this.vars.set('PWD', target);
+    if (dash) out.write('stdout', target + '\n');
+    return 0;
+  }
+
   private builtin(argv: string[], out: OutputSink, stdin: string): number | null {
     const [cmd, ...a] = argv as [string, ...string[]];
     switch (cmd) {
@@ -241,7 +268,7 @@ class Shell {
         }
         let text = stdin;
         if (files.length) {
-          const t = this.rt.files.readText(this.ctx.container, files[0]!);
+          const t = this.rt.files.readText(this.ctx.container, procPath(this.ctx, files[0]!));
           if (t === undefined) {
             out.write('stderr', `head: can't open '${files[0]}': No such file or directory\n`);
             return 1;
@@ -272,7 +299,7 @@ class Shell {
         return 1;
       case 'test':
       case '[':
-        return testExpr(cmd === '[' ? a.slice(0, -1) : a, (p) => this.rt.files.exists(this.ctx.container, p));
+        return testExpr(cmd === '[' ? a.slice(0, -1) : a, (p) => this.rt.files.exists(this.ctx.container, procPath(this.ctx, p)));
       case 'exit':
         throw new ShExit(a[0] !== undefined ? Number(a[0]) & 255 : this.status);
       case 'export':
@@ -282,6 +309,10 @@ class Shell {
         }
         return 0;
       case 'cd':
+        return this.cd(a, out);
+      case 'pwd':
+        out.write('stdout', this.ctx.cwd + '\n');
+        return 0;
       case 'wait':
         return 0;
       case 'trap': {
