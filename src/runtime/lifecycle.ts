@@ -49,11 +49,20 @@ function joinNs(rt: Runtime, c: Container): NamespaceSet {
   const hc = c.hostConfig;
   const host = rt.hostNs;
   const own = (k: NsKind) => rt.nsAlloc.create(k, c.id);
-  const s = {} as NamespaceSet;
-  s.cgroup = hc.CgroupnsMode === 'private' ? own('cgroup') : host.cgroup;
-  s.time = host.time;
-  s.user = host.user;
-  s.mnt = own('mnt');
+  // every kind in one literal: the set keeps its nine fields in the object (added one by one, they
+  // would spill into a separate property store)
+  const s: NamespaceSet = {
+    cgroup: hc.CgroupnsMode === 'private' ? own('cgroup') : host.cgroup,
+    time: host.time,
+    user: host.user,
+    mnt: own('mnt'),
+    // set below (in this order: pid, ipc, net, uts, as their inode numbers are handed out)
+    pid: host.pid,
+    pid_for_children: host.pid,
+    ipc: host.ipc,
+    net: host.net,
+    uts: host.uts,
+  };
   const donor = (mode: string, what: string): Container => {
     const d = rt.store.get(mode.slice('container:'.length));
     if (!d.running || !d.namespaces) throw daemonError(`cannot join ${what} of a non running container: ${d.id}`);

@@ -55,6 +55,9 @@ export interface OutputSink {
   write(stream: 'stdout' | 'stderr', text: string): void;
 }
 
+/** The exit hooks of a process without any (shared; a process gets its own list with the first hook). */
+const NO_HOOKS: Array<(code: number) => void> = [];
+
 /** Thrown inside a program to end its process (OOM kill, fork failure of a child...). */
 export class ProcessKilled extends Error {
   constructor(readonly exitCode: number, readonly reason: 'oom' | 'signal') {
@@ -112,7 +115,7 @@ export class Proc {
   /** CPU-bound threads (0 = mostly sleeping); the CPU model charges time while > 0. */
   cpuThreads = 0;
   /** Called once when the process exits. */
-  readonly exitHooks: Array<(code: number) => void> = [];
+  exitHooks: Array<(code: number) => void> = NO_HOOKS;
   /** Signal handler set by the program. */
   onSignal: ((sig: number) => boolean) | null = null;
   constructor(

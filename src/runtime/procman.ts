@@ -68,9 +68,9 @@ export class ProcessManager {
     const prog = this.rt.programs.get(argv[0] ?? '');
     if (!prog) throw new DockernetError('ENOEXEC', `exec: "${argv[0]}": executable file not found in $PATH`, 127);
     const { pid, nspid } = this.allocPid(c, !!opts.init);
-    const p = new Proc(pid, nspid, argv, c, !!opts.init && nspid === 1);
+    const p = new Proc(pid, nspid, argv.slice(), c, !!opts.init && nspid === 1); // an exact-size copy: kept while it runs
     this.attach(p);
-    if (opts.onExit) p.exitHooks.push(opts.onExit);
+    if (opts.onExit) p.exitHooks = p.exitHooks.concat([opts.onExit]); // exact size (push would reserve 17 slots)
     const ctx = this.context(p, opts.out, opts.env ?? new Map(), opts.stdin ?? '', opts.cwd ?? (c.config.WorkingDir || '/'));
     let r;
     try {
