@@ -443,7 +443,13 @@ export class Netfilter implements TargetRunner {
   private runTable(t: number, skb: SkBuff, state: NfHookState): number {
     const k = state.hook * 4 + t;
     const base = this.bases[k]!;
+    // most tables are not hooked at most hooks: that test stays small enough to inline everywhere
     if (base === null) return V_ACCEPT;
+    return this.runBase(k, t, base, skb, state);
+  }
+
+  /** {@link Netfilter.runTable} for a hooked base chain. */
+  private runBase(k: number, t: number, base: Chain, skb: SkBuff, state: NfHookState): number {
     const name = TABLE_NAMES[t]!;
     this.curTable = name;
     const tracer = this.sim.tracer;
