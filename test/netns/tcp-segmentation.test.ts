@@ -194,3 +194,26 @@ describe('TCP: delayed ACK', () => {
     ]);
   });
 });
+
+describe('TCP: duplicate FIN', () => {
+  it('a retransmitted FIN (its ACK lost) is answered with an ACK at once', async () => {
+    const { SkBuff } = await import('../../src/wire/skbuff.js');
+    const { sim, a, b } = lan();
+    let server: TcpSocket | null = null;
+    b.tcp.listen(0, 80, (s) => (server = s));
+    const client = a.tcp.connect(parseIp('172.17.0.3'), 80, {});
+    sim.run(1000);
+    let fin: Uint8Array | null = null;
+    a.mustDev('eth0').taps.push((_d, skb, dir) => {
+      const x = skb.data;
+      if (dir === 'tx' && x[23] === 6 && x[14 + (x[14]! & 15) * 4 + 13]! & TCP_FIN) fin = skb.bytes().slice();
+    });
+    client.close();
+    sim.advance(100 * MS); // the server's delayed ACK went out at 40 ms
+    expect(server!.state).toBe('CLOSE_WAIT');
+    const frames = capture([b.mustDev('eth0')]);
+    sim.post(b.mustDev('eth0'), new SkBuff(fin!.slice()));
+    sim.advance(0);
+    expect(show(segs(frames))).toEqual(['rx F.', 'tx .']);
+  });
+});

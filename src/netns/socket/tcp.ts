@@ -773,7 +773,7 @@ export class TcpSocket {
         default:
           break;
       }
-    } else if (flags & TCP_FIN && this.state === 'TIME_WAIT') ackNow = true;
+    } else if (flags & TCP_FIN && seqLt((seq + plen) >>> 0, this.rcvNxt)) ackNow = true; // a retransmitted FIN: dupack
 
     // the ACK owed goes out before the application runs (it is woken; it answers later)
     if (ackNow && this.state !== 'CLOSED') {
