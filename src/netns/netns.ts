@@ -166,6 +166,9 @@ function nsReceive(dev: NetDevice, skb: SkBuff): void {
   netifReceive(dev.owner as NetNamespace, dev, skb);
 }
 
+/** The sysctls of every namespace that has not changed any (never written). */
+const DEFAULT_SYSCTLS: NetnsSysctls = defaultSysctls();
+
 /** Devices a namespace finds by a scan; beyond this many it keeps Maps by name and ifindex. */
 const DEV_INDEX_MIN = 8;
 
@@ -251,8 +254,11 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    * `UdpNoPorts`, `ArpResFailed`, …). Read any counter with {@link NetNamespace.stat}.
    */
   readonly counters: Counters = new Counters();
-  /** Sysctls; change `bridge_nf_call_iptables` through {@link NetNamespace.setSysctl}. */
-  readonly sysctl: NetnsSysctls = defaultSysctls();
+  /**
+   * Sysctls (read-only here: change them through {@link NetNamespace.setSysctl}). A namespace that
+   * never changed one shares the defaults with every other such namespace.
+   */
+  sysctl: NetnsSysctls = DEFAULT_SYSCTLS;
   /** The loopback device. */
   readonly lo: NetDevice;
   /** This namespace's iptables/conntrack/NAT (`ns.nf.iptables([...])`, `ns.nf.restore(text)`). */
@@ -567,6 +573,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
 
   /** Sets a sysctl; keeps derived state (br_netfilter hooks, caches) in step. */
   setSysctl<K extends keyof NetnsSysctls>(key: K, value: NetnsSysctls[K]): void {
+    if (this.sysctl === DEFAULT_SYSCTLS) this.sysctl = defaultSysctls(); // copy on first write
     this.sysctl[key] = value;
     if (key === 'bridge_nf_call_iptables') for (const d of this.devs) if (d.kind === 'bridge') installBridgeHook(this, d);
     this.fib.flush();
