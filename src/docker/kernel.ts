@@ -30,8 +30,11 @@ export function deleteLink(ns: NetNamespace, name: string): void {
  * Creates a veth pair, keeps `hostName` in `host` enslaved to `bridge` and up, and moves the peer
  * into `sandbox` as `ifname` with `mac` (libnetwork: CreateEndpoint + Join + osl.AddInterface).
  */
-export function plugVeth(host: NetNamespace, bridge: string | null, hostName: string, hostMac: number, sandbox: NetNamespace, ifname: string, mac: number): VethDevice {
+export function plugVeth(host: NetNamespace, bridge: string | null, hostName: string, hostMac: number, sandbox: NetNamespace, ifname: string, mac: number, mtu = 1500): VethDevice {
   const [h, c] = createVethPair(host.sim, hostName, hostMac, hostName + '-c', mac);
+  // libnetwork creates the pair with the network's MTU; the bridge then follows its smallest port
+  h.mtu = mtu;
+  c.mtu = mtu;
   // veth_newlink registers the peer first: the container end gets the lower ifindex (eth0@if4 is 3)
   host.addDevice(c);
   host.addDevice(h);

@@ -241,9 +241,10 @@ export class Sandboxes implements EtcRenderer {
     const mac = isFirst && macText ? parseMac(macText) : dockerMacFor(ip);
     const ifname = 'eth' + sb.nextIf++;
     const ep = this.newEndpoint(n, c, ip, mac, ifname);
+    att.joined = true;
     if (n.driver === 'bridge') {
       ep.hostVeth = vethName(this.e.rng);
-      plugVeth(this.e.host, n.bridgeName, ep.hostVeth, kernelRandomMac(this.e.rng), sb.ns, ifname, mac);
+      plugVeth(this.e.host, n.bridgeName, ep.hostVeth, kernelRandomMac(this.e.rng), sb.ns, ifname, mac, n.mtu);
     } else {
       plugMacvlanEndpoint(this.e, n, sb.ns, ifname, mac);
     }
@@ -274,13 +275,14 @@ export class Sandboxes implements EtcRenderer {
     if (sb.endpoints.includes(ep)) sb.endpoints = sb.endpoints.filter((x) => x !== ep);
     n.endpoints.delete(c.id);
     // libnetwork deletes the hosts entries of a network's service records: user networks only
-    // (a disconnect from the default bridge leaves the line, net-09 r-d)
+    // (a disconnect from the default bridge leaves the line, net-09 r-d). etchosts.Delete drops
+    // every line that ends in "\t<names>", whatever its address: leaving one network of two takes
+    // the other network's line too (net-14 o-c)
     if (ep.ip && !n.predefined) {
-      const t = ipToString(ep.ip);
-      const k = sb.hosts.findIndex((r) => r.ip === t && r.hosts === ownHostsNames(c.config.Hostname, c.config.Domainname));
-      if (k >= 0) {
+      const own = ownHostsNames(c.config.Hostname, c.config.Domainname);
+      if (sb.hosts.some((r) => r.hosts === own)) {
         c.etc.materialise();
-        sb.hosts = sb.hosts.filter((_, j) => j !== k);
+        sb.hosts = sb.hosts.filter((r) => r.hosts !== own);
       }
     }
     if (ep.ip) n.pool?.release(ep.ip);
@@ -384,7 +386,7 @@ export class Sandboxes implements EtcRenderer {
         IPAMConfig: att.ipv4 || att.ipv6 ? { IPv4Address: att.ipv4 || undefined, IPv6Address: att.ipv6 || undefined } : att.fromConnect ? {} : null,
         Links: att.links.length ? att.links : null,
         Aliases: att.aliases.length || att.fromConnect ? att.aliases : null,
-        NetworkID: ep ? n.id : '',
+        NetworkID: ep || att.joined ? n.id : '',
         EndpointID: ep ? ep.id : '',
         Gateway: ep && ep.ip ? ipToString(n.gateway) : '',
         IPAddress: ep && ep.ip ? ipToString(ep.ip) : '',

@@ -54,7 +54,7 @@ export interface RuntimeOptions {
   /**
    * When the lab imported `mini:latest`, in Unix seconds: the mtime of every file in it (the kernel
    * lab builds the rootfs in a fresh directory and imports it when it starts; busybox httpd shows the
-   * time as Last-Modified and in its ETag). Default: {@link MINI_IMPORTED}, the shared oracle's lab.
+   * time as Last-Modified and in its ETag). Default: 1795444017 (Mon, 23 Nov 2026 14:26:57 GMT), the shared oracle's lab.
    */
   baseImageTime?: number;
   /** dockerd's own cgroup per controller when not "/" (a relative --cgroup-parent is resolved against it). */

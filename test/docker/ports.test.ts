@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PortAllocator, sortPortMap } from '../../src/docker/ports/index.js';
+import { Engine } from '../../src/docker/index.js';
 
 describe('port allocator', () => {
   it('hands dynamic ports from 32768 upward and does not reuse until wrap (NOTES 7)', () => {
@@ -22,8 +23,21 @@ describe('port allocator', () => {
     const a = new PortAllocator();
     a.request('0.0.0.0', 'tcp', 8080);
     expect(() => a.request('0.0.0.0', 'tcp', 8080)).toThrow('Bind for 0.0.0.0:8080 failed: port is already allocated');
-    expect(() => a.request('127.0.0.1', 'tcp', 8080)).toThrow('Bind for 127.0.0.1:8080 failed: port is already allocated');
+    // per-address maps: 127.0.0.1:8080 is allocated; docker-proxy's bind is what fails (below)
+    expect(a.request('127.0.0.1', 'tcp', 8080)).toBe(8080);
     expect(a.request('0.0.0.0', 'udp', 8080)).toBe(8080);
+  });
+
+  // Kernel lab, 20.10.24, 2026-12-04: -p 8080 then -p 127.0.0.1:8080 fails at the proxy's bind;
+  // the same address again fails in the allocator
+  it('a specific address after the wildcard (or back) fails at docker-proxy\'s bind', () => {
+    const e = new Engine({ seed: 1 });
+    expect(e.exec('docker run -d --name pa -p 8080:80 mini:latest sleep 1000').exitCode).toBe(0);
+    const pb = e.exec('docker run -d --name pb -p 127.0.0.1:8080:80 mini:latest sleep 1000');
+    expect(pb.exitCode).toBe(125);
+    expect(pb.stderr).toMatch(/^docker: Error response from daemon: driver failed programming external connectivity on endpoint pb \([0-9a-f]{64}\): Error starting userland proxy: listen tcp4 127\.0\.0\.1:8080: bind: address already in use\.\n$/);
+    const pc = e.exec('docker run -d --name pc -p 8080:80 mini:latest sleep 1000');
+    expect(pc.stderr).toMatch(/on endpoint pc \([0-9a-f]{64}\): Bind for 0\.0\.0\.0:8080 failed: port is already allocated\.\n$/);
   });
 });
 

@@ -174,7 +174,7 @@ function create(e: Engine, argv: string[]): ExecResult {
   }
   const icc = driver === 'bridge' ? boolOpt(options['com.docker.network.bridge.enable_icc'], true) : true;
   const masquerade = driver === 'bridge' ? boolOpt(options['com.docker.network.bridge.enable_ip_masquerade'], true) : true;
-  if (cfg.length > 1) throw new DockernetError('EINVAL', 'multiple IPv4 subnets are not supported');
+  if (cfg.length > 1) throw new DockernetError('EINVAL', driver === 'bridge' ? "bridge driver doesn't support multiple subnets" : 'multiple IPv4 subnets are not supported');
   const c0 = cfg[0];
   let pool;
   try {
@@ -204,6 +204,12 @@ function create(e: Engine, argv: string[]): ExecResult {
     predefined: false,
     endpoints: new Map(),
   };
+  if (driver === 'bridge') {
+    const mtu = options['com.docker.network.driver.mtu'];
+    if (mtu !== undefined && Number(mtu) > 0) n.mtu = Number(mtu);
+    const bind = options['com.docker.network.bridge.host_binding_ipv4'];
+    if (bind !== undefined && bind !== '' && bind !== '0.0.0.0') n.hostBindingIpv4 = bind;
+  }
   n.gateway = pool.allocate(c0?.Gateway ? tryParseIp(c0.Gateway) : null);
   n.ipamConfig = c0 ? [{ ...c0 }] : [{ Subnet: pool.cidr, Gateway: ipToString(n.gateway) }];
   if (driver === 'bridge') e.setupBridge(n);

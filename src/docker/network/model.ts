@@ -49,6 +49,13 @@ export interface Network {
   parent: string;
   icc: boolean;
   masquerade: boolean;
+  /** `com.docker.network.driver.mtu`: the MTU of the network's veth pairs (absent: 1500). */
+  mtu?: number;
+  /**
+   * `com.docker.network.bridge.host_binding_ipv4`: the host address of a binding that names none
+   * (absent: 0.0.0.0, plus the `::` proxy); another address gets no `::` binding.
+   */
+  hostBindingIpv4?: string;
   /** The default bridge (`bridge`), the predefined `host`/`none`. */
   predefined: boolean;
   /** Endpoint by container id, in join order. */
@@ -82,4 +89,9 @@ export interface AttachmentConfig {
   driverOpts: Record<string, string> | null;
   /** Added by `docker network connect` (the CLI then sends an empty IPAMConfig). */
   fromConnect?: boolean;
+  /**
+   * An endpoint was created on the network once: NetworkID stays in inspect after the endpoint goes
+   * (stop, a failed port mapping: net-14 o-e); an address that was never allocated leaves it "".
+   */
+  joined?: boolean;
 }

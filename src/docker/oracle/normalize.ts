@@ -77,6 +77,8 @@ export class Normalizer {
     txt = txt.replace(/^Date: .*$/gm, 'Date: <time>');
     txt = txt.replace(/time=\d+(\.\d+)? ms/g, 'time=<ms> ms');
     txt = txt.replace(/min\/avg\/max = [\d./]+ ms/g, 'min/avg/max = <ms> ms');
+    // a failed endpoint's id in libnetwork's error (the endpoint is gone: nothing maps it)
+    txt = txt.replace(/(on endpoint \S+ \()[0-9a-f]{64}(\))/g, '$1<eid>$2');
     if (base.startsWith('trace')) txt = normalizeXtablesTrace(txt);
     for (const [p, tok] of this.eports) txt = txt.replace(new RegExp(`(?<![\\d.<])${p}(?![\\d])`, 'g'), tok);
     txt = txt.replace(/^(\s*)1: lo([:@])/gm, '$1<lo1>: lo$2');

@@ -37,13 +37,16 @@ export class PortAllocator {
   }
 
   /**
-   * Requests `port` (0 = any) on `hostIp`/`proto`. A specific port that is taken fails with
-   * Docker's text "Bind for IP:PORT failed: port is already allocated".
+   * Requests `port` (0 = any) on `hostIp`/`proto`. A specific port that is taken on the same host
+   * IP fails with Docker's text "Bind for IP:PORT failed: port is already allocated"; the maps of
+   * different IPs are independent (0.0.0.0:P after 127.0.0.1:P is allocated, and docker-proxy's
+   * bind then fails: net-14). A dynamic pick skips ports another IP's binding would make the
+   * proxy's bind fail on (the bridge driver retries a dynamic mapping up to 10 times).
    */
   request(hostIp: string, proto: string, port: number): number {
     const m = this.map(hostIp, proto);
     if (port !== 0) {
-      if (m.used.has(port) || this.conflictsWithAny(hostIp, proto, port))
+      if (m.used.has(port))
         throw new DockernetError('EPORT', `Bind for ${hostIp}:${port} failed: port is already allocated`, 125);
       m.used.add(port);
       return port;

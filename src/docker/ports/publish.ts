@@ -44,7 +44,7 @@ export function publishPorts(e: Engine, c: Container, ep: Endpoint, _sb: Sandbox
       const [cportText, proto = 'tcp'] = port.split('/') as [string, string?];
       const cport = Number(cportText);
       const wantV6Only = b.HostIp.includes(':');
-      const v4Ip = b.HostIp === '' ? '0.0.0.0' : b.HostIp;
+      const v4Ip = b.HostIp === '' ? (ep.network.hostBindingIpv4 ?? '0.0.0.0') : b.HostIp;
       const [lo, hi] = hostPortRange(b.HostPort);
       let hostPort = 0;
       if (!wantV6Only) {
@@ -54,7 +54,7 @@ export function publishPorts(e: Engine, c: Container, ep: Endpoint, _sb: Sandbox
         forward(e.ipt, '-A', { proto, hostIp: v4Ip, hostPort, containerIp: cip, containerPort: cport, bridge });
         out.stops.push(openProxy(e, proto, v4Ip, hostPort, cip, cport));
       }
-      if (b.HostIp === '' || b.HostIp === '0.0.0.0' || wantV6Only) {
+      if ((b.HostIp === '' && !ep.network.hostBindingIpv4) || b.HostIp === '0.0.0.0' || wantV6Only) {
         const p6 = allocate(e, '::', proto, hostPort || lo, hostPort || hi);
         out.ports.push({ proto, containerPort: cport, hostIp: '::', hostPort: p6 });
         out.stops.push(openProxy(e, proto, '::', p6, cip, cport));
