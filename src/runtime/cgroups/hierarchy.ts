@@ -82,6 +82,14 @@ export interface CgroupFiles {
   set(file: string, value: string): CgroupFiles;
 }
 
+/** A memory group's charge, high-water mark and OOM state. */
+interface MemoryAccount {
+  usage: number;
+  maxUsage: number;
+  oomKills: number;
+  underOom: boolean;
+}
+
 const NO_CHILDREN: ReadonlyMap<string, CgroupNode> = new Map();
 const NO_TASKS: readonly number[] = [];
 
@@ -97,13 +105,41 @@ export class CgroupNode {
   private readonly defaults: FileDefaults;
   /** Files written with a value other than their default (null until then). */
   private own: Map<string, string> | null = null;
-  /** memory: current charge, high-water mark, OOM kills. */
-  usage = 0;
-  maxUsage = 0;
-  oomKills = 0;
-  underOom = false;
+  /** memory accounting, made with the first charge (most groups of most hierarchies never have one). */
+  private mem: MemoryAccount | null = null;
   constructor(readonly name: string, readonly parent: CgroupNode | null, readonly controller: Controller) {
     this.defaults = defaultsFor(controller, parent);
+  }
+  /** memory: current charge in bytes. */
+  get usage(): number {
+    return this.mem === null ? 0 : this.mem.usage;
+  }
+  set usage(v: number) {
+    this.account().usage = v;
+  }
+  /** memory: high-water mark of the charge. */
+  get maxUsage(): number {
+    return this.mem === null ? 0 : this.mem.maxUsage;
+  }
+  set maxUsage(v: number) {
+    this.account().maxUsage = v;
+  }
+  /** memory: OOM kills in this group. */
+  get oomKills(): number {
+    return this.mem === null ? 0 : this.mem.oomKills;
+  }
+  set oomKills(v: number) {
+    this.account().oomKills = v;
+  }
+  /** memory: the group is under OOM (a kill was needed and disabled). */
+  get underOom(): boolean {
+    return this.mem !== null && this.mem.underOom;
+  }
+  set underOom(v: boolean) {
+    this.account().underOom = v;
+  }
+  private account(): MemoryAccount {
+    return (this.mem ??= { usage: 0, maxUsage: 0, oomKills: 0, underOom: false });
   }
   /** Control files (defaults as the kernel creates them, copied from the parent where it copies). */
   get files(): CgroupFiles {
