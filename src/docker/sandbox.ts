@@ -113,7 +113,11 @@ export class Sandboxes implements EtcRenderer {
     // container stays Created)
     if (!n) return;
     const isDefault = n.name === 'bridge';
-    // the daemon stores links as /child:/parent/alias
+    // on a user-defined network the daemon moves --link into the endpoint config, as given
+    // ("child:alias" or "child"), and HostConfig.Links becomes null (kernel lab, net-15)
+    const userLinks = !isDefault && c.hostConfig.Links ? c.hostConfig.Links : [];
+    if (!isDefault) c.hostConfig.Links = null;
+    // on the default bridge it stores them as /child:/parent/alias
     if (c.hostConfig.Links) {
       c.hostConfig.Links = c.hostConfig.Links.map((l) => {
         const [child, alias] = l.split(':') as [string, string?];
@@ -129,7 +133,7 @@ export class Sandboxes implements EtcRenderer {
       ipv4: isDefault ? '' : req.ipv4,
       ipv6: req.ipv6,
       // on a user-defined network a link is an embedded-DNS alias (EndpointSettings.Links "child:alias")
-      links: isDefault ? [] : (c.hostConfig.Links ?? []).map((l) => `${l.split(':')[0]!.slice(1)}:${l.slice(l.lastIndexOf('/') + 1)}`),
+      links: userLinks,
       driverOpts: null,
     });
   }
@@ -167,7 +171,7 @@ export class Sandboxes implements EtcRenderer {
     ns.setLinkUp('lo', true);
     netNs.handle = ns;
     const hc = c.hostConfig;
-    const sb: Sandbox = { ns, endpoints: NONE, nextIf: 0, hosts: DEFAULT_HOSTS.concat(extraHostRecords(hc.ExtraHosts), this.linkRecords(c)), resolver: null, gw: null, ports: NONE, proxies: NONE };
+    const sb: Sandbox = { ns, endpoints: NONE, nextIf: 0, hosts: DEFAULT_HOSTS.concat(extraHostRecords(hc.ExtraHosts, this.hostGatewayIp()), this.linkRecords(c)), resolver: null, gw: null, ports: NONE, proxies: NONE };
     st.sb = sb;
     c.etc.set('/etc/hostname', c.config.Hostname + '\n');
     c.etc.set('/etc/resolv.conf', resolvConfWithoutResolver(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }));
@@ -349,6 +353,12 @@ export class Sandboxes implements EtcRenderer {
     const sb = this.of(c).sb;
     if (path !== '/etc/hosts' || !sb) throw new DockernetError('EINTERNAL', `no renderer for ${path} of ${c.id}`);
     return renderHosts(sb.hosts);
+  }
+
+  /** The daemon's host-gateway-ip: the default bridge's gateway address. */
+  private hostGatewayIp(): string {
+    const br = this.e.networks.find((n) => n.name === 'bridge');
+    return br && br.gateway ? ipToString(br.gateway) : '';
   }
 
   private linkRecords(c: Container): HostsRecord[] {

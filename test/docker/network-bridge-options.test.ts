@@ -21,3 +21,19 @@ it('com.docker.network.driver.mtu: the veth pair has it, the bridge follows its 
   expect(e.exec('docker rm -f q2').exitCode).toBe(0);
   expect(e.host.mustDev('mtubr').mtu).toBe(1500);
 });
+
+// Kernel lab, 20.10.24, 2026-12-04 (net-15)
+it('--link on a user network is the endpoint\'s (as given), HostConfig.Links null; host-gateway is docker0\'s address', () => {
+  const e = new Engine({ seed: 1 });
+  for (const l of [
+    'docker network create --subnet 10.70.0.0/24 fnet',
+    'docker run -d --name f-a --network fnet --add-host gw.test:host-gateway mini:latest sleep 100000',
+    'docker run -d --name f-e --network fnet mini:latest sleep 100000',
+    'docker run -d --name f-l --network fnet --link f-a:alpha --link f-e mini:latest sleep 100000',
+  ])
+    expect(e.exec(l).exitCode).toBe(0);
+  expect(e.exec(`docker inspect -f '{{json .HostConfig.Links}} {{json .NetworkSettings.Networks.fnet.Links}}' f-l`).stdout).toBe('null ["f-a:alpha","f-e"]\n');
+  expect(e.exec('docker exec f-l nslookup -type=a alpha 127.0.0.11').stdout).toContain('Address: 10.70.0.2');
+  expect(e.exec('docker exec f-a cat /etc/hosts').stdout).toContain('172.17.0.1\tgw.test\n');
+  expect(e.exec(`docker inspect -f '{{json .HostConfig.ExtraHosts}}' f-a`).stdout).toBe('["gw.test:host-gateway"]\n');
+});

@@ -32,12 +32,14 @@ export function renderHosts(records: readonly HostsRecord[]): string {
 }
 
 /** Parses `--add-host name:ip` values into records (split at the first colon, as the daemon does). */
-export function extraHostRecords(extraHosts: readonly string[] | null): HostsRecord[] {
+export function extraHostRecords(extraHosts: readonly string[] | null, hostGatewayIp = ''): HostsRecord[] {
   const out: HostsRecord[] = [];
   for (const e of extraHosts ?? []) {
     const i = e.indexOf(':');
     if (i < 0) continue;
-    out.push({ ip: e.slice(i + 1), hosts: e.slice(0, i) });
+    // the special address host-gateway is the daemon's --host-gateway-ip (default: docker0's address)
+    const ip = e.slice(i + 1);
+    out.push({ ip: ip === 'host-gateway' && hostGatewayIp ? hostGatewayIp : ip, hosts: e.slice(0, i) });
   }
   return out;
 }
