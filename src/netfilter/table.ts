@@ -469,6 +469,12 @@ export function targetTableAllowed(table: TableName, r: Rule): boolean {
   return true;
 }
 
+/** @internal what {@link Ruleset.touch} notifies */
+export interface RulesetWatcher {
+  /** The rules changed. */
+  rulesChanged(): void;
+}
+
 /**
  * The four tables of one namespace, plus a generation number bumped on every change. A table is a
  * small object until used: its chains are made on first access ({@link Table.chains}).
@@ -478,9 +484,15 @@ export class Ruleset {
   tables: Record<TableName, Table> = { mangle: new Table('mangle'), raw: new Table('raw'), filter: new Table('filter'), nat: new Table('nat') };
   /** Incremented whenever rules or chains change (compiled chains are rebuilt lazily). */
   generation = 0;
+  /**
+   * @internal told on every change (a namespace caches whether its rules are empty, so a packet of
+   * an empty namespace reads neither this object nor its Netfilter: no cache misses on them)
+   */
+  watcher: RulesetWatcher | null = null;
 
   /** Marks the rules as changed. */
   touch(): void {
     this.generation++;
+    if (this.watcher !== null) this.watcher.rulesChanged();
   }
 }

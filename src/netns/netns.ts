@@ -214,7 +214,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   netfilter: NetfilterHook | null;
   /** Ruleset generation of `nf` at which it was found empty (no rule, no DROP policy); -1 = not empty. */
   private nfEmptyGen = -1;
-  /** Ruleset generation of `nf` that {@link NetNamespace.nfEmptyGen} was computed for. */
+  /** Ruleset generation of `nf` that {@link NetNamespace.nfEmptyGen} was computed for; -1 = stale (rules changed since). */
   private nfCheckedGen = -1;
   /** Ip: InReceives (see {@link IpMib}). */
   InReceives = 0;
@@ -312,6 +312,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.addDevice(lo);
     this.addAddress('lo', '127.0.0.1/8', { broadcast: false });
     this.nf = new Netfilter({ sim, rng: this.rng.fork('netfilter'), host: this });
+    this.nf.rules.watcher = this;
     this.netfilter = this.nf;
   }
 
@@ -803,9 +804,9 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     if (nf === this.nf) {
       // an empty ruleset registers no hook (no base chain, no conntrack: Linux registers neither in
       // a namespace whose tables are empty), so the packet does not enter netfilter at all
-      const g = this.nf.rules.generation;
-      if (g !== this.nfCheckedGen) this.checkNfEmpty(g);
-      if (g === this.nfEmptyGen) return NF_ACCEPT;
+      // (the verdict is cached here and made stale by the ruleset's rulesChanged: no read of nf)
+      if (this.nfCheckedGen < 0) this.checkNfEmpty(this.nf.rules.generation);
+      if (this.nfEmptyGen >= 0) return NF_ACCEPT;
     }
     // one stack for every namespace (hooks run synchronously; nesting crosses namespaces when a
     // REJECT's reply is routed): its few objects stay in cache whichever namespace runs
@@ -827,6 +828,11 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     } finally {
       nfDepth--;
     }
+  }
+
+  /** @internal `nf`'s rules changed (its ruleset's watcher): the empty-ruleset verdict is stale. */
+  rulesChanged(): void {
+    this.nfCheckedGen = -1;
   }
 
   /** Whether `nf`'s ruleset has no rule in any chain and no DROP policy (then every hook accepts). */
