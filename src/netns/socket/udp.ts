@@ -115,6 +115,8 @@ export class UdpTable {
    */
   private lastPort = -1;
   private lastList: UdpSocket[] | null = null;
+  /** The only socket on `lastPort` when there is exactly one (no list to read), else null. */
+  private lastOnly: UdpSocket | null = null;
 
   constructor(ns: NetNamespace) {
     this.ns = ns;
@@ -132,6 +134,7 @@ export class UdpTable {
     if (port === 0) port = this.ephemeral(addr);
     else if (this.conflicts(addr, port)) throw new DockernetError('EADDRINUSE', 'Address already in use');
     const s = new UdpSocket(this.ns, addr, port, onMessage);
+    if (port === this.lastPort) this.forgetLast();
     let l = this.ports.get(port);
     if (!l) {
       l = [];
@@ -169,28 +172,36 @@ export class UdpTable {
     if (!l) return;
     const i = l.indexOf(s);
     if (i >= 0) l.splice(i, 1);
+    if (this.lastPort === s.lport) this.forgetLast();
     if (!l.length) {
       this.ports.delete(s.lport);
-      if (this.lastPort === s.lport) {
-        this.lastPort = -1;
-        this.lastList = null;
-      }
       if (this.dense !== null) this.dense[s.lport] = undefined;
     }
   }
 
+  private forgetLast(): void {
+    this.lastPort = -1;
+    this.lastList = null;
+    this.lastOnly = null;
+  }
+
   /** The socket that receives datagrams for `daddr:dport` (exact address first, then wildcard). */
   lookup(daddr: number, dport: number): UdpSocket | null {
+    const d = daddr | 0; // uint32 or int32 in, compared as int32
     let l: UdpSocket[] | null | undefined;
-    if (dport === this.lastPort) l = this.lastList;
-    else {
+    if (dport === this.lastPort) {
+      const only = this.lastOnly;
+      // one socket: it takes the datagram if bound to this address or to the wildcard
+      if (only !== null) return (only.laddr | 0) === d || only.laddr === 0 ? only : null;
+      l = this.lastList;
+    } else {
       l = this.dense !== null ? this.dense[dport & 0xffff] : this.ports.get(dport);
       if (!l) return null;
       this.lastPort = dport;
       this.lastList = l;
+      this.lastOnly = l.length === 1 ? l[0]! : null;
     }
     if (!l) return null;
-    const d = daddr | 0; // uint32 or int32 in, compared as int32
     let wild: UdpSocket | null = null;
     for (let i = 0; i < l.length; i++) {
       const s = l[i]!;
