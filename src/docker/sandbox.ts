@@ -18,7 +18,7 @@ import { createMacvlan } from '../link/macvlan.js';
 import { Iptables, type IptablesRunner } from './iptables/program.js';
 import { setupResolverRules } from './iptables/dns-rules.js';
 import { publishPorts, unpublishPorts } from './ports/publish.js';
-import type { Proxy } from './ports/proxy.js';
+import type { DockerProxy } from './ports/proxy.js';
 import { EmbeddedDns } from './dns/resolver.js';
 import { registerNetPrograms } from './programs/index.js';
 
@@ -39,7 +39,7 @@ export interface Sandbox {
   /** Port mappings programmed for the container (on `gw`). */
   ports: MappedPort[];
   /** The docker-proxy relays of `ports`. */
-  proxies: Proxy[];
+  proxies: DockerProxy[];
 }
 
 /** The network state of one container (kept in `Container.ext`). */

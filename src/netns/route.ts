@@ -139,7 +139,7 @@ const NO_ROUTES: Route[] = [];
  * One routing table with longest-prefix match. A small table (a container's five local entries,
  * its two main routes) is one exact-size array sorted by prefix length (longest first), then
  * metric, scanned in order: the first usable route whose network contains the address is the
- * answer. Past {@link FIB_SMALL_MAX} routes the table keeps buckets instead: for each prefix length
+ * answer. Past 16 routes (FIB_SMALL_MAX) the table keeps buckets instead: for each prefix length
  * in use (longest first) a Map from network to its routes by metric.
  */
 export class FibTable {

@@ -29,7 +29,7 @@ export const proxies = new WeakMap<Engine, Set<ProxyInfo>>();
  * A running docker-proxy: what `ps` shows of it ({@link ProxyInfo}) and how to stop it. One object
  * per published binding (the TCP relay keeps its connections only once it has some).
  */
-export class Proxy implements ProxyInfo {
+export class DockerProxy implements ProxyInfo {
   /** Stops the relay (closes its listener and connections); null for an IPv6 binding (listing only). */
   private close: { close(): void } | (() => void) | null = null;
   constructor(
@@ -57,14 +57,14 @@ export class Proxy implements ProxyInfo {
   }
 }
 
-/** Starts a proxy; returns it (stop with {@link Proxy.stop}). Bind failures use the proxy's error text. */
-export function openProxy(e: Engine, proto: string, hostIp: string, hostPort: number, containerIp: string, containerPort: number): Proxy {
+/** Starts a proxy; returns it (stop with {@link DockerProxy.stop}). Bind failures use the proxy's error text. */
+export function openProxy(e: Engine, proto: string, hostIp: string, hostPort: number, containerIp: string, containerPort: number): DockerProxy {
   let set = proxies.get(e);
   if (!set) {
     set = new Set();
     proxies.set(e, set);
   }
-  const p = new Proxy(set, proto, hostIp, hostPort, containerIp, containerPort);
+  const p = new DockerProxy(set, proto, hostIp, hostPort, containerIp, containerPort);
   set.add(p); // (stays listed when the bind below throws, as it always has)
   return p.start(e);
 }

@@ -12,12 +12,12 @@ import type { Endpoint, MappedPort } from '../network/model.js';
 import type { Sandbox } from '../sandbox.js';
 import { forward } from '../iptables/port-rules.js';
 import { sortPortMap } from './sort.js';
-import { openProxy, type Proxy } from './proxy.js';
+import { openProxy, type DockerProxy } from './proxy.js';
 
 /** The programmed mappings and their proxies. */
 export interface Published {
   ports: MappedPort[];
-  stops: Proxy[];
+  stops: DockerProxy[];
 }
 
 function hostPortRange(text: string): [number, number] {
