@@ -99,7 +99,7 @@ export function graphLab(lab: Lab, format: 'mermaid' | 'dot'): number {
 }
 
 /** `dockernet exec SCENARIO NAME -- CMD…`: what the real command prints (host: a few host tools). */
-export function cmdExec(scenario: string, name: string, argv: string[], g: GlobalOptions): number {
+export function cmdExec(scenario: string, name: string, argv: string[], g: GlobalOptions, io: { stdin?: string; workdir?: string } = {}): number {
   if (!argv.length) throw new UsageError('exec needs a command: dockernet exec SCENARIO NAME -- CMD [ARG...]');
   const lab = loadLab(scenario, g);
   if (name === 'host') {
@@ -109,7 +109,8 @@ export function cmdExec(scenario: string, name: string, argv: string[], g: Globa
     return r.exitCode;
   }
   if (!lab.findContainer(name)) throw new UsageError(`unknown container '${name}' (containers: ${lab.containers().map((c) => c.name).join(', ') || 'none'})`);
-  const r = lab.engine.exec(['docker', 'exec', name, ...argv]);
+  const flags = [...(io.stdin !== undefined ? ['-i'] : []), ...(io.workdir !== undefined ? ['-w', io.workdir] : [])];
+  const r = lab.engine.exec(['docker', 'exec', ...flags, name, ...argv], { stdin: io.stdin });
   out(r.stdout);
   if (r.stderr) process.stderr.write(r.stderr);
   return r.exitCode;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { DockernetError } from '../core/errors.js';
@@ -92,8 +92,12 @@ Examples:
     .argument('<scenario>', 'scenario.docker file or folder')
     .argument('<name>', "container name, or 'host'")
     .argument('<command...>', 'the command, after --')
-    .addHelpText('after', '\nExamples:\n  dockernet exec examples/scenarios/web-db web -- ip addr\n  dockernet exec examples/scenarios/web-db host -- iptables-save')
-    .action((scenario: string, name: string, words: string[], _o, cmd: Command) => setCode(cmdExec(scenario, name, argvOf(words), globals(cmd))));
+    .option('-i, --interactive', "pass this process's standard input to the command (docker exec -i)")
+    .option('-w, --workdir <dir>', 'working directory inside the container (docker exec -w)')
+    .addHelpText('after', "\nExamples:\n  dockernet exec examples/scenarios/web-db web -- ip addr\n  dockernet exec examples/scenarios/web-db host -- iptables-save\n  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | dockernet exec -i examples/scenarios/web-db web -- nc db 5432")
+    .action((scenario: string, name: string, words: string[], o: { interactive?: boolean; workdir?: string }, cmd: Command) =>
+      setCode(cmdExec(scenario, name, argvOf(words), globals(cmd), { stdin: o.interactive ? readFileSync(0).toString('latin1') : undefined, workdir: o.workdir })),
+    );
 
   program
     .command('observe')

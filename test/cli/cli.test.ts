@@ -156,6 +156,14 @@ describe.skipIf(!built)('dockernet CLI (child process)', () => {
       expect(h.out).toContain('-A DOCKER ! -i br-');
       expect(run('exec', WEBDB, 'nope', '--', 'ip', 'addr').code).toBe(2);
     });
+
+    it('exec -i passes standard input (docker exec -i), -w sets the working directory', () => {
+      const r = spawnSync(process.execPath, [CLI, 'exec', '-i', WEBDB, 'web', '--', 'nc', 'db', '5432'], { encoding: 'utf8', input: 'GET / HTTP/1.0\r\n\r\n', timeout: 120_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello\n$/);
+      const w = run('exec', '-w', '/www', WEBDB, 'web', '--', 'sh', '-c', 'pwd; cat index.html');
+      expect(w.out).toBe('/www\nhello\n');
+    });
   });
 
   describe('compose', () => {
