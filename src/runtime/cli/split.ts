@@ -1,5 +1,10 @@
 import { UsageError } from '../../core/errors.js';
 
+/** Whitespace, a quote or a backslash: what ends a run of ordinary characters in {@link splitCommandLine}. */
+function isSpecial(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 39 || c === 34 || c === 92;
+}
+
 /**
  * Splits one scenario line into words the way a POSIX shell (or Python's `shlex.split`) does, with
  * only quoting: single quotes (literal), double quotes (backslash escapes `\` `"` `$` and a
@@ -54,8 +59,11 @@ export function splitCommandLine(line: string): string[] {
       cur += line[i + 1];
       i += 2;
     } else {
-      cur += ch;
-      i++;
+      // a run of ordinary characters: one slice (not one string per character)
+      let j = i + 1;
+      while (j < n && !isSpecial(line.charCodeAt(j))) j++;
+      cur = cur === '' ? line.slice(i, j) : cur + line.slice(i, j);
+      i = j;
     }
   }
   if (inWord) out.push(cur);
