@@ -37,3 +37,18 @@ it('--link on a user network is the endpoint\'s (as given), HostConfig.Links nul
   expect(e.exec('docker exec f-a cat /etc/hosts').stdout).toContain('172.17.0.1\tgw.test\n');
   expect(e.exec(`docker inspect -f '{{json .HostConfig.ExtraHosts}}' f-a`).stdout).toBe('["gw.test:host-gateway"]\n');
 });
+
+// Kernel lab, 20.10.24, 2026-12-04
+it('--aux-address reserves addresses (IPAM.Config AuxiliaryAddresses); the CLI refuses one outside every subnet', () => {
+  const e = new Engine({ seed: 1 });
+  expect(e.exec('docker network create --subnet 10.80.0.0/24 --aux-address a=10.80.0.2 --aux-address b=10.80.0.3 auxn').exitCode).toBe(0);
+  expect(e.exec('docker run -d --name xa --network auxn mini:latest sleep 100').exitCode).toBe(0);
+  expect(e.exec(`docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' xa`).stdout).toBe('10.80.0.4\n');
+  expect(e.exec(`docker network inspect -f '{{json .IPAM}}' auxn`).stdout).toBe('{"Driver":"default","Options":{},"Config":[{"Subnet":"10.80.0.0/24","AuxiliaryAddresses":{"a":"10.80.0.2","b":"10.80.0.3"}}]}\n');
+  expect(e.exec('docker network create --subnet 10.81.0.0/24 --aux-address a=10.99.0.2 auxbad')).toEqual({ stdout: '', stderr: 'no matching subnet for aux-address 10.99.0.2\n', exitCode: 1 });
+  expect(e.exec('docker network create --aux-address a=10.82.0.2 auxnosub').stderr).toBe('no matching subnet for aux-address 10.82.0.2\n');
+  expect(e.exec('docker run -d --name xb --network auxn --ip 10.80.0.2 mini:latest sleep 100').stderr).toBe('docker: Error response from daemon: Address already in use.\n');
+  expect(e.exec('docker network create --ipv6 v6b').stderr).toBe('Error response from daemon: could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network\n');
+  // an IPv6 subnet is refused plainly: the packet path is IPv4 only
+  expect(e.exec('docker network create --ipv6 --subnet fd00:1::/64 v6net').stderr).toMatch(/IPv4 networks only/);
+});

@@ -95,7 +95,7 @@ function boolOpt(v: string | undefined, dflt: boolean): boolean {
 }
 
 /** The CLI's `consolidateIpam`: gateways and ranges must sit in a given subnet. */
-function consolidateIpam(subnets: string[], ranges: string[], gateways: string[]): IpamConfigEntry[] | string {
+function consolidateIpam(subnets: string[], ranges: string[], gateways: string[], aux: Array<[string, string]> = []): IpamConfigEntry[] | string {
   if (subnets.length < ranges.length || subnets.length < gateways.length) return 'every ip-range or gateway must have a corresponding subnet';
   const out: IpamConfigEntry[] = subnets.map((s) => ({ Subnet: s }));
   for (const r of ranges) {
@@ -109,6 +109,12 @@ function consolidateIpam(subnets: string[], ranges: string[], gateways: string[]
     const m = out.find((c) => ip >= 0 && cidrContains(parseSubnet(c.Subnet), ip));
     if (!m) return `no matching subnet for gateway ${g}`;
     m.Gateway = g;
+  }
+  for (const [k, a] of aux) {
+    const ip = tryParseIp(a);
+    const m = out.find((c) => ip >= 0 && cidrContains(parseSubnet(c.Subnet), ip));
+    if (!m) return `no matching subnet for aux-address ${a}`;
+    m.AuxiliaryAddresses = { ...m.AuxiliaryAddresses, [k]: a };
   }
   return out;
 }
@@ -136,9 +142,17 @@ function create(e: Engine, argv: string[]): ExecResult {
   const subnets = g<string[]>('subnet', []);
   const ranges = g<string[]>('ip-range', []);
   const gateways = g<string[]>('gateway', []);
+  const aux = g<string[]>('aux-address', []).map((x): [string, string] => {
+    const i = x.indexOf('=');
+    return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1)];
+  });
+  // IPv6 networks: the packet path is IPv4 only. What real docker answers without an IPv6 subnet
+  // is modelled; an IPv6 subnet is refused plainly rather than half-modelled.
+  if (subnets.some((s) => s.includes(':'))) throw new DockernetError('ENOTSUP', `dockernet models IPv4 networks only: IPv6 subnet ${subnets.find((s) => s.includes(':'))} is not supported`);
+  if (g('ipv6', false)) throw new DockernetError('EIPAM', 'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
   let cfg: IpamConfigEntry[] | string;
   try {
-    cfg = consolidateIpam(subnets, ranges, gateways);
+    cfg = consolidateIpam(subnets, ranges, gateways, aux);
   } catch (err) {
     // the CLI parses the subnets itself only to place gateways and ranges
     return fail(`invalid subnet: ${(err as Error).message}\n`);
@@ -211,6 +225,15 @@ function create(e: Engine, argv: string[]): ExecResult {
     if (bind !== undefined && bind !== '' && bind !== '0.0.0.0') n.hostBindingIpv4 = bind;
   }
   n.gateway = pool.allocate(c0?.Gateway ? tryParseIp(c0.Gateway) : null);
+  // libnetwork requests the gateway, then every auxiliary address: none of them goes to a container
+  for (const [k, a] of Object.entries(c0?.AuxiliaryAddresses ?? {})) {
+    try {
+      pool.allocate(tryParseIp(a));
+    } catch (err) {
+      e.ipam.releasePool(pool);
+      throw new DockernetError('EIPAM', `failed to allocate secondary ip address (${k}:${a}): ${(err as Error).message}`);
+    }
+  }
   n.ipamConfig = c0 ? [{ ...c0 }] : [{ Subnet: pool.cidr, Gateway: ipToString(n.gateway) }];
   if (driver === 'bridge') e.setupBridge(n);
   e.networks.push(n);
