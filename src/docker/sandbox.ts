@@ -148,9 +148,18 @@ export class Sandboxes implements EtcRenderer {
     const netNs = c.namespaces!.net;
     if (mode.startsWith('container:')) {
       const owner = this.e.netOwner(c);
-      for (const f of ['/etc/hosts', '/etc/resolv.conf', '/etc/hostname']) {
+      for (const f of ['/etc/resolv.conf', '/etc/hostname']) {
         const v = owner.etc.get(f);
         if (v !== undefined) c.etc.set(f, v);
+      }
+      // the joiner bind-mounts the donor's hosts file: it follows the in-place edits of the donor's
+      // sandbox (connect adds lines, a leave deletes them) but not the file a restarted donor's new
+      // sandbox builds (net-17 l-j: after the donor's restart, the default block only)
+      const donorSb = this.of(owner).sb;
+      if (donorSb && donorSb.ns !== this.e.host) c.etc.setLive('/etc/hosts', { renderEtc: () => renderHosts(donorSb.hosts) });
+      else {
+        const v = owner.etc.get('/etc/hosts');
+        if (v !== undefined) c.etc.set('/etc/hosts', v);
       }
       return;
     }
@@ -176,11 +185,15 @@ export class Sandboxes implements EtcRenderer {
     c.etc.set('/etc/hostname', c.config.Hostname + '\n');
     c.etc.set('/etc/resolv.conf', resolvConfWithoutResolver(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }));
     try {
+      // daemon allocateNetwork: the default "bridge" first, then the rest in Go map order, which is
+      // random; by name here (one of the real orders: net-17's restart gave lnet eth0, lnet2 eth1)
+      const nets: Network[] = [];
       for (const att of st.attachments.values()) {
         const n = this.e.networks.find((x) => x.id === att.networkId);
-        if (!n) continue;
-        this.join(c, sb, n, att);
+        if (n) nets.push(n);
       }
+      nets.sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const n of nets) this.join(c, sb, n, st.attachments.get(n.id)!);
     } catch (err) {
       this.detachAll(c);
       c.state.ExitCode = 128;

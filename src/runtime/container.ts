@@ -53,8 +53,22 @@ export class EtcFiles extends Map<string, string> {
     this.lazyPath = path;
     this.lazyBy = by;
   }
+  /**
+   * Makes `path` a live view of another file (a bind mount of a file that its owner rewrites in
+   * place): every read renders it again, until `set`/`delete` replace it.
+   */
+  setLive(path: string, by: EtcRenderer): void {
+    if (path === this.lazyPath) {
+      this.lazyPath = null;
+      this.lazyBy = null;
+    }
+    (this.live ??= new Map()).set(path, by);
+    super.set(path, '');
+  }
+  private live: Map<string, EtcRenderer> | null = null;
   /** Renders a file left to its owner now (before the owner's state changes under it). */
   materialise(): void {
+    if (this.live) for (const [p, by] of this.live) super.set(p, by.renderEtc(this.owner, p));
     const p = this.lazyPath;
     if (p === null) return;
     const text = this.lazyBy!.renderEtc(this.owner, p);
@@ -64,11 +78,14 @@ export class EtcFiles extends Map<string, string> {
   }
   /** The file's text (a pending file is rendered now). */
   override get(path: string): string | undefined {
+    const live = this.live?.get(path);
+    if (live) return live.renderEtc(this.owner, path);
     if (path === this.lazyPath) this.materialise();
     return super.get(path);
   }
   /** Stores a file's text (replacing a pending one). */
   override set(path: string, text: string): this {
+    this.live?.delete(path);
     if (path === this.lazyPath) {
       this.lazyPath = null;
       this.lazyBy = null;
@@ -77,6 +94,7 @@ export class EtcFiles extends Map<string, string> {
   }
   /** Removes a file. */
   override delete(path: string): boolean {
+    this.live?.delete(path);
     if (path === this.lazyPath) {
       this.lazyPath = null;
       this.lazyBy = null;
@@ -85,6 +103,7 @@ export class EtcFiles extends Map<string, string> {
   }
   /** Removes every file. */
   override clear(): void {
+    this.live = null;
     this.lazyPath = null;
     this.lazyBy = null;
     super.clear();

@@ -52,3 +52,18 @@ it('--aux-address reserves addresses (IPAM.Config AuxiliaryAddresses); the CLI r
   // an IPv6 subnet is refused plainly: the packet path is IPv4 only
   expect(e.exec('docker network create --ipv6 --subnet fd00:1::/64 v6net').stderr).toMatch(/IPv4 networks only/);
 });
+
+// Kernel lab, 20.10.24, 2026-12-04 (net-17)
+it("a container: joiner's /etc/hosts is its donor's file: the donor's lines go with its leave, a restarted donor writes a new file", () => {
+  const e = new Engine({ seed: 1 });
+  for (const l of ['docker network create lnet', 'docker network create lnet2', 'docker run -d --name l-b --network lnet2 mini:latest sleep 100000', 'docker network connect lnet l-b', 'docker run -d --name l-j --network container:l-b mini:latest sleep 100000'])
+    expect(e.exec(l).exitCode).toBe(0);
+  const id = e.runtime.store.find('l-b')!.id.slice(0, 12);
+  // the connect after the join shows in the joiner's file (one file, edited in place)
+  expect(e.exec('docker exec l-j cat /etc/hosts').stdout).toContain(`172.19.0.2\t${id}\n172.18.0.2\t${id}\n`);
+  expect(e.exec('docker restart l-b').exitCode).toBe(0);
+  expect(e.exec('docker exec l-j cat /etc/hosts').stdout).not.toContain(id);
+  expect(e.exec('docker exec l-b cat /etc/hosts').stdout).toContain(`172.18.0.2\t${id}\n`);
+  // after the restart the networks join by name: lnet is eth0
+  expect(e.exec('docker exec l-b ip route').stdout).toBe('default via 172.18.0.1 dev eth0 \n172.18.0.0/16 dev eth0 scope link  src 172.18.0.2 \n172.19.0.0/16 dev eth1 scope link  src 172.19.0.2 \n');
+});
