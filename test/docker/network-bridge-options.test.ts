@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { Engine, iptablesSave } from '../../src/docker/engine.js';
+import { createVethPair } from '../../src/link/veth.js';
 
 // Kernel lab, Docker 20.10.24, 2026-12-04 (also in the net-14 capture).
 it('host_binding_ipv4: a binding without an address takes it, with no :: proxy', () => {
@@ -66,4 +67,14 @@ it("a container: joiner's /etc/hosts is its donor's file: the donor's lines go w
   expect(e.exec('docker exec l-b cat /etc/hosts').stdout).toContain(`172.18.0.2\t${id}\n`);
   // after the restart the networks join by name: lnet is eth0
   expect(e.exec('docker exec l-b ip route').stdout).toBe('default via 172.18.0.1 dev eth0 \n172.18.0.0/16 dev eth0 scope link  src 172.18.0.2 \n172.19.0.0/16 dev eth1 scope link  src 172.19.0.2 \n');
+});
+
+// Kernel lab, 20.10.24, 2026-12-04 (net-18)
+it('one macvlan network per parent interface', () => {
+  const e = new Engine({ seed: 1 });
+  e.host.addDevice(createVethPair(e.sim, 'mvpar0', 0x020000600fe, 'mvlan0', 0x02000060001)[0]);
+  const ok = e.exec('docker network create -d macvlan --subnet 192.168.60.0/24 -o parent=mvpar0 mvr');
+  expect(ok.exitCode).toBe(0);
+  const dup = e.exec('docker network create -d macvlan --subnet 192.168.61.0/24 -o parent=mvpar0 mvdup');
+  expect(dup).toEqual({ stdout: '', stderr: `Error response from daemon: network dm-${ok.stdout.slice(0, 12)} is already using parent interface mvpar0\n`, exitCode: 1 });
 });

@@ -177,6 +177,9 @@ function create(e: Engine, argv: string[]): ExecResult {
   let parent = '';
   if (driver === 'macvlan') {
     parent = options['parent'] ?? '';
+    // libnetwork macvlan createNetwork: one network per parent, checked before the parent itself
+    const taken = parent ? e.networks.find((x) => x.driver === 'macvlan' && x.parent === parent) : undefined;
+    if (taken) throw new DockernetError('EEXIST', `network dm-${taken.id.slice(0, 12)} is already using parent interface ${parent}`);
     if (parent && !e.host.dev(parent)) {
       // libnetwork createVlanLink: a missing parent must be NAME.VLAN, and NAME must exist (its typo included)
       const dot = parent.indexOf('.');
