@@ -171,7 +171,10 @@ export class Sandboxes implements EtcRenderer {
       hostNet.endpoints.set(c.id, ep);
       this.networkEvent('connect', hostNet, c);
       c.etc.set('/etc/hosts', this.e.hostEtcHosts);
-      c.etc.set('/etc/resolv.conf', this.e.hostResolvConf);
+      // the host's file, or one built from it with --dns/--dns-search/--dns-option (net-19 d-h)
+      const hcd = c.hostConfig;
+      const custom = (hcd.Dns?.length ?? 0) + (hcd.DnsSearch?.length ?? 0) + (hcd.DnsOptions?.length ?? 0) > 0;
+      c.etc.set('/etc/resolv.conf', custom ? resolvConfWithoutResolver(this.e.hostResolvConf, { dns: hcd.Dns, dnsSearch: hcd.DnsSearch, dnsOptions: hcd.DnsOptions }) : this.e.hostResolvConf);
       c.etc.set('/etc/hostname', c.config.Hostname + '\n');
       return;
     }

@@ -78,3 +78,21 @@ it('one macvlan network per parent interface', () => {
   const dup = e.exec('docker network create -d macvlan --subnet 192.168.61.0/24 -o parent=mvpar0 mvdup');
   expect(dup).toEqual({ stdout: '', stderr: `Error response from daemon: network dm-${ok.stdout.slice(0, 12)} is already using parent interface mvpar0\n`, exitCode: 1 });
 });
+
+// Kernel lab, 20.10.24, 2026-12-04 (net-19)
+it('embedded DNS: an unknown dotless name is answered empty when ndots is set, forwarded otherwise; AAAA of a v4 name is empty', () => {
+  const e = new Engine({ seed: 1 });
+  for (const l of [
+    'docker network create dnet',
+    'docker run -d --name d-a --network dnet mini:latest sleep 100000',
+    'docker run -d --name d-b --network dnet --dns 10.0.0.53 --dns-option ndots:3 mini:latest sleep 100000',
+    'docker run -d --name d-x --network dnet mini:latest sleep 100000',
+    'docker run -d --name d-h --network host --dns 10.0.0.55 mini:latest sleep 100000',
+  ])
+    expect(e.exec(l).exitCode).toBe(0);
+  const empty = 'Server:\t\t127.0.0.11\nAddress:\t127.0.0.11:53\n\nNon-authoritative answer:\n\n';
+  expect(e.exec('docker exec d-b nslookup -type=a nosuchname 127.0.0.11')).toEqual({ stdout: empty, stderr: '', exitCode: 0 });
+  expect(e.exec('docker exec d-x nslookup -type=a nosuchname 127.0.0.11')).toEqual({ stdout: ';; connection timed out; no servers could be reached\n\n', stderr: '', exitCode: 1 });
+  expect(e.exec('docker exec d-x nslookup -type=aaaa d-a 127.0.0.11')).toEqual({ stdout: empty, stderr: '', exitCode: 0 });
+  expect(e.exec('docker exec d-h cat /etc/resolv.conf').stdout).toBe('nameserver 10.0.0.55\n');
+});

@@ -38,6 +38,12 @@ export class EmbeddedDns {
     this.tcpPort = t;
   }
 
+  /** Whether the container's resolv.conf options set ndots (`--dns-option ndots:N`). */
+  private ndotsSet(): boolean {
+    const self = this.e.runtime.store.list().find((c) => this.e.sandboxes.of(c).sb === this.sb);
+    return (self?.hostConfig.DnsOptions ?? []).some((o) => o.startsWith('ndots:'));
+  }
+
   /** Addresses of `name` in the scope of the sandbox's networks (first network that knows it). */
   resolve(name: string): number[] {
     const q = name.toLowerCase().replace(/\.$/, '');
@@ -80,6 +86,13 @@ export class EmbeddedDns {
     if (ips.length) {
       const answers = qq.type === DnsType.A ? ips.map((ip) => dnsARecord(qq.name, ip, 600)) : [];
       this.reply(encodeDns(dnsResponse(q, DnsRcode.NoError, answers)), src, sport, via);
+      return;
+    }
+    // libnetwork: when the user set ndots, an A/AAAA query for a name without a dot that is not
+    // known here is answered empty instead of forwarded, so the client retries with its search
+    // domains (kernel lab, net-19: --dns-option ndots:3 answers at once, without it the forward times out)
+    if ((qq.type === DnsType.A || qq.type === DnsType.AAAA) && this.ndotsSet() && !qq.name.replace(/\.$/, '').includes('.')) {
+      this.reply(encodeDns(dnsResponse(q, DnsRcode.NoError, [])), src, sport, via);
       return;
     }
     this.forward(data, src, sport, via);
