@@ -52,3 +52,20 @@ describe('nat.SortPortMap', () => {
     expect(sortPortMap(['7000/tcp'], {})).toEqual([{ port: '7000/tcp', binding: null }]);
   });
 });
+
+// Kernel lab, 20.10.24, 2026-12-04 (net-20)
+describe('the :: twin of a binding', () => {
+  it('only a binding without an address gets one; a docker-chosen port is chosen again from the :: map', () => {
+    const e = new Engine({ seed: 1 });
+    expect(e.exec('docker run -d --name q-a -p 127.0.0.1::80 mini:latest sleep 1000').exitCode).toBe(0);
+    expect(e.exec('docker run -d --name q-b -p 0.0.0.0:9200:80 -p [::]:9201:80 mini:latest sleep 1000').exitCode).toBe(0);
+    expect(e.exec('docker run -d --name q-c --expose 7000 -P mini:latest sleep 1000').exitCode).toBe(0);
+    expect(e.exec('docker port q-a 80').stdout).toBe('127.0.0.1:32768\n');
+    expect(e.exec(`docker inspect -f '{{json .NetworkSettings.Ports}}' q-b`).stdout).toBe('{"80/tcp":[{"HostIp":"::","HostPort":"9201"},{"HostIp":"0.0.0.0","HostPort":"9200"}]}\n');
+    // 0.0.0.0:32768 would collide with 127.0.0.1:32768 in docker-proxy's bind: 32769; :: has its own cursor
+    expect(e.exec('docker port q-c 7000').stdout).toBe('0.0.0.0:32769\n:::32768\n');
+    expect(e.exec('docker stop q-c').exitCode).toBe(0);
+    expect(e.exec('docker start q-c').exitCode).toBe(0);
+    expect(e.exec('docker port q-c 7000').stdout).toBe('0.0.0.0:32770\n:::32769\n');
+  });
+});

@@ -54,8 +54,11 @@ export function publishPorts(e: Engine, c: Container, ep: Endpoint, _sb: Sandbox
         forward(e.ipt, '-A', { proto, hostIp: v4Ip, hostPort, containerIp: cip, containerPort: cport, bridge });
         out.stops.push(openProxy(e, proto, v4Ip, hostPort, cip, cport));
       }
-      if ((b.HostIp === '' && !ep.network.hostBindingIpv4) || b.HostIp === '0.0.0.0' || wantV6Only) {
-        const p6 = allocate(e, '::', proto, hostPort || lo, hostPort || hi);
+      // only a binding without an address gets the :: twin (NOTES 8; an explicit 0.0.0.0 gets one
+      // entry: net-20 q-b). A docker-chosen port is chosen again from the :: map, whose cursor is its
+      // own (net-20 q-c: 0.0.0.0 skipped 32768, taken by 127.0.0.1, and got 32769; :: got 32768)
+      if ((b.HostIp === '' && !ep.network.hostBindingIpv4) || wantV6Only) {
+        const p6 = lo === 0 ? allocate(e, '::', proto, 0, 0) : allocate(e, '::', proto, hostPort || lo, hostPort || hi);
         out.ports.push({ proto, containerPort: cport, hostIp: '::', hostPort: p6 });
         out.stops.push(openProxy(e, proto, '::', p6, cip, cport));
       }

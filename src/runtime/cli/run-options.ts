@@ -233,8 +233,9 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     // the 20.10 CLI capitalised go-connections' "Invalid containerPort/hostPort/ip address"
     throw new ClientError(m, m.replace(/^invalid (containerPort|hostPort|ip address|ranges specified)/, (_x, w: string) => `Invalid ${w}`));
   }
-  if (Object.keys(ports.exposed).length) config.ExposedPorts = ports.exposed;
-  hc.PortBindings = ports.bindings;
+  // Go maps: encoding/json writes their keys sorted (net-20 q-d: 80/tcp before 80/udp whatever the flag order)
+  if (Object.keys(ports.exposed).length) config.ExposedPorts = sortKeys(ports.exposed);
+  hc.PortBindings = sortKeys(ports.bindings);
   hc.PublishAllPorts = g('publish-all', false);
   // volumes: "-v /ctr" is an anonymous volume (Config.Volumes), anything with a colon a bind/named
   const binds: string[] = [];
