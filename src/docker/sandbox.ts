@@ -174,7 +174,7 @@ export class Sandboxes implements EtcRenderer {
       // the host's file, or one built from it with --dns/--dns-search/--dns-option (net-19 d-h)
       const hcd = c.hostConfig;
       const custom = (hcd.Dns?.length ?? 0) + (hcd.DnsSearch?.length ?? 0) + (hcd.DnsOptions?.length ?? 0) > 0;
-      c.etc.set('/etc/resolv.conf', custom ? resolvConfWithoutResolver(this.e.hostResolvConf, { dns: hcd.Dns, dnsSearch: hcd.DnsSearch, dnsOptions: hcd.DnsOptions }) : this.e.hostResolvConf);
+      c.etc.set('/etc/resolv.conf', custom ? this.resolvConfOf(c) : this.e.hostResolvConf);
       c.etc.set('/etc/hostname', c.config.Hostname + '\n');
       return;
     }
@@ -186,7 +186,7 @@ export class Sandboxes implements EtcRenderer {
     const sb: Sandbox = { ns, endpoints: NONE, nextIf: 0, hosts: DEFAULT_HOSTS.concat(extraHostRecords(hc.ExtraHosts, this.hostGatewayIp()), this.linkRecords(c)), resolver: null, gw: null, ports: NONE, proxies: NONE };
     st.sb = sb;
     c.etc.set('/etc/hostname', c.config.Hostname + '\n');
-    c.etc.set('/etc/resolv.conf', resolvConfWithoutResolver(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }));
+    c.etc.set('/etc/resolv.conf', this.resolvConfOf(c));
     try {
       // daemon allocateNetwork: the default "bridge" first, then the rest in Go map order, which is
       // random; by name here (one of the real orders: net-17's restart gave lnet eth0, lnet2 eth1)
@@ -369,6 +369,12 @@ export class Sandboxes implements EtcRenderer {
     const sb = this.of(c).sb;
     if (path !== '/etc/hosts' || !sb) throw new DockernetError('EINTERNAL', `no renderer for ${path} of ${c.id}`);
     return renderHosts(sb.hosts);
+  }
+
+  /** The host's resolv.conf with the container's --dns, --dns-search and --dns-option applied. */
+  private resolvConfOf(c: Container): string {
+    const hc = c.hostConfig;
+    return resolvConfWithoutResolver(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
   }
 
   /** The daemon's host-gateway-ip: the default bridge's gateway address. */

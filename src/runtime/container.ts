@@ -43,6 +43,8 @@ export interface EtcRenderer {
 export class EtcFiles extends Map<string, string> {
   private lazyPath: string | null = null;
   private lazyBy: EtcRenderer | null = null;
+  /** Files that are live views of another's (`setLive`): rendered on every read. */
+  private live: Map<string, EtcRenderer> | null = null;
   constructor(private readonly owner: Container) {
     super();
   }
@@ -65,7 +67,6 @@ export class EtcFiles extends Map<string, string> {
     (this.live ??= new Map()).set(path, by);
     super.set(path, '');
   }
-  private live: Map<string, EtcRenderer> | null = null;
   /** Renders a file left to its owner now (before the owner's state changes under it). */
   materialise(): void {
     if (this.live) for (const [p, by] of this.live) super.set(p, by.renderEtc(this.owner, p));

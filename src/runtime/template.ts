@@ -230,10 +230,6 @@ export class GoTemplate {
         return v;
       }
       case 'call': {
-        if (e.fn === '__apply') {
-          const [h, ...rest] = e.args;
-          return this.eval({ t: 'call', fn: (h as { fn: string }).fn, args: rest }, dot, vars, piped);
-        }
         // own properties only: `{{toString}}` is not a template function
         const f = Object.hasOwn(this.funcs, e.fn) ? this.funcs[e.fn] : undefined;
         if (!f) throw new TemplateError(`function "${e.fn}" not defined`);

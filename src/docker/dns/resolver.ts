@@ -8,6 +8,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Sandbox } from '../sandbox.js';
+import type { Container } from '../../runtime/container.js';
 import type { UdpSocket } from '../../netns/socket/udp.js';
 import { parseIp } from '../../wire/addr.js';
 import { DnsRcode, DnsType, dnsARecord, dnsResponse, encodeDns, parseDns, type DnsRepr } from '../../wire/dns.js';
@@ -38,17 +39,21 @@ export class EmbeddedDns {
     this.tcpPort = t;
   }
 
+  /** The container whose sandbox this is. */
+  private owner(): Container | undefined {
+    return this.e.runtime.store.list().find((c) => this.e.sandboxes.of(c).sb === this.sb);
+  }
+
   /** Whether the container's resolv.conf options set ndots (`--dns-option ndots:N`). */
   private ndotsSet(): boolean {
-    const self = this.e.runtime.store.list().find((c) => this.e.sandboxes.of(c).sb === this.sb);
-    return (self?.hostConfig.DnsOptions ?? []).some((o) => o.startsWith('ndots:'));
+    return (this.owner()?.hostConfig.DnsOptions ?? []).some((o) => o.startsWith('ndots:'));
   }
 
   /** Addresses of `name` in the scope of the sandbox's networks (first network that knows it). */
   resolve(name: string): number[] {
     const q = name.toLowerCase().replace(/\.$/, '');
     const eps = [...this.sb.endpoints].sort((a, b) => (a.network.name < b.network.name ? -1 : a.network.name > b.network.name ? 1 : 0));
-    const self = this.e.runtime.store.list().find((c) => this.e.sandboxes.of(c).sb === this.sb);
+    const self = this.owner();
     for (const own of eps) {
       const n = own.network;
       if (n.predefined) continue;
