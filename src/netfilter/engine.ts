@@ -8,7 +8,7 @@
  * @module
  */
 import type { NfHost } from './hook.js';
-import { addrTypeBit, type Match, type Rule } from './rule.js';
+import { addrTypeBit, portsProto, type Match, type Rule } from './rule.js';
 import type { Chain, Table } from './table.js';
 
 /** Verdict: drop. */
@@ -108,8 +108,9 @@ function portIn(m: Match & { ports: number[] }, port: number): boolean {
 export function matchMatches(m: Match, p: PktInfo): boolean {
   switch (m.kind) {
     case 'tcp':
-    case 'udp': {
-      if (p.proto !== (m.kind === 'tcp' ? 6 : 17) || p.sport < 0) return false;
+    case 'udp':
+    case 'sctp': {
+      if (p.proto !== portsProto(m.kind) || p.sport < 0) return false;
       if (m.sportLo >= 0 && (p.sport >= m.sportLo && p.sport <= m.sportHi) === m.sportInv) return false;
       if (m.dportLo >= 0 && (p.dport >= m.dportLo && p.dport <= m.dportHi) === m.dportInv) return false;
       if (m.flagsMask >= 0 && ((p.tcpFlags & m.flagsMask) === m.flagsCmp) === m.flagsInv) return false;
@@ -257,8 +258,9 @@ function compileMatch(m: Match): Pred | null {
     case 'comment':
       return null;
     case 'tcp':
-    case 'udp': {
-      const proto = m.kind === 'tcp' ? 6 : 17;
+    case 'udp':
+    case 'sctp': {
+      const proto = portsProto(m.kind);
       const { sportLo, sportHi, sportInv, dportLo, dportHi, dportInv, flagsMask, flagsCmp, flagsInv } = m;
       if (sportLo < 0 && flagsMask < 0 && dportLo >= 0 && dportLo === dportHi && !dportInv)
         return (p) => p.proto === proto && p.dport === dportLo;
@@ -390,8 +392,9 @@ function genTest(r: Rule, M: Match[]): string | null {
       case 'comment':
         break;
       case 'tcp':
-      case 'udp': {
-        const proto = m.kind === 'tcp' ? 6 : 17;
+      case 'udp':
+      case 'sctp': {
+        const proto = portsProto(m.kind);
         if (m.sportLo < 0 && m.flagsMask < 0 && m.dportLo >= 0 && m.dportLo === m.dportHi && !m.dportInv) {
           t.push(`p.proto === ${proto} && p.dport === ${m.dportLo}`);
           break;

@@ -718,6 +718,9 @@ export class Netfilter implements TargetRunner {
           if (this.sim.tracer) this.traceHook(this.curTable, HOOK_CHAIN[state.hook]!, skb, state);
         }
         return V_CONTINUE;
+      case 'CHECKSUM':
+        // fills a CHECKSUM_PARTIAL packet's checksum: every packet here carries a complete one
+        return V_CONTINUE;
       case 'MARK':
         skb.mark = t.op === 'set' ? ((skb.mark & ~t.mask) | t.value) >>> 0 : ((skb.mark & ~t.mask) ^ t.value) >>> 0;
         p.mark = skb.mark;

@@ -51,7 +51,7 @@ export interface XtInvocation {
 }
 
 /** Targets built into iptables (a user chain may not be named like one). */
-export const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NFQUEUE', 'REJECT', 'LOG', 'TRACE', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'MARK']);
+export const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NFQUEUE', 'REJECT', 'LOG', 'TRACE', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'MARK', 'CHECKSUM']);
 
 const SERVICES: Record<string, number> = {
   ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, pop3: 110, ntp: 123, imap: 143, snmp: 161, https: 443,
@@ -320,7 +320,7 @@ export function checkChainName(name: string): void {
   if (/[\s]/.test(name) || name === '!') throw paramError(`Invalid chain name \`${name}'`);
 }
 
-function newPorts(kind: 'tcp' | 'udp'): PortsMatch {
+function newPorts(kind: PortsMatch['kind']): PortsMatch {
   return { kind, sportLo: -1, sportHi: -1, sportInv: false, dportLo: -1, dportHi: -1, dportInv: false, flagsMask: -1, flagsCmp: 0, flagsInv: false };
 }
 
@@ -344,6 +344,8 @@ function simpleTarget(name: string): Target | null {
       return { kind: 'LOG', prefix: '', level: 4 };
     case 'MARK':
       return { kind: 'MARK', value: 0, mask: 0xffffffff, op: 'set' };
+    case 'CHECKSUM':
+      return { kind: 'CHECKSUM', fill: false };
     case 'DNAT':
     case 'SNAT':
     case 'MASQUERADE':
@@ -409,11 +411,11 @@ export function parseIptablesArgs(
   const protoIs = (n: number): boolean => !rule.protoInv && rule.proto === n;
   const ports = (): PortsMatch | null => {
     const m = matches.length ? matches[matches.length - 1]! : null;
-    if (m && (m.kind === 'tcp' || m.kind === 'udp')) return m;
-    const lt = last('tcp') ?? last('udp');
+    if (m && (m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp')) return m;
+    const lt = last('tcp') ?? last('udp') ?? last('sctp');
     if (lt) return lt;
-    if (rule.proto === 6 || rule.proto === 17) {
-      const nm = newPorts(rule.proto === 6 ? 'tcp' : 'udp');
+    if (rule.proto === 6 || rule.proto === 17 || rule.proto === 132) {
+      const nm = newPorts(rule.proto === 6 ? 'tcp' : rule.proto === 17 ? 'udp' : 'sctp');
       matches.push(nm);
       return nm;
     }
@@ -571,6 +573,7 @@ export function parseIptablesArgs(
         switch (name) {
           case 'tcp':
           case 'udp':
+          case 'sctp':
             // iptables-nft prints repeated tcp/udp matches as one
             if (!last(name)) matches.push(newPorts(name));
             break;
@@ -762,6 +765,10 @@ export function parseIptablesArgs(
         t.level = n;
         continue;
       }
+      if (a === '--checksum-fill' && t.kind === 'CHECKSUM') {
+        t.fill = true;
+        continue;
+      }
       if ((a === '--set-mark' || a === '--set-xmark') && t.kind === 'MARK') {
         const [v, m] = parseMarkValue(next(a));
         t.value = v;
@@ -779,6 +786,7 @@ export function parseIptablesArgs(
   out.cmd = cmd;
 
   // per-module final checks (xtables' x6_fcheck)
+  if (target && target.kind === 'CHECKSUM' && !target.fill) throw paramError('CHECKSUM: option "--checksum-fill" must be specified\n');
   for (const m of matches) {
     if (m.kind === 'addrtype' && !m.src && !m.dst) throw paramError('addrtype: you must specify --src-type or --dst-type');
     if (m.kind === 'conntrack' && !m.states) throw paramError('conntrack: At least one option is required');

@@ -87,10 +87,15 @@ export function protoName(n: number): string {
   return String(n);
 }
 
-/** `-m tcp` / `-m udp`: ports (ranges lo..hi), and for TCP `--tcp-flags`. */
+/** IP protocol number of a ports match module. */
+export function portsProto(kind: PortsMatch['kind']): number {
+  return kind === 'tcp' ? 6 : kind === 'udp' ? 17 : 132;
+}
+
+/** `-m tcp` / `-m udp` / `-m sctp`: ports (ranges lo..hi), and for TCP `--tcp-flags`. */
 export interface PortsMatch {
   /** Match module name. */
-  kind: 'tcp' | 'udp';
+  kind: 'tcp' | 'udp' | 'sctp';
   /** `--sport` low end; -1 when absent. */
   sportLo: number;
   /** `--sport` high end. */
@@ -219,6 +224,8 @@ export type Target =
   | { kind: 'LOG'; prefix: string; level: number }
   | { kind: 'TRACE' }
   | { kind: 'MARK'; value: number; mask: number; op: 'set' | 'xset' }
+  /** `-j CHECKSUM --checksum-fill` (mangle): fills in a partial checksum; ours are always complete. */
+  | { kind: 'CHECKSUM'; fill: boolean }
   | { kind: 'DNAT'; range: NatRange }
   | { kind: 'SNAT'; range: NatRange }
   | { kind: 'MASQUERADE'; range: NatRange }
@@ -347,7 +354,8 @@ function addrTypeList(bits: number): string {
 export function matchText(m: Match): string {
   switch (m.kind) {
     case 'tcp':
-    case 'udp': {
+    case 'udp':
+    case 'sctp': {
       let s = `-m ${m.kind}`;
       if (m.sportLo >= 0) s += `${m.sportInv ? ' !' : ''} --sport ${portRange(m.sportLo, m.sportHi)}`;
       if (m.dportLo >= 0) s += `${m.dportInv ? ' !' : ''} --dport ${portRange(m.dportLo, m.dportHi)}`;
@@ -410,6 +418,8 @@ export function targetText(t: Target): string {
       return `-j REJECT --reject-with ${t.with}`;
     case 'LOG':
       return `-j LOG${t.prefix ? ` --log-prefix ${saveString(t.prefix)}` : ''}${t.level !== 4 ? ` --log-level ${t.level}` : ''}`;
+    case 'CHECKSUM':
+      return `-j CHECKSUM${t.fill ? ' --checksum-fill' : ''}`;
     case 'MARK':
       return t.op === 'set' && t.mask === 0xffffffff
         ? `-j MARK --set-xmark 0x${t.value.toString(16)}/0xffffffff`

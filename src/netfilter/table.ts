@@ -465,6 +465,8 @@ export function targetAllowed(table: TableName, hook: number, r: Rule): boolean 
 export function targetTableAllowed(table: TableName, r: Rule): boolean {
   const k = r.target.kind;
   if (k === 'DNAT' || k === 'SNAT' || k === 'MASQUERADE' || k === 'REDIRECT') return table === 'nat';
+  // xt_CHECKSUM: .table = "mangle" (iptables-nft: RULE_APPEND failed (Invalid argument))
+  if (k === 'CHECKSUM') return table === 'mangle';
   if (k === 'REJECT' && r.target.kind === 'REJECT' && r.target.with === 'tcp-reset') return r.proto === 6 && !r.protoInv;
   return true;
 }

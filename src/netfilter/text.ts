@@ -111,7 +111,8 @@ function range(lo: number, hi: number): string {
 function matchInfo(m: Match): string {
   switch (m.kind) {
     case 'tcp':
-    case 'udp': {
+    case 'udp':
+    case 'sctp': {
       let s = ` ${m.kind}`;
       if (m.sportLo >= 0) s += ` spt${m.sportLo !== m.sportHi ? 's' : ''}:${m.sportInv ? '!' : ''}${range(m.sportLo, m.sportHi)}`;
       if (m.dportLo >= 0) s += ` dpt${m.dportLo !== m.dportHi ? 's' : ''}:${m.dportInv ? '!' : ''}${range(m.dportLo, m.dportHi)}`;

@@ -25,4 +25,6 @@ export function forward(ipt: Iptables, action: Action, f: PortForward): void {
   ipt.programRule('nat', DOCKER_CHAIN, action, dnat);
   ipt.programRule('filter', DOCKER_CHAIN, action, ['!', '-i', f.bridge, '-o', f.bridge, '-p', f.proto, '-d', f.containerIp, '--dport', String(f.containerPort), '-j', 'ACCEPT']);
   ipt.programRule('nat', 'POSTROUTING', action, ['-p', f.proto, '-s', f.containerIp, '-d', f.containerIp, '--dport', String(f.containerPort), '-j', 'MASQUERADE']);
+  // libnetwork fills SCTP checksums that veth offload leaves partial (its iptables.Forward)
+  if (f.proto === 'sctp') ipt.programRule('mangle', 'POSTROUTING', action, ['-p', f.proto, '--sport', String(f.containerPort), '-j', 'CHECKSUM', '--checksum-fill']);
 }

@@ -51,6 +51,8 @@ export class DockerProxy implements ProxyInfo {
 
   /** @internal */
   start(e: Engine): this {
+    // the emulated kernel, like the lab's, has no SCTP sockets: docker-proxy cannot listen (net-20)
+    if (this.proto === 'sctp') throw new DockernetError('EPROXY', 'Error starting userland proxy: protocol not supported');
     if (this.proto === 'udp' && !this.hostIp.includes(':')) this.close = udpProxy(e, this.hostIp, this.hostPort, parseIp(this.containerIp), this.containerPort);
     else if (this.proto === 'tcp' && !this.hostIp.includes(':')) this.close = new TcpRelay(e, this.hostIp, this.hostPort, this.containerIp, this.containerPort);
     return this;
