@@ -48,6 +48,12 @@ export function plugVeth(host: NetNamespace, bridge: string | null, hostName: st
   host.setLinkUp(h, true);
   host.moveDevice(c, sandbox, ifname);
   sandbox.setLinkUp(ifname, true);
+  // both ends up: the bridge has carrier, and addrconf gives it its IPv6 link-local address, which
+  // stays when the last port leaves (only an admin down removes it; net-21's bridge after the disconnect)
+  if (bridge && host.ipv6) {
+    const br = host.mustDev(bridge);
+    if (br.operUp) setDevDisplay(br, { ll6: true });
+  }
   return c;
 }
 

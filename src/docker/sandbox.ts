@@ -312,12 +312,14 @@ export class Sandboxes implements EtcRenderer {
   }
 
   /**
-   * Chooses the gateway endpoint (libnetwork's endpoint heap: networks by name) and moves the
-   * default route and the published ports to it.
+   * Chooses the gateway endpoint (libnetwork's endpoint heap: --internal networks after the others,
+   * then networks by name: net-21) and moves the default route and the published ports to it.
    */
   private updateGateway(c: Container, sb: Sandbox): void {
     const cands = sb.endpoints.filter((x) => x.ip && x.network.gateway && (x.network.driver === 'bridge' || x.network.driver === 'macvlan'));
-    cands.sort((a, b) => (a.network.name < b.network.name ? -1 : a.network.name > b.network.name ? 1 : 0));
+    cands.sort((a, b) =>
+      a.network.internal !== b.network.internal ? (a.network.internal ? 1 : -1) : a.network.name < b.network.name ? -1 : a.network.name > b.network.name ? 1 : 0,
+    );
     const gw = cands[0] ?? null;
     if (gw === sb.gw) return;
     if (sb.gw) {

@@ -5,6 +5,7 @@
 import { expect, it } from 'vitest';
 import { Engine, iptablesSave } from '../../src/docker/engine.js';
 import { createVethPair } from '../../src/link/veth.js';
+import { ipAddr } from '../../src/netns/iproute.js';
 
 // Kernel lab, Docker 20.10.24, 2026-12-04 (also in the net-14 capture).
 it('host_binding_ipv4: a binding without an address takes it, with no :: proxy', () => {
@@ -50,4 +51,26 @@ it('one macvlan network per parent interface', () => {
   expect(ok.exitCode).toBe(0);
   const dup = e.exec('docker network create -d macvlan --subnet 192.168.61.0/24 -o parent=mvpar0 mvdup');
   expect(dup).toEqual({ stdout: '', stderr: `Error response from daemon: network dm-${ok.stdout.slice(0, 12)} is already using parent interface mvpar0\n`, exitCode: 1 });
+});
+
+// Kernel lab, 20.10.24, 2026-12-04 (net-21)
+it('the default route: --internal networks after the others, then by name; a bridge keeps its link-local', () => {
+  const e = new Engine({ seed: 1 });
+  for (const l of ['docker network create --internal aa-int', 'docker network create mm-mid', 'docker network create zz-last', 'docker run -d --name g-a --network mm-mid -p 9500:80 mini:latest sleep 100000', 'docker network connect aa-int g-a', 'docker network connect zz-last g-a'])
+    expect(e.exec(l).exitCode).toBe(0);
+  expect(e.exec('docker exec g-a ip route').stdout.split('\n')[0]).toBe('default via 172.19.0.1 dev eth0 ');
+  expect(e.exec('docker network disconnect mm-mid g-a').exitCode).toBe(0);
+  expect(e.exec('docker exec g-a ip route').stdout.split('\n')[0]).toBe('default via 172.20.0.1 dev eth2 ');
+  expect(e.exec('docker port g-a 80').stdout).toBe('0.0.0.0:9500\n:::9500\n');
+  // an internal-only container has its internal network's default route until a non-internal one joins
+  expect(e.exec('docker run -d --name g-b --network aa-int mini:latest sleep 100000').exitCode).toBe(0);
+  expect(e.exec('docker exec g-b ip route').stdout.split('\n')[0]).toBe('default via 172.18.0.1 dev eth0 ');
+  expect(e.exec('docker network connect zz-last g-b').exitCode).toBe(0);
+  expect(e.exec('docker exec g-b ip route').stdout.split('\n')[0]).toBe('default via 172.20.0.1 dev eth1 ');
+  // mm-mid's bridge has no port any more, and keeps its IPv6 link-local address
+  const br = e.networks.find((n) => n.name === 'mm-mid')!.bridgeName;
+  const block = ipAddr(e.host, { dev: br });
+  expect(block).toContain('NO-CARRIER');
+  expect(block).toMatch(/\n    inet6 fe80::[0-9a-f:]+\/64 scope link \n/);
+  expect(iptablesSave(e, e.host)).toContain('--dport 9500 -j DNAT --to-destination 172.20.0.2:80');
 });
