@@ -242,6 +242,9 @@ export class Sandboxes implements EtcRenderer {
       if (hn && hn !== short && !att.aliases.includes(hn)) att.aliases = att.aliases.concat([hn]);
     }
     let preferred: number | null = null;
+    // libnetwork: a static address needs a subnet the user configured (net-22: at start, the
+    // container stays Created with its IPAMConfig)
+    if (att.ipv4 && !n.userSubnet) throw new DockernetError('EDAEMON', 'user specified IP address is supported only when connecting to networks with user configured subnets', 125);
     if (att.ipv4) {
       const ip = tryParseIp(att.ipv4);
       if (ip < 0 || !pool.contains(ip)) throw new DockernetError('EDAEMON', `Invalid address ${att.ipv4}: It does not belong to any of this network's subnets`, 125);
@@ -411,18 +414,22 @@ export class Sandboxes implements EtcRenderer {
     const st = this.of(c);
     const sb = st.sb;
     const nets: Record<string, unknown> = {};
-    const names = [...st.attachments.values()].map((a) => this.e.networks.find((n) => n.id === a.networkId)).filter((n): n is Network => !!n);
-    for (const n of names.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const att = st.attachments.get(n.id)!;
-      const ep = sb?.endpoints.find((x) => x.network === n);
-      const len = n.pool?.subnet.len ?? 0;
-      nets[n.name] = {
+    const rows: Array<[string, Network | undefined, AttachmentConfig]> = [];
+    for (const a of st.attachments.values()) {
+      const n = this.e.networks.find((x) => x.id === a.networkId);
+      const name = n ? n.name : a.removedNetwork;
+      if (name !== undefined) rows.push([name, n, a]);
+    }
+    for (const [name, n, att] of rows.sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const ep = n ? sb?.endpoints.find((x) => x.network === n) : undefined;
+      const len = n?.pool?.subnet.len ?? 0;
+      nets[name] = {
         IPAMConfig: att.ipv4 || att.ipv6 ? { IPv4Address: att.ipv4 || undefined, IPv6Address: att.ipv6 || undefined } : att.fromConnect ? {} : null,
         Links: att.links.length ? att.links : null,
         Aliases: att.aliases.length || att.fromConnect ? att.aliases : null,
-        NetworkID: ep || att.joined ? n.id : '',
+        NetworkID: n && (ep || att.joined) ? n.id : '',
         EndpointID: ep ? ep.id : '',
-        Gateway: ep && ep.ip ? ipToString(n.gateway) : '',
+        Gateway: n && ep && ep.ip ? ipToString(n.gateway) : '',
         IPAddress: ep && ep.ip ? ipToString(ep.ip) : '',
         IPPrefixLen: ep && ep.ip ? len : 0,
         IPv6Gateway: '',

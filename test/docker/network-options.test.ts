@@ -74,3 +74,15 @@ it('the default route: --internal networks after the others, then by name; a bri
   expect(block).toMatch(/\n    inet6 fe80::[0-9a-f:]+\/64 scope link \n/);
   expect(iptablesSave(e, e.host)).toContain('--dport 9500 -j DNAT --to-destination 172.20.0.2:80');
 });
+
+// Kernel lab, 20.10.24, 2026-12-04 (net-22)
+it('a static --ip needs a network with a configured subnet; restart wraps the failure; a removed network stays listed by name', () => {
+  const e = new Engine({ seed: 1 });
+  expect(e.exec('docker network create rnet').exitCode).toBe(0);
+  const run = e.exec('docker run -d --name x-a --network rnet --ip 172.18.0.50 mini:latest sleep 100000');
+  expect(run.exitCode).toBe(125);
+  expect(run.stderr).toBe('docker: Error response from daemon: user specified IP address is supported only when connecting to networks with user configured subnets.\n');
+  expect(e.exec('docker restart x-a').stderr).toBe('Error response from daemon: Cannot restart container x-a: user specified IP address is supported only when connecting to networks with user configured subnets\n');
+  expect(e.exec('docker network rm rnet').exitCode).toBe(0);
+  expect(e.exec(`docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} id="{{$v.NetworkID}}" ip={{$v.IPAMConfig.IPv4Address}}{{end}}' x-a`).stdout).toBe('rnet id="" ip=172.18.0.50\n');
+});

@@ -221,6 +221,7 @@ function create(e: Engine, argv: string[]): ExecResult {
     predefined: false,
     endpoints: new Map(),
   };
+  if (c0?.Subnet) n.userSubnet = true;
   if (driver === 'bridge') {
     const mtu = options['com.docker.network.driver.mtu'];
     if (mtu !== undefined && Number(mtu) > 0) n.mtu = Number(mtu);
@@ -268,7 +269,11 @@ function remove(e: Engine, argv: string[]): ExecResult {
     if (n.driver === 'bridge') e.teardownBridge(n);
     if (n.pool) e.ipam.releasePool(n.pool);
     e.networks.splice(e.networks.indexOf(n), 1);
-    for (const c of e.runtime.store.list()) e.sandboxes.of(c).attachments.delete(n.id);
+    // a container that is not on it keeps its endpoint configuration, by name (net-22)
+    for (const c of e.runtime.store.list()) {
+      const a = e.sandboxes.of(c).attachments.get(n.id);
+      if (a) a.removedNetwork = n.name;
+    }
     stdout += ref + '\n';
   }
   return { stdout, stderr, exitCode: code };

@@ -49,6 +49,8 @@ export interface Network {
   parent: string;
   icc: boolean;
   masquerade: boolean;
+  /** Created with `--subnet` (a static `--ip` needs it). */
+  userSubnet?: boolean;
   /** `com.docker.network.driver.mtu`: the MTU of the network's veth pairs (absent: 1500). */
   mtu?: number;
   /**
@@ -94,4 +96,9 @@ export interface AttachmentConfig {
    * (stop, a failed port mapping: net-14 o-e); an address that was never allocated leaves it "".
    */
   joined?: boolean;
+  /**
+   * The network was removed while the container kept this configuration: its name, under which
+   * inspect still lists it (NetworkID "", net-22).
+   */
+  removedNetwork?: string;
 }

@@ -87,8 +87,14 @@ export const lifecycleCommands: Record<string, Command> = {
   restart: (rt, a) =>
     each(rt, 'restart', a, TIME, (ref, v, out) => {
       const c = rt.store.get(ref);
-      stopContainer(rt, c, v.has('time') ? (v.get('time') as number) : null);
-      startContainer(rt, c);
+      // daemon ContainerRestart: a failure after the lookup reads "Cannot restart container NAME: …" (net-22)
+      try {
+        stopContainer(rt, c, v.has('time') ? (v.get('time') as number) : null);
+        startContainer(rt, c);
+      } catch (e) {
+        if (e instanceof DockernetError) throw new DockernetError(e.code, `Cannot restart container ${ref}: ${e.message}`, e.exitCode);
+        throw e;
+      }
       rt.events.emit('container', 'restart', c.id, rt.containerAttrs(c));
       out.line(ref);
     }),
