@@ -170,7 +170,9 @@ export class Sandboxes implements EtcRenderer {
       st.sb = { ns: this.e.host, endpoints: [ep], nextIf: 0, hosts: [], resolver: null, gw: null, ports: [], proxies: [] };
       hostNet.endpoints.set(c.id, ep);
       this.networkEvent('connect', hostNet, c);
-      c.etc.set('/etc/hosts', this.e.hostEtcHosts);
+      // libnetwork buildHostsFile: the host's file, or with --add-host a new one (the default block
+      // and the extra records, no own line: net-23)
+      c.etc.set('/etc/hosts', c.hostConfig.ExtraHosts?.length ? renderHosts(DEFAULT_HOSTS.concat(extraHostRecords(c.hostConfig.ExtraHosts, this.hostGatewayIp()))) : this.e.hostEtcHosts);
       // the host's file, or one built from it with --dns/--dns-search/--dns-option (net-19 d-h)
       const hcd = c.hostConfig;
       const custom = (hcd.Dns?.length ?? 0) + (hcd.DnsSearch?.length ?? 0) + (hcd.DnsOptions?.length ?? 0) > 0;

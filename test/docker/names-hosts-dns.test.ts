@@ -53,3 +53,16 @@ it('embedded DNS: an unknown dotless name is answered empty when ndots is set, f
   expect(e.exec('docker exec d-x nslookup -type=aaaa d-a 127.0.0.11')).toEqual({ stdout: empty, stderr: '', exitCode: 0 });
   expect(e.exec('docker exec d-h cat /etc/resolv.conf').stdout).toBe('nameserver 10.0.0.55\n');
 });
+
+// Kernel lab, 20.10.24, 2026-12-04 (net-23)
+it('host mode: the host\'s /etc/hosts, or with --add-host one built anew, which a joiner shares', () => {
+  const e = new Engine({ seed: 1 });
+  expect(e.exec('docker run -d --name h-plain --network host mini:latest sleep 100000').exitCode).toBe(0);
+  expect(e.exec('docker run -d --name h-host --network host --add-host extra.test:10.9.9.9 mini:latest sleep 100000').exitCode).toBe(0);
+  expect(e.exec('docker run -d --name h-join --network container:h-host mini:latest sleep 100000').exitCode).toBe(0);
+  const built = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n10.9.9.9\textra.test\n';
+  expect(e.exec('docker exec h-host cat /etc/hosts').stdout).toBe(built);
+  expect(e.exec('docker exec h-join cat /etc/hosts').stdout).toBe(built);
+  expect(e.exec('docker exec h-plain cat /etc/hosts').stdout).toBe(e.hostEtcHosts);
+  expect(e.exec('docker network connect bridge h-join').stderr).toBe('Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network\n');
+});
