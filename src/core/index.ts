@@ -4,3 +4,4 @@ export * from './rng.js';
 export * from './errors.js';
 export * from './counters.js';
 export * from './trace.js';
+export * from './arrays.js';

@@ -38,22 +38,17 @@ export function plugVeth(host: NetNamespace, bridge: string | null, hostName: st
   // veth_newlink registers the peer first: the container end gets the lower ifindex (eth0@if4 is 3)
   host.addDevice(c);
   host.addDevice(h);
-  if (bridge) {
-    const br = host.mustDev(bridge);
-    if (br instanceof BridgeDevice) {
-      br.addPort(h);
-      setDevDisplay(br, { tsoMaxSize: undefined });
-    }
+  const br = bridge ? host.mustDev(bridge) : null;
+  if (br instanceof BridgeDevice) {
+    br.addPort(h);
+    setDevDisplay(br, { tsoMaxSize: undefined });
   }
   host.setLinkUp(h, true);
   host.moveDevice(c, sandbox, ifname);
   sandbox.setLinkUp(ifname, true);
   // both ends up: the bridge has carrier, and addrconf gives it its IPv6 link-local address, which
   // stays when the last port leaves (only an admin down removes it; net-21's bridge after the disconnect)
-  if (bridge && host.ipv6) {
-    const br = host.mustDev(bridge);
-    if (br.operUp) setDevDisplay(br, { ll6: true });
-  }
+  if (br && host.ipv6 && br.operUp) setDevDisplay(br, { ll6: true });
   return c;
 }
 

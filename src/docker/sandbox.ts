@@ -356,7 +356,7 @@ export class Sandboxes implements EtcRenderer {
     const nf: IptablesRunner | null = this.e.iptablesFor(sb.ns);
     const hc = c.hostConfig;
     const ext = externalResolvers(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
-    sb.resolver = new EmbeddedDns(this.e, sb, ext);
+    sb.resolver = new EmbeddedDns(this.e, sb, c, ext);
     if (nf && typeof nf.iptables === 'function') setupResolverRules(new Iptables(nf), sb.resolver.udpPort, sb.resolver.tcpPort);
     c.etc.set('/etc/resolv.conf', resolvConfWithResolver(c.etc.get('/etc/resolv.conf') ?? ''));
   }

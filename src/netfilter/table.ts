@@ -13,6 +13,7 @@
 import { NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from './hook.js';
 import { XtError } from './errors.js';
 import { cloneRule, type Rule } from './rule.js';
+import { withInserted } from '../core/arrays.js';
 
 /** Table names in the order `iptables-save` (nf_tables) prints them. */
 export const TABLE_NAMES = ['mangle', 'raw', 'filter', 'nat'] as const;
@@ -180,11 +181,7 @@ export class Chain {
     const l = this.list;
     if (l.length < SMALL_CHAIN) {
       // a new exact-size array while the chain is short (a pushed array reserves 17 slots)
-      const out = new Array<Rule>(l.length + 1);
-      for (let i = 0; i < idx; i++) out[i] = l[i]!;
-      out[idx] = r;
-      for (let i = idx; i < l.length; i++) out[i + 1] = l[i]!;
-      this.list = out;
+      this.list = withInserted(l, idx, r);
     } else if (idx === l.length) l.push(r);
     else l.splice(idx, 0, r);
     this.sum?.add(r, 1);

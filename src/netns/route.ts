@@ -22,6 +22,7 @@
  */
 import type { NetDevice } from '../link/netdev.js';
 import { ipToString, prefixMask } from '../wire/addr.js';
+import { withInserted } from '../core/arrays.js';
 
 /** Route types, as `ip route` names them (Linux `RTN_*`). */
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole' | 'prohibit';
@@ -195,11 +196,7 @@ export class FibTable {
       }
       if (s.length < FIB_SMALL_MAX) {
         // a new exact-size array (after the last route of longer prefix or equal length and lower or equal metric)
-        const out = new Array<Route>(s.length + 1);
-        for (let i = 0; i < at; i++) out[i] = s[i]!;
-        out[at] = r;
-        for (let i = at; i < s.length; i++) out[i + 1] = s[i]!;
-        this.small = out;
+        this.small = withInserted(s, at, r);
         return true;
       }
       this.small = null;

@@ -148,7 +148,8 @@ function create(e: Engine, argv: string[]): ExecResult {
   });
   // IPv6 networks: the packet path is IPv4 only. What real docker answers without an IPv6 subnet
   // is modelled; an IPv6 subnet is refused plainly rather than half-modelled.
-  if (subnets.some((s) => s.includes(':'))) throw new DockernetError('ENOTSUP', `dockernet models IPv4 networks only: IPv6 subnet ${subnets.find((s) => s.includes(':'))} is not supported`);
+  const v6 = subnets.find((s) => s.includes(':'));
+  if (v6 !== undefined) throw new DockernetError('ENOTSUP', `dockernet models IPv4 networks only: IPv6 subnet ${v6} is not supported`);
   if (g('ipv6', false)) throw new DockernetError('EIPAM', 'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
   let cfg: IpamConfigEntry[] | string;
   try {

@@ -24,13 +24,18 @@ export class EmbeddedDns {
   readonly tcpPort: number;
   private readonly sock: UdpSocket;
   private readonly forwards: UdpSocket[] = [];
+  /** The container's resolv.conf options set ndots (`--dns-option ndots:N`). */
+  private readonly ndotsSet: boolean;
 
   constructor(
     private readonly e: Engine,
     private readonly sb: Sandbox,
+    /** The container whose sandbox this is. */
+    private readonly owner: Container,
     /** Upstream resolvers (`--dns`, else the host's). */
     readonly external: string[],
   ) {
+    this.ndotsSet = (owner.hostConfig.DnsOptions ?? []).some((o) => o.startsWith('ndots:'));
     this.sock = sb.ns.udp.bind(RESOLVER_ADDR, 0, (data, src, sport) => this.onQuery(data, src, sport, this.sock));
     this.udpPort = this.sock.lport;
     const [lo, hi] = sb.ns.sysctl.ip_local_port_range;
@@ -39,26 +44,15 @@ export class EmbeddedDns {
     this.tcpPort = t;
   }
 
-  /** The container whose sandbox this is. */
-  private owner(): Container | undefined {
-    return this.e.runtime.store.list().find((c) => this.e.sandboxes.of(c).sb === this.sb);
-  }
-
-  /** Whether the container's resolv.conf options set ndots (`--dns-option ndots:N`). */
-  private ndotsSet(): boolean {
-    return (this.owner()?.hostConfig.DnsOptions ?? []).some((o) => o.startsWith('ndots:'));
-  }
-
   /** Addresses of `name` in the scope of the sandbox's networks (first network that knows it). */
   resolve(name: string): number[] {
     const q = name.toLowerCase().replace(/\.$/, '');
     const eps = [...this.sb.endpoints].sort((a, b) => (a.network.name < b.network.name ? -1 : a.network.name > b.network.name ? 1 : 0));
-    const self = this.owner();
     for (const own of eps) {
       const n = own.network;
       if (n.predefined) continue;
       // --link CHILD:ALIAS on this network: ALIAS names CHILD for this container only
-      for (const l of (self && this.e.sandboxes.of(self).attachments.get(n.id)?.links) ?? []) {
+      for (const l of this.e.sandboxes.of(this.owner).attachments.get(n.id)?.links ?? []) {
         const [child = '', alias = child] = l.split(':');
         const cc = alias.toLowerCase() === q ? this.e.runtime.store.find(child) : undefined;
         const ip = cc ? n.endpoints.get(cc.id)?.ip : undefined;
@@ -96,7 +90,7 @@ export class EmbeddedDns {
     // libnetwork: when the user set ndots, an A/AAAA query for a name without a dot that is not
     // known here is answered empty instead of forwarded, so the client retries with its search
     // domains (kernel lab, net-19: --dns-option ndots:3 answers at once, without it the forward times out)
-    if ((qq.type === DnsType.A || qq.type === DnsType.AAAA) && this.ndotsSet() && !qq.name.replace(/\.$/, '').includes('.')) {
+    if ((qq.type === DnsType.A || qq.type === DnsType.AAAA) && this.ndotsSet && !qq.name.replace(/\.$/, '').includes('.')) {
       this.reply(encodeDns(dnsResponse(q, DnsRcode.NoError, [])), src, sport, via);
       return;
     }

@@ -56,12 +56,9 @@ export function inspectCommand(rt: Runtime, args: string[]): ExecResult {
     else missing.push(ref);
   }
   const format = p.values.get('format') as string | undefined;
-  // docker parses the template before it looks anything up: a bad one is status 64 on its own
-  if (format) {
-    const parsed = inspectWithTemplate(format, []);
-    if (parsed.exitCode === 64) return parsed;
-  }
-  if (docs.length || format === undefined) formatInspect(rt, docs, format, out);
+  // a template is parsed even when nothing was found: a bad one is status 64 on its own
+  if (docs.length || format !== '') formatInspect(rt, docs, format, out);
+  if (out.exitCode === 64) return out.result();
   for (const m of missing) out.err(`Error: No such object: ${m}`);
   if (missing.length) out.exitCode = 1;
   return out.result();

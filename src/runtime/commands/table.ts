@@ -42,7 +42,7 @@ export function renderList(items: Array<Record<string, unknown>>, format: string
     throw e;
   }
   if (!isTable) return { stdout: lines.map((l) => l + '\n').join(''), stderr: '', exitCode: 0 };
-  const head = new GoTemplate(body).execute(new Proxy({}, { get: (_o, k) => headers[String(k)] ?? String(k).toUpperCase(), has: () => true }));
+  const head = t.execute(new Proxy({}, { get: (_o, k) => headers[String(k)] ?? String(k).toUpperCase(), has: () => true }));
   const rows = [head, ...lines].map((l) => l.split('\t'));
   return { stdout: tabwrite(rows) + '\n', stderr: '', exitCode: 0 };
 }
