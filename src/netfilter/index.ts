@@ -9,6 +9,7 @@ export * from './rule.js';
 export * from './errors.js';
 export { parseIptablesArgs, parseAddrMask, parsePort, checkChainName, BUILTIN_TARGETS, type XtCommand, type XtInvocation } from './parse.js';
 export * from './table.js';
+export { XtTemplate } from './template.js';
 export * from './text.js';
 export * from './commands.js';
 export * from './conntrack.js';

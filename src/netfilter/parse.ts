@@ -98,7 +98,8 @@ export function parsePort(s: string): number {
   throw paramError(`invalid port/service \`${s}' specified`);
 }
 
-function parsePortRange(s: string): [number, number] {
+/** Parses `PORT` or `[LO]:[HI]` for `--sport`/`--dport`. */
+export function parsePortRange(s: string): [number, number] {
   const c = s.indexOf(':');
   if (c < 0) {
     const p = parsePort(s);
@@ -221,7 +222,7 @@ function ipOf(s: string): number {
 }
 
 /** Parses a NAT range `[IP[-IP]][:PORT[-PORT]]`. */
-function parseNatRange(s: string, needPortProto: boolean): NatRange {
+export function parseNatRange(s: string, needPortProto: boolean): NatRange {
   const r: NatRange = { hasIp: false, minIp: 0, maxIp: 0, hasPort: false, minPort: 0, maxPort: 0, random: false, persistent: false };
   const colon = s.indexOf(':');
   const ipPart = colon < 0 ? s : s.slice(0, colon);
@@ -259,7 +260,8 @@ function parsePortsList(s: string): [number, number] {
   return [lo, hi];
 }
 
-function checkIface(s: string): string {
+/** Checks an interface name of `-i`/`-o` (under IFNAMSIZ). */
+export function checkIface(s: string): string {
   if (s.length >= 16) throw paramError(`interface name \`${s}' must be shorter than IFNAMSIZ (15)`);
   return s;
 }
@@ -289,7 +291,7 @@ const jumpPool = new Map<string, Target>();
  * from the same text share their `-m conntrack --ctstate …`, `-m tcp --dport 80`, … objects. The
  * pool is bounded (cleared when full); matches are never changed once parsed.
  */
-function internMatch(m: Match): Match {
+export function internMatch(m: Match): Match {
   const key = matchText(m);
   const hit = matchPool.get(key);
   if (hit !== undefined) return hit;

@@ -6,7 +6,7 @@
 import { DockernetError } from '../../core/errors.js';
 import { Netfilter } from '../../netfilter/netfilter.js';
 import { hasRule } from '../../netfilter/commands.js';
-import { execInvocation, XtError, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation } from '../../netfilter/index.js';
+import { execInvocation, XtError, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation, type XtTemplate } from '../../netfilter/index.js';
 
 /** What the engine needs from a namespace's netfilter: `iptables ARGV`. */
 export interface IptablesRunner {
@@ -66,6 +66,28 @@ export class Iptables {
   }
 
   /**
+   * `ProgramRule` for a prepared rule shape: `tpl` is `-t TABLE -C CHAIN ARGS` with slots, `values`
+   * fill them. Same outcome as {@link programRule} on the filled-in text, without parsing it again.
+   */
+  programTemplate(tpl: XtTemplate, values: readonly string[], action: Action): void {
+    const probe = this.instantiate(tpl, values);
+    const has = probe ? this.apply(probe) : this.nf.iptables(tpl.fill(values)).exitCode === 0;
+    if (action === '-D' ? !has : has) return;
+    if (probe && this.apply({ ...probe, cmd: action === '-A' ? 'A' : action === '-I' ? 'I' : 'D' })) return;
+    const argv = tpl.fill(values);
+    argv[argv.indexOf('-C')] = action;
+    this.raw(argv);
+  }
+
+  /** {@link run} for a prepared command: `tpl` filled with `values`. */
+  runTemplate(tpl: XtTemplate, values: readonly string[]): boolean {
+    const inv = this.instantiate(tpl, values);
+    if (inv && this.apply(inv)) return true;
+    this.raw(tpl.fill(values));
+    return true;
+  }
+
+  /**
    * Runs `argv`, parsed here once, and reports whether it succeeded (`mayFail`: libnetwork ignores
    * the result); a failure that is not allowed throws like {@link raw}.
    */
@@ -112,6 +134,17 @@ export class Iptables {
     if (!this.rs) return null;
     try {
       return parseIptablesArgs(argv, this.chainExists);
+    } catch (e) {
+      if (e instanceof XtError) return null;
+      throw e;
+    }
+  }
+
+  /** The invocation of a filled template against this ruleset, or null (as {@link parse}). */
+  private instantiate(tpl: XtTemplate, values: readonly string[]): XtInvocation | null {
+    if (!this.rs) return null;
+    try {
+      return tpl.instantiate(values, this.chainExists);
     } catch (e) {
       if (e instanceof XtError) return null;
       throw e;

@@ -1,0 +1,156 @@
+/**
+ * Prepared iptables commands: an argument list whose addresses, ports, NAT ranges or interface
+ * names are slots (`$0`, `$1`, …), parsed in full once; later uses fill the slots into a copy of
+ * that parse without reading the text again. libnetwork programs the same few rule shapes for
+ * every container (only addresses and ports differ), and parsing them was the largest single cost
+ * of a `docker run`.
+ *
+ * An instance is what {@link parseIptablesArgs} gives for the filled-in argument list (the
+ * property test in test/netfilter/template.test.ts compares them). A value in another form than the
+ * first use's (a NAT range with a port where the first had none, …), a jump whose chain is gone, or
+ * a value the parser would refuse makes that use parse the filled-in text, so the answer, and any
+ * error, is the parser's own.
+ *
+ * @module
+ */
+import { checkIface, internMatch, internName, parseAddrMask, parseIptablesArgs, parseNatRange, parsePortRange, type XtInvocation } from './parse.js';
+import type { Match, NatRange, PortsMatch, Rule, Target } from './rule.js';
+
+/** What a slot's option sets in the rule. */
+const enum Slot {
+  Src,
+  Dst,
+  InIf,
+  OutIf,
+  Sport,
+  Dport,
+  NatTo,
+}
+
+const SLOT_OF: Readonly<Record<string, Slot>> = {
+  '-s': Slot.Src,
+  '--source': Slot.Src,
+  '--src': Slot.Src,
+  '-d': Slot.Dst,
+  '--destination': Slot.Dst,
+  '--dst': Slot.Dst,
+  '-i': Slot.InIf,
+  '--in-interface': Slot.InIf,
+  '-o': Slot.OutIf,
+  '--out-interface': Slot.OutIf,
+  '--sport': Slot.Sport,
+  '--source-port': Slot.Sport,
+  '--dport': Slot.Dport,
+  '--destination-port': Slot.Dport,
+  '--to-destination': Slot.NatTo,
+  '--to-source': Slot.NatTo,
+};
+
+const SLOT_RE = /^\$(\d+)$/;
+
+function isPorts(m: Match): m is PortsMatch {
+  return m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp';
+}
+
+/** A prepared `iptables` argument list; see the module comment. */
+export class XtTemplate {
+  /** Every slot use: its value number, argv position and what it sets (a value may fill several). */
+  private readonly slots: Array<{ k: number; at: number; kind: Slot }> = [];
+  /** The first use's parse (the base every later use copies), once made. */
+  private base: XtInvocation | null = null;
+  /** The rule's one ports match, by index in `matches` (-1: none, or more than one: no port slots). */
+  private portsAt = -1;
+
+  /**
+   * @param argv the argument list with `$N` tokens as slot values; each slot must be the value of
+   *   `-s`, `-d`, `-i`, `-o`, `--sport`, `--dport`, `--to-destination` or `--to-source`. Shapes
+   *   filled from one value list may each use some of its values.
+   */
+  constructor(private readonly argv: readonly string[]) {
+    for (let i = 0; i < argv.length; i++) {
+      const m = SLOT_RE.exec(argv[i]!);
+      if (!m) continue;
+      const kind = SLOT_OF[argv[i - 1] ?? ''];
+      if (kind === undefined) throw new Error(`iptables template: slot ${argv[i]} is not the value of an address, port, NAT range or interface option`);
+      this.slots.push({ k: Number(m[1]), at: i, kind });
+    }
+  }
+
+  /** The argument list with `values` in the slots. */
+  fill(values: readonly string[]): string[] {
+    const out = this.argv.slice();
+    for (const s of this.slots) out[s.at] = values[s.k]!;
+    return out;
+  }
+
+  /**
+   * The invocation for `values`: a filled copy of the first use's parse, or the parse of the
+   * filled-in text (first use, another value form, a missing jump chain). Throws what the parser
+   * throws (XtError) for text iptables refuses.
+   */
+  instantiate(values: readonly string[], chainExists: (table: string, name: string) => boolean): XtInvocation {
+    const base = this.base;
+    if (base === null) return this.parseFull(values, chainExists, true);
+    const br = base.rule;
+    if (br === null) return { ...base };
+    const t = br.target;
+    if (t.kind === 'jump' && !chainExists(base.table, t.chain)) return this.parseFull(values, chainExists, false);
+    const rule: Rule = { ...br, pkts: 0, bytes: 0 };
+    let matches: Match[] | null = null;
+    let target: Target = t;
+    for (let j = 0; j < this.slots.length; j++) {
+      const slot = this.slots[j]!;
+      const v = values[slot.k]!;
+      switch (slot.kind) {
+        case Slot.Src:
+          [rule.src, rule.srcMask] = parseAddrMask(v);
+          break;
+        case Slot.Dst:
+          [rule.dst, rule.dstMask] = parseAddrMask(v);
+          break;
+        case Slot.InIf:
+          rule.inIf = internName(checkIface(v));
+          break;
+        case Slot.OutIf:
+          rule.outIf = internName(checkIface(v));
+          break;
+        case Slot.Sport:
+        case Slot.Dport: {
+          matches ??= br.matches.slice();
+          const m = matches[this.portsAt] as PortsMatch;
+          const [lo, hi] = parsePortRange(v);
+          matches[this.portsAt] = internMatch(slot.kind === Slot.Sport ? { ...m, sportLo: lo, sportHi: hi } : { ...m, dportLo: lo, dportHi: hi });
+          break;
+        }
+        case Slot.NatTo: {
+          const old = (t as { range: NatRange }).range;
+          const r = parseNatRange(v, true);
+          if (r.hasIp !== old.hasIp || r.hasPort !== old.hasPort) return this.parseFull(values, chainExists, false);
+          r.random = old.random;
+          r.persistent = old.persistent;
+          target = { kind: t.kind, range: r } as Target;
+          break;
+        }
+      }
+    }
+    if (matches !== null) rule.matches = matches;
+    rule.target = target;
+    return { ...base, rule };
+  }
+
+  private parseFull(values: readonly string[], chainExists: (table: string, name: string) => boolean, keep: boolean): XtInvocation {
+    const inv = parseIptablesArgs(this.fill(values), chainExists);
+    if (keep) {
+      // port slots need the one ports match they set; a rule with several keeps parsing in full
+      const usesPorts = this.slots.some((s) => s.kind === Slot.Sport || s.kind === Slot.Dport);
+      const natOk = this.slots.every((s) => s.kind !== Slot.NatTo || (inv.rule !== null && 'range' in inv.rule.target));
+      const idx = inv.rule ? inv.rule.matches.findIndex(isPorts) : -1;
+      const several = inv.rule !== null && inv.rule.matches.filter(isPorts).length > 1;
+      if (natOk && !(usesPorts && (idx < 0 || several)) && (inv.rule !== null || this.slots.length === 0)) {
+        this.portsAt = idx;
+        this.base = inv;
+      }
+    }
+    return inv;
+  }
+}
