@@ -113,6 +113,15 @@ export function parsePortRange(s: string): [number, number] {
 
 /** inet_aton's short forms that iptables accepts (`0` in `0/0`, `10.1`): -1 when not one. */
 function inetAton(s: string): number {
+  // one part (`0` of `0/0`): the number itself
+  let one = 0;
+  let i = 0;
+  for (; i < s.length && i < 10; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    one = one * 10 + (c - 48);
+  }
+  if (i === s.length && i > 0) return one <= 0xffffffff ? one : -1;
   const parts = s.split('.');
   if (parts.length > 4 || parts.some((p) => !/^\d{1,10}$/.test(p))) return -1;
   const n = parts.map(Number);
@@ -285,6 +294,8 @@ export function internName(s: string): string {
 
 const matchPool = new Map<string, Match>();
 const jumpPool = new Map<string, Target>();
+/** Port matches with only `--dport` (their own pool, keyed by number). */
+const dportPool = new Map<number, Match>();
 
 /**
  * The shared (frozen) copy of a match module equal to `m` (same `iptables-save` text): rules made
@@ -292,6 +303,16 @@ const jumpPool = new Map<string, Target>();
  * pool is bounded (cleared when full); matches are never changed once parsed.
  */
 export function internMatch(m: Match): Match {
+  if ((m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp') && m.sportLo < 0 && m.flagsMask < 0) {
+    // the common `-m tcp --dport N[:M]`: a numeric key (the fields it prints, so equal text is equal key)
+    const key = (((m.kind === 'tcp' ? 0 : m.kind === 'udp' ? 2 : 4) + (m.dportInv ? 1 : 0)) * 131072 + m.dportLo + 1) * 131072 + m.dportHi + 1;
+    const hit = dportPool.get(key);
+    if (hit !== undefined) return hit;
+    if (dportPool.size >= 8192) dportPool.clear();
+    Object.freeze(m);
+    dportPool.set(key, m);
+    return m;
+  }
   const key = matchText(m);
   const hit = matchPool.get(key);
   if (hit !== undefined) return hit;

@@ -52,6 +52,29 @@ function isPorts(m: Match): m is PortsMatch {
   return m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp';
 }
 
+/** A copy of `r` with zero counters (the fields listed: one object shape, as the parser makes). */
+function freshCopy(r: Rule): Rule {
+  return {
+    src: r.src,
+    srcMask: r.srcMask,
+    srcInv: r.srcInv,
+    dst: r.dst,
+    dstMask: r.dstMask,
+    dstInv: r.dstInv,
+    inIf: r.inIf,
+    inIfInv: r.inIfInv,
+    outIf: r.outIf,
+    outIfInv: r.outIfInv,
+    proto: r.proto,
+    protoInv: r.protoInv,
+    frag: r.frag,
+    matches: r.matches,
+    target: r.target,
+    pkts: 0,
+    bytes: 0,
+  };
+}
+
 /** A prepared `iptables` argument list; see the module comment. */
 export class XtTemplate {
   /** Every slot use: its value number, argv position and what it sets (a value may fill several). */
@@ -95,7 +118,7 @@ export class XtTemplate {
     if (br === null) return { ...base };
     const t = br.target;
     if (t.kind === 'jump' && !chainExists(base.table, t.chain)) return this.parseFull(values, chainExists, false);
-    const rule: Rule = { ...br, pkts: 0, bytes: 0 };
+    const rule = freshCopy(br);
     let matches: Match[] | null = null;
     let target: Target = t;
     for (let j = 0; j < this.slots.length; j++) {
@@ -135,7 +158,7 @@ export class XtTemplate {
     }
     if (matches !== null) rule.matches = matches;
     rule.target = target;
-    return { ...base, rule };
+    return { cmd: base.cmd, table: base.table, chain: base.chain, arg2: base.arg2, num: base.num, rule, numeric: base.numeric, verbose: base.verbose, exact: base.exact, lineNumbers: base.lineNumbers };
   }
 
   private parseFull(values: readonly string[], chainExists: (table: string, name: string) => boolean, keep: boolean): XtInvocation {
