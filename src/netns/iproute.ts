@@ -6,6 +6,7 @@
  * @module
  */
 import type { NetDevice } from '../link/netdev.js';
+import { BridgeDevice } from '../link/bridge/bridge.js';
 import { deviceFlags, linkOf } from '../link/text.js';
 import { ipToString, macToString } from '../wire/addr.js';
 import type { NetNamespace } from './netns.js';
@@ -456,7 +457,11 @@ export function ipCommand(ns: NetNamespace, argv: readonly string[], opts: { for
         const nn = kv('name');
         if (nn) ns.renameDevice(dev, nn);
         const mtu = kv('mtu');
-        if (mtu) dev.mtu = Number(mtu);
+        if (mtu) {
+          dev.mtu = Number(mtu);
+          // NETDEV_CHANGEMTU on a port: the bridge follows its smallest port (br_mtu_auto_adjust)
+          if (dev.master instanceof BridgeDevice) dev.master.mtuAutoAdjust();
+        }
         return ok();
       }
       if (prefixMatch(cmd, 'delete')) {

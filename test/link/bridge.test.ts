@@ -154,6 +154,16 @@ describe('bridge: ports', () => {
     expect(() => br.addPort(br)).toThrow();
   });
 
+  it('port numbers: the lowest free number first, after removals in any order (find_portno)', () => {
+    const { br, c } = lab(4);
+    br.removePort(c[2]!.host);
+    br.removePort(c[0]!.host);
+    expect(br.addPort(c[2]!.host).portNo).toBe(1);
+    expect(br.addPort(c[0]!.host).portNo).toBe(3);
+    br.removePort(c[3]!.host);
+    expect(br.addPort(c[3]!.host).portNo).toBe(4);
+  });
+
   it('removing a port forgets what was learned on it', () => {
     const { sim, br, c } = lab(2);
     c[0]!.ctr.xmit(frame(MAC_BROADCAST, c[0]!.mac));

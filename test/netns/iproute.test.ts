@@ -181,6 +181,23 @@ describe('namespace control plane', () => {
 });
 
 describe('ipCommand', () => {
+  it('ip link set PORT mtu N: the bridge follows its smallest port (NETDEV_CHANGEMTU)', async () => {
+    const { ipCommand } = await import('../../src/netns/index.js');
+    const sim = new Sim();
+    const host = createNetns(sim, 'host', new Rng(1));
+    const br = new BridgeDevice(sim, 'br0', parseMac('02:42:00:00:00:01'));
+    host.addDevice(br);
+    const ports = ['a', 'b'].map((n, i) => connect(host, `v${n}`, createNetns(sim, n, new Rng(10 + i)), 'eth0')[0]);
+    for (const p of ports) br.addPort(p);
+    expect(br.mtu).toBe(1500);
+    expect(ipCommand(host, ['link', 'set', 'va', 'mtu', '1400']).exitCode).toBe(0);
+    expect(br.mtu).toBe(1400);
+    expect(ipCommand(host, ['link', 'set', 'va', 'mtu', '9000']).exitCode).toBe(0);
+    expect(br.mtu).toBe(1500);
+    expect(ipCommand(host, ['link', 'set', 'vb', 'mtu', '1450']).exitCode).toBe(0);
+    expect(br.mtu).toBe(1450);
+  });
+
   it('runs ip addr/route/link/neigh command lines with iproute2 error texts', async () => {
     const { ipCommand } = await import('../../src/netns/index.js');
     const sim = new Sim();

@@ -70,6 +70,8 @@ export class BridgeDevice extends NetDevice {
   /** @internal the GC timer callback (one closure per bridge) */
   readonly gcFn: () => void;
   private readonly portByNo: (NetBridgePort | undefined)[] = [];
+  /** No port number below this one is free. */
+  private freeFrom = 1;
 
   constructor(sim: Sim, name: string, mac: number) {
     super(sim, name, mac);
@@ -116,7 +118,8 @@ export class BridgeDevice extends NetDevice {
     if (dev === this) throw new DockernetError('ELOOP', `${dev.name}: cannot enslave a bridge to itself`);
     if (dev.kind === 'loopback' || dev.kind === 'bridge') throw new DockernetError('EINVAL', `${dev.name}: cannot be a bridge port (Invalid argument)`);
     if (dev.master !== null || dev.portHandler !== null) throw new DockernetError('EBUSY', `${dev.name}: Device or resource busy`);
-    let no = 1;
+    // lowest free number (find_portno), searched from below the last one given
+    let no = this.freeFrom;
     while (no < BR_MAX_PORTS && this.portByNo[no] !== undefined) no++;
     if (no >= BR_MAX_PORTS) throw new DockernetError('EXFULL', `${this.name}: too many ports`);
     const p = new NetBridgePort(this, dev, no, brHandleFrame);
@@ -126,7 +129,9 @@ export class BridgeDevice extends NetDevice {
     dev.rxHandlerData = p;
     dev.portHandler = p.handler;
     fdbAddPermanent(this, p, dev.mac, true);
-    this.mtuAutoAdjust();
+    this.freeFrom = no + 1;
+    // the smallest port MTU, as mtuAutoAdjust computes it, without walking every port again
+    if (!this.mtuSetByUser) this.mtu = this.portList.length === 1 || dev.mtu < this.mtu ? dev.mtu : this.mtu;
     return p;
   }
 
@@ -143,6 +148,7 @@ export class BridgeDevice extends NetDevice {
     fdbDeleteByPort(this, p, true);
     this.portList.splice(this.portList.indexOf(p), 1);
     this.portByNo[p.portNo] = undefined;
+    if (p.portNo < this.freeFrom) this.freeFrom = p.portNo;
     dev.master = null;
     dev.portHandler = null;
     dev.rxHandlerData = null;
