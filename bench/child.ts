@@ -2,7 +2,8 @@
  * Child side of the benchmark runner: `node --expose-gc child.mjs BENCH_FILE CASE_INDEX OPTIONS_JSON`.
  * Runs one case `runs` times (fresh world each run) and prints one JSON line with the raw numbers.
  *
- * Per run it measures: wall time of `body.run(ops)` (process.hrtime), bytes allocated during it (V8
+ * Per run it measures: wall time of `body.run(ops)` (process.hrtime) and the process's CPU time over it
+ * (process.cpuUsage), bytes allocated during it (V8
  * GCProfiler: heap used at the end minus at the start plus what every GC in between freed), bytes
  * retained after a full GC, and the number of scavenges/mark-compacts. With `heapSnapshot` it also takes
  * V8 heap snapshots before and after the first run and reports the growth by constructor name.
@@ -140,9 +141,11 @@ async function main(): Promise<void> {
     }
     const prof = new GCProfiler();
     prof.start();
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     b.run(ops);
     const t1 = process.hrtime.bigint();
+    const cpu = process.cpuUsage(cpu0);
     const heapEnd = process.memoryUsage().heapUsed;
     if (session) {
       const { profile } = await post<{ profile: { head: SamplingNode } }>(session, 'HeapProfiler.stopSampling');
@@ -177,6 +180,9 @@ async function main(): Promise<void> {
       ops,
       nsPerOp: ns / ops,
       opsPerSec: (ops / ns) * 1e9,
+      // CPU time of the process (all threads: V8's GC helpers too) over the timed body: unlike wall
+      // time, it does not count the time this process waited for a core others were using
+      cpuNsPerOp: ((cpu.user + cpu.system) * 1e3) / ops,
       setupNs,
       allocatedBytes: heapEnd - heap0 + freed,
       retainedBytes: heap1 - heap0,

@@ -15,6 +15,10 @@
 //   --profile      also run each case once under `node --cpu-prof` and print the top self-time functions
 //   --alloc-profile  sample allocations (collected ones too) during the first run and print the top sites
 //   --kernel       also run the real-kernel baseline (bench/kernel/run.sh, needs root) for the ratio
+//   --compare REV  A/B against git revision REV: its benchmarks are built from a temporary worktree and each
+//                  case runs as alternating pairs (REV, this tree) --runs times, so load from other processes
+//                  falls on both sides alike; reports both medians, the median of the per-pair ratios, and
+//                  CPU time; results in DIR/compare-latest.{json,md}
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -46,7 +50,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
 
 function parseArgs(argv) {
-  const o = { opsScale: 1, onlyLarge: false, allocProfile: false, filter: null, runs: 5, quick: false, json: false, profile: false, kernel: false, large: false, out: null };
+  const o = { compare: null, opsScale: 1, onlyLarge: false, allocProfile: false, filter: null, runs: 5, quick: false, json: false, profile: false, kernel: false, large: false, out: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--filter') o.filter = argv[++i].split(',');
@@ -60,8 +64,9 @@ function parseArgs(argv) {
     else if (a === '--only-large') o.large = o.onlyLarge = true;
     else if (a === '--ops-scale') o.opsScale = Number(argv[++i]);
     else if (a === '--out') o.out = argv[++i];
+    else if (a === '--compare') o.compare = argv[++i];
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n') + '\n');
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 21).join('\n') + '\n');
       process.exit(0);
     } else {
       process.stderr.write(`run.mjs: unknown option ${a}\n`);
@@ -91,12 +96,12 @@ function machine() {
   };
 }
 
-async function buildBenches(outdir, filter) {
-  const files = readdirSync(HERE)
+async function buildBenches(outdir, filter, benchDir = HERE) {
+  const files = readdirSync(benchDir)
     .filter((f) => f.endsWith('.bench.ts'))
     .filter((f) => !filter || filter.some((x) => f.includes(x)))
     .sort();
-  const entryPoints = [join(HERE, 'child.ts'), ...files.map((f) => join(HERE, f))];
+  const entryPoints = [join(benchDir, 'child.ts'), ...files.map((f) => join(benchDir, f))];
   await build({
     entryPoints,
     outdir,
@@ -110,6 +115,13 @@ async function buildBenches(outdir, filter) {
     logLevel: 'warning',
   });
   return files.map((f) => join(outdir, f.replace(/\.ts$/, '.mjs')));
+}
+
+/** A time in ns as ns, µs or ms with 3–4 significant digits. */
+function nsText(n) {
+  if (n >= 1e6) return (n / 1e6).toFixed(2) + ' ms';
+  if (n >= 1e4) return (n / 1e3).toFixed(2) + ' µs';
+  return n.toFixed(1) + ' ns';
 }
 
 function fmt(n, digits = 0) {
@@ -141,6 +153,101 @@ function profileTop(file, top = 30) {
     .map(([fn, t]) => ({ fn, selfPct: +((100 * t) / total).toFixed(1) }));
 }
 
+/**
+ * `--compare REV`: each case as alternating pairs (REV's bundle, this tree's bundle), one run each, both
+ * through this tree's child (so both report CPU time). REV's benchmarks come from a temporary worktree.
+ */
+async function compare(o, outdir, log) {
+  const git = (...a) => {
+    const r = spawnSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  };
+  const rev = git('rev-parse', '--short', o.compare);
+  const wt = mkdtempSync(join(tmpdir(), `dockernet-base-${rev}-`));
+  git('worktree', 'add', '--detach', '--force', wt, rev);
+  process.on('exit', () => spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', wt]));
+  // bundles go under this tree's bench/.build, so `packages: external` resolves this tree's node_modules
+  const baseFiles = await buildBenches(join(outdir, 'base'), o.filter, join(wt, 'bench'));
+  const newFiles = await buildBenches(outdir, o.filter);
+  const child = join(outdir, 'child.mjs');
+  const results = { machine: machine(), date: new Date().toISOString(), options: o, base: rev, head: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '', benches: [] };
+  log(`dockernet bench --compare ${rev} (HEAD ${results.head}${results.dirty ? ' + uncommitted changes' : ''}) — ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${o.runs} alternating pair(s) per case, load ${results.machine.loadavg.join(' ')}`);
+  const runOnce = (f, ci) => {
+    const copts = { runs: 1, quick: o.quick, heapSnapshot: false, allocProfile: false, opsScale: o.quick ? 0.001 : o.opsScale };
+    const r = spawnSync(process.execPath, ['--expose-gc', child, f, String(ci), JSON.stringify(copts)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(r.stderr.trim().split('\n').slice(0, 8).join('\n'));
+    return JSON.parse(r.stdout.trim().split('\n').pop()).runs[0];
+  };
+  for (const nf of newFiles) {
+    const bench = (await import(pathToFileURL(nf).href)).default;
+    const bf = baseFiles.find((x) => x.endsWith('/' + nf.split('/').pop()));
+    if (!bf) {
+      log(`\n## ${bench.name}: not in ${rev}`);
+      continue;
+    }
+    const baseBench = (await import(pathToFileURL(bf).href)).default;
+    const br = { name: bench.name, unit: bench.unit, cases: [] };
+    log(`\n## ${bench.name}`);
+    for (let ci = 0; ci < bench.cases.length; ci++) {
+      const c = bench.cases[ci];
+      if (c.large && (o.quick || !o.large)) continue;
+      if (o.onlyLarge && !c.large) continue;
+      const bi = baseBench.cases.findIndex((x) => x.label === c.label);
+      if (bi < 0) {
+        log(`  ${c.label}: not in ${rev}`);
+        continue;
+      }
+      const pairs = [];
+      try {
+        for (let r = 0; r < o.runs; r++) pairs.push({ base: runOnce(bf, bi), now: runOnce(nf, ci) });
+      } catch (e) {
+        log(`  ${c.label}: FAILED\n${e.message}`);
+        process.exitCode = 1;
+        continue;
+      }
+      const med = (side, k) => median(pairs.map((p) => p[side][k]));
+      const cr = {
+        label: c.label,
+        baseNsPerOp: med('base', 'nsPerOp'),
+        nowNsPerOp: med('now', 'nsPerOp'),
+        pairRatio: median(pairs.map((p) => p.now.nsPerOp / p.base.nsPerOp)),
+        baseCpuNsPerOp: med('base', 'cpuNsPerOp'),
+        nowCpuNsPerOp: med('now', 'cpuNsPerOp'),
+        cpuPairRatio: median(pairs.map((p) => p.now.cpuNsPerOp / p.base.cpuNsPerOp)),
+        baseAllocBytesPerOp: med('base', 'allocatedBytes') / pairs[0].base.ops,
+        nowAllocBytesPerOp: med('now', 'allocatedBytes') / pairs[0].now.ops,
+        pairs,
+      };
+      br.cases.push(cr);
+      log(
+        `  ${c.label.padEnd(28)} ${rev} ${nsText(cr.baseNsPerOp).padStart(10)}  now ${nsText(cr.nowNsPerOp).padStart(10)}  ×${cr.pairRatio.toFixed(2)} (pairs)` +
+          `  cpu ${nsText(cr.baseCpuNsPerOp)} → ${nsText(cr.nowCpuNsPerOp)} ×${cr.cpuPairRatio.toFixed(2)}  alloc ${cr.baseAllocBytesPerOp.toFixed(1)} → ${cr.nowAllocBytesPerOp.toFixed(1)} B/${bench.unit}`,
+      );
+    }
+    results.benches.push(br);
+  }
+  const md = [
+    `A/B: ${rev} against HEAD ${results.head}${results.dirty ? ' + uncommitted changes' : ''}; ${o.runs} alternating pair(s) per case; ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}; load at start ${results.machine.loadavg.join(' ')}; ${results.date}.`,
+    '',
+    '| benchmark | case | before ns/op (median) | now ns/op (median) | now ÷ before (median of pairs) | CPU ns/op before → now | CPU ratio | allocated B/op before → now |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...results.benches.flatMap((b) =>
+      b.cases.map(
+        (c) =>
+          `| ${b.name} | ${c.label} | ${c.baseNsPerOp.toFixed(1)} | ${c.nowNsPerOp.toFixed(1)} | ${c.pairRatio.toFixed(2)} | ${c.baseCpuNsPerOp.toFixed(1)} → ${c.nowCpuNsPerOp.toFixed(1)} | ${c.cpuPairRatio.toFixed(2)} | ${c.baseAllocBytesPerOp.toFixed(1)} → ${c.nowAllocBytesPerOp.toFixed(1)} |`,
+      ),
+    ),
+  ].join('\n') + '\n';
+  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  if (o.quick && !o.out) return;
+  const dir = o.out ?? join(HERE, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'compare-latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(dir, 'compare-latest.md'), md);
+  log(`\nwrote ${join(dir, 'compare-latest.json')} and compare-latest.md`);
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   // one build directory per runner process (inside bench/ so bundles resolve node_modules), so concurrent
@@ -148,6 +255,10 @@ async function main() {
   const outdir = join(HERE, '.build', `run-${process.pid}`);
   mkdirSync(outdir, { recursive: true });
   process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
+  if (o.compare) {
+    await compare(o, outdir, (s) => (o.json ? process.stderr : process.stdout).write(s + '\n'));
+    return;
+  }
   const benchFiles = await buildBenches(outdir, o.filter);
   const child = join(outdir, 'child.mjs');
   const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [], kernel: null };
