@@ -347,6 +347,14 @@ export class Fib {
   readonly main: FibTable = new FibTable('main');
   /** Results by destination (int32); the shared empty {@link NO_CACHE} until the first lookup. */
   private cache: Map<number, FibResult> = NO_CACHE;
+  /**
+   * The last destination looked up (int32) and its result, checked before the Map: a container
+   * receives almost every datagram for its one address, and a sender keeps asking for the same
+   * gateway, so most lookups are one integer compare (no hashing, no Map backing store to load).
+   * {@link Fib.flush} clears it with the Map.
+   */
+  private lastDst = 0;
+  private lastRes: FibResult | null = null;
   /** Incremented on every change; lets callers notice invalidation. */
   generation = 0;
   /**
@@ -357,6 +365,7 @@ export class Fib {
 
   /** Drops the lookup cache (call after any route, address or link-state change). */
   flush(): void {
+    this.lastRes = null;
     if (this.cache.size !== 0) this.cache.clear();
     const d = this.derived;
     if (d !== null && d.size !== 0) {
@@ -381,8 +390,15 @@ export class Fib {
    * @see Linux `fib_lookup`
    */
   lookup(dst: number): FibResult {
-    const c = this.cache.get(dst | 0); // int32 key: a Smi, no boxing
-    if (c !== undefined) return c;
+    const key = dst | 0; // int32 key: a Smi, no boxing
+    const last = this.lastRes;
+    if (last !== null && this.lastDst === key) return last;
+    const c = this.cache.get(key);
+    if (c !== undefined) {
+      this.lastDst = key;
+      this.lastRes = c;
+      return c;
+    }
     const r = this.local.lookup(dst) ?? this.main.lookup(dst);
     let res: FibResult;
     if (!r) res = FIB_NO_ROUTE;
@@ -398,7 +414,9 @@ export class Fib {
     let cache = this.cache;
     if (cache === NO_CACHE) cache = this.cache = new Map();
     else if (cache.size >= FIB_CACHE_MAX) cache.clear();
-    cache.set(dst | 0, res);
+    cache.set(key, res);
+    this.lastDst = key;
+    this.lastRes = res;
     return res;
   }
 }

@@ -186,6 +186,46 @@ describe('output route cache', () => {
   });
 });
 
+describe('FIB lookup cache (last destination)', () => {
+  it('a repeated lookup answers from the last result until any FIB change: route, address, link state, sysctl', () => {
+    const { sim, a, b } = lan();
+    const r1 = a.routeLookup(B);
+    expect(a.routeLookup(B)).toBe(r1); // the same frozen result, no new lookup
+    expect(r1.type).toBe('unicast');
+    expect(r1.nexthop).toBe(B);
+    // another destination in between, then back: still right
+    expect(a.routeLookup(A).type).toBe('local');
+    expect(a.routeLookup(B)).toBe(r1);
+    // a more specific route right after a cached lookup of the same destination
+    a.addRoute({ dst: '172.17.0.3/32', via: '172.17.0.1' });
+    const r2 = a.routeLookup(B);
+    expect(r2).not.toBe(r1);
+    expect(r2.gateway).toBe(parseIp('172.17.0.1'));
+    a.delRoute({ dst: '172.17.0.3/32' });
+    expect(a.routeLookup(B).gateway).toBe(0);
+    // a new local address: the destination that was unicast becomes local at once
+    expect(a.routeLookup(parseIp('172.17.0.30')).type).toBe('unicast');
+    a.addAddress('eth0', '172.17.0.30/16');
+    expect(a.routeLookup(parseIp('172.17.0.30')).type).toBe('local');
+    // link down: the connected route's result is not served from the cache
+    expect(a.routeLookup(B).dev!.name).toBe('eth0');
+    a.setLinkUp('eth0', false);
+    expect(a.routeLookup(B).dev).toBeNull();
+    a.setLinkUp('eth0', true);
+    expect(a.routeLookup(B).dev!.name).toBe('eth0');
+    // and the packet path agrees: b receives for its one address, then after it changes addresses
+    let got = 0;
+    b.udp.bind(0, 7, () => got++);
+    const s = a.udp.bind(0, 4000, () => {});
+    s.sendTo(B, 7, new Uint8Array(4));
+    sim.run();
+    s.sendTo(B, 7, new Uint8Array(4));
+    sim.run();
+    expect(got).toBe(2);
+    expect(b.stat('InAddrErrors')).toBe(0);
+  });
+});
+
 describe('empty rulesets', () => {
   it('a namespace whose ruleset is empty skips netfilter; rules, a DROP policy and a flush are seen at once', () => {
     const { sim, a, b } = lan();
