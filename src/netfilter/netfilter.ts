@@ -147,6 +147,14 @@ export class Netfilter implements TargetRunner {
   private p: PktInfo;
   private readonly p0: PktInfo;
   private readonly pktPool: PktInfo[] = [];
+  /**
+   * The packet whose headers {@link Netfilter.p0} holds, read at its entry hook (PRE_ROUTING or
+   * LOCAL_OUT) of this namespace; null when unknown. Its later hooks (FORWARD, LOCAL_IN,
+   * POST_ROUTING) then read only what changes between hooks (devices, mark, conntrack state), as
+   * Linux reads the headers once per packet into the hook state. Every rewrite of the headers on
+   * the way (NAT) re-reads them into PktInfo ({@link Netfilter.refill}); TTL and MACs are not in it.
+   */
+  private pSkb: SkBuff | null = null;
   private depth = 0;
   private compiledGen = -1;
   private natGen = -1;
@@ -220,6 +228,9 @@ export class Netfilter implements TargetRunner {
    * `skb.ct`/`skb.ctinfo`; confirms conntrack at POST_ROUTING and LOCAL_IN.
    */
   hook(skb: SkBuff, state: NfHookState): NfVerdict {
+    // a packet enters this namespace's hooks at PRE_ROUTING or LOCAL_OUT: whatever PktInfo holds
+    // is from another packet (the same SkBuff object may be sent again with other bytes)
+    if (state.hook === NF_INET_PRE_ROUTING || state.hook === NF_INET_LOCAL_OUT) this.pSkb = null;
     if (this.activeGen !== this.rules.generation) this.refreshActive();
     // nothing registered at this hook (no base chain, no conntrack): the packet never sees netfilter
     if (!this.ctOn && (this.hookMask & (1 << state.hook)) === 0) return NF_ACCEPT;
@@ -254,6 +265,19 @@ export class Netfilter implements TargetRunner {
     if ((ct.status & (IPS_CONFIRMED | IPS_SRC_NAT | IPS_DST_NAT)) !== IPS_CONFIRMED) return false;
     const k = hook * 4;
     return this.bases[k + T_MANGLE] === null && (hook !== NF_INET_LOCAL_IN || this.bases[k + T_FILTER] === null);
+  }
+
+  /**
+   * Whether {@link Netfilter.hook} at `hook` would accept `skb` without reading it: nothing is
+   * registered there, or (POST_ROUTING / LOCAL_IN) the packet belongs to a confirmed, established,
+   * un-NATed connection and no mangle (or, at LOCAL_IN, filter) chain is hooked (see
+   * {@link Netfilter.nothingToDo}). The namespace asks this before setting up a hook call, so the
+   * second half of a forwarded packet's hooks costs a few field reads.
+   */
+  passesUntouched(skb: SkBuff, hook: number): boolean {
+    if (this.activeGen !== this.rules.generation) this.refreshActive();
+    if (!this.ctOn && (this.hookMask & (1 << hook)) === 0) return true;
+    return (hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN) && this.nothingToDo(skb, hook);
   }
 
   /** {@link Netfilter.hook} re-entered (a REJECT's reply sent from inside a hook): its own PktInfo, context restored after. */
@@ -361,6 +385,26 @@ export class Netfilter implements TargetRunner {
   /** Reads the IPv4 header fields into the reused PktInfo. False if not IPv4. */
   private fill(skb: SkBuff, state: NfHookState): boolean {
     const p = this.p;
+    if (skb === this.pSkb && p === this.p0) {
+      // a later hook of the packet read at its entry hook: its headers are in p already
+      p.inDev = state.inDev;
+      p.outDev = state.outDev;
+      p.mark = skb.mark;
+      p.hook = state.hook;
+      p.srcTypeBits = 0;
+      p.dstTypeBits = 0;
+      this.ctCheck(skb);
+      return true;
+    }
+    const ok = this.fillHeaders(skb, state);
+    // only the depth-0 PktInfo of an entry hook is remembered (a nested hook has its own)
+    if (ok && p === this.p0 && (state.hook === NF_INET_PRE_ROUTING || state.hook === NF_INET_LOCAL_OUT)) this.pSkb = skb;
+    return ok;
+  }
+
+  /** {@link Netfilter.fill} reading every header field. */
+  private fillHeaders(skb: SkBuff, state: NfHookState): boolean {
+    const p = this.p;
     const v = skb.view;
     const n = skb.network;
     if (skb.len < n + 20 || v.getUint8(n) >>> 4 !== 4) return false;
@@ -392,6 +436,12 @@ export class Netfilter implements TargetRunner {
     p.hook = state.hook;
     p.srcTypeBits = 0;
     p.dstTypeBits = 0;
+    this.ctCheck(skb);
+    return true;
+  }
+
+  /** Forgets conntrack state that is not this table's, then sets PktInfo's ctstate bits. */
+  private ctCheck(skb: SkBuff): void {
     if (skb.ct !== null && ((skb.ct as CtEntry).owner !== this.conntrack || !this.ctOn)) {
       // state from another namespace's table (skb_scrub_packet would have reset it), or from
       // before this namespace's conntrack hooks were unregistered
@@ -399,7 +449,6 @@ export class Netfilter implements TargetRunner {
       skb.ctinfo = -1;
     }
     this.ctStateBits(skb);
-    return true;
   }
 
   private ctStateBits(skb: SkBuff): void {

@@ -12,7 +12,7 @@ import { Counters } from '../core/counters.js';
 import { DockernetError } from '../core/errors.js';
 import type { NetDevice } from '../link/netdev.js';
 import type { NfHookNum, NfHookState, NfHost, NfVerdict } from '../netfilter/hook.js';
-import { NF_ACCEPT } from '../netfilter/hook.js';
+import { NF_ACCEPT, NF_INET_LOCAL_IN, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { cidrBroadcast, ipToString, parseCidr, parseIp, prefixMask } from '../wire/addr.js';
 import { Fib, kernelRoute, newRoute } from './route.js';
@@ -807,6 +807,8 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       // (the verdict is cached here and made stale by the ruleset's rulesChanged: no read of nf)
       if (this.nfCheckedGen < 0) this.checkNfEmpty(this.nf.rules.generation);
       if (this.nfEmptyGen >= 0) return NF_ACCEPT;
+      // the second half of an established packet's hooks: nothing to run, no hook state to set up
+      if ((hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN) && this.nf.passesUntouched(skb, hook)) return NF_ACCEPT;
     }
     // one stack for every namespace (hooks run synchronously; nesting crosses namespaces when a
     // REJECT's reply is routed): its few objects stay in cache whichever namespace runs
