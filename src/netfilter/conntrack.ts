@@ -334,6 +334,8 @@ export class Conntrack {
   private n = 0;
   private cursor = 0;
   private gcTimer: Timer | null = null;
+  private readonly gcFn = (): void => this.gc();
+  private remapBuf: Int32Array = EMPTY_SLOTS;
   // lower bound (ms) of the expiry of every entry (refreshes only push expiries later)
   private minExpMs = Infinity;
   // lower bound (ms) of the expiries seen by the sweep pass in progress (and of entries added meanwhile)
@@ -513,7 +515,8 @@ export class Conntrack {
   /** Closes the holes left by removed entries (ids renumbered in order) and rebuilds the hash. */
   private compact(): void {
     const ents = this.ents;
-    const remap = new Int32Array(this.top);
+    if (this.remapBuf.length < this.top) this.remapBuf = new Int32Array(Math.max(this.top, 2 * this.remapBuf.length));
+    const remap = this.remapBuf;
     let k = 0;
     let cur = 0;
     for (let i = 0; i < this.top; i++) {
@@ -523,7 +526,9 @@ export class Conntrack {
       remap[i] = k;
       ents[k++] = e;
     }
-    ents.length = k;
+    // the array keeps its length (its capacity): the ids above `top` are refilled by the next
+    // insertions instead of growing a new backing store every compaction cycle (an allocation per flow)
+    for (let i = k; i < this.top; i++) ents[i] = null;
     this.top = k;
     this.holes = 0;
     this.cursor = cur;
@@ -607,7 +612,7 @@ export class Conntrack {
   /** Keeps one GC timer armed while entries exist (Linux's gc worker): a bounded sweep per second. */
   private armGc(): void {
     if (this.gcTimer !== null) return;
-    this.gcTimer = this.sim.scheduleAt(this.sim.now + SECOND, () => this.gc());
+    this.gcTimer = this.sim.scheduleAt(this.sim.now + SECOND, this.gcFn);
   }
 
   private gc(): void {
@@ -616,7 +621,7 @@ export class Conntrack {
     if (this.top <= SWEEP_PER_TICK) {
       // a small table is scanned whole; the next run is due at the earliest expiry
       this.minExpMs = this.expireDue();
-      if (this.n > 0) this.gcTimer = this.sim.scheduleAt(Math.max(this.sim.now + SECOND, this.minExpMs * MS), () => this.gc());
+      if (this.n > 0) this.gcTimer = this.sim.scheduleAt(Math.max(this.sim.now + SECOND, this.minExpMs * MS), this.gcFn);
       return;
     }
     this.sweep(SWEEP_PER_TICK);
@@ -624,7 +629,7 @@ export class Conntrack {
     // after a full pass the earliest expiry is known: nothing to do before it (a table of long-lived
     // entries does not tick every second for days)
     const next = this.minExpMs * MS;
-    this.gcTimer = this.sim.scheduleAt(next > this.sim.now + SECOND ? next : this.sim.now + SECOND, () => this.gc());
+    this.gcTimer = this.sim.scheduleAt(next > this.sim.now + SECOND ? next : this.sim.now + SECOND, this.gcFn);
   }
 
   /** @internal an entry's expiry moved to `ms`: keeps the lower bound of all expiries (and the GC timer) valid */
