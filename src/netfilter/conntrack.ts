@@ -208,7 +208,7 @@ export class CtEntry {
    * 2^31 would be boxed: 16 bytes per packet).
    */
   setExpiresMs(ms: number): void {
-    if (ms < this.expMs && this.owner !== null && (this.status & IPS_CONFIRMED) !== 0) this.owner.expiryLowered(ms);
+    if (ms < this.expMs && this.owner !== null && (this.status & IPS_CONFIRMED) !== 0) this.owner.expiryLowered(ms, this);
     this.expMs = ms;
   }
   /** @internal expiry in milliseconds of virtual time (compared without converting to ns) */
@@ -250,6 +250,11 @@ export class CtEntry {
 /** A millisecond count as a small integer when it fits (it does for 24 days of virtual time). */
 export function msInt(ms: number): number {
   return ms <= 0x7fffffff && ms >= -0x80000000 ? ms | 0 : ms;
+}
+
+/** An expiry in ms as a lower bound that fits an Int32Array (24 days of virtual time; later ones clamp down). */
+function lowMs(ms: number): number {
+  return ms < 0x7fffffff ? ms : 0x7fffffff;
 }
 
 /** The echo-reply-like type answering ICMP query `type` (Linux `invmap`), or 255. */
@@ -336,6 +341,13 @@ export class Conntrack {
   private gcTimer: Timer | null = null;
   private readonly gcFn = (): void => this.gc();
   private remapBuf: Int32Array = EMPTY_SLOTS;
+  /**
+   * A lower bound of each id's expiry in ms (clamped to int32), so the sweep passes over live
+   * entries without touching them (one Int32Array read instead of a cache miss on an entry object
+   * per id): set at insertion, lowered with the entry's expiry, refreshed when the sweep finds it
+   * stale (a refresh only pushes an expiry later).
+   */
+  private expLow: Int32Array = EMPTY_SLOTS;
   // lower bound (ms) of the expiry of every entry (refreshes only push expiries later)
   private minExpMs = Infinity;
   // lower bound (ms) of the expiries seen by the sweep pass in progress (and of entries added meanwhile)
@@ -436,7 +448,9 @@ export class Conntrack {
     if (this.holes > 64 && this.holes > this.top - this.holes) this.compact();
     if ((this.used + 2) * 2 > this.mask + 1) this.rehash(Math.max(MIN_SLOTS, 2 * (this.mask + 1)));
     const id = this.top++;
+    if (id >= this.expLow.length) this.growExpLow(id + 1);
     this.ents[id] = ct;
+    this.expLow[id] = lowMs(ct.expiresMs);
     this.insertSlot((id << 1) + 1, ct.hashO());
     this.insertSlot((id << 1) + 2, ct.hashR());
     ct.status |= IPS_CONFIRMED;
@@ -446,6 +460,12 @@ export class Conntrack {
     if (this.gcTimer === null) this.armGc();
     this.expiryLowered(x);
     return true;
+  }
+
+  private growExpLow(min: number): void {
+    const a = new Int32Array(Math.max(min, 64, 2 * this.expLow.length));
+    a.set(this.expLow);
+    this.expLow = a;
   }
 
   private insertSlot(v: number, h: number): void {
@@ -524,6 +544,7 @@ export class Conntrack {
       if (!e) continue;
       if (i < this.cursor) cur = k + 1;
       remap[i] = k;
+      this.expLow[k] = this.expLow[i]!;
       ents[k++] = e;
     }
     // the array keeps its length (its capacity): the ids above `top` are refilled by the next
@@ -576,6 +597,7 @@ export class Conntrack {
   private sweep(k: number): void {
     const now = this.sim.now;
     const ents = this.ents;
+    const low = this.expLow;
     let c = this.cursor;
     let min = this.passMin;
     for (; k > 0 && this.n > 0; k--) {
@@ -587,9 +609,18 @@ export class Conntrack {
       }
       const e = ents[c];
       if (e) {
-        const x = e.expiresMs;
-        if (x * MS <= now) this.removeAt(c, e);
-        else if (x < min) min = x;
+        let x = low[c]!;
+        if (x * MS <= now) {
+          // the bound says it may have expired: look at the entry itself
+          x = e.expiresMs;
+          if (x * MS <= now) {
+            this.removeAt(c, e);
+            c++;
+            continue;
+          }
+          low[c] = lowMs(x);
+        }
+        if (x < min) min = x;
       }
       c++;
     }
@@ -633,7 +664,11 @@ export class Conntrack {
   }
 
   /** @internal an entry's expiry moved to `ms`: keeps the lower bound of all expiries (and the GC timer) valid */
-  expiryLowered(ms: number): void {
+  expiryLowered(ms: number, ct: CtEntry | null = null): void {
+    if (ct !== null) {
+      const id = this.idOf(ct);
+      if (id >= 0 && ms < this.expLow[id]!) this.expLow[id] = lowMs(ms);
+    }
     if (ms < this.minExpMs) this.minExpMs = ms;
     if (ms < this.passMin) this.passMin = ms;
     const t = this.gcTimer;
