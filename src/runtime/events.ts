@@ -17,16 +17,28 @@ export interface EngineEvent {
 /** Listener of new events. */
 export type EventListener = (e: EngineEvent) => void;
 
-/** Keeps every event and notifies listeners. */
+/** Events the daemon keeps for `docker events --since` (moby daemon/events: `eventsLimit`). */
+export const EVENTS_LIMIT = 256;
+
+/**
+ * Keeps the last {@link EVENTS_LIMIT} events, as dockerd does (the oldest is discarded when full), and
+ * notifies listeners of every event: a subscriber sees the whole stream, a `--since` query only what
+ * is kept. An engine that runs for long therefore holds a bounded history.
+ */
 export class EventLog {
+  /** The kept events, oldest first (at most {@link EVENTS_LIMIT}). */
   readonly events: EngineEvent[] = [];
+  /** Events emitted since the log was made (kept or discarded). */
+  total = 0;
   private readonly listeners = new Set<EventListener>();
   constructor(private readonly now: () => Nanos) {}
 
   /** Records an event now. */
   emit(type: EngineEvent['Type'], action: string, id: string, attributes: Record<string, string> = {}): EngineEvent {
     const e: EngineEvent = { Type: type, Action: action, Actor: { ID: id, Attributes: attributes }, time: this.now() };
+    if (this.events.length === EVENTS_LIMIT) this.events.shift();
     this.events.push(e);
+    this.total++;
     for (const l of this.listeners) l(e);
     return e;
   }
@@ -37,7 +49,7 @@ export class EventLog {
     return () => this.listeners.delete(l);
   }
 
-  /** Events with since <= time <= until. */
+  /** Kept events with since <= time <= until. */
   between(since: Nanos, until: Nanos): EngineEvent[] {
     return this.events.filter((e) => e.time >= since && e.time <= until);
   }

@@ -10,6 +10,8 @@ import { ipToString } from '../../src/wire/addr.js';
 
 /** Running containers in the order they were last started (the order their rules were added). */
 export function runningInStartOrder(e: Engine): Container[] {
+  // the daemon keeps only its last 256 events: an order read from a truncated history would be wrong
+  if (e.runtime.events.total > e.runtime.events.events.length) throw new Error('event history truncated: the start order is unknown');
   const lastStart = new Map<string, number>();
   e.runtime.events.events.forEach((ev, i) => {
     if (ev.Type === 'container' && (ev.Action === 'start' || ev.Action === 'restart')) lastStart.set(ev.Actor.ID, i);

@@ -229,6 +229,25 @@ describe('pid translation and mount table', () => {
   });
 });
 
+describe('docker events history', () => {
+  it('keeps the last 256 events, as dockerd does (eventsLimit); a subscriber still sees every event', () => {
+    const { rt, out } = engine();
+    const seen: string[] = [];
+    rt.events.subscribe((e) => seen.push(e.Action));
+    // 100 creates and 100 removes: 200 container events, then 100 more creates
+    for (let i = 0; i < 100; i++) out(`docker create --name h${i} mini:latest true`);
+    for (let i = 0; i < 100; i++) out(`docker rm h${i}`);
+    for (let i = 100; i < 200; i++) out(`docker create --name h${i} mini:latest true`);
+    expect(seen).toHaveLength(300);
+    expect(rt.events.total).toBe(300);
+    const lines = out('docker events --since 0').split('\n');
+    expect(lines).toHaveLength(256);
+    // the oldest 44 creates were discarded: the history starts at h44's create
+    expect(lines[0]).toMatch(/ container create [0-9a-f]{64} \(image=mini:latest, name=h44\)$/);
+    expect(lines[255]).toMatch(/name=h199\)$/);
+  });
+});
+
 describe('docker events formats', () => {
   it('--format with fields and json like events.Message', () => {
     const { out } = engine();

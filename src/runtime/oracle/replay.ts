@@ -15,6 +15,7 @@ import { Runtime, type ExecResult, type RuntimeOptions } from '../runtime.js';
 import { splitCommandLine } from '../cli/split.js';
 import { Normalizer, reorder, eventLine, type Snapshot } from './normalize.js';
 import { runProbe } from './probes.js';
+import type { EngineEvent } from '../events.js';
 
 /** What the harness drives: the runtime, or an engine built on it (the network layer's). */
 export interface ReplayEngine {
@@ -118,6 +119,9 @@ export function replayRuntimeScenario(dir: string, opts: ReplayOptions = {}): Re
   const ropts: RuntimeOptions = { sim, rng, cliStyle: 'v28', hostname: 'vm', dataRoot: `${LAB}/data`, execRoot: `${LAB}/exec` };
   const engine: ReplayEngine = opts.makeEngine ? opts.makeEngine(ropts) : ((rt) => ({ runtime: rt, exec: (a: string[]) => rt.exec(a) }))(new Runtime(ropts));
   const rt = engine.runtime;
+  // the whole stream, as the capture's `docker events` subscriber saw it (the log keeps only the last 256)
+  const events: EngineEvent[] = [...rt.events.events];
+  rt.events.subscribe((ev) => events.push(ev));
   const gap = opts.stepGap ?? seconds(0.25);
   const src = readFileSync(join(dir, 'scenario.docker'), 'utf8').split('\n');
   const probeSh = existsSync(join(dir, 'probe.sh')) ? readFileSync(join(dir, 'probe.sh'), 'utf8') : '';
@@ -145,7 +149,7 @@ export function replayRuntimeScenario(dir: string, opts: ReplayOptions = {}): Re
     snaps.push(snapshot(engine));
   });
   const mini = rt.images.resolve('mini:latest');
-  const norm = new Normalizer({ labDir: LAB, miniId: mini?.id ?? '', miniLayers: mini ? mini.config.rootfs.diff_ids : [], networks: engine.networks?.() ?? [], daemonCgroups: [] }, snaps, rt.events.events, userNames(src));
+  const norm = new Normalizer({ labDir: LAB, miniId: mini?.id ?? '', miniLayers: mini ? mini.config.rootfs.diff_ids : [], networks: engine.networks?.() ?? [], daemonCgroups: [] }, snaps, events, userNames(src));
   const expected = existsSync(join(dir, 'observed/transcript.txt')) ? parseTranscript(readFileSync(join(dir, 'observed/transcript.txt'), 'utf8')) : new Map<number, string>();
   const lines: ReplayStep[] = [];
   const blocks: string[] = [];
@@ -159,7 +163,7 @@ export function replayRuntimeScenario(dir: string, opts: ReplayOptions = {}): Re
   }
   const users = userNames(src);
   const cname = (nm: string): string => (users.has(nm) ? nm : nm);
-  const actualEvents = rt.events.events.map((ev) => norm.text(eventLine(ev, cname)));
+  const actualEvents = events.map((ev) => norm.text(eventLine(ev, cname)));
   const evPath = join(dir, 'observed/events.txt');
   const expectedEvents = existsSync(evPath) ? readFileSync(evPath, 'utf8').split('\n').filter(Boolean) : [];
   const matched = lines.filter((l) => l.matched).length;
