@@ -271,7 +271,7 @@ export class Netfilter implements TargetRunner {
    * Whether {@link Netfilter.hook} at `hook` would accept `skb` without reading it: nothing is
    * registered there, or (POST_ROUTING / LOCAL_IN) the packet belongs to a confirmed, established,
    * un-NATed connection and no mangle (or, at LOCAL_IN, filter) chain is hooked (see
-   * {@link Netfilter.nothingToDo}). The namespace asks this before setting up a hook call, so the
+   * `Netfilter.nothingToDo`, a private method). The namespace asks this before setting up a hook call, so the
    * second half of a forwarded packet's hooks costs a few field reads.
    */
   passesUntouched(skb: SkBuff, hook: number): boolean {
