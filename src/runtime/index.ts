@@ -31,7 +31,7 @@ export { CpuModel, CpuScheduler, type CpuDemand } from './cgroups/cpu.js';
 export { MemoryController, type ChargeResult } from './cgroups/memory.js';
 export { ProcessManager, ForkFailed, type SpawnOptions } from './procman.js';
 export { ContainerFiles } from './files.js';
-export { EventLog, formatEvent, fixedNano, type EngineEvent, type EventListener } from './events.js';
+export { EventLog, EVENTS_LIMIT, formatEvent, fixedNano, type EngineEvent, type EventListener } from './events.js';
 export { GoTemplate, renderTemplate, goString, TemplateError } from './template.js';
 export { goJson, goIndent } from './gojson.js';
 export { containerInspect, imageInspect } from './inspect.js';
