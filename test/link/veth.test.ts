@@ -131,6 +131,36 @@ describe('veth', () => {
     sim.run();
     expect(seen).toEqual(['veth0:tx', 'eth0:rx']);
   });
+
+  it('each device has taps of its own: a tap on one device sees nothing of another, removing it stops it', () => {
+    const { sim, a, b } = pair();
+    const [c, d] = createVethPair(sim, 'veth1', mac(3), 'eth1', mac(4));
+    a.adminUp = b.adminUp = c.adminUp = d.adminUp = true;
+    d.rxHandler = () => {};
+    // no device has been asked for its taps: none sees a frame, and none shares a list with another
+    c.xmit(frame(mac(4), mac(3)));
+    sim.run();
+    expect(a.taps).not.toBe(c.taps);
+    expect(b.taps).not.toBe(d.taps);
+    expect([a.taps.length, b.taps.length, c.taps.length, d.taps.length]).toEqual([0, 0, 0, 0]);
+    const seen: string[] = [];
+    const tap = (dev: { name: string }, _s: SkBuff, dir: string): void => void seen.push(`${dev.name}:${dir}`);
+    d.taps.push(tap);
+    expect(b.taps).toHaveLength(0);
+    a.xmit(frame(mac(2), mac(1)));
+    c.xmit(frame(mac(4), mac(3)));
+    sim.run();
+    expect(seen).toEqual(['eth1:rx']);
+    d.taps.splice(d.taps.indexOf(tap), 1);
+    c.xmit(frame(mac(4), mac(3)));
+    sim.run();
+    expect(seen).toEqual(['eth1:rx']);
+    // a list assigned whole is the one used
+    b.taps = [tap];
+    a.xmit(frame(mac(2), mac(1)));
+    sim.run();
+    expect(seen).toEqual(['eth1:rx', 'eth0:rx']);
+  });
 });
 
 describe('loopback', () => {

@@ -217,7 +217,7 @@ export class BridgeDevice extends NetDevice {
     }
     this.stats.rxPackets++;
     this.stats.rxBytes += skb.len;
-    if (this.taps.length) for (const t of this.taps) t(this, skb, 'rx');
+    if (this.tapList.length !== 0) for (const t of this.tapList) t(this, skb, 'rx');
     skb.iif = this.ifindex;
     skb.inDev = this.name;
     const h = this.portHandler ?? this.rxHandler;
