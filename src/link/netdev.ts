@@ -92,6 +92,12 @@ export abstract class NetDevice implements DevStats {
   rxHandlerData: unknown = null;
   /** Receive handler; frames are dropped (and counted) when none is set. */
   rxHandler: RxHandler | null = null;
+  /**
+   * Owner namespace (opaque at this layer). When it is an object with a string `name`, trace events
+   * of this device carry that name as their `ns`. (With the per-frame fields: the namespace's receive
+   * handler reads it for every frame.)
+   */
+  owner: unknown = null;
   /** Frames dropped on receive. */
   rxDropped = 0;
   /** Frames dropped on transmit. */
@@ -99,11 +105,6 @@ export abstract class NetDevice implements DevStats {
   private macValue = 0;
   /** The bridge this device is enslaved to, if any (`master docker0`). */
   master: NetDevice | null = null;
-  /**
-   * Owner namespace (opaque at this layer). When it is an object with a string `name`, trace events
-   * of this device carry that name as their `ns`.
-   */
-  owner: unknown = null;
 
   constructor(sim: Sim, name: string, mac: number) {
     this.sim = sim;

@@ -234,7 +234,17 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   readonly fib: Fib = new Fib();
   /** UDP sockets. */
   readonly udp: UdpTable;
-  /** The addresses of {@link NetNamespace.addrs} as int32 (rebuilt when the list changes). */
+  /**
+   * The first two addresses of {@link NetNamespace.addrs} as int32 and how many there are (a
+   * container has two: `lo` and `eth0`), kept in the namespace object itself so that the local-source
+   * test of every received datagram reads no other object; the rest in {@link NetNamespace.localIps}.
+   * Rebuilt when `addrs` is replaced (every change makes a new array).
+   */
+  private local0 = 0;
+  private local1 = 0;
+  private localN = 0;
+  private localFor: InetAddress[] | null = null;
+  /** Addresses past the second of {@link NetNamespace.addrs} as int32 (see {@link NetNamespace.local0}). */
   private localIps: number[] = [];
   /**
    * Output-route cache of `ipRouteOutput` (keyed by destination as int32), created on first use;
@@ -444,7 +454,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   /** Forgets `dev` here without touching its peer (used by delete and move). */
   private detach(dev: NetDevice): void {
     if (this.addrs.some((a) => a.dev === dev)) this.addrs = this.addrs.filter((a) => a.dev !== dev).slice();
-    this.localIps = [];
+    this.localFor = null;
     this.fib.local.removeWhere((r) => r.dev === dev);
     this.fib.main.removeWhere((r) => r.dev === dev);
     this.fib.flush();
@@ -617,7 +627,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       secondary,
     };
     this.addrs = this.addrs.concat([a]); // exact size: a container keeps two (push would reserve 17 slots)
-    this.localIps = [];
+    this.localFor = null;
     this.addAddrRoutes(a);
     return a;
   }
@@ -655,7 +665,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     if (i < 0) throw new DockernetError('EADDRNOTAVAIL', 'RTNETLINK answers: Cannot assign requested address');
     const a = this.addrs[i]!;
     this.addrs = this.addrs.filter((_, k) => k !== i).slice();
-    this.localIps = [];
+    this.localFor = null;
     this.delAddrRoutes(a);
     if (!this.addrs.some((o) => o.dev === dev)) {
       // the device's last address is gone: Linux flushes every route through it (fib_disable_ip)
@@ -685,14 +695,28 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
 
   /** True when `ip` is one of this namespace's addresses (any device). */
   isLocalAddress(ip: number): boolean {
-    const addrs = this.addrs;
-    let l = this.localIps;
-    if (l.length !== addrs.length) {
-      l = this.localIps = addrs.map((a) => a.local | 0);
-    }
+    if (this.localFor !== this.addrs) this.indexLocalIps();
     const x = ip | 0;
+    const n = this.localN;
+    if (n === 0) return false;
+    if (this.local0 === x) return true;
+    if (n === 1) return false;
+    if (this.local1 === x) return true;
+    if (n === 2) return false;
+    const l = this.localIps;
     for (let i = 0; i < l.length; i++) if (l[i] === x) return true;
     return false;
+  }
+
+  /** Rebuilds the int32 copies of the addresses {@link NetNamespace.isLocalAddress} compares. */
+  private indexLocalIps(): void {
+    const addrs = this.addrs;
+    const n = addrs.length;
+    this.localFor = addrs;
+    this.localN = n;
+    this.local0 = n > 0 ? addrs[0]!.local | 0 : 0;
+    this.local1 = n > 1 ? addrs[1]!.local | 0 : 0;
+    this.localIps = addrs.slice(2).map((a) => a.local | 0);
   }
 
   /**

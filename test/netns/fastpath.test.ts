@@ -226,6 +226,44 @@ describe('FIB lookup cache (last destination)', () => {
   });
 });
 
+describe('local addresses (isLocalAddress)', () => {
+  it('follows every address change: a third and fourth address, deletions, the device leaving', () => {
+    const { a } = lan();
+    const x = parseIp('10.9.0.1');
+    const y = parseIp('10.9.0.2');
+    expect([a.isLocalAddress(parseIp('127.0.0.1')), a.isLocalAddress(A), a.isLocalAddress(B), a.isLocalAddress(0)]).toEqual([true, true, false, false]);
+    a.addAddress('eth0', '10.9.0.1/24');
+    expect(a.isLocalAddress(x)).toBe(true);
+    a.addAddress('eth0', '10.9.0.2/24');
+    expect([a.isLocalAddress(x), a.isLocalAddress(y)]).toEqual([true, true]);
+    a.delAddress('eth0', '10.9.0.1/24');
+    expect([a.isLocalAddress(x), a.isLocalAddress(y), a.isLocalAddress(A)]).toEqual([false, true, true]);
+    a.delAddress('eth0', '172.17.0.2/16');
+    expect([a.isLocalAddress(A), a.isLocalAddress(y), a.isLocalAddress(parseIp('127.0.0.1'))]).toEqual([false, true, true]);
+    a.removeDevice('eth0');
+    expect([a.isLocalAddress(y), a.isLocalAddress(parseIp('127.0.0.1'))]).toEqual([false, true]);
+  });
+
+  it('a datagram arriving with one of the receiver\'s own addresses as source is a martian, counted once it is added', () => {
+    const { sim, a, b } = lan();
+    let got = 0;
+    b.udp.bind(0, 7, () => got++);
+    const s = a.udp.bind(0, 4000, () => {});
+    s.sendTo(B, 7, new Uint8Array(4));
+    sim.run();
+    expect(got).toBe(1);
+    b.addAddress('eth0', '172.17.0.2/32'); // a's address is now also one of b's
+    s.sendTo(B, 7, new Uint8Array(4));
+    sim.run();
+    expect(got).toBe(1);
+    expect(b.stat('InMartianSrc')).toBe(1);
+    b.delAddress('eth0', '172.17.0.2/32');
+    s.sendTo(B, 7, new Uint8Array(4));
+    sim.run();
+    expect(got).toBe(2);
+  });
+});
+
 describe('empty rulesets', () => {
   it('a namespace whose ruleset is empty skips netfilter; rules, a DROP policy and a flush are seen at once', () => {
     const { sim, a, b } = lan();
