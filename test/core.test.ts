@@ -57,6 +57,21 @@ describe('Sim', () => {
 });
 
 describe('Rng', () => {
+  it('hex(n) is the draws as zero-padded 8-digit hex, cut to n (and uses ceil(n/8) draws)', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.array(fc.integer({ min: 1, max: 70 }), { minLength: 1, maxLength: 6 }), (seed, lens) => {
+        const a = new Rng(seed);
+        const b = new Rng(seed);
+        for (const n of lens) {
+          let want = '';
+          while (want.length < n) want += b.nextU32().toString(16).padStart(8, '0');
+          expect(a.hex(n)).toBe(want.slice(0, n));
+        }
+        expect(a.nextU32()).toBe(b.nextU32());
+      }),
+    );
+  });
+
   it('same seed, same sequence; different seeds differ', () => {
     const a = new Rng(42), b = new Rng(42), c = new Rng(43);
     const sa = Array.from({ length: 8 }, () => a.nextU32());

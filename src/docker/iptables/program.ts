@@ -35,12 +35,18 @@ export class Iptables {
 
   /** Runs one command; throws a DockernetError with iptables' stderr when it fails. */
   raw(argv: string[]): void {
+    // parsed and applied here when it can be (a failure leaves the ruleset unchanged and is re-run
+    // as text below, for iptables' own message)
+    const inv = this.parse(argv);
+    if (inv && this.apply(inv)) return;
     const r = this.nf.iptables(argv);
     if (r.exitCode !== 0) throw new DockernetError('EIPTABLES', `iptables failed: iptables ${argv.join(' ')}: ${r.stderr.trim()}`);
   }
 
   /** Runs one command and ignores a failure (libnetwork's `iptables.Raw` without error check). */
   tryRaw(argv: string[]): boolean {
+    const inv = this.parse(argv);
+    if (inv) return this.apply(inv);
     return this.nf.iptables(argv).exitCode === 0;
   }
 
@@ -53,7 +59,9 @@ export class Iptables {
 
   /** Creates a chain unless it exists (`NewChain`). */
   newChain(table: string, chain: string): void {
-    if (this.nf.iptables(['-t', table, '-n', '-L', chain]).exitCode !== 0) this.raw(['-t', table, '-N', chain]);
+    // `iptables -t TABLE -n -L CHAIN` succeeds exactly when the chain exists
+    const exists = this.rs ? this.chainExists(table, chain) : this.nf.iptables(['-t', table, '-n', '-L', chain]).exitCode === 0;
+    if (!exists) this.raw(['-t', table, '-N', chain]);
   }
 
   /** `ProgramRule`: -A/-I when absent, -D when present. */

@@ -49,6 +49,21 @@ export function miniRootfs(mtime: number): Map<string, FsEntry> {
 
 /** The config JSON that `docker import` writes for a one-layer image. */
 export function importConfigJson(layer: Layer, created: Nanos, comment = 'Imported from -'): string {
+  // every engine imports the base image at its start: the same text for the same inputs
+  const key = `${layer.diffId} ${created} ${comment}`;
+  let json = configCache.get(key);
+  if (json === undefined) {
+    if (configCache.size >= 64) configCache.clear();
+    json = buildImportConfig(layer, created, comment);
+    configCache.set(key, json);
+  }
+  return json;
+}
+
+/** Import configs by layer, time and comment (strings: immutable, safe to share between engines). */
+const configCache = new Map<string, string>();
+
+function buildImportConfig(layer: Layer, created: Nanos, comment: string): string {
   const cfg = newContainerConfig();
   const t = rfc3339Nano(created);
   return goJsonSorted({

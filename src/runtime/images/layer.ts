@@ -18,8 +18,20 @@ export interface FsEntry {
 
 /** `sha256:<hex>` of bytes. */
 export function sha256(bytes: Uint8Array | string): string {
+  if (typeof bytes === 'string') {
+    // image configs: the same text is digested again by every engine that imports the base image
+    const hit = textDigests.get(bytes);
+    if (hit !== undefined) return hit;
+    const d = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+    if (textDigests.size >= 64) textDigests.clear();
+    textDigests.set(bytes, d);
+    return d;
+  }
   return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
 }
+
+/** Digests of recently digested texts (bounded). */
+const textDigests = new Map<string, string>();
 
 /** A read-only layer: its entries, tar bytes and identifiers. */
 export class Layer {
