@@ -195,17 +195,20 @@ export function ipRcvFinish(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void
     ns.counters.inc('InMcastPkts');
     return; // no multicast membership modelled
   }
-  const r = ns.routeLookup(dst);
-  if (r.type === 'local' || r.type === 'broadcast') {
-    if (!loop && r.type === 'local' && ns.isLocalAddress(src) && src !== 0) {
+  // the type first (for a container's own address, answered by the FIB object alone), the whole
+  // result only when the datagram is to be forwarded
+  const type = ns.fib.lookupType(dst);
+  if (type === 'local' || type === 'broadcast') {
+    if (!loop && type === 'local' && ns.isLocalAddress(src) && src !== 0) {
       ns.counters.inc('InMartianSrc');
       if (skb.traced && ns.sim.tracer) traceDrop(ns, skb, `martian source ${ipToString(src)} (local address)`);
       return;
     }
-    if (skb.traced && ns.sim.tracer) trace(ns, skb, 'route', r.type, `${ipToString(dst)}: ${r.type}`, { type: r.type, dev: dev.name });
+    if (skb.traced && ns.sim.tracer) trace(ns, skb, 'route', type, `${ipToString(dst)}: ${type}`, { type, dev: dev.name });
     ipLocalDeliver(ns, dev, skb);
     return;
   }
+  const r = ns.routeLookup(dst);
   if (!ns.sysctl.ip_forward) {
     // ip_route_input_slow: not for us and forwarding is off → EHOSTUNREACH, dropped silently
     ns.counters.inc('InAddrErrors');

@@ -355,6 +355,8 @@ export class Fib {
    */
   private lastDst = 0;
   private lastRes: FibResult | null = null;
+  /** `lastRes.type`, kept here so that {@link Fib.lookupType} reads no result object. */
+  private lastType: RouteType = 'unicast';
   /** Incremented on every change; lets callers notice invalidation. */
   generation = 0;
   /**
@@ -397,6 +399,7 @@ export class Fib {
     if (c !== undefined) {
       this.lastDst = key;
       this.lastRes = c;
+      this.lastType = c.type;
       return c;
     }
     const r = this.local.lookup(dst) ?? this.main.lookup(dst);
@@ -417,7 +420,18 @@ export class Fib {
     cache.set(key, res);
     this.lastDst = key;
     this.lastRes = res;
+    this.lastType = res.type;
     return res;
+  }
+
+  /**
+   * The route type of `dst` (`lookup(dst).type`): for a repeated destination, from the FIB object
+   * itself without reading the result (the receive path only needs to know that a datagram is for
+   * this host; with thousands of namespaces each result object is one more cache miss).
+   */
+  lookupType(dst: number): RouteType {
+    if (this.lastRes !== null && this.lastDst === (dst | 0)) return this.lastType;
+    return this.lookup(dst).type;
   }
 }
 

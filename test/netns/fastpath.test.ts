@@ -213,6 +213,17 @@ describe('FIB lookup cache (last destination)', () => {
     expect(a.routeLookup(B).dev).toBeNull();
     a.setLinkUp('eth0', true);
     expect(a.routeLookup(B).dev!.name).toBe('eth0');
+    // the type alone (the receive path's question) follows the same changes
+    const z = parseIp('172.17.0.40');
+    expect([a.fib.lookupType(z), a.fib.lookupType(z)]).toEqual(['unicast', 'unicast']);
+    a.addAddress('eth0', '172.17.0.40/16');
+    expect(a.fib.lookupType(z)).toBe('local');
+    expect(a.fib.lookupType(parseIp('172.17.255.255'))).toBe('broadcast');
+    expect(a.fib.lookupType(z)).toBe('local');
+    a.delAddress('eth0', '172.17.0.40/16');
+    expect(a.fib.lookupType(z)).toBe('unicast');
+    a.addRoute({ dst: '172.17.0.40/32', type: 'blackhole' });
+    expect(a.fib.lookupType(z)).toBe(a.routeLookup(z).type);
     // and the packet path agrees: b receives for its one address, then after it changes addresses
     let got = 0;
     b.udp.bind(0, 7, () => got++);
