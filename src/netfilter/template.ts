@@ -88,15 +88,24 @@ export class XtTemplate {
    * @param argv the argument list with `$N` tokens as slot values; each slot must be the value of
    *   `-s`, `-d`, `-i`, `-o`, `--sport`, `--dport`, `--to-destination` or `--to-source`. Shapes
    *   filled from one value list may each use some of its values.
+   * @param slots false: `argv` has no slots (`$N` is plain text); see {@link XtTemplate.exact}.
    */
-  constructor(private readonly argv: readonly string[]) {
-    for (let i = 0; i < argv.length; i++) {
+  constructor(
+    private readonly argv: readonly string[],
+    slots = true,
+  ) {
+    for (let i = 0; slots && i < argv.length; i++) {
       const m = SLOT_RE.exec(argv[i]!);
       if (!m) continue;
       const kind = SLOT_OF[argv[i - 1] ?? ''];
       if (kind === undefined) throw new Error(`iptables template: slot ${argv[i]} is not the value of an address, port, NAT range or interface option`);
       this.slots.push({ k: Number(m[1]), at: i, kind });
     }
+  }
+
+  /** A template without slots for `argv` taken as it is (no `$N` scan): a cached parse of one text. */
+  static exact(argv: readonly string[]): XtTemplate {
+    return new XtTemplate(argv.slice(), false);
   }
 
   /** The argument list with `values` in the slots. */

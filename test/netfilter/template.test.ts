@@ -68,6 +68,20 @@ describe('XtTemplate: a filled template is what the parser gives for the filled-
     });
   }
 
+  it('XtTemplate.exact: any argument list, used again and again, gives what parsing it gives', () => {
+    const token = fc.constantFrom('-t', 'nat', 'filter', 'raw', '-A', '-I', '-C', '-D', '-N', '-F', 'DOCKER', 'FORWARD', 'OUTPUT', 'POSTROUTING', '-j', 'ACCEPT', 'DROP', 'MASQUERADE', 'DNAT', '--to-destination', '1.2.3.4:80', '-p', 'tcp', 'udp', '--dport', '80', '-s', '10.0.0.0/8', '!', '-i', '-o', 'docker0', '-m', 'conntrack', '--ctstate', 'NEW', '1', 'x');
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 12 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }), (argv, existsSeq) => {
+        const t = XtTemplate.exact(argv);
+        for (const ex of existsSeq) {
+          const exists = (_t: string, c: string): boolean => ex || c !== 'DOCKER';
+          expect(outcome(() => t.instantiate([], exists))).toEqual(outcome(() => parseIptablesArgs(argv, exists)));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('an instance is a rule of its own (counters are not shared with the first use)', () => {
     const t = new XtTemplate(SHAPES[2]!);
     const a = t.instantiate(['172.18.0.2', '80'], () => true);

@@ -6,7 +6,7 @@
 import { DockernetError } from '../../core/errors.js';
 import { Netfilter } from '../../netfilter/netfilter.js';
 import { hasRule } from '../../netfilter/commands.js';
-import { execInvocation, XtError, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation, type XtTemplate } from '../../netfilter/index.js';
+import { execInvocation, XtError, XtTemplate, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation } from '../../netfilter/index.js';
 
 /** What the engine needs from a namespace's netfilter: `iptables ARGV`. */
 export interface IptablesRunner {
@@ -141,7 +141,16 @@ export class Iptables {
   private parse(argv: readonly string[]): XtInvocation | null {
     if (!this.rs) return null;
     try {
-      return parseIptablesArgs(argv, this.chainExists);
+      // libnetwork sends the same texts again and again (every engine's docker0 rules, -C before -A):
+      // each distinct text is parsed once and later uses copy that parse (XtTemplate without slots)
+      const key = argv.join('\u0000');
+      let t = parsed.get(key);
+      if (t === undefined) {
+        if (parsed.size >= 1024) parsed.clear();
+        t = XtTemplate.exact(argv);
+        parsed.set(key, t);
+      }
+      return t.instantiate(NO_VALUES, this.chainExists);
     } catch (e) {
       if (e instanceof XtError) return null;
       throw e;
@@ -172,6 +181,10 @@ export class Iptables {
     }
   }
 }
+
+/** Argument lists seen by {@link Iptables}, by their text (bounded: cleared when full). */
+const parsed = new Map<string, XtTemplate>();
+const NO_VALUES: readonly string[] = [];
 
 /** Parses an iptables argument list once, for {@link Iptables.runPrepared} (user chains taken as existing). */
 export function prepareInvocation(argv: readonly string[]): XtInvocation {
