@@ -669,6 +669,10 @@ export class Conntrack {
       const id = this.idOf(ct);
       if (id >= 0 && ms < this.expLow[id]!) this.expLow[id] = lowMs(ms);
     }
+    // the usual case (a new entry expires after the earliest one known): nothing to lower, and the GC
+    // timer is due by then already (it is always armed at most at max(now + 1 s, minExpMs), and
+    // minExpMs only rises at a pass's end, with the timer left earlier), so no time arithmetic
+    if (ms >= this.minExpMs && ms >= this.passMin) return;
     if (ms < this.minExpMs) this.minExpMs = ms;
     if (ms < this.passMin) this.passMin = ms;
     const t = this.gcTimer;
