@@ -18,7 +18,8 @@
 //   --compare REV  A/B against git revision REV: its benchmarks are built from a temporary worktree and each
 //                  case runs as alternating pairs (REV, this tree) --runs times, so load from other processes
 //                  falls on both sides alike; reports both medians, the median of the per-pair ratios, and
-//                  CPU time; results in DIR/compare-latest.{json,md}
+//                  CPU time; results in DIR/compare-latest.{json,md}. A benchmark file REV lacks is copied in
+//                  (it then runs against REV's sources)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -167,6 +168,8 @@ async function compare(o, outdir, log) {
   const wt = mkdtempSync(join(tmpdir(), `dockernet-base-${rev}-`));
   git('worktree', 'add', '--detach', '--force', wt, rev);
   process.on('exit', () => spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', wt]));
+  // a benchmark this tree added runs on REV's sources too (its file copied into the worktree)
+  for (const f of readdirSync(HERE)) if (f.endsWith('.bench.ts') && !existsSync(join(wt, 'bench', f))) writeFileSync(join(wt, 'bench', f), readFileSync(join(HERE, f)));
   // bundles go under this tree's bench/.build, so `packages: external` resolves this tree's node_modules
   const baseFiles = await buildBenches(join(outdir, 'base'), o.filter, join(wt, 'bench'));
   const newFiles = await buildBenches(outdir, o.filter);

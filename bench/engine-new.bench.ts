@@ -1,0 +1,47 @@
+/**
+ * A fresh engine, as a property-based suite makes one per run: `new Engine({ seed })` (runtime with the
+ * base image, the predefined bridge/host/none networks, docker0 with Docker's iptables rules), and the
+ * same plus a small scenario (`docker network create`, two `docker run`, one with `-p`). One operation
+ * = one engine. Not one of the issue's numbered benchmarks: it is what every property run pays first.
+ */
+import { Engine } from '../src/docker/engine.js';
+import { body, type Bench, type BenchCase } from './lib.js';
+
+function engineCase(withScenario: boolean): BenchCase {
+  return {
+    label: withScenario ? 'engine + network + 2 runs' : 'new Engine()',
+    params: { scenario: withScenario ? 'network create, run -p, run' : 'none' },
+    ops: withScenario ? 2000 : 5000,
+    warmup: 200,
+    expected: (done) => ({ engines: done, failed: 0, networks: withScenario ? 4 : 3 }),
+    setup() {
+      let engines = 0;
+      let failed = 0;
+      let keep: Engine | null = null;
+      return body(
+        (i) => {
+          const e = new Engine({ seed: i + 1 });
+          if (withScenario) {
+            const rs = [
+              e.exec('docker network create benchnet'),
+              e.exec('docker run -d --name web --network benchnet -p 8080:80 mini:latest sleep 100000'),
+              e.exec('docker run -d --name db --network benchnet mini:latest sleep 100000'),
+            ];
+            if (rs.some((r) => r.exitCode !== 0)) failed++;
+          }
+          keep = e; // the last one stays reachable until the next (as a property run's engine does)
+          engines++;
+        },
+        () => ({ engines, failed, networks: keep ? (keep as Engine).networks.length : 0 }),
+      );
+    },
+  };
+}
+
+const bench: Bench = {
+  name: 'engine-new',
+  title: 'a fresh engine per property run: new Engine(), and with a network and two containers',
+  unit: 'engine',
+  cases: [engineCase(false), engineCase(true)],
+};
+export default bench;
