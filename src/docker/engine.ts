@@ -90,7 +90,7 @@ export class Engine {
     this.hostname = opts.hostname ?? 'vm';
     this.hostResolvConf = opts.hostResolvConf ?? LAB_RESOLV_CONF;
     this.hostEtcHosts = opts.hostEtcHosts ?? LAB_ETC_HOSTS;
-    this.runtime = new Runtime({ ...opts.runtime, sim: this.sim, rng: this.rng.fork('runtime'), hostname: this.hostname });
+    this.runtime = new Runtime(Object.assign({}, opts.runtime, { sim: this.sim, rng: this.rng.fork('runtime'), hostname: this.hostname }));
     this.host = new NetNamespace(this.sim, 'host', this.rng.fork('host'));
     this.host.setSysctl('ip_forward', 1);
     this.host.setSysctl('bridge_nf_call_iptables', 1);
@@ -158,9 +158,29 @@ export class Engine {
   }
 
   private createPredefinedNetworks(): void {
-    const base = { created: this.sim.now, internal: false, attachable: false, labels: {}, pool: null, gateway: 0, bridgeName: '', parent: '', icc: true, masquerade: true, predefined: true };
-    this.networks.push({ ...base, id: newId(this.rng), name: 'none', driver: 'null', options: {}, ipamConfig: [], ipamOptions: null, endpoints: new Map() });
-    this.networks.push({ ...base, id: newId(this.rng), name: 'host', driver: 'host', options: {}, ipamConfig: [], ipamOptions: null, endpoints: new Map() });
+    // one literal per network (adding properties after a spread is a slow path in V8 11)
+    const make = (id: string, name: string, driver: Network['driver'], options: Record<string, string>, ipamConfig: Network['ipamConfig'], pool: Network['pool'], bridgeName: string): Network => ({
+      created: this.sim.now,
+      internal: false,
+      attachable: false,
+      labels: {},
+      pool,
+      gateway: 0,
+      bridgeName,
+      parent: '',
+      icc: true,
+      masquerade: true,
+      predefined: true,
+      id,
+      name,
+      driver,
+      options,
+      ipamConfig,
+      ipamOptions: null,
+      endpoints: new Map(),
+    });
+    this.networks.push(make(newId(this.rng), 'none', 'null', {}, [], null, ''));
+    this.networks.push(make(newId(this.rng), 'host', 'host', {}, [], null, ''));
     const pool = this.ipam.requestPool();
     const options = {
       'com.docker.network.bridge.default_bridge': 'true',
@@ -170,7 +190,7 @@ export class Engine {
       'com.docker.network.bridge.name': 'docker0',
       'com.docker.network.driver.mtu': '1500',
     };
-    const n: Network = { ...base, id: newId(this.rng), name: 'bridge', driver: 'bridge', options, ipamConfig: [{ Subnet: pool.cidr }], ipamOptions: null, pool, gateway: 0, bridgeName: 'docker0', endpoints: new Map() };
+    const n = make(newId(this.rng), 'bridge', 'bridge', options, [{ Subnet: pool.cidr }], pool, 'docker0');
     n.gateway = pool.allocate();
     this.setupBridge(n);
     this.networks.push(n);
