@@ -12,16 +12,26 @@ export function ipToString(ip: number): string {
 
 /** Parses a dotted-quad IPv4 address; returns -1 when it is not one. */
 export function tryParseIp(s: string): number {
-  const parts = s.split('.');
-  if (parts.length !== 4) return -1;
+  // four parts of 1–3 digits, each at most 255 (character codes: no split, no regex)
   let v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return -1;
-    const n = Number(p);
-    if (n > 255) return -1;
-    v = v * 256 + n;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return -1;
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+    } else return -1;
   }
-  return v >>> 0;
+  if (digits === 0 || dots !== 3) return -1;
+  return (v * 256 + part) >>> 0;
 }
 
 /** Parses a dotted-quad IPv4 address or throws. */

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ipToString, tryParseIp } from '../../src/wire/addr.js';
+
+/** The definition: four dot-separated parts of 1–3 decimal digits, each ≤ 255. */
+function reference(s: string): number {
+  const parts = s.split('.');
+  if (parts.length !== 4) return -1;
+  let v = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return -1;
+    const n = Number(p);
+    if (n > 255) return -1;
+    v = v * 256 + n;
+  }
+  return v >>> 0;
+}
+
+describe('tryParseIp', () => {
+  it('agrees with the definition on strings of digits, dots and a few other characters', () => {
+    const ch = fc.constantFrom('0', '1', '2', '5', '9', '.', '.', 'a', ' ', '-', '/');
+    fc.assert(fc.property(fc.array(ch, { maxLength: 18 }).map((a) => a.join('')), (s) => {
+      expect(tryParseIp(s)).toBe(reference(s));
+    }), { numRuns: 3000 });
+  });
+
+  it('reads back every address ipToString writes', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (ip) => {
+      expect(tryParseIp(ipToString(ip))).toBe(ip);
+    }));
+    expect(tryParseIp('010.001.000.255')).toBe(0x0a0100ff);
+    expect(tryParseIp('256.0.0.1')).toBe(-1);
+    expect(tryParseIp('1.2.3')).toBe(-1);
+    expect(tryParseIp('1.2.3.4.')).toBe(-1);
+    expect(tryParseIp('')).toBe(-1);
+  });
+});
