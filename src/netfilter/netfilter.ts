@@ -148,8 +148,9 @@ export class Netfilter implements TargetRunner {
   private readonly p0: PktInfo;
   private readonly pktPool: PktInfo[] = [];
   /**
-   * The packet whose headers {@link Netfilter.p0} holds, read at its entry hook (PRE_ROUTING or
-   * LOCAL_OUT) of this namespace; null when unknown. Its later hooks (FORWARD, LOCAL_IN,
+   * The packet whose headers {@link Netfilter.p0} holds (the last one read into it); null when
+   * unknown. Set by every full read, cleared at every entry hook (PRE_ROUTING, LOCAL_OUT: the same
+   * SkBuff object may come back with other bytes). A packet's later hooks (FORWARD, LOCAL_IN,
    * POST_ROUTING) then read only what changes between hooks (devices, mark, conntrack state), as
    * Linux reads the headers once per packet into the hook state. Every rewrite of the headers on
    * the way (NAT) re-reads them into PktInfo ({@link Netfilter.refill}); TTL and MACs are not in it.
@@ -397,8 +398,10 @@ export class Netfilter implements TargetRunner {
       return true;
     }
     const ok = this.fillHeaders(skb, state);
-    // only the depth-0 PktInfo of an entry hook is remembered (a nested hook has its own)
-    if (ok && p === this.p0 && (state.hook === NF_INET_PRE_ROUTING || state.hook === NF_INET_LOCAL_OUT)) this.pSkb = skb;
+    // p0 now holds this packet's headers, whichever hook read them (another packet's later hook
+    // may run between a packet's entry hook and its own later hooks: a frame passed up by the
+    // bridge waits in the queue); a nested hook's PktInfo is not p0 and is never remembered
+    if (p === this.p0) this.pSkb = ok ? skb : null;
     return ok;
   }
 

@@ -183,3 +183,60 @@ describe('br_netfilter and the hook sequence against real kernel traces (net-10)
     expect(modelTrace(tracer, 'host')).toEqual([]);
   });
 });
+
+describe('headers read once per packet (PktInfo kept across a packet\'s hooks)', () => {
+  it('frames passed up by the bridge and routed in one batch are each matched on their own headers', () => {
+    // a (172.17.0.2) and b (172.17.0.3) send to an outside namespace through the host in the same
+    // drain: each frame's bridged PREROUTING reads its headers, then both wait in the queue for the
+    // host's IP stack, whose FORWARD and POSTROUTING must not see the other frame's headers
+    const sim = new Sim();
+    const host = createNetns(sim, 'host', new Rng(3));
+    host.setSysctl('ip_forward', 1);
+    host.setSysctl('bridge_nf_call_iptables', 1);
+    const br = new BridgeDevice(sim, 'docker0', parseMac('02:42:00:00:00:01'));
+    host.addDevice(br);
+    host.setLinkUp(br, true);
+    host.addAddress('docker0', '172.17.0.1/16');
+    const ctr = (name: string, ip: string): NetNamespace => {
+      const ns = createNetns(sim, name, new Rng(name.length + 7));
+      const [h] = connect(host, `veth-${name}`, ns, 'eth0', { macB: dockerMacFor(parseIp(ip)) });
+      br.addPort(h);
+      ns.addAddress('eth0', `${ip}/16`);
+      ns.addRoute({ dst: 'default', via: '172.17.0.1' });
+      return ns;
+    };
+    const a = ctr('a', '172.17.0.2');
+    const b = ctr('b', '172.17.0.3');
+    const ext = createNetns(sim, 'ext', new Rng(9));
+    connect(host, 'eth1', ext, 'eth0');
+    host.addAddress('eth1', '10.0.0.1/24');
+    ext.addAddress('eth0', '10.0.0.5/24');
+    ext.addRoute({ dst: 'default', via: '10.0.0.1' });
+    const got: number[] = [];
+    ext.udp.bind(0, 7, (_d, src) => got.push(src));
+    host.nf.restore(
+      ['*filter', ':FORWARD ACCEPT [0:0]', '-A FORWARD -s 172.17.0.2/32 -j DROP', '-A FORWARD -s 172.17.0.3/32 -j ACCEPT', 'COMMIT',
+       '*nat', ':POSTROUTING ACCEPT [0:0]', '-A POSTROUTING -s 172.17.0.3/32 -o eth1 -j MASQUERADE', 'COMMIT', ''].join('\n'),
+    );
+    const sa = a.udp.bind(0, 4000, () => {});
+    const sb = b.udp.bind(0, 4000, () => {});
+    // resolve ARP first (one datagram each, one at a time; drain only: no timer lets an entry age),
+    // then the batch
+    sa.sendTo(parseIp('10.0.0.5'), 7, new Uint8Array(4));
+    sim.drain();
+    sb.sendTo(parseIp('10.0.0.5'), 7, new Uint8Array(4));
+    sim.drain();
+    expect(got).toHaveLength(1);
+    got.length = 0;
+    for (let i = 0; i < 3; i++) {
+      sa.sendTo(parseIp('10.0.0.5'), 7, new Uint8Array(4));
+      sb.sendTo(parseIp('10.0.0.5'), 7, new Uint8Array(4));
+    }
+    sim.drain();
+    // only b's datagrams pass, each masqueraded to the host's eth1 address
+    expect(got).toEqual([parseIp('10.0.0.1'), parseIp('10.0.0.1'), parseIp('10.0.0.1')]);
+    const fwd = host.nf.save({ counters: true, table: 'filter' });
+    expect(fwd).toContain('[4:128] -A FORWARD -s 172.17.0.2/32 -j DROP');
+    expect(fwd).toContain('[4:128] -A FORWARD -s 172.17.0.3/32 -j ACCEPT');
+  });
+});
