@@ -302,6 +302,9 @@ export class Netfilter implements TargetRunner {
   /** Recomputes which hooks have base chains and whether conntrack is needed, once per rules generation. */
   private refreshActive(): void {
     this.activeGen = this.rules.generation;
+    // the rules changed: whatever p0 holds is not trusted across it (a packet whose entry hook was
+    // skipped while the ruleset was empty never cleared it)
+    this.pSkb = null;
     let mask = 0;
     let ct = this.natActive();
     const bases: Array<Chain | null> = new Array(20).fill(null);
