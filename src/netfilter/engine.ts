@@ -738,14 +738,15 @@ export class CompiledTable {
       );
     }
     // the key table: open addressing on (key, dst), each slot [key + 1, dst, first, end] into L
-    const lists = new Map<string, number[]>();
+    // keys as one exact double: ka < 2^21, so ka * 2^32 + kb stays below 2^53
+    const lists = new Map<number, number[]>();
     const order: Array<[number, number]> = [];
     for (let i = i0; i < j0; i++) {
       if (shapeOfRule[i - i0]! < 0) continue;
       const r = rules[i]!;
       const ka = dportKey(r);
       const kb = byDst ? r.dst | 0 : 0;
-      const id = `${ka},${kb}`;
+      const id = ka * 4294967296 + (kb >>> 0);
       let l = lists.get(id);
       if (!l) {
         lists.set(id, (l = []));
@@ -759,7 +760,7 @@ export class CompiledTable {
     const L = new Int32Array(Math.max(1, j0 - i0) * 2);
     let at = 0;
     for (const [ka, kb] of order) {
-      const l = lists.get(`${ka},${kb}`)!;
+      const l = lists.get(ka * 4294967296 + (kb >>> 0))!;
       let h = runHash(ka, kb) & (size - 1);
       while (H[h * 4] !== 0) h = (h + 1) & (size - 1);
       H[h * 4] = ka + 1;
@@ -818,17 +819,50 @@ ${branches.join('\n')}
   private compile(c: Chain): CompiledChain {
     const rules = c.rules;
     const n = rules.length;
-    const steps = rules.map((r) => this.step(r));
+    // the closures of every rule and the Map indexes of the runs are built only for the forms that
+    // use them (the closure form, or a run whose generated function is unavailable): with code
+    // generation a chain of 10,000 published ports compiles without them
+    let stepsMemo: Step[] | null = null;
+    const getSteps = (): Step[] => (stepsMemo ??= rules.map((r) => this.step(r)));
     // runs of indexable rules: runEnd[i] > 0 marks the start of a run ending (exclusive) at runEnd[i]
     const runEnd = new Int32Array(n);
+    // whether every rule of the run also has `-d ADDR/32` (Docker's filter DOCKER chain): a second level by address
+    const runByDst = new Uint8Array(n);
     const runMap: Array<Map<number, Int32Array> | null> = new Array(n).fill(null);
-    // when every rule of a run also has `-d ADDR/32` (Docker's filter DOCKER chain), a second level by address
     const runDst: Array<Map<number, Map<number, Int32Array>> | null> = new Array(n).fill(null);
     let anyRun = false;
     for (let i = 0; i < n; ) {
       let j = i;
       while (j < n && dportKey(rules[j]!) >= 0) j++;
       if (j - i >= DPORT_INDEX_MIN) {
+        runEnd[i] = j;
+        let list = this.runs.get(c.name);
+        if (!list) this.runs.set(c.name, (list = []));
+        list.push([i, j]);
+        let allDst32 = true;
+        for (let k = i; k < j && allDst32; k++) allDst32 = rules[k]!.dstMask === 0xffffffff && !rules[k]!.dstInv;
+        runByDst[i] = allDst32 ? 1 : 0;
+        anyRun = true;
+        i = j;
+      } else i = Math.max(j, i + 1);
+    }
+    /** The Map index of run `i` (for the closure forms), built on first use. */
+    const buildIndex = (i: number): void => {
+      if (runMap[i] !== null || runDst[i] !== null) return;
+      const j = runEnd[i]!;
+      if (runByDst[i]) {
+        const two = new Map<number, Map<number, number[]>>();
+        for (let k = i; k < j; k++) {
+          const key = dportKey(rules[k]!);
+          let byDst = two.get(key);
+          if (!byDst) two.set(key, (byDst = new Map()));
+          // int32 keys (a uint32 above 2^31 would be a heap number per lookup)
+          let l = byDst.get(rules[k]!.dst | 0);
+          if (!l) byDst.set(rules[k]!.dst | 0, (l = []));
+          l.push(k);
+        }
+        runDst[i] = new Map([...two].map(([k, v]) => [k, new Map([...v].map(([d, l]) => [d, Int32Array.from(l)]))]));
+      } else {
         const m = new Map<number, number[]>();
         for (let k = i; k < j; k++) {
           const key = dportKey(rules[k]!);
@@ -836,33 +870,14 @@ ${branches.join('\n')}
           if (!l) m.set(key, (l = []));
           l.push(k);
         }
-        runEnd[i] = j;
-        let list = this.runs.get(c.name);
-        if (!list) this.runs.set(c.name, (list = []));
-        list.push([i, j]);
         runMap[i] = new Map([...m].map(([k, v]) => [k, Int32Array.from(v)]));
-        let allDst32 = true;
-        for (let k = i; k < j && allDst32; k++) allDst32 = rules[k]!.dstMask === 0xffffffff && !rules[k]!.dstInv;
-        if (allDst32) {
-          const two = new Map<number, Map<number, number[]>>();
-          for (let k = i; k < j; k++) {
-            const key = dportKey(rules[k]!);
-            let byDst = two.get(key);
-            if (!byDst) two.set(key, (byDst = new Map()));
-            // int32 keys (a uint32 above 2^31 would be a heap number per lookup)
-            let l = byDst.get(rules[k]!.dst | 0);
-            if (!l) byDst.set(rules[k]!.dst | 0, (l = []));
-            l.push(k);
-          }
-          runDst[i] = new Map([...two].map(([k, v]) => [k, new Map([...v].map(([d, l]) => [d, Int32Array.from(l)]))]));
-        }
-        anyRun = true;
-        i = j;
-      } else i = Math.max(j, i + 1);
-    }
+      }
+    };
     const gen = this.generate(c, runEnd, (i) => {
-      const shaped = this.generateRun(rules, i, runEnd[i]!, runDst[i] !== null);
+      const shaped = this.generateRun(rules, i, runEnd[i]!, runByDst[i] === 1);
       if (shaped !== null) return shaped;
+      buildIndex(i);
+      const steps = getSteps();
       const two = runDst[i]!;
       const one = runMap[i]!;
       return (p) => {
@@ -882,6 +897,7 @@ ${branches.join('\n')}
       };
     });
     if (gen !== null) return gen;
+    const steps = getSteps();
     if (!anyRun) {
       return (p) => {
         for (let i = 0; i < n; i++) {
@@ -892,6 +908,7 @@ ${branches.join('\n')}
         return V_CONTINUE;
       };
     }
+    for (let i = 0; i < n; i++) if (runEnd[i]! > 0) buildIndex(i);
     return (p) => {
       let i = 0;
       while (i < n) {
