@@ -425,6 +425,22 @@ function runHash(ka: number, kb: number): number {
 }
 
 /** Compiled chains of one table, rebuilt when the rule set's generation changes. */
+/** Generated code of a verdict-only target (no target, ACCEPT, DROP, RETURN yielding `ret`), else null. */
+function verdictAct(kind: string, ret: number): string | null {
+  switch (kind) {
+    case 'none':
+      return '';
+    case 'ACCEPT':
+      return 'return 1;';
+    case 'DROP':
+      return 'return 0;';
+    case 'RETURN':
+      return `return ${ret};`;
+    default:
+      return null;
+  }
+}
+
 export class CompiledTable {
   private readonly fns = new Map<string, CompiledChain>();
   private readonly runs = new Map<string, Array<[number, number]>>();
@@ -564,26 +580,13 @@ export class CompiledTable {
       const test = genTest(r, M);
       if (test === null) continue; // never matches: never counted
       const ri = R.push(r) - 1;
-      let act: string;
       const t = r.target;
-      switch (t.kind) {
-        case 'none':
-          act = '';
-          break;
-        case 'ACCEPT':
-          act = 'return 1;';
-          break;
-        case 'DROP':
-          act = 'return 0;';
-          break;
-        case 'RETURN':
-          act = 'return -1;';
-          break;
-        case 'jump': {
-          if (!this.table.chains.has(t.chain)) {
-            act = '';
-            break;
-          }
+      let act = verdictAct(t.kind, -1);
+      if (act !== null) {
+        // verdict only
+      } else if (t.kind === 'jump') {
+        if (!this.table.chains.has(t.chain)) act = '';
+        else {
           const k = S.length;
           const name = t.chain;
           // resolved on first use (a chain may jump to one compiled later, or back up a loop that no base chain reaches)
@@ -593,11 +596,8 @@ export class CompiledTable {
             return f(p);
           });
           act = `v = S[${k}](p); if (v >= 0) return v;${t.goto ? ' return -1;' : ''}`;
-          break;
         }
-        default:
-          act = `v = T.run(r${ri}, p); if (v !== -1) return v === -2 ? -1 : v;`;
-      }
+      } else act = `v = T.run(r${ri}, p); if (v !== -1) return v === -2 ? -1 : v;`;
       lines.push(`if (${test}) { r${ri}.pkts++; r${ri}.bytes += p.len; ${act} }`);
     }
     const decl: string[] = [];
@@ -649,27 +649,13 @@ export class CompiledTable {
       const test = genTest(r, M);
       if (test === null) continue; // never matches: never counted
       const t = r.target;
-      let act: string;
-      switch (t.kind) {
-        case 'none':
-          act = '';
-          break;
-        case 'ACCEPT':
-          act = 'return 1;';
-          break;
-        case 'DROP':
-          act = 'return 0;';
-          break;
-        case 'RETURN':
-          act = 'return -2;';
-          break;
-        case 'jump':
-          // a jump out of a port-indexed run is rare: its own shape (the chain is resolved on first use)
-          act = this.table.chains.has(t.chain) ? `v = J(${JSON.stringify(t.chain)}, p); if (v >= 0) return v;${t.goto ? ' return -2;' : ''}` : '';
-          break;
-        default:
-          act = 'v = T.run(r, p); if (v !== -1) return v;';
-      }
+      let act = verdictAct(t.kind, -2);
+      if (act !== null) {
+        // verdict only
+      } else if (t.kind === 'jump') {
+        // a jump out of a port-indexed run is rare: its own shape (the chain is resolved on first use)
+        act = this.table.chains.has(t.chain) ? `v = J(${JSON.stringify(t.chain)}, p); if (v >= 0) return v;${t.goto ? ' return -2;' : ''}` : '';
+      } else act = 'v = T.run(r, p); if (v !== -1) return v;';
       const vals: Array<number | string | Match> = [];
       // one pass, so the slots are in text order: string literals, match references, numeric literals
       const tmpl = `if (${test}) { r.pkts++; r.bytes += p.len; ${act} }`.replace(

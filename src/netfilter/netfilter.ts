@@ -391,14 +391,7 @@ export class Netfilter implements TargetRunner {
     const p = this.p;
     if (skb === this.pSkb && p === this.p0) {
       // a later hook of the packet read at its entry hook: its headers are in p already
-      p.inDev = state.inDev;
-      p.outDev = state.outDev;
-      p.mark = skb.mark;
-      p.hook = state.hook;
-      p.srcTypeBits = 0;
-      p.dstTypeBits = 0;
-      this.ctCheck(skb);
-      return true;
+      return this.fillHook(p, skb, state);
     }
     const ok = this.fillHeaders(skb, state);
     // p0 now holds this packet's headers, whichever hook read them (another packet's later hook
@@ -436,6 +429,11 @@ export class Netfilter implements TargetRunner {
         p.icmpCode = v.getUint8(t + 1);
       }
     }
+    return this.fillHook(p, skb, state);
+  }
+
+  /** The per-hook fields of `p` (devices, mark, hook, address types to recompute) and the ctstate. */
+  private fillHook(p: PktInfo, skb: SkBuff, state: NfHookState): true {
     p.inDev = state.inDev;
     p.outDev = state.outDev;
     p.mark = skb.mark;

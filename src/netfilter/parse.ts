@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tryParseIp, prefixMask } from '../wire/addr.js';
+import { parseDottedQuad, tryParseIp, prefixMask } from '../wire/addr.js';
 import { paramError, XtError } from './errors.js';
 import {
   addrTypeBit,
@@ -132,33 +132,10 @@ function inetAton(s: string): number {
   return (v * 2 ** (8 * (4 - n.length)) + last) >>> 0;
 }
 
-/** A dotted quad `a.b.c.d` in `s[from, to)` (1–3 digits per part, each ≤ 255), or -1. No allocation. */
-function dottedQuad(s: string, from: number, to: number): number {
-  let v = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      v = v * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (++digits > 3) return -1;
-      part = part * 10 + (c - 48);
-      if (part > 255) return -1;
-    } else return -1;
-  }
-  if (digits === 0 || dots !== 3) return -1;
-  return (v * 256 + part) >>> 0;
-}
-
 /** Parses `ADDR[/MASK]` for `-s`/`-d`: returns [address & mask, mask]. */
 export function parseAddrMask(s: string): [number, number] {
   const slash = s.indexOf('/');
-  const quad = dottedQuad(s, 0, slash < 0 ? s.length : slash);
+  const quad = parseDottedQuad(s, 0, slash < 0 ? s.length : slash);
   if (quad >= 0 && slash >= 0 && s.length - slash - 1 <= 2) {
     // the common `A.B.C.D/N`
     let l = 0;
@@ -225,7 +202,7 @@ function parseAddrTypes(s: string): number {
 }
 
 function ipOf(s: string): number {
-  const ip = dottedQuad(s, 0, s.length);
+  const ip = parseDottedQuad(s, 0, s.length);
   if (ip < 0) throw paramError(`Bad IP address "${s}"`);
   return ip;
 }

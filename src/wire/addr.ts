@@ -12,12 +12,19 @@ export function ipToString(ip: number): string {
 
 /** Parses a dotted-quad IPv4 address; returns -1 when it is not one. */
 export function tryParseIp(s: string): number {
-  // four parts of 1–3 digits, each at most 255 (character codes: no split, no regex)
+  return parseDottedQuad(s, 0, s.length);
+}
+
+/**
+ * The dotted quad in `s[from, to)`: four parts of 1–3 digits, each at most 255; -1 when it is not
+ * one (character codes: no split, no regex, no allocation).
+ */
+export function parseDottedQuad(s: string, from: number, to: number): number {
   let v = 0;
   let part = 0;
   let digits = 0;
   let dots = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || ++dots > 3) return -1;
