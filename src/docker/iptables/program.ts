@@ -52,9 +52,7 @@ export class Iptables {
 
   /** `iptables -t TABLE -C CHAIN ARGS`. */
   exists(table: string, chain: string, args: string[]): boolean {
-    const inv = this.parse(['-t', table, '-C', chain, ...args]);
-    if (inv) return this.apply(inv);
-    return this.nf.iptables(['-t', table, '-C', chain, ...args]).exitCode === 0;
+    return this.tryRaw(['-t', table, '-C', chain, ...args]);
   }
 
   /** Creates a chain unless it exists (`NewChain`). */
@@ -66,11 +64,8 @@ export class Iptables {
 
   /** `ProgramRule`: -A/-I when absent, -D when present. */
   programRule(table: string, chain: string, action: Action, args: string[]): void {
-    const probe = this.parse(['-t', table, '-C', chain, ...args]);
-    const has = probe ? this.apply(probe) : this.nf.iptables(['-t', table, '-C', chain, ...args]).exitCode === 0;
-    if (action === '-D' ? !has : has) return;
-    if (probe && this.apply({ ...probe, cmd: action === '-A' ? 'A' : action === '-I' ? 'I' : 'D' })) return;
-    this.raw(['-t', table, action, chain, ...args]);
+    const argv = ['-t', table, '-C', chain, ...args];
+    this.program(this.parse(argv), () => argv, action);
   }
 
   /**
@@ -78,13 +73,7 @@ export class Iptables {
    * fill them. Same outcome as {@link programRule} on the filled-in text, without parsing it again.
    */
   programTemplate(tpl: XtTemplate, values: readonly string[], action: Action): void {
-    const probe = this.instantiate(tpl, values);
-    const has = probe ? this.apply(probe) : this.nf.iptables(tpl.fill(values)).exitCode === 0;
-    if (action === '-D' ? !has : has) return;
-    if (probe && this.apply({ ...probe, cmd: action === '-A' ? 'A' : action === '-I' ? 'I' : 'D' })) return;
-    const argv = tpl.fill(values);
-    argv[argv.indexOf('-C')] = action;
-    this.raw(argv);
+    this.program(this.instantiate(tpl, values), () => tpl.fill(values), action);
   }
 
   /** {@link run} for a prepared command: `tpl` filled with `values`. */
@@ -96,13 +85,11 @@ export class Iptables {
   }
 
   /**
-   * Runs `argv`, parsed here once, and reports whether it succeeded (`mayFail`: libnetwork ignores
-   * the result); a failure that is not allowed throws like {@link raw}.
+   * Runs `argv` and reports whether it succeeded (`mayFail`: libnetwork ignores the result); a
+   * failure that is not allowed throws like {@link raw}.
    */
   run(argv: string[], mayFail = false): boolean {
-    const inv = this.parse(argv);
-    if (inv && this.apply(inv)) return true;
-    if (mayFail) return inv ? false : this.tryRaw(argv);
+    if (mayFail) return this.tryRaw(argv);
     this.raw(argv);
     return true;
   }
@@ -135,6 +122,19 @@ export class Iptables {
   /** `AddReturnRule`: append `-j RETURN` to a filter chain unless present. */
   addReturnRule(chain: string): void {
     if (!this.exists('filter', chain, ['-j', 'RETURN'])) this.raw(['-t', 'filter', '-A', chain, '-j', 'RETURN']);
+  }
+
+  /**
+   * The body of `ProgramRule`: `probe` is the parsed `-C` command (null: run as text), `probeArgv`
+   * its text; -A/-I the rule when absent, -D it when present.
+   */
+  private program(probe: XtInvocation | null, probeArgv: () => string[], action: Action): void {
+    const has = probe ? this.apply(probe) : this.nf.iptables(probeArgv()).exitCode === 0;
+    if (action === '-D' ? !has : has) return;
+    if (probe && this.apply({ ...probe, cmd: action === '-A' ? 'A' : action === '-I' ? 'I' : 'D' })) return;
+    const argv = probeArgv().slice();
+    argv[argv.indexOf('-C')] = action;
+    this.raw(argv);
   }
 
   /** The invocation of `argv` against this ruleset, or null (no ruleset here, or iptables would refuse the text). */
