@@ -75,6 +75,8 @@ export class Engine {
   readonly ipt: Iptables;
   /** How the engine reaches a namespace's iptables. */
   readonly iptablesFor: (ns: NetNamespace) => IptablesRunner | null;
+  /** `iptablesFor` is a caller's own front-end (it sees every command as it is made: nothing is deferred). */
+  readonly ownIptablesFrontEnd: boolean;
   /** Networks in creation order. */
   readonly networks: Network[] = [];
   /** Container sandboxes and endpoints. */
@@ -98,6 +100,7 @@ export class Engine {
     const range = opts.portRange ?? { start: this.host.sysctl.ip_local_port_range[0], end: this.host.sysctl.ip_local_port_range[1] };
     this.ports = new PortAllocator(range);
     this.iptablesFor = opts.iptablesFor ?? tryNetfilterOf;
+    this.ownIptablesFrontEnd = opts.iptablesFor !== undefined;
     this.ipt = new Iptables(this.iptablesFor(this.host) ?? netfilterOf(this.host));
     this.sandboxes = new Sandboxes(this);
     // bridge driver configure: setupIPForwarding turns ip_forward on and the FORWARD policy to DROP

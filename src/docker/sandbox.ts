@@ -21,26 +21,9 @@ import { publishPorts, unpublishPorts } from './ports/publish.js';
 import type { DockerProxy } from './ports/proxy.js';
 import { EmbeddedDns } from './dns/resolver.js';
 import { registerNetPrograms } from './programs/index.js';
+import { Sandbox } from './sandbox-state.js';
 
-/** A container's network sandbox while it runs. */
-export interface Sandbox {
-  /** The network namespace (the host's for `--network host`). */
-  ns: NetNamespace;
-  /** Endpoints in join order. */
-  endpoints: Endpoint[];
-  /** Next ethN index (never reused while the sandbox lives, as osl's nextIfIndex). */
-  nextIf: number;
-  /** /etc/hosts records (default block, extra hosts, links, own records). */
-  hosts: HostsRecord[];
-  /** The embedded resolver, once a user-defined network was joined. */
-  resolver: EmbeddedDns | null;
-  /** The endpoint that provides the default route and published ports. */
-  gw: Endpoint | null;
-  /** Port mappings programmed for the container (on `gw`). */
-  ports: MappedPort[];
-  /** The docker-proxy relays of `ports`. */
-  proxies: DockerProxy[];
-}
+export { Sandbox } from './sandbox-state.js';
 
 /** The network state of one container (kept in `Container.ext`). */
 export interface ContainerNet {
@@ -156,7 +139,7 @@ export class Sandboxes implements EtcRenderer {
       // sandbox (connect adds lines, a leave deletes them) but not the file a restarted donor's new
       // sandbox builds (net-17 l-j: after the donor's restart, the default block only)
       const donorSb = this.of(owner).sb;
-      if (donorSb && donorSb.ns !== this.e.host) c.etc.setLive('/etc/hosts', { renderEtc: () => renderHosts(donorSb.hosts) });
+      if (donorSb && donorSb.nsObject !== this.e.host) c.etc.setLive('/etc/hosts', { renderEtc: () => renderHosts(donorSb.hosts) });
       else {
         const v = owner.etc.get('/etc/hosts');
         if (v !== undefined) c.etc.set('/etc/hosts', v);
@@ -167,7 +150,7 @@ export class Sandboxes implements EtcRenderer {
       netNs.handle = this.e.host;
       const hostNet = this.e.findNetwork('host')!;
       const ep = this.newEndpoint(hostNet, c, 0, 0, '');
-      st.sb = { ns: this.e.host, endpoints: [ep], nextIf: 0, hosts: [], resolver: null, gw: null, ports: [], proxies: [] };
+      st.sb = new Sandbox(this.e.host, [ep], [], NONE, false);
       hostNet.endpoints.set(c.id, ep);
       this.networkEvent('connect', hostNet, c);
       // libnetwork buildHostsFile: the host's file, or with --add-host a new one (the default block
@@ -185,8 +168,12 @@ export class Sandboxes implements EtcRenderer {
     ns.setLinkUp('lo', true);
     netNs.handle = ns;
     const hc = c.hostConfig;
-    const sb: Sandbox = { ns, endpoints: NONE, nextIf: 0, hosts: DEFAULT_HOSTS.concat(extraHostRecords(hc.ExtraHosts, this.hostGatewayIp()), this.linkRecords(c)), resolver: null, gw: null, ports: NONE, proxies: NONE };
+    // the inside of the namespace is configured on first use (sandbox-state.ts), unless another
+    // iptables front-end must see the resolver's rules as they are made
+    const defer = !this.e.ownIptablesFrontEnd;
+    const sb = new Sandbox(ns, NONE, DEFAULT_HOSTS.concat(extraHostRecords(hc.ExtraHosts, this.hostGatewayIp()), this.linkRecords(c)), NONE, defer);
     st.sb = sb;
+    if (!sb.configured) netNs.deferHandleWork(sb);
     c.etc.set('/etc/hostname', c.config.Hostname + '\n');
     c.etc.set('/etc/resolv.conf', this.resolvConfOf(c));
     try {
@@ -269,17 +256,18 @@ export class Sandboxes implements EtcRenderer {
     att.joined = true;
     if (n.driver === 'bridge') {
       ep.hostVeth = vethName(this.e.rng);
-      plugVeth(this.e.host, n.bridgeName, ep.hostVeth, kernelRandomMac(this.e.rng), sb.ns, ifname, mac, n.mtu);
+      sb.holdFrames(plugVeth(this.e.host, n.bridgeName, ep.hostVeth, kernelRandomMac(this.e.rng), sb.nsObject, ifname, mac, n.mtu));
     } else {
       plugMacvlanEndpoint(this.e, n, sb.ns, ifname, mac);
     }
-    sb.ns.addAddress(ifname, `${ipToString(ip)}/${pool.subnet.len}`);
+    const cidr = `${ipToString(ip)}/${pool.subnet.len}`;
+    sb.defer(() => sb.nsObject.addAddress(ifname, cidr), ip);
     sb.endpoints = sb.endpoints.concat([ep]); // exact size (push would reserve 17 slots)
     n.endpoints.set(c.id, ep);
     // a pending /etc/hosts shows the records as they were at writeHosts: render it before they change
     c.etc.materialise();
     sb.hosts = sb.hosts.concat([{ ip: ipToString(ip), hosts: ownHostsNames(c.config.Hostname, c.config.Domainname) }]);
-    if (!n.predefined && !sb.resolver) this.startResolver(c, sb);
+    if (!n.predefined && !sb.resolverWanted) this.startResolver(c, sb);
     this.updateGateway(c, sb);
     this.networkEvent('connect', n, c);
     return ep;
@@ -311,7 +299,7 @@ export class Sandboxes implements EtcRenderer {
       }
     }
     if (ep.ip) n.pool?.release(ep.ip);
-    if (ep.ifname && sb.ns !== this.e.host) unplug(sb.ns, ep.ifname);
+    if (ep.ifname && sb.nsObject !== this.e.host) unplug(sb.ns, ep.ifname);
     if (sb.endpoints.length) this.updateGateway(c, sb);
     this.networkEvent('disconnect', n, c);
   }
@@ -329,15 +317,19 @@ export class Sandboxes implements EtcRenderer {
     if (gw === sb.gw) return;
     if (sb.gw) {
       this.unpublish(sb);
-      try {
-        sb.ns.delRoute({ dst: 'default' });
-      } catch {
-        /* no default route */
-      }
+      sb.defer(() => {
+        try {
+          sb.nsObject.delRoute({ dst: 'default' });
+        } catch {
+          /* no default route */
+        }
+      });
     }
     sb.gw = gw;
     if (!gw) return;
-    sb.ns.addRoute({ dst: 'default', via: ipToString(gw.network.gateway), dev: gw.ifname });
+    const via = ipToString(gw.network.gateway);
+    const dev = gw.ifname;
+    sb.defer(() => sb.nsObject.addRoute({ dst: 'default', via, dev }));
     if (gw.network.driver === 'bridge' && !gw.network.internal) {
       const r = publishPorts(this.e, c, gw, sb);
       sb.ports = r.ports;
@@ -353,11 +345,15 @@ export class Sandboxes implements EtcRenderer {
   }
 
   private startResolver(c: Container, sb: Sandbox): void {
-    const nf: IptablesRunner | null = this.e.iptablesFor(sb.ns);
-    const hc = c.hostConfig;
-    const ext = externalResolvers(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
-    sb.resolver = new EmbeddedDns(this.e, sb, c, ext);
-    if (nf && typeof nf.iptables === 'function') setupResolverRules(new Iptables(nf), sb.resolver.udpPort, sb.resolver.tcpPort);
+    sb.resolverWanted = true;
+    sb.defer(() => {
+      const nf: IptablesRunner | null = this.e.iptablesFor(sb.nsObject);
+      const hc = c.hostConfig;
+      const ext = externalResolvers(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
+      const r = new EmbeddedDns(this.e, sb, c, ext);
+      sb.resolver = r;
+      if (nf && typeof nf.iptables === 'function') setupResolverRules(new Iptables(nf), r.udpPort, r.tcpPort);
+    });
     c.etc.set('/etc/resolv.conf', resolvConfWithResolver(c.etc.get('/etc/resolv.conf') ?? ''));
   }
 
@@ -367,7 +363,7 @@ export class Sandboxes implements EtcRenderer {
    */
   writeHosts(c: Container): void {
     const sb = this.of(c).sb;
-    if (!sb || sb.ns === this.e.host) return;
+    if (!sb || sb.nsObject === this.e.host) return;
     c.etc.setLazy('/etc/hosts', this);
   }
 

@@ -11,8 +11,9 @@ export type NsKind = (typeof NS_KINDS)[number];
 
 /** One namespace instance. */
 export class Namespace {
-  /** Free slot for a higher layer's object (the network layer puts its netns stack on `net`). */
-  handle: unknown = null;
+  private handleValue: unknown = null;
+  /** Work the handle's owner deferred, done before the handle is next read ({@link deferHandleWork}). */
+  private handleWork: { configure(): void } | null = null;
   /** UTS: the hostname. */
   hostname = '';
   /** IPC: whether other containers may join (`--ipc shareable`, or the host's). */
@@ -34,6 +35,33 @@ export class Namespace {
   /** Inode number, unique per namespace. */
   get inode(): number {
     return this.ino + INODE_BASE;
+  }
+
+  /**
+   * Free slot for a higher layer's object (the network layer puts its netns stack on `net`). Reading
+   * it first does the work {@link deferHandleWork} left for later.
+   */
+  get handle(): unknown {
+    const w = this.handleWork;
+    if (w !== null) {
+      this.handleWork = null;
+      w.configure();
+    }
+    return this.handleValue;
+  }
+
+  set handle(v: unknown) {
+    this.handleValue = v;
+    this.handleWork = null;
+  }
+
+  /**
+   * Leaves `work.configure()` to be done when the handle is next read (the network layer configures
+   * a container's namespace on first use). Doing it earlier elsewhere is fine: it is run at most
+   * once more here, so it must do nothing the second time.
+   */
+  deferHandleWork(work: { configure(): void }): void {
+    this.handleWork = work;
   }
 }
 

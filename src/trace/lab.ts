@@ -207,12 +207,16 @@ export class Lab {
         });
       }
     }
+    const live = c.state.Running ? sb : null;
     return {
       name: c.name.replace(/^\//, ''),
       id: c.id,
       running: c.state.Running,
       networkMode: c.hostConfig.NetworkMode,
-      ns: c.state.Running && sb ? sb.ns : null,
+      // read when a trace goes there: a namespace configured on first use stays as it is until then
+      get ns(): NetNamespace | null {
+        return live ? live.ns : null;
+      },
       endpoints,
       service: c.config.Labels?.['com.docker.compose.service'] ?? null,
     };
@@ -291,7 +295,7 @@ export class Lab {
     for (const c of this.engine.runtime.store.list()) {
       if (c.hostConfig.NetworkMode.startsWith('container:')) continue;
       const sb = this.netState(c).sb;
-      if (sb && sb.ns.name === nsName && sb.ns !== this.engine.host) return c.name.replace(/^\//, '');
+      if (sb && sb.nsObject.name === nsName && sb.nsObject !== this.engine.host) return c.name.replace(/^\//, '');
     }
     return nsName;
   }
