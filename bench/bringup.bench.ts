@@ -16,7 +16,7 @@ import { body, type Bench, type BenchCase } from './lib.js';
 function bringupCase(n: number, use = false): BenchCase {
   return {
     label: `${n.toLocaleString('en')} container${n === 1 ? '' : 's'} with -p${use ? ', each then used' : ''}`,
-    params: { containers: n, used: use },
+    params: { containers: n, namespaces: use ? 'each used' : 'not used' },
     ops: n,
     warmup: 0,
     expected: (done) => ({ started: done, failed: 0 }),

@@ -79,7 +79,7 @@ export class Sandbox {
 
   /**
    * Runs `op` on the namespace now, or (while the configuration is deferred) when the namespace is
-   * first used. `addr` is an address `op` gives it, for the ARP filter of {@link pendingRx}.
+   * first used. `addr` is an address `op` gives it, for the ARP filter of the pending receive handler.
    */
   defer(op: () => void, addr = 0): void {
     if (this.pending === null) {
@@ -90,7 +90,7 @@ export class Sandbox {
     if (addr !== 0) this.pendingAddrs = this.pendingAddrs.concat([addr]);
   }
 
-  /** Hands `dev` (an interface just moved into the namespace) its frames through {@link pendingRx} until configured. */
+  /** Hands `dev` (an interface just moved into the namespace) its frames through the pending receive handler until configured. */
   holdFrames(dev: NetDevice): void {
     if (this.pending !== null) dev.rxHandler = pendingRx;
   }
