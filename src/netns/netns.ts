@@ -307,7 +307,11 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   private nextIfindex = 1;
   /** IP identification counter for datagrams without a socket counter. */
   ipId: number;
-  /** Netnsids of peer namespaces (created on first use). */
+  /**
+   * Netnsids of peer namespaces: the first peer (id 0; a container's only one, the host) in a field,
+   * the others in a Map created for the second.
+   */
+  private peerNsid0: NetNamespace | null = null;
   private peerNsids: Map<NetNamespace, number> | null = null;
 
   constructor(sim: Sim, name: string, rng?: Rng) {
@@ -575,10 +579,12 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    * use from 0 upwards, as Linux `peernet2id_alloc`.
    */
   nsidOf(other: NetNamespace): number {
+    if (this.peerNsid0 === null) this.peerNsid0 = other;
+    if (other === this.peerNsid0) return 0;
     const m = (this.peerNsids ??= new Map());
     let id = m.get(other);
     if (id === undefined) {
-      id = m.size;
+      id = m.size + 1;
       m.set(other, id);
     }
     return id;
