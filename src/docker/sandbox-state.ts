@@ -26,6 +26,7 @@ import type { DockerProxy } from './ports/proxy.js';
 
 /** Sandboxes whose namespace configuration is still pending, by namespace. */
 const PENDING = new WeakMap<NetNamespace, Sandbox>();
+const NO_ADDRS: readonly number[] = [];
 
 /** A container's network sandbox while it runs. */
 export class Sandbox {
@@ -46,7 +47,7 @@ export class Sandbox {
   /** The docker-proxy relays of `ports`. */
   proxies: DockerProxy[];
   /** Addresses (uint32) the pending configuration gives the namespace. */
-  private pendingAddrs: number[];
+  private pendingAddrs: readonly number[];
   private readonly netns: NetNamespace;
   private pending: Array<() => void> | null;
 
@@ -56,7 +57,7 @@ export class Sandbox {
     this.hosts = hosts;
     this.ports = empty;
     this.proxies = empty;
-    this.pendingAddrs = empty;
+    this.pendingAddrs = NO_ADDRS;
     this.pending = deferred ? [] : null;
     if (deferred) PENDING.set(ns, this);
   }
@@ -101,7 +102,7 @@ export class Sandbox {
     if (ops === null) return;
     this.pending = null;
     PENDING.delete(this.netns);
-    this.pendingAddrs = [];
+    this.pendingAddrs = NO_ADDRS;
     const rx = this.netns.rx;
     for (const d of this.netns.devices()) if (d.rxHandler === pendingRx) d.rxHandler = rx;
     for (const op of ops) op();
