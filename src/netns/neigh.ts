@@ -182,13 +182,18 @@ export interface NeighHost {
   neighQueueOverflow(skb: SkBuff): void;
 }
 
+/** The entry map of a table that has none yet (shared: never written). */
+const NO_ENTRIES: ReadonlyMap<number, Map<number, NeighEntry>> = new Map();
 
 /** The ARP cache of a namespace. */
 export class NeighTable {
   /** Parameters (Linux defaults). */
   readonly parms: NeighParms = { ...DEFAULT_NEIGH_PARMS };
-  /** Per device (ifindex), entries keyed by the address as an int32 (a Smi: no boxing on lookup). */
-  private readonly byDev = new Map<number, Map<number, NeighEntry>>();
+  /**
+   * Per device (ifindex), entries keyed by the address as an int32 (a Smi: no boxing on lookup); the
+   * shared empty map until the first entry (an empty Map costs ~180 bytes).
+   */
+  private byDev: Map<number, Map<number, NeighEntry>> = NO_ENTRIES as Map<number, Map<number, NeighEntry>>;
   /** The per-device map of the last lookup (most namespaces have one device with neighbours). */
   private lastIf = -1;
   private lastMap: Map<number, NeighEntry> | undefined = undefined;
@@ -222,6 +227,7 @@ export class NeighTable {
     let m = this.byDev.get(e.dev.ifindex);
     if (m === undefined) {
       m = new Map();
+      if (this.byDev === NO_ENTRIES) this.byDev = new Map();
       this.byDev.set(e.dev.ifindex, m);
       this.lastIf = -1;
     }

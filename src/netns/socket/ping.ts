@@ -38,10 +38,14 @@ export interface PingSendOptions {
   traced?: boolean;
 }
 
+/** The socket map of a table that has none yet (shared: never written). */
+const NO_SOCKETS: ReadonlyMap<number, PingSocket> = new Map();
+
 /** The echo sockets of a namespace. */
 export class PingTable {
   private readonly ns: NetNamespace;
-  private readonly socks = new Map<number, PingSocket>();
+  /** Sockets by identifier: the shared empty map until the first open (an empty Map costs ~180 bytes). */
+  private socks: Map<number, PingSocket> = NO_SOCKETS as Map<number, PingSocket>;
 
   constructor(ns: NetNamespace) {
     this.ns = ns;
@@ -52,6 +56,7 @@ export class PingTable {
     let id = ident ?? this.ns.rng.int(0x10000);
     while (this.socks.has(id)) id = (id + 1) & 0xffff;
     const s: PingSocket = { ident: id, handler };
+    if (this.socks === NO_SOCKETS) this.socks = new Map();
     this.socks.set(id, s);
     return s;
   }

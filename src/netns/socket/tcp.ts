@@ -891,12 +891,17 @@ export interface TcpConnectOptions {
   traced?: boolean;
 }
 
+/** The socket map of a table that has none yet (shared: never written). */
+const NO_SOCKETS: ReadonlyMap<number, unknown> = new Map();
+
 /** The TCP sockets of a namespace. */
 export class TcpTable {
   private readonly ns: NetNamespace;
-  private readonly listeners = new Map<number, TcpListener[]>();
+  // Both maps start as the shared empty one (most namespaces of a large topology never open a TCP
+  // socket; an empty Map costs ~180 bytes) and get their own at the first insert.
+  private listeners: Map<number, TcpListener[]> = NO_SOCKETS as Map<number, TcpListener[]>;
   /** Connections keyed by `lport · 65536 + rport`. */
-  private readonly conns = new Map<number, TcpSocket[]>();
+  private conns: Map<number, TcpSocket[]> = NO_SOCKETS as Map<number, TcpSocket[]>;
 
   constructor(ns: NetNamespace) {
     this.ns = ns;
@@ -915,7 +920,10 @@ export class TcpTable {
     if (l && l.some((x) => x.laddr === 0 || addr === 0 || x.laddr === addr)) throw new DockernetError('EADDRINUSE', 'Address already in use');
     const li = new TcpListener(this.ns, addr, port, onAccept, childCallbacks);
     if (l) l.push(li);
-    else this.listeners.set(port, [li]);
+    else {
+      if (this.listeners === NO_SOCKETS) this.listeners = new Map();
+      this.listeners.set(port, [li]);
+    }
     return li;
   }
 
@@ -970,7 +978,10 @@ export class TcpTable {
     const k = s.lport * 65536 + s.rport;
     const l = this.conns.get(k);
     if (l) l.push(s);
-    else this.conns.set(k, [s]);
+    else {
+      if (this.conns === NO_SOCKETS) this.conns = new Map();
+      this.conns.set(k, [s]);
+    }
   }
 
   /** @internal */

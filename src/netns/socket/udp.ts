@@ -98,10 +98,14 @@ export class UdpSocket {
 /** Bound ports beyond which a namespace's UDP table also indexes its ports in an array. */
 export const UDP_DENSE_MIN = 1024;
 
+/** The socket map of a table that has none yet (shared: never written). */
+const NO_SOCKETS: ReadonlyMap<number, UdpSocket[]> = new Map();
+
 /** The UDP sockets of a namespace. */
 export class UdpTable {
   private readonly ns: NetNamespace;
-  private readonly ports = new Map<number, UdpSocket[]>();
+  /** Socket lists by port: the shared empty map until the first bind (an empty Map costs ~180 bytes). */
+  private ports: Map<number, UdpSocket[]> = NO_SOCKETS as Map<number, UdpSocket[]>;
   /**
    * Past {@link UDP_DENSE_MIN} bound ports, the same lists also indexed by port in an array (Linux's
    * udp_table is an array of slots hashed by port): a `Map` of tens of thousands of ports costs a
@@ -138,6 +142,7 @@ export class UdpTable {
     let l = this.ports.get(port);
     if (!l) {
       l = [];
+      if (this.ports === NO_SOCKETS) this.ports = new Map();
       this.ports.set(port, l);
       if (this.dense !== null) this.dense[port] = l;
       else if (this.ports.size > UDP_DENSE_MIN) {
