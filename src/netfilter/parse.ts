@@ -280,9 +280,14 @@ const dportPool = new Map<number, Match>();
  * pool is bounded (cleared when full); matches are never changed once parsed.
  */
 export function internMatch(m: Match): Match {
-  if ((m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp') && m.sportLo < 0 && m.flagsMask < 0) {
-    // the common `-m tcp --dport N[:M]`: a numeric key (the fields it prints, so equal text is equal key)
-    const key = (((m.kind === 'tcp' ? 0 : m.kind === 'udp' ? 2 : 4) + (m.dportInv ? 1 : 0)) * 131072 + m.dportLo + 1) * 131072 + m.dportHi + 1;
+  if ((m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp') && m.flagsMask < 0 && (m.sportLo < 0 || m.dportLo < 0)) {
+    // the common `-m tcp --dport N[:M]` (or `--sport` alone, as the embedded DNS's SNAT rules have): a
+    // numeric key (the fields it prints, so equal text is equal key; sport keys from kind code 6 up)
+    const sport = m.sportLo >= 0;
+    const lo = sport ? m.sportLo : m.dportLo;
+    const hi = sport ? m.sportHi : m.dportHi;
+    const inv = sport ? m.sportInv : m.dportInv;
+    const key = (((m.kind === 'tcp' ? 0 : m.kind === 'udp' ? 2 : 4) + (inv ? 1 : 0) + (sport ? 6 : 0)) * 131072 + lo + 1) * 131072 + hi + 1;
     const hit = dportPool.get(key);
     if (hit !== undefined) return hit;
     if (dportPool.size >= 8192) dportPool.clear();

@@ -131,7 +131,7 @@ export class Iptables {
   private program(probe: XtInvocation | null, probeArgv: () => string[], action: Action): void {
     const has = probe ? this.apply(probe) : this.nf.iptables(probeArgv()).exitCode === 0;
     if (action === '-D' ? !has : has) return;
-    if (probe && this.apply({ ...probe, cmd: action === '-A' ? 'A' : action === '-I' ? 'I' : 'D' })) return;
+    if (probe && this.apply(withCmd(probe, action === '-A' ? 'A' : action === '-I' ? 'I' : 'D'))) return;
     const argv = probeArgv().slice();
     argv[argv.indexOf('-C')] = action;
     this.raw(argv);
@@ -180,6 +180,11 @@ export class Iptables {
       throw e;
     }
   }
+}
+
+/** `inv` as command `cmd` (an object literal: a spread of this shape costs V8 11 up to ~400 ns). */
+function withCmd(inv: XtInvocation, cmd: 'A' | 'I' | 'D'): XtInvocation {
+  return { cmd, table: inv.table, chain: inv.chain, arg2: inv.arg2, num: inv.num, rule: inv.rule, numeric: inv.numeric, verbose: inv.verbose, exact: inv.exact, lineNumbers: inv.lineNumbers };
 }
 
 /** Argument lists seen by {@link Iptables}, by their text (bounded: cleared when full). */
