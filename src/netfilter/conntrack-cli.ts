@@ -127,7 +127,7 @@ export function conntrackCommand(ct: Conntrack, now: number, argv: readonly stri
     case 'L': {
       let out = '';
       let n = 0;
-      for (const e of ct.entries()) {
+      for (const e of ct.live()) {
         if (!matches(e, f)) continue;
         out += formatEntry(e, now) + '\n';
         n++;
@@ -135,7 +135,7 @@ export function conntrackCommand(ct: Conntrack, now: number, argv: readonly stri
       return { exitCode: 0, stdout: out, stderr: `${BANNER}${n} flow entries have been shown.\n` };
     }
     case 'D': {
-      const victims = [...ct.entries()].filter((e) => matches(e, f));
+      const victims = ct.live().filter((e) => matches(e, f));
       for (const e of victims) ct.remove(e);
       return { exitCode: victims.length ? 0 : 1, stdout: '', stderr: `${BANNER}${victims.length} flow entries have been deleted.\n` };
     }

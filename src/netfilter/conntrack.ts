@@ -9,6 +9,7 @@
 import type { Sim, Timer } from '../core/scheduler.js';
 import { MS, SECOND } from '../core/time.js';
 import { ipToString } from '../wire/addr.js';
+import type { SkBuff } from '../wire/skbuff.js';
 import { protoName } from './rule.js';
 
 /** Direction of a tuple inside an entry. */
@@ -94,8 +95,8 @@ export function tcpIndex(flags: number): number {
  * A tracked connection. Tuples are plain numbers: addresses as uint32, ports as numbers (for ICMP
  * `sport` is the echo id and `dport` is `type << 8 | code`).
  *
- * Layout: 12 fields, every one a V8 small integer (addresses as int32, each direction's ports packed
- * in one int32, timestamps as int32 milliseconds), 120 bytes. The table holds entries by id in one
+ * Layout: 13 fields, every one a V8 small integer (addresses as int32, each direction's ports packed
+ * in one int32, timestamps as int32 milliseconds) but the owner, 128 bytes. The table holds entries by id in one
  * array and finds them through an open-addressing hash of numbers ({@link Conntrack}), so an entry
  * has no link fields and no per-entry `Map` slots.
  */
@@ -121,6 +122,13 @@ export class CtEntry {
   mark = 0;
   /** The table this entry belongs to (a namespace's conntrack). */
   readonly owner: Conntrack | null;
+  /**
+   * @internal packets holding this entry ({@link SkbCt}), or -1: not counted, never reused. Entries
+   * the table makes for the packet path ({@link Conntrack.alloc}) start at 0; an entry made with
+   * `new CtEntry` or handed out by the table's public methods (`entries`, `find`) is -1, since its
+   * holder is unknown.
+   */
+  use = -1;
 
   constructor(proto: number, src: number, dst: number, sport: number, dport: number, now: number, owner: Conntrack | null = null) {
     this.oS = src | 0;
@@ -132,6 +140,25 @@ export class CtEntry {
     this.info = proto & 255;
     this.bornMs = msInt(Math.floor(now / MS));
     this.owner = owner;
+  }
+
+  /**
+   * @internal makes a recycled entry new (what the constructor sets, with the creation time as a
+   * small integer of ms): every field a new entry starts with, so nothing of the old connection stays.
+   */
+  reinit(proto: number, src: number, dst: number, sport: number, dport: number, bornMs: number): void {
+    this.oS = src | 0;
+    this.oD = dst | 0;
+    this.oP = (sport << 16) | (dport & 0xffff);
+    this.rS = dst | 0;
+    this.rD = src | 0;
+    this.rP = proto === 1 ? (sport << 16) | (icmpReplyType(dport >>> 8) << 8) : (dport << 16) | (sport & 0xffff);
+    this.info = proto & 255;
+    this.status = 0;
+    this.expMs = 0;
+    this.bornMs = bornMs;
+    this.mark = 0;
+    this.use = 0;
   }
 
   /** IP protocol number. */
@@ -312,6 +339,8 @@ const SWEEP_PER_INSERT = 2;
 const SWEEP_PER_TICK = 4096;
 /** Smallest hash table (slots; each entry takes two, one per direction). */
 const MIN_SLOTS = 16;
+/** Most entries kept for reuse (a burst of expiries beyond it is left to the garbage collector). */
+const POOL_MAX = 8192;
 
 /**
  * The conntrack table of one namespace.
@@ -328,6 +357,18 @@ const MIN_SLOTS = 16;
  * ids: a few per insertion and a bounded batch per GC timer tick (Linux's gc worker scans a bounded
  * number of buckets per run), so the cost per packet does not grow with the table. `count`,
  * `entries` and `list` first remove everything already expired.
+ *
+ * Reuse: the packet path takes its new entries from {@link Conntrack.alloc}, which hands out an
+ * entry nothing refers to any more when it has one, so a steady rate of new connections allocates
+ * nothing once the first timeouts have passed (a new entry would otherwise live a timeout long, be
+ * promoted to V8's old generation and die there, and the major collections that follow walk the
+ * whole heap). Nothing may still refer to a reused entry: as Linux counts `ct_general.use`, an
+ * entry counts the packets holding it ({@link CtEntry.use}: {@link ctSet}, {@link ctReset},
+ * `SkBuff.clone`), and is reused only once it is out of the table (expired, deleted, or never
+ * confirmed) with no packet holding it. An entry whose holder is unknown is never reused: one made
+ * with `new CtEntry`, and one handed out by the public `entries` and `find` (it is marked, and left
+ * to the garbage collector when it dies). A packet dropped without its entry being released only
+ * keeps that entry from being reused.
  */
 export class Conntrack {
   private ents: Array<CtEntry | null> = [];
@@ -358,6 +399,10 @@ export class Conntrack {
   max = 262144;
   /** Direction of the tuple the last successful {@link Conntrack.find} matched (0 original, 1 reply). */
   foundDir: 0 | 1 = 0;
+  /** Entries out of the table that nothing refers to, for {@link Conntrack.alloc} (at most {@link POOL_MAX}). */
+  private readonly pool: CtEntry[] = [];
+  /** Whether dead entries are reused (off: every new entry is a new object, as before reuse existed). */
+  reuse = true;
 
   constructor(private readonly sim: Sim) {}
 
@@ -367,10 +412,49 @@ export class Conntrack {
     return this.n;
   }
 
-  /** Live entries (in insertion order, as `conntrack -L`). */
+  /**
+   * Live entries (in insertion order, as `conntrack -L`). The caller may keep them: they are never
+   * reused for another connection (see the class comment).
+   */
   *entries(): IterableIterator<CtEntry> {
     this.collect();
-    yield* this.snapshot();
+    const all = this.snapshot();
+    for (const e of all) e.use = -1;
+    yield* all;
+  }
+
+  /** @internal live entries in insertion order, for a caller that keeps none of them past its own call */
+  live(): CtEntry[] {
+    this.collect();
+    return this.snapshot();
+  }
+
+  /**
+   * @internal a new, unconfirmed entry for the packet path (created at `bornMs`, a small integer of
+   * ms), counted ({@link CtEntry.use} 0): a dead one reused when there is one.
+   */
+  alloc(proto: number, src: number, dst: number, sport: number, dport: number, bornMs: number): CtEntry {
+    const e = this.pool.pop();
+    if (e === undefined) {
+      const n = new CtEntry(proto, src, dst, sport, dport, 0, this);
+      n.setCreatedMs(bornMs);
+      n.use = 0;
+      return n;
+    }
+    e.reinit(proto, src, dst, sport, dport, bornMs);
+    return e;
+  }
+
+  /**
+   * @internal `ct` (this table's, counted, out of the table) lost its last holder: kept for reuse.
+   * Its fields stay as they were until {@link Conntrack.alloc} hands it out again.
+   */
+  release(ct: CtEntry): void {
+    if (this.reuse && ct.use === 0 && (ct.status & IPS_CONFIRMED) === 0 && ct.owner === this && this.pool.length < POOL_MAX) {
+      // marked so that a second release (or a stray put) cannot queue it twice
+      ct.use = -2;
+      this.pool.push(ct);
+    }
   }
 
   private nowMs(): number {
@@ -394,9 +478,20 @@ export class Conntrack {
 
   /**
    * Finds the entry one of whose tuples is exactly this one and sets {@link Conntrack.foundDir};
-   * an expired entry met on the way is removed (lazy expiry). Allocation-free.
+   * an expired entry met on the way is removed (lazy expiry). The caller may keep the entry: it is
+   * never reused for another connection.
    */
   find(src: number, dst: number, sport: number, dport: number, proto: number): CtEntry | null {
+    const e = this.lookup(src, dst, sport, dport, proto);
+    if (e !== null) e.use = -1;
+    return e;
+  }
+
+  /**
+   * @internal {@link Conntrack.find} for the packet path, which keeps the entry only through a
+   * packet ({@link ctSet}) or for the length of its own call. Allocation-free.
+   */
+  lookup(src: number, dst: number, sport: number, dport: number, proto: number): CtEntry | null {
     if (this.n === 0) return null;
     const s = src | 0;
     const d = dst | 0;
@@ -423,7 +518,7 @@ export class Conntrack {
 
   /** Is this tuple used by a live entry other than `ignore` (Linux `nf_conntrack_tuple_taken`)? */
   taken(src: number, dst: number, sport: number, dport: number, proto: number, ignore: CtEntry | null): boolean {
-    const e = this.find(src, dst, sport, dport, proto);
+    const e = this.lookup(src, dst, sport, dport, proto);
     return e !== null && e !== ignore;
   }
 
@@ -436,8 +531,8 @@ export class Conntrack {
     if (ct.status & IPS_CONFIRMED) return true;
     const proto = ct.proto;
     if (
-      this.find(ct.oS, ct.oD, ct.oP >>> 16, ct.oP & 0xffff, proto) ||
-      this.find(ct.rS, ct.rD, ct.rP >>> 16, ct.rP & 0xffff, proto) ||
+      this.lookup(ct.oS, ct.oD, ct.oP >>> 16, ct.oP & 0xffff, proto) ||
+      this.lookup(ct.rS, ct.rD, ct.rP >>> 16, ct.rP & 0xffff, proto) ||
       this.n >= this.max
     ) {
       this.stats.insert_failed++;
@@ -576,6 +671,8 @@ export class Conntrack {
     this.holes++;
     ct.status &= ~IPS_CONFIRMED;
     this.n--;
+    // no packet holds it: nothing refers to it any more
+    if (ct.use === 0) this.release(ct);
     if (this.n === 0) {
       // empty: start ids again from 0 (the hash table is all zero already)
       this.ents.length = 0;
@@ -691,7 +788,7 @@ export class Conntrack {
   /** Text of `conntrack -L` (stdout; the "flow entries have been shown" line goes to stderr). */
   list(): string {
     let out = '';
-    for (const ct of this.entries()) out += formatEntry(ct, this.sim.now) + '\n';
+    for (const ct of this.live()) out += formatEntry(ct, this.sim.now) + '\n';
     return out;
   }
 }
@@ -714,6 +811,27 @@ export function formatEntry(ct: CtEntry, now: number): string {
   if (ct.status & IPS_ASSURED) s += '[ASSURED] ';
   s += `mark=${ct.mark} use=1`;
   return s;
+}
+
+/**
+ * Attaches `ct` to a packet that holds no entry (Linux `nf_ct_set` + the reference it takes): the
+ * entry counts the packet as a holder until {@link ctReset}.
+ */
+export function ctSet(skb: SkBuff, ct: CtEntry, ctinfo: number): void {
+  if (ct.use >= 0) ct.use++;
+  skb.ct = ct;
+  skb.ctinfo = ctinfo;
+}
+
+/**
+ * Detaches the packet's conntrack entry, if any (Linux `nf_reset_ct`: `nf_conntrack_put`): an entry
+ * out of its table that no packet holds any more goes back to its table for reuse.
+ */
+export function ctReset(skb: SkBuff): void {
+  const ct = skb.ct as CtEntry | null;
+  skb.ct = null;
+  skb.ctinfo = -1;
+  if (ct !== null && ct.use > 0 && --ct.use === 0 && (ct.status & IPS_CONFIRMED) === 0 && ct.owner !== null) ct.owner.release(ct);
 }
 
 /** Result codes of {@link ctTcpPacket}. */

@@ -21,7 +21,9 @@ import { conntrackCommand, type ConntrackResult } from './conntrack-cli.js';
 import {
   Conntrack,
   CT_VERDICT_INVALID,
-  CtEntry,
+  ctReset,
+  ctSet,
+  type CtEntry,
   ctTcpPacketMs,
   ctUdpPacketMs,
   GENERIC_TIMEOUT,
@@ -449,8 +451,7 @@ export class Netfilter implements TargetRunner {
     if (skb.ct !== null && ((skb.ct as CtEntry).owner !== this.conntrack || !this.ctOn)) {
       // state from another namespace's table (skb_scrub_packet would have reset it), or from
       // before this namespace's conntrack hooks were unregistered
-      skb.ct = null;
-      skb.ctinfo = -1;
+      ctReset(skb);
     }
     this.ctStateBits(skb);
   }
@@ -559,7 +560,7 @@ export class Netfilter implements TargetRunner {
       dport = (p.icmpType << 8) | p.icmpCode;
     }
     // int32 addresses: a uint32 above 2^31 passed on would be boxed
-    let found = ctab.find(p.saddr | 0, p.daddr | 0, sport, dport, p.proto);
+    let found = ctab.lookup(p.saddr | 0, p.daddr | 0, sport, dport, p.proto);
     if (found !== null && p.proto === 6 && ctab.foundDir === 0 && (p.tcpFlags & 0x17) === 0x02 && tcpCanReopen(found.tcpState)) {
       ctab.remove(found);
       found = null;
@@ -570,7 +571,8 @@ export class Netfilter implements TargetRunner {
     // double would be boxed per packet when the callee is not inlined
     const nowUpMs = msInt(Math.ceil(now / MS));
     if (found === null) {
-      // a new connection
+      // a new connection (an entry no one refers to any more is reused: Conntrack.alloc)
+      const bornMs = msInt(Math.floor(now / MS));
       if (p.proto === 6) {
         const s = tcpNewState(p.tcpFlags);
         if (s < 0) {
@@ -578,7 +580,7 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = new CtEntry(6, p.saddr | 0, p.daddr | 0, sport, dport, 0, ctab);
+        ct = ctab.alloc(6, p.saddr | 0, p.daddr | 0, sport, dport, bornMs);
         ct.tcpState = s;
       } else if (p.proto === 1) {
         const rt = icmpReplyType(p.icmpType);
@@ -587,9 +589,8 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = new CtEntry(1, p.saddr | 0, p.daddr | 0, sport, dport, 0, ctab);
-      } else ct = new CtEntry(p.proto, p.saddr | 0, p.daddr | 0, sport, dport, 0, ctab);
-      ct.setCreatedMs(msInt(Math.floor(now / MS)));
+        ct = ctab.alloc(1, p.saddr | 0, p.daddr | 0, sport, dport, bornMs);
+      } else ct = ctab.alloc(p.proto, p.saddr | 0, p.daddr | 0, sport, dport, bornMs);
       dir = 0;
       skb.ctinfo = IP_CT_NEW;
     } else {
@@ -603,6 +604,8 @@ export class Netfilter implements TargetRunner {
       if (ctTcpPacketMs(ct, dir, p.tcpFlags, nowUpMs) === CT_VERDICT_INVALID) {
         ctab.stats.invalid++;
         skb.ctinfo = -1;
+        // a new entry nothing took goes back for reuse
+        if (found === null) ctab.release(ct);
         this.ctStateBits(skb);
         return;
       }
@@ -610,7 +613,7 @@ export class Netfilter implements TargetRunner {
     else if (p.proto === 1) ct.setExpiresMs(nowUpMs + ICMP_TIMEOUT * 1000);
     else ct.setExpiresMs(nowUpMs + GENERIC_TIMEOUT * 1000);
     if (dir === 1) ct.status |= IPS_SEEN_REPLY;
-    skb.ct = ct;
+    ctSet(skb, ct, skb.ctinfo);
     this.ctStateBits(skb);
     if (skb.traced && this.sim.tracer) {
       const st = skb.ctinfo === IP_CT_NEW ? 'NEW' : 'ESTABLISHED';
@@ -643,17 +646,16 @@ export class Netfilter implements TargetRunner {
       const rt = icmpReplyType(type);
       if (rt === 255) return;
       // inverted quoted tuple: dst → src, same id, reply type
-      const e = this.conntrack.find(dst, src, v.getUint16(l4 + 4), rt << 8, 1);
+      const e = this.conntrack.lookup(dst, src, v.getUint16(l4 + 4), rt << 8, 1);
       if (e) this.relate(skb, e, this.conntrack.foundDir);
       return;
     }
-    const e = this.conntrack.find(dst, src, dport, sport, proto);
+    const e = this.conntrack.lookup(dst, src, dport, sport, proto);
     if (e) this.relate(skb, e, this.conntrack.foundDir);
   }
 
   private relate(skb: SkBuff, ct: CtEntry, dir: number): void {
-    skb.ct = ct;
-    skb.ctinfo = dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
+    ctSet(skb, ct, dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED);
   }
 
   private confirm(skb: SkBuff): NfVerdict {
@@ -842,10 +844,7 @@ export class Netfilter implements TargetRunner {
     this.counters.rejectsSent++;
     // nf_ct_attach: the reply is RELATED to the rejected packet's connection (even unconfirmed)
     const ct = skb.ct as CtEntry | null;
-    if (ct !== null) {
-      out.ct = ct;
-      out.ctinfo = skb.ctinfo === IP_CT_ESTABLISHED_REPLY || skb.ctinfo === IP_CT_RELATED_REPLY ? IP_CT_RELATED : IP_CT_RELATED_REPLY;
-    }
+    if (ct !== null) ctSet(out, ct, skb.ctinfo === IP_CT_ESTABLISHED_REPLY || skb.ctinfo === IP_CT_RELATED_REPLY ? IP_CT_RELATED : IP_CT_RELATED_REPLY);
     if (skb.traced && this.sim.tracer) {
       out.traced = true;
       out.traceId = skb.traceId;

@@ -21,6 +21,7 @@
  */
 import type { NetDevice } from '../link/netdev.js';
 import { NF_ACCEPT, NF_DROP, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
+import { ctReset } from '../netfilter/conntrack.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { ETH_P_IP, ipv4Dst, ipv4Validate, ethSetDst } from '../wire/build.js';
 import type { NetNamespace } from './netns.js';
@@ -63,8 +64,7 @@ export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb:
       if (inPort === null) return NF_ACCEPT;
       skb.network = 14;
       // the frame arrived through a veth: its conntrack state belongs to another namespace
-      skb.ct = null;
-      skb.ctinfo = -1;
+      ctReset(skb);
       skb.mark = 0;
       if (ipv4Validate(skb) !== 0) {
         ns.counters.inc('InHdrErrors');

@@ -17,6 +17,7 @@
  */
 import type { NetDevice } from '../link/netdev.js';
 import { NF_ACCEPT, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
+import { ctReset } from '../netfilter/conntrack.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { CHECKSUM_UNNECESSARY, PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST } from '../wire/skbuff.js';
 import { ipToString, macToString } from '../wire/addr.js';
@@ -68,8 +69,7 @@ export function netifReceive(ns: NetNamespace, dev: NetDevice, skb: SkBuff): voi
       // the frame crossed a veth/macvlan (maybe from another namespace): Linux scrubs its
       // netfilter state (skb_scrub_packet → nf_reset_ct, mark = 0). A frame the bridge passes up
       // after this namespace's own bridged PREROUTING keeps its conntrack entry.
-      skb.ct = null;
-      skb.ctinfo = -1;
+      ctReset(skb);
       skb.mark = 0;
       skb.nfBridge = 0;
     }

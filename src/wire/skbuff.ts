@@ -19,8 +19,12 @@ export class SkBuff {
   iif = 0;
   /** Name of the device it arrived on ('' = locally generated); iptables `-i` matches this. */
   inDev = '';
-  /** Conntrack entry (owned by the netfilter layer; opaque here). */
-  ct: unknown = null;
+  /**
+   * Conntrack entry (owned by the netfilter layer; opaque here but for its count of packets holding
+   * it: see {@link SkbCt}). Set and cleared by netfilter's `ctSet`/`ctReset` (and copied by
+   * {@link SkBuff.clone}), which keep that count.
+   */
+  ct: SkbCt | null = null;
   /** Conntrack info: 0 ESTABLISHED, 1 RELATED, 2 NEW, 3 ESTABLISHED_REPLY, 4 RELATED_REPLY, -1 untracked. */
   ctinfo = -1;
   /** Netfilter mark (`-j MARK`, `-m mark`). */
@@ -65,7 +69,10 @@ export class SkBuff {
     c.transport = this.transport;
     c.iif = this.iif;
     c.inDev = this.inDev;
-    c.ct = this.ct;
+    const ct = this.ct;
+    // the copy holds the entry too (Linux skb_clone: nf_conntrack_get)
+    if (ct !== null && ct.use >= 0) ct.use++;
+    c.ct = ct;
     c.ctinfo = this.ctinfo;
     c.mark = this.mark;
     c.traced = this.traced;
@@ -80,6 +87,16 @@ export class SkBuff {
   bytes(): Uint8Array {
     return this.data.subarray(0, this.len);
   }
+}
+
+/**
+ * What {@link SkBuff.ct} refers to, seen from this layer: the netfilter layer's conntrack entry, which
+ * counts the packets holding it in `use` (Linux `nf_conntrack_get`/`nf_conntrack_put`) so that the
+ * table may reuse an entry no packet refers to any more; -1 = not counted (never reused).
+ */
+export interface SkbCt {
+  /** Packets holding the entry, or -1 when the entry is not counted. */
+  use: number;
 }
 
 /** `pktType` values, as Linux's PACKET_* constants. */
