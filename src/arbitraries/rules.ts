@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { PktInfo } from '../netfilter/engine.js';
-import { emptyRule, ruleSpec, type Match, type NatRange, type Rule, type Target } from '../netfilter/rule.js';
+import { ADDRTYPE_NAMES, emptyRule, ruleSpec, type Match, type NatRange, type Rule, type Target } from '../netfilter/rule.js';
 import { BUILTIN_CHAINS } from '../netfilter/table.js';
 
 /** Addresses rules and packets draw from (a few networks, so that matches happen). */
@@ -272,6 +272,9 @@ export function pktInfoArb(): fc.Arbitrary<PktInfo> {
       ctState: fc.constantFrom(1, 2, 4, 8, 16, 2 | 32, 8 | 64),
       mark: fc.constantFrom(0, 1),
       fragment: fc.boolean().map((b) => b && false),
+      // the addrtype of each address (one RTN_* bit, as the namespace would answer)
+      srcType: fc.integer({ min: 0, max: ADDRTYPE_NAMES.length - 1 }),
+      dstType: fc.integer({ min: 0, max: ADDRTYPE_NAMES.length - 1 }),
     })
     .map((f) => {
       const p = new PktInfo();
@@ -290,6 +293,8 @@ export function pktInfoArb(): fc.Arbitrary<PktInfo> {
       p.ctState = f.ctState;
       p.mark = f.mark;
       p.fragment = f.fragment;
+      p.srcTypeBits = 1 << f.srcType;
+      p.dstTypeBits = 1 << f.dstType;
       return p;
     });
 }

@@ -277,6 +277,11 @@ function compileMatch(m: Match): Pred | null {
       const { states, inv } = m;
       return inv ? (p) => (p.ctState & states) === 0 : (p) => (p.ctState & states) !== 0;
     }
+    case 'addrtype': {
+      const { src, dst, dstInv } = m;
+      if (src === 0 && dst !== 0) return dstInv ? (p) => (p.dstType() & dst) === 0 : (p) => (p.dstType() & dst) !== 0;
+      return (p) => matchMatches(m, p);
+    }
     default:
       return (p) => matchMatches(m, p);
   }
@@ -409,6 +414,11 @@ function genTest(r: Rule, M: Match[]): string | null {
       case 'conntrack':
       case 'state':
         t.push(`(p.ctState & ${m.states}) ${m.inv ? '===' : '!=='} 0`);
+        break;
+      case 'addrtype':
+        // Docker's `-m addrtype --dst-type LOCAL` sees every new connection (nat PREROUTING/OUTPUT)
+        if (m.src) t.push(`(p.srcType() & ${m.src}) ${m.srcInv ? '===' : '!=='} 0`);
+        if (m.dst) t.push(`(p.dstType() & ${m.dst}) ${m.dstInv ? '===' : '!=='} 0`);
         break;
       default:
         t.push(`mm(m${M.push(m) - 1}, p)`);

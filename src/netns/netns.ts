@@ -731,21 +731,20 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    * of suitable scope, else a global address of any other device. Returns 0 when there is none.
    */
   selectSourceAddr(dev: NetDevice | null, dst: number, scope: 'global' | 'link' | 'host' = 'global'): number {
-    const rank = (s: string): number => (s === 'global' ? 0 : s === 'link' ? 253 : 254);
-    const want = rank(scope);
+    const want = scopeRank(scope);
     let first = 0;
     if (dev) {
       for (const a of this.addrs) {
         if (a.dev !== dev || a.secondary) continue;
-        if (Math.min(rank(a.scope), 253) > want) continue;
+        if (Math.min(scopeRank(a.scope), 253) > want) continue;
         if (dst === 0 || ((dst & prefixMask(a.prefixLen)) >>> 0) === ((a.local & prefixMask(a.prefixLen)) >>> 0)) return a.local;
         if (!first) first = a.local;
       }
       if (first) return first;
     }
     for (const a of this.addrs) {
-      if (a.secondary || a.dev.kind === 'loopback' || rank(a.scope) >= 253) continue;
-      if (rank(a.scope) <= want) return a.local;
+      if (a.secondary || a.dev.kind === 'loopback' || scopeRank(a.scope) >= 253) continue;
+      if (scopeRank(a.scope) <= want) return a.local;
     }
     if (dev && dev.kind === 'loopback') for (const a of this.addrs) if (a.dev === dev) return a.local;
     return 0;
@@ -920,3 +919,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   }
 }
 
+/** Rank of an address scope (Linux `RT_SCOPE_*`: smaller is wider); a module function, so selecting a source address (every MASQUERADE of a new connection) makes no closure. */
+function scopeRank(s: string): number {
+  return s === 'global' ? 0 : s === 'link' ? 253 : 254;
+}
