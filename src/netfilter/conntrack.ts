@@ -358,12 +358,12 @@ const POOL_MAX = 8192;
  * number of buckets per run), so the cost per packet does not grow with the table. `count`,
  * `entries` and `list` first remove everything already expired.
  *
- * Reuse: the packet path takes its new entries from {@link Conntrack.alloc}, which hands out an
+ * Reuse: the packet path takes its new entries from `Conntrack.alloc` (internal), which hands out an
  * entry nothing refers to any more when it has one, so a steady rate of new connections allocates
  * nothing once the first timeouts have passed (a new entry would otherwise live a timeout long, be
  * promoted to V8's old generation and die there, and the major collections that follow walk the
  * whole heap). Nothing may still refer to a reused entry: as Linux counts `ct_general.use`, an
- * entry counts the packets holding it ({@link CtEntry.use}: {@link ctSet}, {@link ctReset},
+ * entry counts the packets holding it (`CtEntry.use`: {@link ctSet}, {@link ctReset},
  * `SkBuff.clone`), and is reused only once it is out of the table (expired, deleted, or never
  * confirmed) with no packet holding it. An entry whose holder is unknown is never reused: one made
  * with `new CtEntry`, and one handed out by the public `entries` and `find` (it is marked, and left
