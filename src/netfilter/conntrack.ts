@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { FlowVerdict } from './flow-cache.js';
 import type { Sim, Timer } from '../core/scheduler.js';
 import { MS, SECOND } from '../core/time.js';
 import { ipToString } from '../wire/addr.js';
@@ -129,6 +130,8 @@ export class CtEntry {
    * holder is unknown.
    */
   use = -1;
+  /** @internal the cached FORWARD walk of its bridged packets (see flow-cache.ts), one per direction */
+  flow: FlowVerdict | null = null;
 
   constructor(proto: number, src: number, dst: number, sport: number, dport: number, now: number, owner: Conntrack | null = null) {
     this.oS = src | 0;
@@ -159,6 +162,7 @@ export class CtEntry {
     this.bornMs = bornMs;
     this.mark = 0;
     this.use = 0;
+    this.flow = null; // the old connection's cached walks
   }
 
   /** IP protocol number. */

@@ -72,6 +72,7 @@ import {
 } from './rule.js';
 import { Ruleset, TABLE_NAMES, type Chain, type Table, type TableName } from './table.js';
 import { saveText } from './text.js';
+import { FlowVerdict, forwardCacheable } from './flow-cache.js';
 import { MS, SECOND } from '../core/time.js';
 
 const HOOK_CHAIN = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
@@ -141,6 +142,12 @@ export class Netfilter implements TargetRunner {
    * verdicts and counters (a property test checks it); traced packets always use the interpreter.
    */
   compiled = true;
+  /**
+   * Cache the FORWARD walk of bridged established flows on their conntrack entries and replay it
+   * for their later packets (see flow-cache.ts): same verdicts and counters as walking the chains
+   * (a property test checks it). Off: every packet walks the chains.
+   */
+  flowCache = true;
 
   private readonly sim: Sim;
   private readonly rng: Rng;
@@ -184,6 +191,16 @@ export class Netfilter implements TargetRunner {
   private curState: NfHookState | null = null;
   private curTable: TableName = 'filter';
   private readonly observer: ChainWalkObserver;
+  /** Ruleset generation {@link Netfilter.fwdCacheable} was computed for. */
+  private fwdCacheGen = -1;
+  /** Whether the FORWARD hook's walks are cacheable in this generation (see {@link forwardCacheable}). */
+  private fwdCacheable = false;
+  /** What the walk being recorded bumped (rules, then base chains by policy); reused. */
+  private readonly recRules: Rule[] = [];
+  private readonly recPolicies: Chain[] = [];
+  /** The base chain of the walk being recorded (the one a policy observation is about). */
+  private recBase: Chain | null = null;
+  private readonly recObserver: ChainWalkObserver;
 
   constructor(opts: { sim: Sim; rng: Rng; host: NfHost }) {
     this.sim = opts.sim;
@@ -197,6 +214,15 @@ export class Netfilter implements TargetRunner {
         this.emit({ layer: 'netfilter', kind: 'policy', detail: `${table}:${chain}:policy:${policy}`, data: { table, chain, verdict: policy } }),
       implicitReturn: (table, chain) =>
         this.emit({ layer: 'netfilter', kind: 'return', detail: `${table}:${chain}:return:`, data: { table, chain, implicit: true } }),
+    };
+    this.recObserver = {
+      rule: (_table, _chain, _pos, rule) => {
+        this.recRules.push(rule);
+      },
+      policy: () => {
+        this.recPolicies.push(this.recBase!);
+      },
+      implicitReturn: () => {},
     };
   }
 
@@ -361,6 +387,7 @@ export class Netfilter implements TargetRunner {
         return NF_ACCEPT;
       }
       case NF_INET_FORWARD:
+        if (state.bridged && this.flowCache && this.recordable(skb)) return this.forwardRecorded(skb, state);
         v = this.runTable(T_MANGLE, skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
         return this.verdict(this.runTable(T_FILTER, skb, state));
@@ -378,6 +405,113 @@ export class Netfilter implements TargetRunner {
       }
     }
     return NF_ACCEPT;
+  }
+
+  /**
+   * FORWARD for a bridged packet from the walk cached on its conntrack entry (see flow-cache.ts):
+   * bumps the counters the walk bumped and returns its verdict, exactly as {@link Netfilter.hook}
+   * at FORWARD would; -1 when nothing valid is cached for this packet (then the caller runs the
+   * hook, which records the walk when it can).
+   */
+  bridgedForwardCached(skb: SkBuff, inDev: string, outDev: string, physIn: string | undefined, physOut: string | undefined): number {
+    const ct = skb.ct as CtEntry | null;
+    if (ct === null || skb.traced) return -1;
+    let f = ct.flow;
+    if (f === null || !this.flowCache) return -1;
+    const ci = skb.ctinfo;
+    const dir = ci === IP_CT_ESTABLISHED ? 0 : ci === IP_CT_ESTABLISHED_REPLY ? 1 : -1;
+    if (f.dir !== dir) {
+      f = f.other;
+      if (f === null || f.dir !== dir) return -1;
+    }
+    if (
+      f.gen !== this.rules.generation ||
+      ct.owner !== this.conntrack ||
+      f.mark !== skb.mark ||
+      f.ctState !== ctStateOf(ct, ci) ||
+      f.inDev !== inDev ||
+      f.outDev !== outDev ||
+      f.physIn !== physIn ||
+      f.physOut !== physOut
+    )
+      return -1;
+    const len = skb.view.getUint16(skb.network + 2);
+    const rules = f.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      r.pkts++;
+      r.bytes += len;
+    }
+    const pol = f.policies;
+    for (let i = 0; i < pol.length; i++) {
+      const c = pol[i]!;
+      c.pkts++;
+      c.bytes += len;
+    }
+    if (f.verdict === NF_DROP) {
+      this.counters.dropped++;
+      return NF_DROP;
+    }
+    return NF_ACCEPT;
+  }
+
+  /**
+   * Whether the FORWARD walk of this packet can be recorded (after {@link Netfilter.fill}): an
+   * established packet of this table's entry, untraced, not a fragment, and a ruleset whose FORWARD
+   * chains are cacheable.
+   */
+  private recordable(skb: SkBuff): boolean {
+    const ct = skb.ct as CtEntry | null;
+    if (ct === null || ct.owner !== this.conntrack || !this.ctOn || skb.traced || this.p.fragment) return false;
+    const ci = skb.ctinfo;
+    if (ci !== IP_CT_ESTABLISHED && ci !== IP_CT_ESTABLISHED_REPLY) return false;
+    if (this.fwdCacheGen !== this.rules.generation) {
+      this.fwdCacheGen = this.rules.generation;
+      const k = NF_INET_FORWARD * 4;
+      this.fwdCacheable = forwardCacheable(this.rules.tables.mangle, this.bases[k + T_MANGLE]!) && forwardCacheable(this.rules.tables.filter, this.bases[k + T_FILTER]!);
+    }
+    return this.fwdCacheable;
+  }
+
+  /** The FORWARD hook (mangle, filter) walked by the interpreter, recording what it bumps on the packet's conntrack entry. */
+  private forwardRecorded(skb: SkBuff, state: NfHookState): NfVerdict {
+    this.recRules.length = 0;
+    this.recPolicies.length = 0;
+    let v = this.walkRecorded(T_MANGLE, state);
+    if (v === V_ACCEPT) v = this.walkRecorded(T_FILTER, state);
+    // verdict-only targets: the walk ends in ACCEPT or DROP
+    if (v !== V_ACCEPT && v !== V_DROP) return this.verdict(v);
+    const ct = skb.ct as CtEntry;
+    const dir = skb.ctinfo === IP_CT_ESTABLISHED_REPLY ? 1 : 0;
+    let f = ct.flow;
+    if (f !== null && f.dir !== dir) f = f.other;
+    if (f === null) {
+      f = new FlowVerdict();
+      f.dir = dir;
+      f.other = ct.flow;
+      ct.flow = f;
+    }
+    f.gen = this.rules.generation;
+    f.inDev = state.inDev;
+    f.outDev = state.outDev;
+    f.physIn = state.physIn;
+    f.physOut = state.physOut;
+    f.mark = skb.mark;
+    f.ctState = ctStateOf(ct, skb.ctinfo);
+    f.rules = this.recRules.slice();
+    f.policies = this.recPolicies.slice();
+    const nv = this.verdict(v);
+    f.verdict = nv;
+    return nv;
+  }
+
+  private walkRecorded(t: number, state: NfHookState): number {
+    const base = this.bases[state.hook * 4 + t]!;
+    if (base === null) return V_ACCEPT;
+    const name = TABLE_NAMES[t]!;
+    this.curTable = name;
+    this.recBase = base;
+    return interpretChain(this.rules.tables[name], base, this.p, this, this.recObserver);
   }
 
   private verdict(v: number): NfVerdict {
@@ -458,15 +592,7 @@ export class Netfilter implements TargetRunner {
 
   private ctStateBits(skb: SkBuff): void {
     const ct = skb.ct as CtEntry | null;
-    let s: number;
-    if (ct === null) s = skb.ctinfo === 7 ? CT_STATE_UNTRACKED : CT_STATE_INVALID;
-    else {
-      const ci = skb.ctinfo;
-      s = ci === IP_CT_NEW ? CT_STATE_NEW : ci === IP_CT_RELATED || ci === IP_CT_RELATED_REPLY ? CT_STATE_RELATED : CT_STATE_ESTABLISHED;
-      if (ct.status & IPS_SRC_NAT) s |= CT_STATE_SNAT;
-      if (ct.status & IPS_DST_NAT) s |= CT_STATE_DNAT;
-    }
-    this.p.ctState = s;
+    this.p.ctState = ct === null ? (skb.ctinfo === 7 ? CT_STATE_UNTRACKED : CT_STATE_INVALID) : ctStateOf(ct, skb.ctinfo);
   }
 
   private ensureCompiled(): void {
@@ -909,6 +1035,14 @@ export class Netfilter implements TargetRunner {
       data: { table, chain, pos, rule: text, verdict },
     });
   }
+}
+
+/** ctstate bits (CT_STATE_*) of a packet of `ct` with ctinfo `ci`. */
+function ctStateOf(ct: CtEntry, ci: number): number {
+  let s = ci === IP_CT_NEW ? CT_STATE_NEW : ci === IP_CT_RELATED || ci === IP_CT_RELATED_REPLY ? CT_STATE_RELATED : CT_STATE_ESTABLISHED;
+  if (ct.status & IPS_SRC_NAT) s |= CT_STATE_SNAT;
+  if (ct.status & IPS_DST_NAT) s |= CT_STATE_DNAT;
+  return s;
 }
 
 function icmpIsErrorType(type: number): boolean {

@@ -26,6 +26,7 @@ import type { SkBuff } from '../wire/skbuff.js';
 import { ETH_P_IP, ipv4Dst, ipv4Validate, ethSetDst } from '../wire/build.js';
 import type { NetNamespace } from './netns.js';
 import { BR_NF_LOCAL } from '../link/bridge/nf.js';
+import { Netfilter } from '../netfilter/netfilter.js';
 
 /** The hook points a bridge reports (names as in the bridge's contract). */
 export type BrNfPoint = 'PRE_ROUTING' | 'FORWARD' | 'POST_ROUTING' | 'LOCAL_IN';
@@ -84,12 +85,25 @@ export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb:
       }
       return NF_ACCEPT;
     }
-    case 'FORWARD':
+    case 'FORWARD': {
       if (skb.nfBridge !== NF_BRIDGE_PREROUTED) return NF_ACCEPT;
-      return ns.nfHook(NF_INET_FORWARD, skb, br.name, br.name, true, inPort?.name, outPort?.name);
-    case 'POST_ROUTING':
+      const physIn = inPort?.name;
+      const physOut = outPort?.name;
+      const nf = ns.netfilter;
+      if (nf instanceof Netfilter) {
+        // a later packet of an established flow: the walk cached on its conntrack entry
+        const v = nf.bridgedForwardCached(skb, br.name, br.name, physIn, physOut);
+        if (v >= 0) return v;
+      }
+      return ns.nfHook(NF_INET_FORWARD, skb, br.name, br.name, true, physIn, physOut);
+    }
+    case 'POST_ROUTING': {
       if (skb.nfBridge !== NF_BRIDGE_PREROUTED) return NF_ACCEPT;
+      // nothing to run for an established un-NATed packet (what nfHook would find out after setting up the hook state)
+      const nf = ns.netfilter;
+      if (nf instanceof Netfilter && nf.passesUntouched(skb, NF_INET_POST_ROUTING)) return NF_ACCEPT;
       return ns.nfHook(NF_INET_POST_ROUTING, skb, '', br.name, true, inPort?.name, outPort?.name);
+    }
     default:
       return NF_ACCEPT;
   }

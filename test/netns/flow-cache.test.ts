@@ -1,0 +1,331 @@
+/**
+ * The FORWARD walk cached per conntrack entry for bridged established flows (src/netfilter/flow-cache.ts)
+ * against walking the chains for every packet: two identical worlds, one with `nf.flowCache` on and
+ * one with it off, get the same random rule sets, packets (UDP, TCP, ICMP between containers on a
+ * br_netfilter bridge, both directions) and rule changes mid-stream; deliveries, every counter
+ * (`iptables-save -c`), the filter's own counters, conntrack entries and traces must be identical.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Sim } from '../../src/core/scheduler.js';
+import { Rng } from '../../src/core/rng.js';
+import { SECOND } from '../../src/core/time.js';
+import { RecordingTracer } from '../../src/core/trace.js';
+import { BridgeDevice } from '../../src/link/bridge/bridge.js';
+import type { NetDevice } from '../../src/link/netdev.js';
+import { connect, createNetns } from '../../src/netns/index.js';
+import type { NetNamespace } from '../../src/netns/index.js';
+import { ipLocalOutRaw } from '../../src/netns/ip-output.js';
+import { filterRulesetArb, ruleArb, rulesetText, type GeneratedTable } from '../../src/arbitraries/rules.js';
+import { ruleSpec, type Rule } from '../../src/netfilter/rule.js';
+import { buildIcmpEcho, buildTcp, buildUdp } from '../../src/wire/build.js';
+import { dockerMacFor, parseIp, parseMac } from '../../src/wire/addr.js';
+
+/** Containers: three on docker0's subnet (bridged between each other), one on another subnet of the same bridge (routed by the host). */
+const IPS = ['172.17.0.2', '172.17.0.3', '172.17.0.4', '172.18.0.2'].map(parseIp);
+const PORTS = [53, 80, 8080];
+
+interface World {
+  sim: Sim;
+  host: NetNamespace;
+  ctrs: NetNamespace[];
+  hostVeths: NetDevice[];
+  received: number[];
+  tracer: RecordingTracer | null;
+}
+
+function world(flowCache: boolean, traced: boolean): World {
+  const sim = new Sim();
+  const rng = new Rng(42);
+  const host = createNetns(sim, 'host', rng.fork('host'));
+  host.setSysctl('ip_forward', 1);
+  host.setSysctl('bridge_nf_call_iptables', 1);
+  host.nf.flowCache = flowCache;
+  const br = new BridgeDevice(sim, 'docker0', parseMac('02:42:11:11:11:11'));
+  host.addDevice(br);
+  host.setLinkUp(br, true);
+  host.addAddress('docker0', '172.17.0.1/16');
+  host.addAddress('docker0', '172.18.0.1/16');
+  const ctrs: NetNamespace[] = [];
+  const hostVeths: NetDevice[] = [];
+  const received = IPS.map(() => 0);
+  // replies leave the stack from whatever address it picks: the host answers on each subnet
+  IPS.forEach((ip, i) => {
+    const ns = createNetns(sim, `c${i}`, rng.fork(`c${i}`));
+    ns.ipv6 = false;
+    const [h] = connect(host, `veth${i}`, ns, 'eth0', { macB: dockerMacFor(ip) });
+    br.addPort(h);
+    hostVeths.push(h);
+    const net = (ip >>> 16) & 255;
+    ns.addAddress('eth0', `172.${net}.0.${ip & 255}/16`);
+    ns.addRoute({ dst: 'default', via: `172.${net}.0.1` });
+    // a datagram to a port without a socket is answered with port unreachable (RELATED traffic)
+    for (const port of PORTS.slice(0, 2)) ns.udp.bind(0, port, () => received[i]!++);
+    ctrs.push(ns);
+  });
+  let tracer: RecordingTracer | null = null;
+  if (traced) {
+    tracer = new RecordingTracer();
+    sim.tracer = tracer;
+  }
+  return { sim, host, ctrs, hostVeths, received, tracer };
+}
+
+/** What the worlds do, step by step. */
+type Step =
+  | { k: 'udp'; from: number; to: number; sport: number; dport: number; len: number }
+  | { k: 'tcp'; from: number; to: number; sport: number; dport: number; flags: number }
+  | { k: 'ping'; from: number; to: number; type: 0 | 8; id: number }
+  | { k: 'rule'; chain: string; rule: Rule; pos: number }
+  | { k: 'del'; chain: string; pos: number }
+  | { k: 'policy'; drop: boolean }
+  | { k: 'zero' }
+  | { k: 'mark'; from: number; value: number; how: number }
+  | { k: 'time'; s: number };
+
+function apply(w: World, s: Step): void {
+  const nf = w.host.nf;
+  const ctr = (i: number): NetNamespace => w.ctrs[i % IPS.length]!;
+  const ip = (i: number): number => IPS[i % IPS.length]!;
+  switch (s.k) {
+    case 'udp':
+      ipLocalOutRaw(ctr(s.from), buildUdp({ srcMac: 0, dstMac: 0, src: ip(s.from), dst: ip(s.to) }, s.sport, s.dport, new Uint8Array(s.len)));
+      break;
+    case 'tcp':
+      ipLocalOutRaw(ctr(s.from), buildTcp({ srcMac: 0, dstMac: 0, src: ip(s.from), dst: ip(s.to) }, { sport: s.sport, dport: s.dport, seq: 1000, ack: 2000, flags: s.flags, window: 512 }));
+      break;
+    case 'ping':
+      ipLocalOutRaw(ctr(s.from), buildIcmpEcho(s.type, { srcMac: 0, dstMac: 0, src: ip(s.from), dst: ip(s.to) }, s.id, 1));
+      break;
+    case 'rule': {
+      const spec = ruleSpec(s.rule);
+      const n = nf.rules.tables.filter.chains.get(s.chain)?.rules.length ?? 0;
+      nf.restore(`*filter\n-I ${s.chain} ${1 + (s.pos % (n + 1))}${spec ? ` ${spec}` : ''}\nCOMMIT\n`, { noflush: true });
+      break;
+    }
+    case 'del': {
+      const n = nf.rules.tables.filter.chains.get(s.chain)?.rules.length ?? 0;
+      if (n > 0) expect(nf.iptables(['-D', s.chain, String(1 + (s.pos % n))]).exitCode).toBe(0);
+      break;
+    }
+    case 'policy':
+      expect(nf.iptables(['-P', 'FORWARD', s.drop ? 'DROP' : 'ACCEPT']).exitCode).toBe(0);
+      break;
+    case 'zero':
+      expect(nf.iptables(['-Z']).exitCode).toBe(0);
+      break;
+    case 'mark': {
+      // marks set in mangle PREROUTING (before the bridged FORWARD), by source or by TCP flags (then
+      // they change within a flow: the mark is part of the cache key), and FORWARD rules that test them
+      const src = IPS[s.from % IPS.length]!;
+      const text = [
+        `*mangle\n-A PREROUTING -s ${src >>> 24}.${(src >>> 16) & 255}.0.${src & 255}/32 -j MARK --set-xmark ${s.value}/0xffffffff\nCOMMIT\n`,
+        `*mangle\n-A PREROUTING -p tcp -m tcp --tcp-flags SYN,ACK ACK -j MARK --set-xmark ${s.value}/0xffffffff\nCOMMIT\n`,
+        `*filter\n-I FORWARD -m mark --mark ${s.value}/0x${s.value} -j DROP\nCOMMIT\n`,
+        `*filter\n-I USER-0 -m mark ! --mark 0x1/0x1 -j ACCEPT\nCOMMIT\n`,
+      ][s.how];
+      nf.restore(text!, { noflush: true });
+      break;
+    }
+    case 'time':
+      w.sim.advance(s.s * SECOND);
+      break;
+  }
+  w.sim.drain();
+}
+
+function devStats(d: NetDevice): number[] {
+  const s = d.stats;
+  return [s.rxPackets, s.rxBytes, s.rxDropped, s.txPackets, s.txBytes, s.txDropped];
+}
+
+function observe(w: World): unknown {
+  const nf = w.host.nf;
+  return {
+    received: [...w.received],
+    save: nf.save({ counters: true }),
+    counters: { ...nf.counters },
+    conntrack: nf.conntrackTool(['-L']).stdout,
+    stats: { ...nf.conntrack.stats },
+    devs: w.hostVeths.map(devStats),
+    ctrs: w.ctrs.map((c) => c.devices().map(devStats)),
+    trace: w.tracer?.events.length ?? 0,
+  };
+}
+
+const pair = fc.tuple(fc.constantFrom(0, 1, 2, 0, 1, 2, 3), fc.constantFrom(0, 1, 2, 0, 1, 2, 3)).filter(([a, b]) => a !== b);
+const port = fc.constantFrom(...PORTS, 40000, 40001);
+/** A flow: protocol, endpoints and ports (ICMP: the echo id in sport). */
+interface Flow {
+  proto: 'udp' | 'tcp' | 'icmp';
+  from: number;
+  to: number;
+  sport: number;
+  dport: number;
+}
+const flowArb: fc.Arbitrary<Flow> = fc
+  .tuple(fc.constantFrom<Flow['proto']>('udp', 'udp', 'udp', 'tcp', 'icmp'), pair, port, port)
+  .map(([proto, [from, to], sport, dport]) => ({ proto, from, to, sport: proto === 'icmp' ? sport & 3 : sport, dport }));
+/** A packet of one of the run's flows, either direction (TCP: flags of the packet; UDP: payload length). */
+const trafficArb = (flows: Flow[]): fc.Arbitrary<Step> =>
+  fc.tuple(fc.nat(flows.length - 1), fc.boolean(), fc.constantFrom(0x10, 0x18, 0x10, 0x02, 0x12, 0x11, 0x04), fc.constantFrom(8, 100, 900)).map(([i, rev, flags, len]): Step => {
+    const f = flows[i]!;
+    const from = rev ? f.to : f.from;
+    const to = rev ? f.from : f.to;
+    const sport = rev ? f.dport : f.sport;
+    const dport = rev ? f.sport : f.dport;
+    if (f.proto === 'udp') return { k: 'udp', from, to, sport, dport, len };
+    if (f.proto === 'tcp') return { k: 'tcp', from, to, sport, dport, flags };
+    return { k: 'ping', from, to, type: rev ? 0 : 8, id: f.sport };
+  });
+const changeArb = (users: string[]): fc.Arbitrary<Step> =>
+  fc.oneof(
+    fc.tuple(fc.constantFrom('FORWARD', ...users), fc.nat(8)).chain(([chain, pos]) =>
+      ruleArb({ table: 'filter', hook: chain === 'FORWARD' ? 2 : -1, jumpTargets: [] }).map((rule): Step => ({ k: 'rule', chain, rule, pos })),
+    ),
+    fc.tuple(fc.constantFrom('FORWARD', ...users), fc.nat(8)).map(([chain, pos]): Step => ({ k: 'del', chain, pos })),
+    fc.boolean().map((drop): Step => ({ k: 'policy', drop })),
+    fc.constant<Step>({ k: 'zero' }),
+    fc.tuple(fc.nat(3), fc.constantFrom(1, 2), fc.nat(3)).map(([from, value, how]): Step => ({ k: 'mark', from, value, how })),
+    fc.constantFrom(1, 31, 200).map((s): Step => ({ k: 'time', s })),
+  );
+
+/** Rules of a generated table made cacheable (no LOG/REJECT targets, no addrtype or TCP flags), most of the time. */
+function tame(t: GeneratedTable, on: boolean): GeneratedTable {
+  if (!on) return t;
+  return {
+    ...t,
+    chains: t.chains.map((c) => ({
+      name: c.name,
+      rules: c.rules.map((r) => ({
+        ...r,
+        matches: r.matches.filter((m) => m.kind !== 'addrtype' && !((m.kind === 'tcp' || m.kind === 'udp') && m.flagsMask >= 0)),
+        target: r.target.kind === 'LOG' || r.target.kind === 'REJECT' ? { kind: 'ACCEPT' as const } : r.target,
+      })),
+    })),
+  };
+}
+
+/** Docker's docker0 rules: conntrack on, established traffic accepted early. */
+const DOCKER = `*filter
+:FORWARD DROP [0:0]
+:DOCKER - [0:0]
+:DOCKER-ISOLATION-STAGE-1 - [0:0]
+:DOCKER-ISOLATION-STAGE-2 - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j DOCKER-ISOLATION-STAGE-1
+-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -o docker0 -j DOCKER
+-A FORWARD -i docker0 ! -o docker0 -j ACCEPT
+-A FORWARD -i docker0 -o docker0 -j ACCEPT
+-A DOCKER -d 172.17.0.3/32 ! -i docker0 -o docker0 -p udp -m udp --dport 53 -j ACCEPT
+-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
+-A DOCKER-ISOLATION-STAGE-1 -j RETURN
+-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
+-A DOCKER-ISOLATION-STAGE-2 -j RETURN
+-A DOCKER-USER -j RETURN
+COMMIT
+*nat
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+COMMIT
+`;
+
+describe('bridged FORWARD walks cached per conntrack entry', () => {
+  /** Packets the cached walks answered, over all runs (the property must exercise them). */
+  let hits = 0;
+  let runs = 0;
+  afterAll(() => {
+    console.log(`flow cache: ${hits} cached FORWARD verdicts over ${runs} runs`);
+    if (runs >= 250) expect(hits).toBeGreaterThan(2000);
+  });
+
+  it('give the same deliveries, counters, conntrack state and traces as walking the chains, over random rule sets, traffic and rule changes', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          { weight: 1, arbitrary: fc.constant<GeneratedTable | null>(null) },
+          {
+            weight: 3,
+            arbitrary: fc
+              .tuple(filterRulesetArb({ maxUserChains: 3, maxRules: 5 }), fc.constantFrom(true, true, true, false), fc.constantFrom(true, true, false))
+              .map(([t, on, accept]) => tame({ ...t, policies: accept ? { ...t.policies, FORWARD: 'ACCEPT' } : t.policies }, on)),
+          },
+        ),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 2 }),
+        fc
+          .array(flowArb, { minLength: 1, maxLength: 3 })
+          .chain((flows) =>
+            fc.array(
+              fc.oneof(
+                // a packet sent 1-4 times in a row
+                { weight: 12, arbitrary: fc.tuple(trafficArb(flows), fc.constantFrom(1, 1, 2, 4)) },
+                { weight: 1, arbitrary: fc.tuple(changeArb(['USER-0', 'USER-1']), fc.constant(1)) },
+              ),
+              { minLength: 1, maxLength: 60, size: 'medium' },
+            ),
+          ),
+        (gen, traced, marks, extra, steps) => {
+          const a = world(true, traced);
+          const b = world(false, traced);
+          runs++;
+          const nf = a.host.nf;
+          const cached = nf.bridgedForwardCached.bind(nf);
+          nf.bridgedForwardCached = (...args) => {
+            const v = cached(...args);
+            if (v >= 0) hits++;
+            return v;
+          };
+          for (const w of [a, b]) {
+            // a state match in the generated rules or the nat rule turns conntrack on
+            w.host.nf.restore(gen === null ? DOCKER : rulesetText([gen]) + '*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\nCOMMIT\n');
+            for (const u of ['USER-0', 'USER-1']) if (!w.host.nf.rules.tables.filter.chains.has(u)) w.host.nf.iptables(['-N', u]);
+            if (gen === null) w.host.nf.iptables(['-I', 'DOCKER-USER', '-j', 'USER-0']);
+            // TCP packets marked by their flags: packets of one flow and direction with different marks
+            if (marks) w.host.nf.restore('*mangle\n-A PREROUTING -p tcp -m tcp --tcp-flags SYN,ACK ACK -j MARK --set-xmark 0x1/0xffffffff\nCOMMIT\n*filter\n-I FORWARD -m mark --mark 0x1/0x1\nCOMMIT\n', { noflush: true });
+            if (traced) w.host.nf.restore(`*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p udp --dport ${PORTS[extra]} -j TRACE\nCOMMIT\n`, { noflush: true });
+          }
+          for (const [s, n] of steps) {
+            for (let i = 0; i < n; i++) {
+              apply(a, s);
+              apply(b, s);
+            }
+            expect(observe(a)).toEqual(observe(b));
+          }
+          if (traced) expect(a.tracer!.events).toEqual(b.tracer!.events);
+        },
+      ),
+      { numRuns: 250 },
+    );
+  });
+
+  it('replays Docker rules for established flows (the cache is used), and a rule change mid-flow is seen at once', () => {
+    const a = world(true, false);
+    a.host.nf.restore(DOCKER);
+    const send = (from: number, to: number): void => apply(a, { k: 'udp', from, to, sport: 40000, dport: 53, len: 10 });
+    send(0, 1); // NEW
+    apply(a, { k: 'udp', from: 1, to: 0, sport: 53, dport: 40000, len: 10 }); // reply: ESTABLISHED (no socket: port unreachable, RELATED)
+    for (let i = 0; i < 5; i++) send(0, 1);
+    expect(a.received).toEqual([0, 6, 0, 0]);
+    const est = a.host.nf.rules.tables.filter.chains.get('FORWARD')!.rules[2]!;
+    // the reply, the port unreachable it caused (RELATED) and 5 established datagrams
+    expect(est.pkts).toBe(7);
+    // the cached walk is on the entry
+    const ct = [...a.host.nf.conntrack.entries()][0]!;
+    expect(ct.flow).not.toBeNull();
+    // drop established traffic in DOCKER-USER: the next packet obeys
+    a.host.nf.iptables(['-I', 'DOCKER-USER', '-p', 'udp', '-j', 'DROP']);
+    send(0, 1);
+    expect(a.received).toEqual([0, 6, 0, 0]);
+    expect(a.host.nf.counters.dropped).toBe(1);
+    expect(est.pkts).toBe(7);
+    a.host.nf.iptables(['-D', 'DOCKER-USER', '1']);
+    send(0, 1);
+    send(0, 1);
+    expect(a.received).toEqual([0, 8, 0, 0]);
+    expect(est.pkts).toBe(9);
+  });
+});
