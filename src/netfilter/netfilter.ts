@@ -143,9 +143,11 @@ export class Netfilter implements TargetRunner {
    */
   compiled = true;
   /**
-   * Cache the FORWARD walk of bridged established flows on their conntrack entries and replay it
-   * for their later packets (see flow-cache.ts): same verdicts and counters as walking the chains
-   * (a property test checks it). Off: every packet walks the chains.
+   * The bridged packet path's shortcuts: cache the FORWARD walk of bridged established flows on
+   * their conntrack entries and replay it for their later packets (see flow-cache.ts), and run
+   * PRE_ROUTING without a hook state when only conntrack and nat are registered there
+   * ({@link Netfilter.bridgedPreRouting}). Same verdicts, counters, conntrack state and traces as
+   * the general hooks (a property test runs both). Off: every packet takes the general hooks.
    */
   flowCache = true;
 
@@ -201,6 +203,8 @@ export class Netfilter implements TargetRunner {
   /** The base chain of the walk being recorded (the one a policy observation is about). */
   private recBase: Chain | null = null;
   private readonly recObserver: ChainWalkObserver;
+  /** The hook state of {@link Netfilter.bridgedPreRouting} (devices set per call). */
+  private readonly brState: NfHookState = { hook: NF_INET_PRE_ROUTING, inDev: '', outDev: '', bridged: true, physIn: undefined, physOut: undefined };
 
   constructor(opts: { sim: Sim; rng: Rng; host: NfHost }) {
     this.sim = opts.sim;
@@ -405,6 +409,47 @@ export class Netfilter implements TargetRunner {
       }
     }
     return NF_ACCEPT;
+  }
+
+  /**
+   * PRE_ROUTING for a bridged IPv4 frame (`-i` the bridge, `--physdev-in` the port) when only
+   * conntrack and nat are registered there (no raw or mangle PREROUTING chain), as
+   * {@link Netfilter.hook} would run it, without a hook state for the usual packet: headers read,
+   * conntrack entry found or created, and done when the packet belongs to an established un-NATed
+   * connection (the nat hook only binds new connections and rewrites NATed ones); anything else
+   * continues with the nat hook. -1 without any effect when the general hook must run (traced
+   * packet, nested call, other chains registered, no conntrack).
+   */
+  bridgedPreRouting(skb: SkBuff, brName: string, physIn: string): number {
+    if (this.depth !== 0 || skb.traced || !this.flowCache) return -1;
+    if (this.activeGen !== this.rules.generation) this.refreshActive();
+    if (!this.ctOn || this.bases[T_RAW] !== null || this.bases[T_MANGLE] !== null) return -1; // hook * 4 + table, hook 0
+    const st = this.brState;
+    st.inDev = brName;
+    st.physIn = physIn;
+    // as hook(): a packet entering this namespace's hooks, read into p0
+    this.p = this.p0;
+    this.pSkb = null;
+    if (!this.fillHeaders(skb, st)) {
+      this.counters.malformed++;
+      return NF_ACCEPT;
+    }
+    this.pSkb = skb;
+    this.ctIn(skb);
+    const ct = skb.ct as CtEntry | null;
+    if (ct === null || !this.natActive()) return NF_ACCEPT;
+    const ci = skb.ctinfo;
+    if ((ci === IP_CT_ESTABLISHED || ci === IP_CT_ESTABLISHED_REPLY) && (ct.status & (IPS_SRC_NAT | IPS_DST_NAT)) === 0) return NF_ACCEPT;
+    this.depth = 1;
+    this.curSkb = skb;
+    this.curState = st;
+    try {
+      return this.verdict(this.nat(skb, st, NF_NAT_MANIP_DST));
+    } finally {
+      this.depth = 0;
+      this.curSkb = null;
+      this.curState = null;
+    }
   }
 
   /**

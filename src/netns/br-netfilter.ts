@@ -73,7 +73,9 @@ export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb:
       }
       skb.nfBridge = NF_BRIDGE_PREROUTED;
       const dst = ipv4Dst(skb);
-      const v = ns.nfHook(NF_INET_PRE_ROUTING, skb, br.name, '', true, inPort.name, undefined);
+      const nf = ns.netfilter;
+      let v = nf instanceof Netfilter ? nf.bridgedPreRouting(skb, br.name, inPort.name) : -1;
+      if (v < 0) v = ns.nfHook(NF_INET_PRE_ROUTING, skb, br.name, '', true, inPort.name, undefined);
       if (v !== NF_ACCEPT) return v;
       const nd = ipv4Dst(skb);
       if (nd !== dst) {
