@@ -341,4 +341,23 @@ describe('bridged FORWARD walks cached per conntrack entry', () => {
     expect(a.received).toEqual([0, 8, 0, 0]);
     expect(est.pkts).toBe(9);
   });
+
+  it('a conntrack entry reused for another connection has no cached walk of the old one', () => {
+    const a = world(true, false);
+    a.host.nf.restore(DOCKER);
+    const udp = (from: number, to: number, sport: number, dport: number): void => apply(a, { k: 'udp', from, to, sport, dport, len: 10 });
+    udp(0, 1, 40000, 80);
+    udp(1, 0, 80, 40000);
+    udp(0, 1, 40000, 80);
+    const old = a.host.nf.conntrack.live().find((e) => e.oSport === 40000 && e.proto === 17)!;
+    expect(old.flow).not.toBeNull();
+    // (live(): a look that does not keep the entry from reuse, as entries() would)
+    // it expires and is removed; the next new connection takes its object
+    apply(a, { k: 'time', s: 200 });
+    expect(a.host.nf.conntrack.count).toBe(0);
+    udp(0, 1, 40001, 80);
+    const fresh = a.host.nf.conntrack.live().find((e) => e.oSport === 40001)!;
+    expect(fresh).toBe(old);
+    expect(fresh.flow).toBeNull();
+  });
 });
