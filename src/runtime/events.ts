@@ -26,20 +26,36 @@ export const EVENTS_LIMIT = 256;
  * is kept. An engine that runs for long therefore holds a bounded history.
  */
 export class EventLog {
-  /** The kept events, oldest first (at most {@link EVENTS_LIMIT}). */
-  readonly events: EngineEvent[] = [];
+  /**
+   * The kept events in a ring of {@link EVENTS_LIMIT} slots: `Array.prototype.shift` on a full
+   * 256-element array copied it on every event (V8 cannot always move an array's start), which
+   * was ~6 % of a `docker run`.
+   */
+  private readonly ring: EngineEvent[] = [];
+  /** Slot of the oldest kept event once the ring is full. */
+  private head = 0;
   /** Events emitted since the log was made (kept or discarded). */
   total = 0;
   private readonly listeners = new Set<EventListener>();
   constructor(private readonly now: () => Nanos) {}
 
+  /** The kept events, oldest first (at most {@link EVENTS_LIMIT}); a copy. */
+  get events(): readonly EngineEvent[] {
+    const r = this.ring;
+    return this.head === 0 ? r.slice() : r.slice(this.head).concat(r.slice(0, this.head));
+  }
+
   /** Records an event now. */
   emit(type: EngineEvent['Type'], action: string, id: string, attributes: Record<string, string> = {}): EngineEvent {
     const e: EngineEvent = { Type: type, Action: action, Actor: { ID: id, Attributes: attributes }, time: this.now() };
-    if (this.events.length === EVENTS_LIMIT) this.events.shift();
-    this.events.push(e);
+    const r = this.ring;
+    if (r.length < EVENTS_LIMIT) r.push(e);
+    else {
+      r[this.head] = e;
+      this.head = (this.head + 1) % EVENTS_LIMIT;
+    }
     this.total++;
-    for (const l of this.listeners) l(e);
+    if (this.listeners.size !== 0) for (const l of this.listeners) l(e);
     return e;
   }
 
