@@ -47,6 +47,8 @@ export interface CachedOutputRoute extends OutputRoute {
   neigh: NeighEntry | null;
   /** Set when the FIB changed after this route was computed (or it left the cache): look it up again. */
   obsolete: boolean;
+  /** @internal the cached route to the same destination for another requested source, if any */
+  nextSrc: CachedOutputRoute | null;
 }
 
 /**
@@ -62,6 +64,8 @@ export function dstCheck(rt: OutputRoute): boolean {
 
 /** Output routes cached per namespace before the cache is flushed. */
 const OUT_CACHE_MAX = 4096;
+/** Routes kept per destination for different requested sources (a namespace with many addresses). */
+const OUT_SRCS_MAX = 16;
 
 /**
  * Output route for a locally generated datagram to `dst` (Linux `ip_route_output_key`). Returns
@@ -77,12 +81,19 @@ export function ipRouteOutput(ns: NetNamespace, dst: number, src = 0): OutputRou
   const key = dst | 0;
   const want = src | 0;
   let cache = ns.outRoutes;
+  let head: CachedOutputRoute | undefined;
   if (cache !== null) {
-    const c = cache.get(key);
-    if (c !== undefined && c.reqSrc === want) return c;
+    head = cache.get(key);
+    if (head !== undefined) {
+      if (head.reqSrc === want) return head;
+      // the same destination asked for with other sources (each keeps its route, as each socket
+      // keeps its own dst: a lookup for one source must not make another's route stale)
+      for (let e = head.nextSrc; e !== null; e = e.nextSrc) if (e.reqSrc === want) return e;
+    }
     if (cache.size >= OUT_CACHE_MAX) {
-      for (const e of cache.values()) e.obsolete = true;
+      for (const e of cache.values()) markObsolete(e);
       cache.clear();
+      head = undefined;
     }
   } else {
     // shared with the FIB, which clears it on every change (route, address, link state)
@@ -93,11 +104,25 @@ export function ipRouteOutput(ns: NetNamespace, dst: number, src = 0): OutputRou
   if (rt !== null) {
     const c = rt as CachedOutputRoute;
     c.reqSrc = want;
-    const old = cache.get(key);
-    if (old !== undefined) old.obsolete = true; // same destination, other source: it leaves the cache
+    c.nextSrc = head ?? null;
+    if (head !== undefined) {
+      // at most OUT_SRCS_MAX sources per destination: the oldest leaves the cache
+      let n = 1;
+      let e: CachedOutputRoute = c;
+      while (e.nextSrc !== null && ++n <= OUT_SRCS_MAX) e = e.nextSrc;
+      if (e.nextSrc !== null) {
+        markObsolete(e.nextSrc);
+        e.nextSrc = null;
+      }
+    }
     cache.set(key, c);
   }
   return rt;
+}
+
+/** Marks a cached route and the other-source routes chained to it stale ({@link dstCheck} fails). */
+function markObsolete(e: CachedOutputRoute | null): void {
+  for (; e !== null; e = e.nextSrc) e.obsolete = true;
 }
 
 function ipRouteOutputSlow(ns: NetNamespace, dst: number, src: number): OutputRoute | null {
@@ -118,7 +143,7 @@ function ipRouteOutputSlow(ns: NetNamespace, dst: number, src: number): OutputRo
 }
 
 function outputRoute(fib: FibResult, dev: NetDevice, nexthop: number, src: number, broadcast: boolean): CachedOutputRoute {
-  return { fib, dev, nexthop, src, broadcast, reqSrc: 0, neigh: null, obsolete: false };
+  return { fib, dev, nexthop, src, broadcast, reqSrc: 0, neigh: null, obsolete: false, nextSrc: null };
 }
 
 /**

@@ -337,6 +337,12 @@ const FIB_CACHE_MAX = 4096;
  */
 const NO_CACHE: Map<number, FibResult> = new Map();
 
+/** An entry of a cache derived from the FIB: made stale, with the entries chained to it, on every FIB change. */
+export interface DerivedEntry {
+  obsolete: boolean;
+  nextSrc: DerivedEntry | null;
+}
+
 /**
  * The routing state of a namespace: the `local` and `main` tables and a per-destination cache.
  */
@@ -363,7 +369,7 @@ export class Fib {
    * A cache derived from routing decisions (the namespace's output routes), created by its owner
    * and cleared here with the lookup cache, so its readers need not check {@link Fib.generation}.
    */
-  derived: Map<number, { obsolete: boolean }> | null = null;
+  derived: Map<number, DerivedEntry> | null = null;
 
   /** Drops the lookup cache (call after any route, address or link-state change). */
   flush(): void {
@@ -372,7 +378,7 @@ export class Fib {
     const d = this.derived;
     if (d !== null && d.size !== 0) {
       // whoever kept one of them (a socket's dst cache) sees it is stale (Linux dst->obsolete)
-      for (const e of d.values()) e.obsolete = true;
+      for (const e of d.values()) for (let x: DerivedEntry | null = e; x !== null; x = x.nextSrc) x.obsolete = true;
       d.clear();
     }
     this.generation++;

@@ -142,13 +142,37 @@ describe('output route cache', () => {
     const r2 = ipRouteOutput(a, B)!;
     expect(r2).not.toBe(r1);
     expect(dstCheck(r2)).toBe(true);
-    // the same destination asked with another source replaces it in the cache
+    // the same destination asked with another source is another route; both stay valid (as two
+    // sockets' dst caches do) and both are found again
     const r3 = ipRouteOutput(a, B, parseIp('172.17.0.20'))!;
     expect(r3.src).toBe(parseIp('172.17.0.20'));
-    expect(dstCheck(r2)).toBe(false);
+    expect(dstCheck(r2)).toBe(true);
     expect(dstCheck(r3)).toBe(true);
+    expect(ipRouteOutput(a, B)).toBe(r2);
+    expect(ipRouteOutput(a, B, parseIp('172.17.0.20'))).toBe(r3);
+    // a FIB change makes every one of them stale
+    a.addRoute({ dst: '10.9.0.0/16', via: '172.17.0.1' });
+    expect(dstCheck(r2)).toBe(false);
+    expect(dstCheck(r3)).toBe(false);
     // an object that never came from ipRouteOutput is never valid
     expect(dstCheck({ ...r3, obsolete: undefined } as never)).toBe(false);
+  });
+
+  it('keeps the routes of up to 16 sources per destination; the oldest leaves the cache (and is stale) after that', () => {
+    const { a } = lan();
+    for (let k = 0; k < 20; k++) a.addAddress('eth0', `172.17.1.${k + 1}/16`);
+    const src = (k: number): number => parseIp(`172.17.1.${k + 1}`);
+    const rts = Array.from({ length: 16 }, (_, k) => ipRouteOutput(a, B, src(k))!);
+    rts.forEach((r, k) => {
+      expect(r.src).toBe(src(k));
+      expect(dstCheck(r)).toBe(true);
+      expect(ipRouteOutput(a, B, src(k))).toBe(r);
+    });
+    const r16 = ipRouteOutput(a, B, src(16))!;
+    expect(dstCheck(r16)).toBe(true);
+    expect(dstCheck(rts[0]!)).toBe(false); // the oldest left
+    for (let k = 1; k < 16; k++) expect(dstCheck(rts[k]!)).toBe(true);
+    expect(ipRouteOutput(a, B, src(0))).not.toBe(rts[0]);
   });
 
   it('a deleted neighbour entry is not reused through the route: the next datagram resolves again', () => {
