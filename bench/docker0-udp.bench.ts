@@ -8,6 +8,12 @@
  *
  * Scaling: containers (10, 1,000, 10,000 = 10 networks), published ports (10, 10,000: DOCKER chain
  * and nat rules), conntrack entries (10 flows vs 1,000,000 idle entries preloaded).
+ *
+ * Where the time goes (what `docs/performance.md` reports): two ablations of the 10-container case
+ * switch part of the path off — `bridge-nf-call-iptables = 0` (no iptables for bridged frames, as
+ * without br_netfilter) and the FORWARD flow cache off (every packet walks the chains) — and two
+ * 10,000-container cases change only where the flows go: all 256 within one network of 1,000, or
+ * 64 flows (128 containers) across all ten networks, against 256 flows across all ten.
  */
 import { SECOND } from '../src/core/time.js';
 import { CtEntry } from '../src/netfilter/conntrack.js';
@@ -17,10 +23,34 @@ import { CPORT, PER_BRIDGE, dockerWorld } from './world.js';
 
 const FLOWS = 256;
 
-function docker0Case(label: string, o: { containers: number; published: number; ctEntries?: number; large?: boolean }): BenchCase {
+/** A docker0 case: the world's size, and optionally where the flows go and what is switched off. */
+interface Docker0Options {
+  containers: number;
+  published: number;
+  ctEntries?: number;
+  large?: boolean;
+  /** Flows (default 256). */
+  flows?: number;
+  /** The flows' containers are among the first `span` (default: all). */
+  span?: number;
+  /** Ablation: `bridge-nf-call-iptables = 0` (bridged frames skip iptables). */
+  noBrNetfilter?: boolean;
+  /** Ablation: the FORWARD walk of established flows is not cached (`Netfilter.flowCache = false`). */
+  noFlowCache?: boolean;
+}
+
+function docker0Case(label: string, o: Docker0Options): BenchCase {
   return {
     label,
-    params: { containers: o.containers, publishedPorts: o.published, ctEntries: o.ctEntries ?? 0 },
+    params: {
+      containers: o.containers,
+      publishedPorts: o.published,
+      ctEntries: o.ctEntries ?? 0,
+      flows: o.flows ?? FLOWS,
+      span: o.span ?? o.containers,
+      brNetfilter: o.noBrNetfilter ? 'off' : 'on',
+      flowCache: o.noFlowCache ? 'off' : 'on',
+    },
     ops: 500_000,
     warmup: 50_000,
     large: o.large,
@@ -28,21 +58,25 @@ function docker0Case(label: string, o: { containers: number; published: number; 
     setup(quick) {
       const N = quick ? Math.min(o.containers, 10) : o.containers;
       const w = dockerWorld({ containers: N, published: quick ? Math.min(o.published, 10) : o.published });
+      if (o.noBrNetfilter) w.host.setSysctl('bridge_nf_call_iptables', 0);
+      if (o.noFlowCache && w.nf) w.nf.flowCache = false;
+      const nflows = o.flows ?? FLOWS;
+      const span = Math.min(N, o.span ?? N);
       const flows: Flow[] = [];
-      for (let k = 0; k < FLOWS; k++) {
-        const a = (k * 7919) % N;
+      for (let k = 0; k < nflows; k++) {
+        const a = (k * 7919) % span;
         const net = Math.floor(a / PER_BRIDGE);
-        const size = Math.min(PER_BRIDGE, N - net * PER_BRIDGE);
+        const size = Math.min(PER_BRIDGE, span - net * PER_BRIDGE);
         const b = net * PER_BRIDGE + ((a - net * PER_BRIDGE + 1 + (k % Math.max(1, size - 1))) % size);
         flows.push({ ns: w.ctrs[a]!, src: w.ctrIp(a), dst: w.ctrIp(b === a ? net * PER_BRIDGE + ((a + 1) % size) : b), sport: 10000 + k, dport: CPORT });
       }
       const pool = new FlowPool(flows);
       // first datagram of every flow (ARP, FDB learning, conntrack NEW), then a reply from the receiver
-      pool.run(0, FLOWS);
+      pool.run(0, nflows);
       const replies = new FlowPool(
         flows.map((f) => ({ ns: w.ctrs.find((_, i) => w.ctrIp(i) === f.dst)!, src: f.dst, dst: f.src, sport: f.dport, dport: f.sport })),
       );
-      replies.run(0, FLOWS);
+      replies.run(0, nflows);
       if (o.ctEntries && !quick) preloadConntrack(w, o.ctEntries);
       const base = w.received();
       const sent0 = pool.sent;
@@ -87,6 +121,10 @@ const bench: Bench = {
     docker0Case('1,000 containers, 10,000 ports', { containers: 1000, published: 10_000, large: true }),
     docker0Case('10,000 containers, 10 ports', { containers: 10_000, published: 10, large: true }),
     docker0Case('10 containers, 10 ports, 1M ct entries', { containers: 10, published: 10, ctEntries: 1_000_000, large: true }),
+    docker0Case('10 containers, br_netfilter off (ablation)', { containers: 10, published: 10, noBrNetfilter: true }),
+    docker0Case('10 containers, flow cache off (ablation)', { containers: 10, published: 10, noFlowCache: true }),
+    docker0Case('10,000 containers, 256 flows within one network', { containers: 10_000, published: 10, span: PER_BRIDGE, large: true }),
+    docker0Case('10,000 containers, 64 flows across all networks', { containers: 10_000, published: 10, flows: 64, large: true }),
   ],
 };
 export default bench;
