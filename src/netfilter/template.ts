@@ -132,6 +132,16 @@ export class XtTemplate {
     return new XtTemplate(argv.slice(), false);
   }
 
+  /**
+   * An exact template ({@link XtTemplate.exact}) of `argv` whose parse is already known: `inv`,
+   * what the parser gives (or a filled template gave) for that text. Later uses copy it.
+   */
+  static exactOf(argv: readonly string[], inv: XtInvocation): XtTemplate {
+    const t = new XtTemplate(argv.slice(), false);
+    t.base = inv.rule === null ? inv : withRule(inv, freshCopy(inv.rule));
+    return t;
+  }
+
   /** The argument list with `values` in the slots. */
   fill(values: readonly string[]): string[] {
     const out = this.argv.slice();

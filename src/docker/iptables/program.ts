@@ -142,15 +142,28 @@ export class Iptables {
     if (!this.rs) return null;
     try {
       // libnetwork sends the same texts again and again (every engine's docker0 rules, -C before -A):
-      // each distinct text is parsed once and later uses copy that parse (XtTemplate without slots)
+      // a text seen before copies its parse; a new text of a known shape (another network's bridge
+      // name and subnet, see {@link slotted}) fills that shape's template, so each shape is parsed once
       const key = argv.join('\u0000');
-      let t = parsed.get(key);
-      if (t === undefined) {
-        if (parsed.size >= 1024) parsed.clear();
-        t = XtTemplate.exact(argv);
-        parsed.set(key, t);
+      const t = parsed.get(key);
+      if (t !== undefined) return t.instantiate(NO_VALUES, this.chainExists);
+      const values: string[] = [];
+      const shape = slotted(argv, values);
+      let inv: XtInvocation;
+      if (shape === null) inv = XtTemplate.exact(argv).instantiate(NO_VALUES, this.chainExists);
+      else {
+        const skey = shape.join('\u0000');
+        let st = shapes.get(skey);
+        if (st === undefined) {
+          if (shapes.size >= 1024) shapes.clear();
+          st = new XtTemplate(shape);
+          shapes.set(skey, st);
+        }
+        inv = st.instantiate(values, this.chainExists);
       }
-      return t.instantiate(NO_VALUES, this.chainExists);
+      if (parsed.size >= 1024) parsed.clear();
+      parsed.set(key, XtTemplate.exactOf(argv, inv));
+      return inv;
     } catch (e) {
       if (e instanceof XtError) return null;
       throw e;
@@ -189,7 +202,32 @@ function withCmd(inv: XtInvocation, cmd: 'A' | 'I' | 'D'): XtInvocation {
 
 /** Argument lists seen by {@link Iptables}, by their text (bounded: cleared when full). */
 const parsed = new Map<string, XtTemplate>();
+/** Their shapes (see {@link slotted}), by text (bounded likewise). */
+const shapes = new Map<string, XtTemplate>();
 const NO_VALUES: readonly string[] = [];
+/** The options whose values {@link slotted} takes out (what an {@link XtTemplate} slot can set). */
+const SLOTTED = new Set(['-s', '--source', '--src', '-d', '--destination', '--dst', '-i', '--in-interface', '-o', '--out-interface', '--sport', '--source-port', '--dport', '--destination-port', '--to-destination', '--to-source']);
+const SLOT_TOKEN = /^\$\d+$/;
+
+/**
+ * @internal The shape of an iptables argument list: every value of an address, interface, port or
+ * NAT-range option replaced by a slot `$N` (the values pushed on `values` in order), so that texts
+ * differing only in those values share one {@link XtTemplate}. A value that looks like an option or
+ * a negation (`-…`, `!…`) or is empty stays in the text (the parser may read it as something else);
+ * null when the text itself holds a `$N` token that is not such a value (the template would take it
+ * for a slot).
+ */
+export function slotted(argv: readonly string[], values: string[]): string[] | null {
+  const shape = argv.slice();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (i > 0 && SLOTTED.has(argv[i - 1]!) && a !== '' && a[0] !== '-' && a[0] !== '!') {
+      shape[i] = `$${values.length}`;
+      values.push(a);
+    } else if (SLOT_TOKEN.test(a)) return null;
+  }
+  return shape;
+}
 
 /** Parses an iptables argument list once, for {@link Iptables.runPrepared} (user chains taken as existing). */
 export function prepareInvocation(argv: readonly string[]): XtInvocation {
