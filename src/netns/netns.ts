@@ -7,7 +7,7 @@
  * @module
  */
 import type { Sim } from '../core/scheduler.js';
-import { Rng } from '../core/rng.js';
+import { hashString, Rng } from '../core/rng.js';
 import { Counters } from '../core/counters.js';
 import { DockernetError } from '../core/errors.js';
 import type { NetDevice } from '../link/netdev.js';
@@ -210,14 +210,22 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   // so a namespace out of the CPU cache costs as few cache lines as possible.
   /** The simulator. */
   readonly sim: Sim;
-  /** What the stack calls at each hook: `nf` by default; null makes every hook accept. */
-  netfilter: NetfilterHook | null;
   /**
-   * This namespace's iptables/conntrack/NAT (`ns.nf.iptables([...])`, `ns.nf.restore(text)`).
-   * Declared next to `netfilter`: every hook call compares the two, and with thousands of
-   * namespaces out of the CPU cache that read should not cost a cache line of its own.
+   * What the stack calls at each hook when it is not this namespace's own `nf` (see
+   * {@link NetNamespace.netfilter}): undefined = `nf` (the default), null = every hook accepts.
    */
-  readonly nf: Netfilter;
+  private nfOther: NetfilterHook | null | undefined = undefined;
+  /**
+   * This namespace's own netfilter once something asked for it (see {@link NetNamespace.nf}); null
+   * while nobody has: its ruleset is then empty and every hook accepts, as Linux registers no hook in
+   * a namespace whose tables are empty (a container's namespace until its embedded resolver's rules).
+   */
+  private nfValue: Netfilter | null = null;
+  /**
+   * Seed of `nf`'s random source, drawn from {@link NetNamespace.rng} when the namespace is created
+   * (as `rng.fork('netfilter')` would), so that creating `nf` later draws nothing from `rng`.
+   */
+  private readonly nfSeed: number;
   /** Ruleset generation of `nf` at which it was found empty (no rule, no DROP policy); -1 = not empty. */
   private nfEmptyGen = -1;
   /** Ruleset generation of `nf` that {@link NetNamespace.nfEmptyGen} was computed for; -1 = stale (rules changed since). */
@@ -329,9 +337,32 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.lo = lo;
     this.addDevice(lo);
     this.addAddress('lo', '127.0.0.1/8', { broadcast: false });
-    this.nf = new Netfilter({ sim, rng: this.rng.fork('netfilter'), host: this });
-    this.nf.rules.watcher = this;
-    this.netfilter = this.nf;
+    this.nfSeed = (this.rng.nextU32() ^ hashString('netfilter')) | 0;
+  }
+
+  /**
+   * This namespace's iptables/conntrack/NAT (`ns.nf.iptables([...])`, `ns.nf.restore(text)`),
+   * created on first use: until then the namespace holds no tables, conntrack or NAT state (a
+   * namespace that never had a rule behaves and prints exactly as one whose empty `nf` exists).
+   */
+  get nf(): Netfilter {
+    let nf = this.nfValue;
+    if (nf === null) {
+      nf = new Netfilter({ sim: this.sim, rng: new Rng(this.nfSeed >>> 0), host: this });
+      nf.rules.watcher = this;
+      this.nfValue = nf;
+    }
+    return nf;
+  }
+
+  /** What the stack calls at each hook: `nf` by default; null makes every hook accept. */
+  get netfilter(): NetfilterHook | null {
+    const o = this.nfOther;
+    return o === undefined ? this.nf : o;
+  }
+
+  set netfilter(h: NetfilterHook | null) {
+    this.nfOther = h !== null && h === this.nfValue ? undefined : h;
   }
 
   /** The per-packet counters ({@link IpMib}; they are fields of the namespace itself). */
@@ -832,17 +863,22 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    * small stack (hooks can nest when a REJECT sends a reply through the stack).
    */
   nfHook(hook: NfHookNum, skb: SkBuff, inDev: string, outDev: string, bridged = false, physIn?: string, physOut?: string): NfVerdict {
-    const nf = this.netfilter;
-    if (nf === null) return NF_ACCEPT;
-    if (nf === this.nf) {
+    const o = this.nfOther;
+    let nf: NetfilterHook;
+    if (o === undefined) {
+      const own = this.nfValue;
+      // never created: no rules (as below)
+      if (own === null) return NF_ACCEPT;
       // an empty ruleset registers no hook (no base chain, no conntrack: Linux registers neither in
       // a namespace whose tables are empty), so the packet does not enter netfilter at all
       // (the verdict is cached here and made stale by the ruleset's rulesChanged: no read of nf)
-      if (this.nfCheckedGen < 0) this.checkNfEmpty(this.nf.rules.generation);
+      if (this.nfCheckedGen < 0) this.checkNfEmpty(own.rules.generation);
       if (this.nfEmptyGen >= 0) return NF_ACCEPT;
       // the second half of an established packet's hooks: nothing to run, no hook state to set up
-      if ((hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN) && this.nf.passesUntouched(skb, hook)) return NF_ACCEPT;
-    }
+      if ((hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN) && own.passesUntouched(skb, hook)) return NF_ACCEPT;
+      nf = own;
+    } else if (o === null) return NF_ACCEPT;
+    else nf = o;
     // one stack for every namespace (hooks run synchronously; nesting crosses namespaces when a
     // REJECT's reply is routed): its few objects stay in cache whichever namespace runs
     const d = nfDepth++;
@@ -874,7 +910,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   private checkNfEmpty(gen: number): void {
     this.nfCheckedGen = gen;
     this.nfEmptyGen = -1;
-    const tables = this.nf.rules.tables;
+    const tables = this.nfValue!.rules.tables;
     for (const name of TABLE_NAMES) {
       const t = tables[name];
       if (!t.exists) continue; // never touched: no rules (and its chains are not looked at)
