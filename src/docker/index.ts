@@ -5,6 +5,7 @@
  */
 export { Engine, LAB_RESOLV_CONF, LAB_ETC_HOSTS, iptablesSave, netfilterOf, tryNetfilterOf, type EngineOptions } from './engine.js';
 export { Sandboxes, type Sandbox, type ContainerNet } from './sandbox.js';
+export type { DeferredOp } from './sandbox-state.js';
 export type { Network, Endpoint, AttachmentConfig, MappedPort, IpamConfigEntry, DriverName } from './network/model.js';
 export { networkInspectDoc, type NetworkContainerEntry } from './network/inspect.js';
 export * from './ipam/index.js';

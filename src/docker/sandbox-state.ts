@@ -27,6 +27,14 @@ import type { DockerProxy } from './ports/proxy.js';
 /** Sandboxes whose namespace configuration is still pending, by namespace. */
 const PENDING = new WeakMap<NetNamespace, Sandbox>();
 const NO_ADDRS: readonly number[] = [];
+/** The pending operations of a sandbox that has none yet (shared; every deferral makes a new array). */
+const NO_OPS: readonly unknown[] = [];
+
+/**
+ * A deferred configuration step (see {@link Sandbox.defer}): a module-level function applied to the
+ * namespace and three arguments, so that a deferral stores data, not a closure.
+ */
+export type DeferredOp<A, B, C> = (ns: NetNamespace, a: A, b: B, c: C) => void;
 
 /** A container's network sandbox while it runs. */
 export class Sandbox {
@@ -49,7 +57,11 @@ export class Sandbox {
   /** Addresses (uint32) the pending configuration gives the namespace. */
   private pendingAddrs: readonly number[];
   private readonly netns: NetNamespace;
-  private pending: Array<() => void> | null;
+  /**
+   * The deferred operations, four slots each: a shared function ({@link DeferredOp}) and its three
+   * arguments (no closure and no context per operation and container); null once configured.
+   */
+  private pending: readonly unknown[] | null;
 
   constructor(ns: NetNamespace, endpoints: Endpoint[], hosts: HostsRecord[], empty: never[], deferred: boolean) {
     this.netns = ns;
@@ -58,7 +70,7 @@ export class Sandbox {
     this.ports = empty;
     this.proxies = empty;
     this.pendingAddrs = NO_ADDRS;
-    this.pending = deferred ? [] : null;
+    this.pending = deferred ? NO_OPS : null;
     if (deferred) PENDING.set(ns, this);
   }
 
@@ -79,15 +91,17 @@ export class Sandbox {
   }
 
   /**
-   * Runs `op` on the namespace now, or (while the configuration is deferred) when the namespace is
-   * first used. `addr` is an address `op` gives it, for the ARP filter of the pending receive handler.
+   * Runs `op(ns, a, b, c)` on the namespace now, or (while the configuration is deferred) when the
+   * namespace is first used. `addr` is an address `op` gives it, for the ARP filter of the pending
+   * receive handler.
    */
-  defer(op: () => void, addr = 0): void {
-    if (this.pending === null) {
-      op();
+  defer<A, B, C>(op: DeferredOp<A, B, C>, a: A, b: B, c: C, addr = 0): void {
+    const ops = this.pending;
+    if (ops === null) {
+      op(this.netns, a, b, c);
       return;
     }
-    this.pending.push(op);
+    this.pending = ops.concat([op, a, b, c]); // exact size (push would reserve 17 slots)
     if (addr !== 0) this.pendingAddrs = this.pendingAddrs.concat([addr]);
   }
 
@@ -105,7 +119,8 @@ export class Sandbox {
     this.pendingAddrs = NO_ADDRS;
     const rx = this.netns.rx;
     for (const d of this.netns.devices()) if (d.rxHandler === pendingRx) d.rxHandler = rx;
-    for (const op of ops) op();
+    const ns = this.netns;
+    for (let i = 0; i < ops.length; i += 4) (ops[i] as DeferredOp<unknown, unknown, unknown>)(ns, ops[i + 1], ops[i + 2], ops[i + 3]);
   }
 
   /** Whether the pending configuration gives the namespace address `ip`. */

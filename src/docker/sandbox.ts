@@ -260,8 +260,7 @@ export class Sandboxes implements EtcRenderer {
     } else {
       plugMacvlanEndpoint(this.e, n, sb.ns, ifname, mac);
     }
-    const cidr = `${ipToString(ip)}/${pool.subnet.len}`;
-    sb.defer(() => sb.nsObject.addAddress(ifname, cidr), ip);
+    sb.defer(addAddressOp, ifname, ip | 0, pool.subnet.len, ip);
     sb.endpoints = sb.endpoints.concat([ep]); // exact size (push would reserve 17 slots)
     n.endpoints.set(c.id, ep);
     // a pending /etc/hosts shows the records as they were at writeHosts: render it before they change
@@ -317,19 +316,11 @@ export class Sandboxes implements EtcRenderer {
     if (gw === sb.gw) return;
     if (sb.gw) {
       this.unpublish(sb);
-      sb.defer(() => {
-        try {
-          sb.nsObject.delRoute({ dst: 'default' });
-        } catch {
-          /* no default route */
-        }
-      });
+      sb.defer(delDefaultRouteOp, null, null, null);
     }
     sb.gw = gw;
     if (!gw) return;
-    const via = ipToString(gw.network.gateway);
-    const dev = gw.ifname;
-    sb.defer(() => sb.nsObject.addRoute({ dst: 'default', via, dev }));
+    sb.defer(addDefaultRouteOp, gw.network.gateway | 0, gw.ifname, null);
     if (gw.network.driver === 'bridge' && !gw.network.internal) {
       const r = publishPorts(this.e, c, gw, sb);
       sb.ports = r.ports;
@@ -346,14 +337,7 @@ export class Sandboxes implements EtcRenderer {
 
   private startResolver(c: Container, sb: Sandbox): void {
     sb.resolverWanted = true;
-    sb.defer(() => {
-      const nf: IptablesRunner | null = this.e.iptablesFor(sb.nsObject);
-      const hc = c.hostConfig;
-      const ext = externalResolvers(this.e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
-      const r = new EmbeddedDns(this.e, sb, c, ext);
-      sb.resolver = r;
-      if (nf && typeof nf.iptables === 'function') setupResolverRules(new Iptables(nf), r.udpPort, r.tcpPort);
-    });
+    sb.defer(startResolverOp, this.e, sb, c);
     c.etc.set('/etc/resolv.conf', resolvConfWithResolver(c.etc.get('/etc/resolv.conf') ?? ''));
   }
 
@@ -567,4 +551,33 @@ function plugMacvlanEndpoint(e: Engine, n: Network, ns: NetNamespace, ifname: st
   e.host.addDevice(dev);
   e.host.moveDevice(dev, ns, ifname);
   ns.setLinkUp(ifname, true);
+}
+
+/** Deferred: `ip addr add IP/LEN dev IFNAME` (`ip` as int32). */
+function addAddressOp(ns: NetNamespace, ifname: string, ip: number, len: number): void {
+  ns.addAddress(ifname, `${ipToString(ip >>> 0)}/${len}`);
+}
+
+/** Deferred: `ip route add default via GW dev IFNAME` (`gw` as int32). */
+function addDefaultRouteOp(ns: NetNamespace, gw: number, dev: string): void {
+  ns.addRoute({ dst: 'default', via: ipToString(gw >>> 0), dev });
+}
+
+/** Deferred: `ip route del default` (none is fine). */
+function delDefaultRouteOp(ns: NetNamespace): void {
+  try {
+    ns.delRoute({ dst: 'default' });
+  } catch {
+    /* no default route */
+  }
+}
+
+/** Deferred: the embedded resolver's sockets and its nat rules in the container's namespace. */
+function startResolverOp(ns: NetNamespace, e: Engine, sb: Sandbox, c: Container): void {
+  const nf: IptablesRunner | null = e.iptablesFor(ns);
+  const hc = c.hostConfig;
+  const ext = externalResolvers(e.hostResolvConf, { dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions });
+  const r = new EmbeddedDns(e, sb, c, ext);
+  sb.resolver = r;
+  if (nf && typeof nf.iptables === 'function') setupResolverRules(new Iptables(nf), r.udpPort, r.tcpPort);
 }
