@@ -384,7 +384,8 @@ export class Conntrack {
   private n = 0;
   private cursor = 0;
   private gcTimer: Timer | null = null;
-  private readonly gcFn = (): void => this.gc();
+  /** The GC timer's callback (made when the timer is first armed). */
+  private gcFnV: (() => void) | null = null;
   private remapBuf: Int32Array = EMPTY_SLOTS;
   /**
    * A lower bound of each id's expiry in ms (clamped to int32), so the sweep passes over live
@@ -409,6 +410,10 @@ export class Conntrack {
   reuse = true;
 
   constructor(private readonly sim: Sim) {}
+
+  private gcFn(): () => void {
+    return (this.gcFnV ??= (): void => this.gc());
+  }
 
   /** Number of live (confirmed, unexpired) entries. O(1) unless an entry may have expired. */
   get count(): number {
@@ -744,7 +749,7 @@ export class Conntrack {
   /** Keeps one GC timer armed while entries exist (Linux's gc worker): a bounded sweep per second. */
   private armGc(): void {
     if (this.gcTimer !== null) return;
-    this.gcTimer = this.sim.scheduleAt(this.sim.now + SECOND, this.gcFn);
+    this.gcTimer = this.sim.scheduleAt(this.sim.now + SECOND, this.gcFn());
   }
 
   private gc(): void {
@@ -753,7 +758,7 @@ export class Conntrack {
     if (this.top <= SWEEP_PER_TICK) {
       // a small table is scanned whole; the next run is due at the earliest expiry
       this.minExpMs = this.expireDue();
-      if (this.n > 0) this.gcTimer = this.sim.scheduleAt(Math.max(this.sim.now + SECOND, this.minExpMs * MS), this.gcFn);
+      if (this.n > 0) this.gcTimer = this.sim.scheduleAt(Math.max(this.sim.now + SECOND, this.minExpMs * MS), this.gcFn());
       return;
     }
     this.sweep(SWEEP_PER_TICK);
@@ -761,7 +766,7 @@ export class Conntrack {
     // after a full pass the earliest expiry is known: nothing to do before it (a table of long-lived
     // entries does not tick every second for days)
     const next = this.minExpMs * MS;
-    this.gcTimer = this.sim.scheduleAt(next > this.sim.now + SECOND ? next : this.sim.now + SECOND, this.gcFn);
+    this.gcTimer = this.sim.scheduleAt(next > this.sim.now + SECOND ? next : this.sim.now + SECOND, this.gcFn());
   }
 
   /** @internal an entry's expiry moved to `ms`: keeps the lower bound of all expiries (and the GC timer) valid */

@@ -76,6 +76,8 @@ import { FlowVerdict, forwardCacheable } from './flow-cache.js';
 import { MS, SECOND } from '../core/time.js';
 
 const HOOK_CHAIN = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+/** The base chains (and runners, recorded rules) of a filter that has not looked at its rules yet: shared, never written. */
+const NO_BASES = Object.freeze([]) as never[];
 // table indices in TABLE_NAMES order
 const T_MANGLE = 0;
 const T_RAW = 1;
@@ -157,7 +159,8 @@ export class Netfilter implements TargetRunner {
   /** PktInfo of the hook call in progress; one per nesting level (a REJECT's reply can re-enter). */
   private p: PktInfo;
   private readonly p0: PktInfo;
-  private readonly pktPool: PktInfo[] = [];
+  /** PktInfo by nesting level (`p0` first; deeper ones made when a REJECT's reply re-enters). */
+  private readonly pktPool: PktInfo[];
   /**
    * The packet whose headers {@link Netfilter.p0} holds (the last one read into it); null when
    * unknown. Set by every full read, cleared at every entry hook (PRE_ROUTING, LOCAL_OUT: the same
@@ -180,54 +183,71 @@ export class Netfilter implements TargetRunner {
   private ctOn = false;
   /** Bit `1 << hook` set when some table has a base chain hooked there (see {@link Netfilter.baseChain}). */
   private hookMask = 0;
-  private compiledTables = new Map<TableName, CompiledTable>();
+  /** Compiled tables of generation {@link Netfilter.compiledGen} (made with the first compiled walk). */
+  private compiledTables: Map<TableName, CompiledTable> | null = null;
   /**
    * Hooked base chains for the current rules generation, indexed `hook * 4 + table` (tables in
    * {@link TABLE_NAMES} order); null where the table has no registered base chain at that hook.
    */
-  private bases: Array<Chain | null> = [];
+  private bases: Array<Chain | null> = NO_BASES;
   /** Compiled runner of each entry of {@link Netfilter.bases} (built on first use). */
-  private baseRuns: Array<CompiledChain | null> = [];
+  private baseRuns: Array<CompiledChain | null> = NO_BASES;
   // per-call context for targets
   private curSkb: SkBuff | null = null;
   private curState: NfHookState | null = null;
   private curTable: TableName = 'filter';
-  private readonly observer: ChainWalkObserver;
+  /** What a traced walk reports (made for the first traced packet: {@link Netfilter.observer}). */
+  private observerV: ChainWalkObserver | null = null;
   /** Ruleset generation {@link Netfilter.fwdCacheable} was computed for. */
   private fwdCacheGen = -1;
   /** Whether the FORWARD hook's walks are cacheable in this generation (see {@link forwardCacheable}). */
   private fwdCacheable = false;
-  /** What the walk being recorded bumped (rules, then base chains by policy); reused. */
-  private readonly recRules: Rule[] = [];
-  private readonly recPolicies: Chain[] = [];
+  /** What the walk being recorded bumped (rules, then base chains by policy); reused (made with the first recorded walk). */
+  private recRules: Rule[] = NO_BASES;
+  private recPolicies: Chain[] = NO_BASES;
   /** The base chain of the walk being recorded (the one a policy observation is about). */
   private recBase: Chain | null = null;
-  private readonly recObserver: ChainWalkObserver;
-  /** The hook state of {@link Netfilter.bridgedPreRouting} (devices set per call). */
-  private readonly brState: NfHookState = { hook: NF_INET_PRE_ROUTING, inDev: '', outDev: '', bridged: true, physIn: undefined, physOut: undefined };
+  /** What a recorded walk reports (made with the first recorded walk: {@link Netfilter.recObserver}). */
+  private recObserverV: ChainWalkObserver | null = null;
+  /** The hook state of {@link Netfilter.bridgedPreRouting} (devices set per call; made with its first call). */
+  private brState: NfHookState | null = null;
 
   constructor(opts: { sim: Sim; rng: Rng; host: NfHost }) {
     this.sim = opts.sim;
     this.rng = opts.rng;
     this.host = opts.host;
     this.conntrack = new Conntrack(opts.sim);
-    this.p = this.p0 = this.pktAt(0);
-    this.observer = {
+    const p0 = new PktInfo();
+    p0.host = this.host;
+    this.p = this.p0 = p0;
+    this.pktPool = [p0];
+  }
+
+  /** The observer of traced walks (emits the trace events), made for the first traced packet. */
+  private get observer(): ChainWalkObserver {
+    return (this.observerV ??= {
       rule: (table, chain, pos, rule, verdict) => this.traceRule(table, chain, pos, rule, verdict),
       policy: (table, chain, policy) =>
         this.emit({ layer: 'netfilter', kind: 'policy', detail: `${table}:${chain}:policy:${policy}`, data: { table, chain, verdict: policy } }),
       implicitReturn: (table, chain) =>
         this.emit({ layer: 'netfilter', kind: 'return', detail: `${table}:${chain}:return:`, data: { table, chain, implicit: true } }),
-    };
-    this.recObserver = {
-      rule: (_table, _chain, _pos, rule) => {
-        this.recRules.push(rule);
-      },
-      policy: () => {
-        this.recPolicies.push(this.recBase!);
-      },
-      implicitReturn: () => {},
-    };
+    });
+  }
+
+  /** The observer of recorded walks (collects what they bump), made with the first recorded walk. */
+  private get recObserver(): ChainWalkObserver {
+    if (this.recObserverV === null) {
+      this.recObserverV = {
+        rule: (_table, _chain, _pos, rule) => {
+          this.recRules.push(rule);
+        },
+        policy: () => {
+          this.recPolicies.push(this.recBase!);
+        },
+        implicitReturn: () => {},
+      };
+    }
+    return this.recObserverV;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -424,7 +444,7 @@ export class Netfilter implements TargetRunner {
     if (this.depth !== 0 || skb.traced || !this.flowCache) return -1;
     if (this.activeGen !== this.rules.generation) this.refreshActive();
     if (!this.ctOn || this.bases[T_RAW] !== null || this.bases[T_MANGLE] !== null) return -1; // hook * 4 + table, hook 0
-    const st = this.brState;
+    const st = (this.brState ??= { hook: NF_INET_PRE_ROUTING, inDev: '', outDev: '', bridged: true, physIn: undefined, physOut: undefined });
     st.inDev = brName;
     st.physIn = physIn;
     // as hook(): a packet entering this namespace's hooks, read into p0
@@ -520,8 +540,13 @@ export class Netfilter implements TargetRunner {
 
   /** The FORWARD hook (mangle, filter) walked by the interpreter, recording what it bumps on the packet's conntrack entry. */
   private forwardRecorded(skb: SkBuff, state: NfHookState): NfVerdict {
-    this.recRules.length = 0;
-    this.recPolicies.length = 0;
+    if (this.recRules === NO_BASES) {
+      this.recRules = [];
+      this.recPolicies = [];
+    } else {
+      this.recRules.length = 0;
+      this.recPolicies.length = 0;
+    }
     let v = this.walkRecorded(T_MANGLE, state);
     if (v === V_ACCEPT) v = this.walkRecorded(T_FILTER, state);
     // verdict-only targets: the walk ends in ACCEPT or DROP
@@ -643,15 +668,16 @@ export class Netfilter implements TargetRunner {
   private ensureCompiled(): void {
     if (this.compiledGen === this.rules.generation) return;
     this.compiledGen = this.rules.generation;
-    this.compiledTables.clear();
+    this.compiledTables?.clear();
   }
 
   private compiledTable(name: TableName): CompiledTable {
     this.ensureCompiled();
-    let c = this.compiledTables.get(name);
+    const tables = (this.compiledTables ??= new Map());
+    let c = tables.get(name);
     if (!c) {
       c = new CompiledTable(this.rules.tables[name], this);
-      this.compiledTables.set(name, c);
+      tables.set(name, c);
     }
     return c;
   }
