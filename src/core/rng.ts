@@ -16,7 +16,9 @@ export class Rng {
       let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
+      // int32, as every later state (the state is only used bitwise): small integers in the
+      // object, where uint32 state above 2^31 would box all four fields as heap numbers
+      return z ^ (z >>> 16);
     };
     this.s0 = sm();
     this.s1 = sm();
