@@ -99,8 +99,11 @@ const NO_TASKS: readonly number[] = [];
  */
 export class CgroupNode {
   private kids: Map<string, CgroupNode> | null = null;
-  /** Attached pids in attach order (null when none ever attached). */
-  private pids: number[] | null = null;
+  /**
+   * Attached pids in attach order: null when none, the pid itself when one was attached to an empty
+   * group (a container's group holds its one process: no array), else an array (which may shrink).
+   */
+  private pids: number[] | number | null = null;
   /** The files as the kernel made them at mkdir (a table shared by every group with the same ones). */
   private readonly defaults: FileDefaults;
   /** Files written with a value other than their default (null until then). */
@@ -170,26 +173,34 @@ export class CgroupNode {
   }
   /** Processes attached here (host pids; a copy — attach with {@link addTask}). */
   get tasks(): ReadonlySet<number> {
-    return new Set(this.pids ?? NO_TASKS);
+    return new Set(this.taskList);
   }
   /** Number of processes attached here. */
   get taskCount(): number {
-    return this.pids?.length ?? 0;
+    const p = this.pids;
+    return p === null ? 0 : typeof p === 'number' ? 1 : p.length;
   }
   /** The attached pids (read-only view; empty when none). */
   get taskList(): readonly number[] {
-    return this.pids ?? NO_TASKS;
+    const p = this.pids;
+    return p === null ? NO_TASKS : typeof p === 'number' ? [p] : p;
   }
   /** Attaches a process (writing its pid to `cgroup.procs`). */
   addTask(pid: number): void {
     const p = this.pids;
-    if (p === null) this.pids = [pid]; // one slot: a container's group holds its one process (push would reserve 17)
-    else if (!p.includes(pid)) p.push(pid);
+    if (p === null) this.pids = pid;
+    else if (typeof p === 'number') {
+      if (p !== pid) this.pids = [p, pid];
+    } else if (!p.includes(pid)) p.push(pid);
   }
   /** Detaches a process. */
   removeTask(pid: number): void {
     const p = this.pids;
     if (p === null) return;
+    if (typeof p === 'number') {
+      if (p === pid) this.pids = null;
+      return;
+    }
     const i = p.indexOf(pid);
     if (i >= 0) p.splice(i, 1);
   }
