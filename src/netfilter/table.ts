@@ -210,20 +210,41 @@ export class Chain {
 
   /** Jump/goto targets of the rules, with how many rules name each. */
   jumps(): ReadonlyMap<string, number> {
+    if (this.sum === null && this.list.length < SMALL_CHAIN) {
+      // a short chain without jumps: nothing to count (no summary made)
+      let any = false;
+      for (const r of this.list) if (r.target.kind === 'jump') any = true;
+      if (!any) return NO_JUMPS;
+    }
     return this.summary().jumps;
   }
 
   /** Hooks (bit `1 << hook`) at which every rule's target may run. */
   allowedHooks(): number {
+    if (this.sum === null && this.list.length < SMALL_CHAIN) {
+      // a short chain: straight from its rules (as ChainSummary.hooks, without making one)
+      let m = ALL_HOOKS;
+      for (const r of this.list) {
+        if (r.target.kind === 'jump') continue;
+        const k = targetClass(r);
+        if (k >= 0) m &= CLASS_HOOKS[k]!;
+      }
+      return m;
+    }
     return this.summary().hooks();
   }
 
+  /**
+   * The chain's summary: kept (and updated by every change) for a chain of `SMALL_CHAIN` rules
+   * or more, made afresh from the few rules of a shorter one on every call (a container's
+   * namespace has six short chains: their summaries and jump Maps would outweigh their rules).
+   */
   private summary(): ChainSummary {
     let s = this.sum;
     if (s === null) {
       s = new ChainSummary();
       for (const r of this.list) s.add(r, 1);
-      this.sum = s;
+      if (this.list.length >= SMALL_CHAIN) this.sum = s;
     }
     return s;
   }
