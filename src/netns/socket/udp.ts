@@ -141,7 +141,7 @@ export class UdpTable {
     if (port === this.lastPort) this.forgetLast();
     let l = this.ports.get(port);
     if (!l) {
-      l = [];
+      l = [s]; // exact size: a port usually has one socket (push would reserve 17 slots)
       if (this.ports === NO_SOCKETS) this.ports = new Map();
       this.ports.set(port, l);
       if (this.dense !== null) this.dense[port] = l;
@@ -150,8 +150,7 @@ export class UdpTable {
         for (const [p, list] of this.ports) d[p] = list;
         this.dense = d;
       }
-    }
-    l.push(s);
+    } else l.push(s);
     return s;
   }
 

@@ -72,7 +72,9 @@ export function parsePortSpecs(specs: readonly string[]): PortSpecs {
       exposed[key] = {};
       let hp = '';
       if (hr) hp = single && hr[0] !== hr[1] ? `${hr[0]}-${hr[1]}` : String(hr[0] + (p - cr[0]));
-      (bindings[key] ??= []).push({ HostIp: ip, HostPort: hp });
+      const b: PortBinding = { HostIp: ip, HostPort: hp };
+      const prev = bindings[key];
+      bindings[key] = prev === undefined ? [b] : prev.concat([b]); // exact size (push would reserve 17 slots)
     }
   }
   return { exposed, bindings };
