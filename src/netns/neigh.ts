@@ -200,8 +200,8 @@ const NO_ENTRIES: ReadonlyMap<number, Map<number, NeighEntry>> = new Map();
 
 /** The ARP cache of a namespace. */
 export class NeighTable {
-  /** Parameters (Linux defaults). */
-  readonly parms: NeighParms = defaultParms();
+  /** This table's own parameters, once asked for through {@link NeighTable.parms}; null = the shared defaults. */
+  private ownParms: NeighParms | null = null;
   /**
    * Per device (ifindex), entries keyed by the address as an int32 (a Smi: no boxing on lookup); the
    * shared empty map until the first entry (an empty Map costs ~180 bytes).
@@ -218,9 +218,24 @@ export class NeighTable {
     this.rng = rng;
   }
 
+  /**
+   * Parameters (Linux defaults). The table's own copy, which may be changed, is made when first
+   * asked for; until then the table reads the shared defaults (a namespace that never tunes its
+   * ARP cache holds no copy).
+   */
+  get parms(): NeighParms {
+    return (this.ownParms ??= defaultParms());
+  }
+
+  /** The parameters in force: the own copy if made, else the defaults. */
+  private get p(): Readonly<NeighParms> {
+    const o = this.ownParms;
+    return o === null ? DEFAULT_NEIGH_PARMS : o;
+  }
+
   private randomReachable(): Nanos {
     // Linux neigh_rand_reach_time: uniform in [base/2, 3·base/2)
-    const base = this.parms.baseReachableTime;
+    const base = this.p.baseReachableTime;
     return Math.floor(base / 2) + Math.floor(this.rng.float() * base);
   }
 
@@ -259,7 +274,7 @@ export class NeighTable {
   private create(dev: NetDevice, ip: number): NeighEntry {
     const e = new NeighEntry(dev, ip >>> 0, this.randomReachable());
     e.updated = this.host.sim.now;
-    e.confirmed = this.host.sim.now - 2 * this.parms.baseReachableTime; // "long ago", as Linux
+    e.confirmed = this.host.sim.now - 2 * this.p.baseReachableTime; // "long ago", as Linux
     this.put(e);
     return e;
   }
@@ -283,7 +298,7 @@ export class NeighTable {
           e.nud = NudState.DELAY;
           e.updated = now;
           e.probes = 0;
-          this.arm(e, this.parms.delayFirstProbeTime);
+          this.arm(e, this.p.delayFirstProbeTime);
         }
         neighHhOutput(e, dev, skb);
         return e;
@@ -299,14 +314,14 @@ export class NeighTable {
     e.used = now;
     e.nud = NudState.INCOMPLETE;
     e.updated = now;
-    e.probes = this.parms.ucastProbes; // Linux counts the broadcast round after the unicast budget
+    e.probes = this.p.ucastProbes; // Linux counts the broadcast round after the unicast budget
     this.enqueue(e, skb);
     this.probe(e);
     return e;
   }
 
   private enqueue(e: NeighEntry, skb: SkBuff): void {
-    if (e.queue.length >= this.parms.unresQlen) {
+    if (e.queue.length >= this.p.unresQlen) {
       const old = e.queue.shift()!;
       this.host.neighQueueOverflow(old);
     }
@@ -316,7 +331,7 @@ export class NeighTable {
   /** Sends one solicitation and arms the retransmit timer. */
   private probe(e: NeighEntry): void {
     e.probes++;
-    this.arm(e, this.parms.retransTime);
+    this.arm(e, this.p.retransTime);
     const unicast = e.nud === NudState.PROBE ? e.mac : 0;
     this.host.arpSolicit(e.dev, e.ip, unicast, e.queue.length ? e.queue[0]! : null);
   }
@@ -331,7 +346,7 @@ export class NeighTable {
     e.timer = null;
     const now = this.host.sim.now;
     if (e.nud === NudState.DELAY) {
-      if (now <= e.confirmed + this.parms.delayFirstProbeTime) {
+      if (now <= e.confirmed + this.p.delayFirstProbeTime) {
         // confirmed meanwhile (an upper layer or a reply)
         e.nud = NudState.REACHABLE;
         e.updated = now;
@@ -342,7 +357,7 @@ export class NeighTable {
       e.probes = 0;
     }
     if (e.nud === NudState.INCOMPLETE || e.nud === NudState.PROBE) {
-      const max = this.parms.ucastProbes + (e.nud === NudState.INCOMPLETE ? this.parms.mcastProbes : 0);
+      const max = this.p.ucastProbes + (e.nud === NudState.INCOMPLETE ? this.p.mcastProbes : 0);
       if (e.probes >= max) {
         this.fail(e);
         return;
@@ -387,7 +402,7 @@ export class NeighTable {
     e.setMac(mac);
     e.nud = newState;
     e.updated = now;
-    e.confirmed = newState === NudState.REACHABLE ? now : now - 2 * this.parms.baseReachableTime;
+    e.confirmed = newState === NudState.REACHABLE ? now : now - 2 * this.p.baseReachableTime;
     e.probes = 0;
     if (e.queue.length) {
       const q = e.queue.splice(0);

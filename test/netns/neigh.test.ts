@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SECOND } from '../../src/core/time.js';
-import { ping, NudState } from '../../src/netns/index.js';
+import { DEFAULT_NEIGH_PARMS, ping, NudState } from '../../src/netns/index.js';
 import { parseIp } from '../../src/wire/addr.js';
 import { capture, hex, lan } from './helpers.js';
 
@@ -22,6 +22,26 @@ describe('neighbour table (ARP) in virtual time', () => {
     expect(a.counters.get('ArpResFailed')).toBe(1);
     // no echo request ever left: it waited in the queue and was dropped
     expect(frames.filter((f) => !isArp(f.bytes)).length).toBe(0);
+  });
+
+  it('parms: the defaults until a namespace changes its own copy; the change applies to that namespace only', () => {
+    const { sim, a, b } = lan();
+    expect({ ...b.neigh.parms }).toEqual({ ...DEFAULT_NEIGH_PARMS });
+    a.neigh.parms.mcastProbes = 1;
+    a.neigh.parms.retransTime = 2 * SECOND;
+    expect(b.neigh.parms.mcastProbes).toBe(3);
+    expect(DEFAULT_NEIGH_PARMS.mcastProbes).toBe(3);
+    const fa = capture([a.mustDev('eth0')]);
+    const fb = capture([b.mustDev('eth0')]);
+    const sa = a.ping.open({ onReply() {}, onError() {} });
+    const sb = b.ping.open({ onReply() {}, onError() {} });
+    a.ping.send(sa, parseIp('172.17.0.99'), 0);
+    b.ping.send(sb, parseIp('172.17.0.98'), 0);
+    sim.advance(10 * SECOND);
+    const reqs = (f: typeof fa): number[] => f.filter((x) => x.dir === 'tx' && isArp(x.bytes)).map((x) => x.t);
+    expect(reqs(fa)).toEqual([0]);
+    expect(reqs(fb)).toEqual([0, SECOND, 2 * SECOND]);
+    expect(a.neigh.show()).toBe('172.17.0.99 dev eth0  FAILED\n');
   });
 
   it('ping tool reports Destination Host Unreachable after the ARP timeout', () => {
