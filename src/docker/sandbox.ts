@@ -210,7 +210,7 @@ export class Sandboxes implements EtcRenderer {
   // ------------------------------------------------------------------ join / leave
 
   private newEndpoint(n: Network, c: Container, ip: number, mac: number, ifname: string): Endpoint {
-    return { id: newId(this.e.rng), network: n, containerId: c.id, ip, mac, ifname, hostVeth: '', ports: [] };
+    return { id: newId(this.e.rng), network: n, containerId: c.id, ip, mac, ifname, hostVeth: '', ports: NONE };
   }
 
   /** Joins a running container's sandbox to a network (start, or `network connect`). */

@@ -131,6 +131,9 @@ export class EtcFiles extends Map<string, string> {
   }
 }
 
+/** The mounts of a container without any (shared, frozen: `mounts` is replaced, never pushed to). */
+const NO_MOUNTS = Object.freeze([]) as unknown as MountPoint[];
+
 /** One container. Created by {@link Runtime}; other layers read it and may use `ext`. */
 export class Container {
   /** Full 64-hex id. */
@@ -170,8 +173,8 @@ export class Container {
   init: Proc | null = null;
   /** Every live process of the container (init, exec'd, children). */
   readonly procs = new Set<Proc>();
-  /** Volumes and binds. */
-  mounts: MountPoint[] = [];
+  /** Volumes and binds (the shared empty list until set). */
+  mounts: MountPoint[] = NO_MOUNTS;
   /** The configured log driver instance (null for `none` or before start). */
   log: LogDriver | null = null;
   /** Files Docker bind-mounts into /etc (hostname, hosts, resolv.conf), path → content. */

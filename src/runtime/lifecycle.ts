@@ -111,6 +111,11 @@ class LogSink implements OutputSink {
     else this.pendingErr = rest;
     for (const line of lines) this.c.log?.log({ line, stream, time: this.rt.sim.now });
   }
+  /** The init's exit hook: logs what is left of its output, then the container's exit handling. */
+  initExited(code: number): void {
+    this.flush();
+    onInitExit(this.rt, this.c, code);
+  }
   /** Logs what is left of an unterminated last line. */
   flush(): void {
     if (this.pendingOut) this.c.log?.log({ line: this.pendingOut, stream: 'stdout', time: this.rt.sim.now });
@@ -170,10 +175,8 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
     out,
     env,
     stdin: c.config.OpenStdin ? (attach?.stdin ?? '') : '',
-    onExit: (code) => {
-      out.flush();
-      onInitExit(rt, c, code);
-    },
+    // a bound method: no closure context (with the start's scope chain) kept per running container
+    onExit: out.initExited.bind(out),
   });
   c.init = init;
   Object.assign(c.state, { Status: 'running', Running: true, Paused: false, Restarting: false, Pid: init.pid, ExitCode: 0, StartedAt: rt.sim.now, FinishedAt: c.state.FinishedAt });
