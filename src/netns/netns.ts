@@ -169,6 +169,9 @@ function nsReceive(dev: NetDevice, skb: SkBuff): void {
 /** The sysctls of every namespace that has not changed any (never written). */
 const DEFAULT_SYSCTLS: NetnsSysctls = defaultSysctls();
 
+/** The extra local addresses of a namespace with at most two (shared, never written). */
+const NO_LOCAL_IPS: readonly number[] = Object.freeze([]);
+
 /** Devices a namespace finds by a scan; beyond this many it keeps Maps by name and ifindex. */
 const DEV_INDEX_MIN = 8;
 
@@ -240,8 +243,8 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   UdpInDatagrams = 0;
   /** Routing tables. */
   readonly fib: Fib = new Fib();
-  /** UDP sockets. */
-  readonly udp: UdpTable;
+  /** UDP sockets, once asked for (see {@link NetNamespace.udp}). */
+  private udpV: UdpTable | null = null;
   /**
    * The first two addresses of {@link NetNamespace.addrs} as int32 and how many there are (a
    * container has two: `lo` and `eth0`), kept in the namespace object itself so that the local-source
@@ -253,7 +256,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   private localN = 0;
   private localFor: InetAddress[] | null = null;
   /** Addresses past the second of {@link NetNamespace.addrs} as int32 (see {@link NetNamespace.local0}). */
-  private localIps: number[] = [];
+  private localIps: readonly number[] = NO_LOCAL_IPS;
   /**
    * Output-route cache of `ipRouteOutput` (keyed by destination as int32), created on first use;
    * the FIB clears it on every change (it is the FIB's `derived` cache). @internal
@@ -285,10 +288,10 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   sysctl: NetnsSysctls = DEFAULT_SYSCTLS;
   /** The loopback device. */
   readonly lo: NetDevice;
-  /** TCP sockets. */
-  readonly tcp: TcpTable;
-  /** ICMP echo ("ping") sockets. */
-  readonly ping: PingTable;
+  /** TCP sockets, once asked for (see {@link NetNamespace.tcp}). */
+  private tcpV: TcpTable | null = null;
+  /** ICMP echo sockets, once asked for (see {@link NetNamespace.ping}). */
+  private pingV: PingTable | null = null;
   /** IPv4 addresses, in the order they were added. */
   addrs: InetAddress[] = [];
   /**
@@ -329,9 +332,6 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.rx = nsReceive;
     this.neigh = new NeighTable(this, this.rng.fork('neigh'));
     this.ipId = this.rng.int(0x10000);
-    this.udp = new UdpTable(this);
-    this.tcp = new TcpTable(this);
-    this.ping = new PingTable(this);
     const lo = new LoopbackDevice(sim);
     lo.adminUp = true;
     this.lo = lo;
@@ -353,6 +353,27 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       this.nfValue = nf;
     }
     return nf;
+  }
+
+  /** UDP sockets (the table is made on first use: a namespace without sockets holds none). */
+  get udp(): UdpTable {
+    let t = this.udpV;
+    if (t === null) t = this.udpV = new UdpTable(this);
+    return t;
+  }
+
+  /** TCP sockets (the table is made on first use). */
+  get tcp(): TcpTable {
+    let t = this.tcpV;
+    if (t === null) t = this.tcpV = new TcpTable(this);
+    return t;
+  }
+
+  /** ICMP echo ("ping") sockets (the table is made on first use). */
+  get ping(): PingTable {
+    let t = this.pingV;
+    if (t === null) t = this.pingV = new PingTable(this);
+    return t;
   }
 
   /** What the stack calls at each hook: `nf` by default; null makes every hook accept. */
@@ -753,7 +774,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.localN = n;
     this.local0 = n > 0 ? addrs[0]!.local | 0 : 0;
     this.local1 = n > 1 ? addrs[1]!.local | 0 : 0;
-    this.localIps = addrs.slice(2).map((a) => a.local | 0);
+    this.localIps = n > 2 ? addrs.slice(2).map((a) => a.local | 0) : NO_LOCAL_IPS;
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
- * A namespace creates its netfilter (`ns.nf`: tables, conntrack, NAT state) on first use. Whether
- * that happens when the namespace is created or only when a rule is added must not be observable:
- * same packets, same counters, same iptables-save and conntrack output, same random draws.
+ * A namespace creates its netfilter (`ns.nf`: tables, conntrack, NAT state) and its socket tables
+ * on first use. Whether that happens when the namespace is created or only when a rule is added or
+ * a socket opened must not be observable: same packets, same counters, same iptables-save and
+ * conntrack output, same random draws.
  */
 import { describe, expect, it } from 'vitest';
 import { Sim } from '../../src/core/scheduler.js';
@@ -16,8 +17,12 @@ function world(touchEarly: boolean): string[] {
   const a = createNetns(sim, 'a', rng.fork('a'));
   const b = createNetns(sim, 'b', rng.fork('b'));
   const out: string[] = [];
-  if (touchEarly) out.push(a.nf.save(), b.nf.save({ counters: true }));
-  else out.push('', '*nothing\n');
+  if (touchEarly) {
+    out.push(a.nf.save(), b.nf.save({ counters: true }));
+    // the socket tables too (also made on first use)
+    expect([a.udp.list().length, b.tcp.listening().length, b.tcp.connections().length]).toEqual([0, 0, 0]);
+    expect(a.ping).toBeDefined();
+  } else out.push('', '*nothing\n');
   connect(a, 'eth0', b, 'eth0');
   a.addAddress('eth0', '10.0.0.1/24');
   b.addAddress('eth0', '10.0.0.2/24');
@@ -35,8 +40,8 @@ function world(touchEarly: boolean): string[] {
   return out;
 }
 
-describe('netfilter created on first use', () => {
-  it('a namespace whose netfilter was created early or only by its first rule behaves and prints the same', () => {
+describe('netfilter and socket tables created on first use', () => {
+  it('a namespace whose netfilter and socket tables were created early or only on first use behaves and prints the same', () => {
     const early = world(true);
     const lazy = world(false);
     // the early world's first two entries are the empty rulesets it printed
