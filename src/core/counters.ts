@@ -24,10 +24,13 @@ export function counterSlot(name: string): number {
   return s;
 }
 
+/** The values of a set that never counted anything (shared, frozen; the first `add` makes its own). */
+const NO_VALUES: Array<number | undefined> = Object.freeze([]) as unknown as Array<number | undefined>;
+
 /** A set of named counters (values by slot; a counter exists once it has been incremented). */
 export class Counters {
   /** Values by slot; a hole (undefined) = never counted, so `inc(name, 0)` still makes a counter appear. */
-  private v: Array<number | undefined> = [];
+  private v: Array<number | undefined> = NO_VALUES;
 
   /** Adds `n` (default 1) to counter `name`. */
   inc(name: string, n = 1): void {
@@ -36,7 +39,8 @@ export class Counters {
 
   /** Adds `n` (default 1) to the counter in `slot` (from {@link counterSlot}). */
   add(slot: number, n = 1): void {
-    const v = this.v;
+    let v = this.v;
+    if (v === NO_VALUES) v = this.v = [];
     if (slot >= v.length) v.length = slot + 1;
     const x = v[slot];
     v[slot] = x === undefined ? n : x + n;
@@ -61,6 +65,6 @@ export class Counters {
 
   /** Resets every counter to zero (and forgets them, as a fresh set). */
   reset(): void {
-    this.v = [];
+    this.v = NO_VALUES;
   }
 }

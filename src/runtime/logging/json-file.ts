@@ -31,11 +31,24 @@ export function parseJsonLogLine(line: string): { log: string; stream: 'stdout' 
   return JSON.parse(line) as { log: string; stream: 'stdout' | 'stderr'; time: string };
 }
 
+/** One log file of a json-file driver: its lines, their messages and its size in bytes. */
+interface LogGeneration {
+  lines: string[];
+  msgs: LogMessage[];
+  size: number;
+}
+
+/** The generations of a driver that has not logged anything: one empty live file (shared, frozen). */
+const NO_GENERATIONS: LogGeneration[] = Object.freeze([Object.freeze({ lines: Object.freeze([]) as unknown as string[], msgs: Object.freeze([]) as unknown as LogMessage[], size: 0 })]) as unknown as LogGeneration[];
+
 /** json-file driver state for one container. */
 export class JsonFileDriver implements LogDriver {
   readonly name = 'json-file';
-  /** Rotated generations: index 0 is the live file, 1 is `.log.1`... */
-  private generations: Array<{ lines: string[]; msgs: LogMessage[]; size: number }> = [{ lines: [], msgs: [], size: 0 }];
+  /**
+   * Rotated generations: index 0 is the live file, 1 is `.log.1`... The shared empty one until the
+   * first message (most containers never write a line).
+   */
+  private generations: LogGeneration[] = NO_GENERATIONS;
   constructor(
     /** Base file name, `<id>-json.log`. */
     readonly fileName: string,
@@ -47,6 +60,7 @@ export class JsonFileDriver implements LogDriver {
 
   log(m: LogMessage): void {
     const line = jsonLogLine(m);
+    if (this.generations === NO_GENERATIONS) this.generations = [{ lines: [], msgs: [], size: 0 }];
     let cur = this.generations[0]!;
     if (this.maxSize > 0 && cur.size >= this.maxSize) {
       this.generations.unshift({ lines: [], msgs: [], size: 0 });
