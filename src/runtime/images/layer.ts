@@ -95,14 +95,22 @@ export function chainIds(diffIds: readonly string[]): string[] {
  * layer. Whiteouts in the upper layer hide lower files.
  */
 export class RootFs {
-  /** The container's own changes (the "rw layer"), path → entry (whiteout = deleted). */
-  readonly upper = new Map<string, FsEntry>();
+  /** The rw layer once made (see {@link RootFs.upper}); null while the container changed nothing. */
+  private upperV: Map<string, FsEntry> | null = null;
   constructor(readonly lower: readonly Layer[]) {}
+
+  /**
+   * The container's own changes (the "rw layer"), path → entry (whiteout = deleted). Made on first
+   * use: a container that never writes to its filesystem holds no Map.
+   */
+  get upper(): Map<string, FsEntry> {
+    return (this.upperV ??= new Map());
+  }
 
   /** The entry visible at `path`, or undefined. */
   lookup(path: string): FsEntry | undefined {
     const p = normalise(path);
-    const u = this.upper.get(p);
+    const u = this.upperV?.get(p);
     if (u) return u.type === 'whiteout' ? undefined : u;
     for (let i = this.lower.length - 1; i >= 0; i--) {
       const e = this.lower[i]!.entries.get(p);
@@ -132,7 +140,7 @@ export class RootFs {
     const p = normalise(path);
     if (!this.lookup(p)) return false;
     if (this.lookupLower(p)) this.upper.set(p, { type: 'whiteout', mode: 0, mtime: 0 });
-    else this.upper.delete(p);
+    else this.upperV?.delete(p);
     return true;
   }
 
@@ -141,7 +149,7 @@ export class RootFs {
     const d = normalise(dir);
     const prefix = d === '/' ? '/' : d + '/';
     const seen = new Set<string>();
-    const all = [...this.lower.flatMap((l) => [...l.entries.keys()]), ...this.upper.keys()];
+    const all = [...this.lower.flatMap((l) => [...l.entries.keys()]), ...(this.upperV?.keys() ?? [])];
     for (const p of all) if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/') && this.lookup(p)) seen.add(p);
     return [...seen].sort();
   }
@@ -150,8 +158,10 @@ export class RootFs {
   changes(): string[] {
     const adds: string[] = [];
     const dels: string[] = [];
-    for (const p of [...this.upper.keys()].sort()) {
-      const e = this.upper.get(p)!;
+    const upper = this.upperV;
+    if (upper === null) return [];
+    for (const p of [...upper.keys()].sort()) {
+      const e = upper.get(p)!;
       if (e.type === 'whiteout') dels.push(`D ${p}`);
       else adds.push(`${this.lookupLower(p) ? 'C' : 'A'} ${p}`);
     }
