@@ -4,6 +4,7 @@
  * Rule *policy* (which rules, in which order) lives in bridge-rules.ts and port-rules.ts.
  */
 import { DockernetError } from '../../core/errors.js';
+import { TokenMap } from '../../core/token-map.js';
 import { Netfilter } from '../../netfilter/netfilter.js';
 import { hasRule } from '../../netfilter/commands.js';
 import { execInvocation, XtError, XtTemplate, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation } from '../../netfilter/index.js';
@@ -144,25 +145,21 @@ export class Iptables {
       // libnetwork sends the same texts again and again (every engine's docker0 rules, -C before -A):
       // a text seen before copies its parse; a new text of a known shape (another network's bridge
       // name and subnet, see {@link slotted}) fills that shape's template, so each shape is parsed once
-      const key = argv.join('\u0000');
-      const t = parsed.get(key);
+      const t = parsed.get(argv);
       if (t !== undefined) return t.instantiate(NO_VALUES, this.chainExists);
       const values: string[] = [];
       const shape = slotted(argv, values);
       let inv: XtInvocation;
       if (shape === null) inv = XtTemplate.exact(argv).instantiate(NO_VALUES, this.chainExists);
       else {
-        const skey = shape.join('\u0000');
-        let st = shapes.get(skey);
+        let st = shapes.get(shape);
         if (st === undefined) {
-          if (shapes.size >= 1024) shapes.clear();
           st = new XtTemplate(shape);
-          shapes.set(skey, st);
+          shapes.set(shape, st);
         }
         inv = st.instantiate(values, this.chainExists);
       }
-      if (parsed.size >= 1024) parsed.clear();
-      parsed.set(key, XtTemplate.exactOf(argv, inv));
+      parsed.set(argv, XtTemplate.exactOf(argv, inv));
       return inv;
     } catch (e) {
       if (e instanceof XtError) return null;
@@ -200,10 +197,10 @@ function withCmd(inv: XtInvocation, cmd: 'A' | 'I' | 'D'): XtInvocation {
   return { cmd, table: inv.table, chain: inv.chain, arg2: inv.arg2, num: inv.num, rule: inv.rule, numeric: inv.numeric, verbose: inv.verbose, exact: inv.exact, lineNumbers: inv.lineNumbers };
 }
 
-/** Argument lists seen by {@link Iptables}, by their text (bounded: cleared when full). */
-const parsed = new Map<string, XtTemplate>();
-/** Their shapes (see {@link slotted}), by text (bounded likewise). */
-const shapes = new Map<string, XtTemplate>();
+/** Argument lists seen by {@link Iptables} (bounded: emptied when full). */
+const parsed = new TokenMap<XtTemplate>(1024);
+/** Their shapes (see {@link slotted}; bounded likewise). */
+const shapes = new TokenMap<XtTemplate>(1024);
 const NO_VALUES: readonly string[] = [];
 /** The options whose values {@link slotted} takes out (what an {@link XtTemplate} slot can set). */
 const SLOTTED = new Set(['-s', '--source', '--src', '-d', '--destination', '--dst', '-i', '--in-interface', '-o', '--out-interface', '--sport', '--source-port', '--dport', '--destination-port', '--to-destination', '--to-source']);
