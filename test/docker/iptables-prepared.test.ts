@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Sim } from '../../src/core/scheduler.js';
-import { Rng } from '../../src/core/rng.js';
-import { NetNamespace } from '../../src/netns/netns.js';
-import { Netfilter } from '../../src/netfilter/netfilter.js';
-import { Iptables, type IptablesRunner } from '../../src/docker/iptables/program.js';
+import { argvOnly, dump, pair } from '../helpers/iptables-pair.js';
+import { Iptables } from '../../src/docker/iptables/program.js';
 import { setupResolverRules } from '../../src/docker/iptables/dns-rules.js';
 import { forward, type PortForward } from '../../src/docker/iptables/port-rules.js';
 import { setupIPChains } from '../../src/docker/iptables/bridge-rules.js';
-
-/** A namespace's netfilter behind a plain argv front-end (not a Netfilter: the engine then sends argv text). */
-function argvOnly(nf: Netfilter): IptablesRunner {
-  return { iptables: (argv) => nf.iptables(argv) };
-}
-
-function pair(): { fast: Netfilter; slow: Netfilter } {
-  const sim = new Sim();
-  const mk = (name: string): Netfilter => new NetNamespace(sim, name, new Rng(1)).netfilter as unknown as Netfilter;
-  return { fast: mk('a'), slow: mk('b') };
-}
-
-/** Everything a rule holds, chain by chain, table by table (counters included). */
-function dump(nf: Netfilter): string {
-  return JSON.stringify(
-    Object.values(nf.rules.tables).map((t) => [t.name, t.exists, [...t.chains.values()].map((c) => [c.name, c.policy, c.rules])]),
-  );
-}
 
 describe('iptables programming without argv text (prepared rules, one parse per ProgramRule)', () => {
   it('the embedded DNS rules land exactly as through `iptables ARGV`, first time and on a re-run (flush)', () => {

@@ -1,27 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Sim } from '../../src/core/scheduler.js';
-import { Rng } from '../../src/core/rng.js';
-import { NetNamespace } from '../../src/netns/netns.js';
-import { Netfilter } from '../../src/netfilter/netfilter.js';
-import { Iptables, slotted, type IptablesRunner } from '../../src/docker/iptables/program.js';
+import { argvOnly, dump, pair } from '../helpers/iptables-pair.js';
+import { Iptables, slotted } from '../../src/docker/iptables/program.js';
 import { removeBridgeNetworkRules, setupBridgeNetworkRules, setupIPChains, type BridgeRuleConfig } from '../../src/docker/iptables/bridge-rules.js';
-
-/** A namespace's netfilter behind a plain argv front-end (the engine then sends argv text, parsed every time). */
-function argvOnly(nf: Netfilter): IptablesRunner {
-  return { iptables: (argv) => nf.iptables(argv) };
-}
-
-function pair(): { fast: Netfilter; slow: Netfilter } {
-  const sim = new Sim();
-  const mk = (name: string): Netfilter => new NetNamespace(sim, name, new Rng(1)).netfilter as unknown as Netfilter;
-  return { fast: mk('a'), slow: mk('b') };
-}
-
-/** Everything a rule holds, chain by chain, table by table (counters included). */
-function dump(nf: Netfilter): string {
-  return JSON.stringify(Object.values(nf.rules.tables).map((t) => [t.name, t.exists, [...t.chains.values()].map((c) => [c.name, c.policy, c.rules])]));
-}
 
 describe('slotted: the shape of an iptables text', () => {
   it('takes out the values of address, interface, port and NAT-range options, in order', () => {
