@@ -48,6 +48,26 @@ const SLOT_OF: Readonly<Record<string, Slot>> = {
 
 const SLOT_RE = /^\$(\d+)$/;
 
+/**
+ * @internal The shape of an iptables argument list: every value of an option a slot can set
+ * (address, interface, port, NAT range) replaced by a slot `$N` (the values pushed on `values` in
+ * order), so that texts differing only in those values share one {@link XtTemplate}. A value that
+ * looks like an option or a negation (`-…`, `!…`) or is empty stays in the text (the parser may read
+ * it as something else); null when the text itself holds a `$N` token that is not such a value (the
+ * template would take it for a slot).
+ */
+export function slotted(argv: readonly string[], values: string[]): string[] | null {
+  const shape = argv.slice();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (i > 0 && Object.hasOwn(SLOT_OF, argv[i - 1]!) && a !== '' && a[0] !== '-' && a[0] !== '!') {
+      shape[i] = `$${values.length}`;
+      values.push(a);
+    } else if (SLOT_RE.test(a)) return null;
+  }
+  return shape;
+}
+
 function isPorts(m: Match): m is PortsMatch {
   return m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp';
 }

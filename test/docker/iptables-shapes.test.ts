@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { argvOnly, dump, pair } from '../helpers/iptables-pair.js';
-import { Iptables, slotted } from '../../src/docker/iptables/program.js';
+import { Iptables } from '../../src/docker/iptables/program.js';
+import { slotted } from '../../src/netfilter/template.js';
 import { removeBridgeNetworkRules, setupBridgeNetworkRules, setupIPChains, type BridgeRuleConfig } from '../../src/docker/iptables/bridge-rules.js';
 
 describe('slotted: the shape of an iptables text', () => {
@@ -15,6 +16,9 @@ describe('slotted: the shape of an iptables text', () => {
   it('leaves values that look like options, negations or nothing in the text', () => {
     const values: string[] = [];
     expect(slotted(['-A', 'FORWARD', '-i', '-j', 'ACCEPT', '-o', '!x', '-s', ''], values)).toEqual(['-A', 'FORWARD', '-i', '-j', 'ACCEPT', '-o', '!x', '-s', '']);
+    expect(values).toEqual([]);
+    // only the slot options' own names count (not names every object answers to)
+    expect(slotted(['-A', 'FORWARD', 'constructor', 'x', 'toString', 'y'], values)).toEqual(['-A', 'FORWARD', 'constructor', 'x', 'toString', 'y']);
     expect(values).toEqual([]);
   });
 

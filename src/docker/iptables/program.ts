@@ -8,6 +8,7 @@ import { TokenMap } from '../../core/token-map.js';
 import { Netfilter } from '../../netfilter/netfilter.js';
 import { hasRule } from '../../netfilter/commands.js';
 import { execInvocation, XtError, XtTemplate, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation } from '../../netfilter/index.js';
+import { slotted } from '../../netfilter/template.js';
 
 /** What the engine needs from a namespace's netfilter: `iptables ARGV`. */
 export interface IptablesRunner {
@@ -202,30 +203,6 @@ const parsed = new TokenMap<XtTemplate>(1024);
 /** Their shapes (see {@link slotted}; bounded likewise). */
 const shapes = new TokenMap<XtTemplate>(1024);
 const NO_VALUES: readonly string[] = [];
-/** The options whose values {@link slotted} takes out (what an {@link XtTemplate} slot can set). */
-const SLOTTED = new Set(['-s', '--source', '--src', '-d', '--destination', '--dst', '-i', '--in-interface', '-o', '--out-interface', '--sport', '--source-port', '--dport', '--destination-port', '--to-destination', '--to-source']);
-const SLOT_TOKEN = /^\$\d+$/;
-
-/**
- * @internal The shape of an iptables argument list: every value of an address, interface, port or
- * NAT-range option replaced by a slot `$N` (the values pushed on `values` in order), so that texts
- * differing only in those values share one {@link XtTemplate}. A value that looks like an option or
- * a negation (`-…`, `!…`) or is empty stays in the text (the parser may read it as something else);
- * null when the text itself holds a `$N` token that is not such a value (the template would take it
- * for a slot).
- */
-export function slotted(argv: readonly string[], values: string[]): string[] | null {
-  const shape = argv.slice();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (i > 0 && SLOTTED.has(argv[i - 1]!) && a !== '' && a[0] !== '-' && a[0] !== '!') {
-      shape[i] = `$${values.length}`;
-      values.push(a);
-    } else if (SLOT_TOKEN.test(a)) return null;
-  }
-  return shape;
-}
-
 /** Parses an iptables argument list once, for {@link Iptables.runPrepared} (user chains taken as existing). */
 export function prepareInvocation(argv: readonly string[]): XtInvocation {
   return parseIptablesArgs(argv, () => true);
