@@ -141,7 +141,8 @@ export class XtTemplate {
     for (let i = 0; slots && i < argv.length; i++) {
       const m = SLOT_RE.exec(argv[i]!);
       if (!m) continue;
-      const kind = SLOT_OF[argv[i - 1] ?? ''];
+      const opt = argv[i - 1] ?? '';
+      const kind = Object.hasOwn(SLOT_OF, opt) ? SLOT_OF[opt] : undefined;
       if (kind === undefined) throw new Error(`iptables template: slot ${argv[i]} is not the value of an address, port, NAT range or interface option`);
       this.slots.push({ k: Number(m[1]), at: i, kind });
     }

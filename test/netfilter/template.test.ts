@@ -94,5 +94,6 @@ describe('XtTemplate: a filled template is what the parser gives for the filled-
 
   it('refuses a slot that is not the value of a slot option', () => {
     expect(() => new XtTemplate(['-A', 'INPUT', '-p', '$0'])).toThrow(/not the value/);
+    expect(() => new XtTemplate(['-A', 'INPUT', 'constructor', '$0'])).toThrow(/not the value/);
   });
 });
