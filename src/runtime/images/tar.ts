@@ -59,26 +59,24 @@ function header(e: TarEntry): Uint8Array {
 
 /** Serialises entries, in the given order, into one tar archive. */
 export function writeTar(entries: readonly TarEntry[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let total = 0;
+  const headers: Uint8Array[] = [];
+  let total = 1024; // the two zero blocks at the end
   for (const e of entries) {
-    const h = header(e);
-    parts.push(h);
-    total += 512;
-    if (e.type === 'file' && e.data && e.data.length) {
-      const padded = Math.ceil(e.data.length / 512) * 512;
-      const d = new Uint8Array(padded);
-      d.set(e.data);
-      parts.push(d);
-      total += padded;
-    }
+    headers.push(header(e));
+    total += 512 + (e.type === 'file' && e.data ? Math.ceil(e.data.length / 512) * 512 : 0);
   }
-  total += 1024;
+  // one buffer, data copied straight into it (the padding is its zero fill): a 2 MB member
+  // copied through a padded buffer of its own cost a second 2 MB of fresh pages
   const out = new Uint8Array(total);
   let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    out.set(headers[i]!, off);
+    off += 512;
+    if (e.type === 'file' && e.data && e.data.length) {
+      out.set(e.data, off);
+      off += Math.ceil(e.data.length / 512) * 512;
+    }
   }
   return out;
 }
