@@ -10,6 +10,8 @@ export default defineConfig([
     target: 'node20',
     splitting: true,
     external: ['fast-check'],
+    // import.meta.url in the CJS build (compose/load.ts loads `yaml` on first use through createRequire)
+    shims: true,
   },
   {
     entry: { 'cli/main': 'src/cli/main.ts' },

@@ -6,9 +6,19 @@
  *
  * @module
  */
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import type { ComposeNetwork, ComposePort, ComposeProject, ComposeService, ComposeServiceNetwork } from './model.js';
+
+/**
+ * The `yaml` library, loaded on the first Compose file: loading it takes ~45 ms, which every
+ * `import 'dockernet'` and every CLI command paid before, Compose or not.
+ */
+let yaml: typeof Yaml | null = null;
+function yamlLib(): typeof Yaml {
+  return (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+}
 
 /** Largest Compose file accepted (bytes). */
 export const COMPOSE_MAX_BYTES = 1024 * 1024;
@@ -47,7 +57,7 @@ export function loadCompose(text: string, opts: ComposeLoadOptions = {}): Compos
   if (text.length > COMPOSE_MAX_BYTES) throw new ComposeError('', `compose file too large (${text.length} bytes; the limit is ${COMPOSE_MAX_BYTES})`);
   let data: unknown;
   try {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    const doc = yamlLib().parseDocument(text, { uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length) {
       const e = doc.errors[0]!;
       const pos = e.linePos?.[0];
