@@ -5,7 +5,8 @@
  * Per run it measures: wall time of `body.run(ops)` (process.hrtime) and the process's CPU time over it
  * (process.cpuUsage), bytes allocated during it (V8
  * GCProfiler: heap used at the end minus at the start plus what every GC in between freed), bytes
- * retained after a full GC, and the number of scavenges/mark-compacts. With `heapSnapshot` it also takes
+ * retained after a full GC, the number of scavenges/mark-compacts, and the minor page faults (first touches
+ * of memory pages: the heap growing). With `heapSnapshot` it also takes
  * V8 heap snapshots before and after the first run and reports the growth by constructor name.
  */
 import { pathToFileURL } from 'node:url';
@@ -142,10 +143,12 @@ async function main(): Promise<void> {
     const prof = new GCProfiler();
     prof.start();
     const cpu0 = process.cpuUsage();
+    const faults0 = process.resourceUsage().minorPageFault;
     const t0 = process.hrtime.bigint();
     b.run(ops);
     const t1 = process.hrtime.bigint();
     const cpu = process.cpuUsage(cpu0);
+    const faults = process.resourceUsage().minorPageFault - faults0;
     const heapEnd = process.memoryUsage().heapUsed;
     if (session) {
       const { profile } = await post<{ profile: { head: SamplingNode } }>(session, 'HeapProfiler.stopSampling');
@@ -183,6 +186,9 @@ async function main(): Promise<void> {
       // CPU time of the process (all threads: V8's GC helpers too) over the timed body: unlike wall
       // time, it does not count the time this process waited for a core others were using
       cpuNsPerOp: ((cpu.user + cpu.system) * 1e3) / ops,
+      // first touches of memory pages (the heap growing): each costs a kernel entry, ~14 µs on the
+      // project's VM (docs/performance.md), so a case that grows the heap pays them in its time
+      pageFaultsPerOp: faults / ops,
       setupNs,
       allocatedBytes: heapEnd - heap0 + freed,
       retainedBytes: heap1 - heap0,

@@ -31,6 +31,17 @@ export interface BenchCase {
   /** Case is too big for the smoke test / `--quick` (10,000 containers, 1,000,000 conntrack entries). */
   large?: boolean;
   /**
+   * Each run in its own fresh process instead of all runs in one: for cases that measure a cold start
+   * (the JIT's warm-up is part of what is measured), where a second run in the same process would
+   * already be warm and measure something else.
+   */
+  processPerRun?: boolean;
+  /**
+   * Overrides the benchmark's {@link Bench.heapSnapshot} for this case: a snapshot taken between a warm-up
+   * and the timed run slows that run (the warm cases of `bringup` measure the timing only).
+   */
+  heapSnapshot?: boolean;
+  /**
    * The facts `body.facts()` must show after `done` operations (a subset, compared exactly), e.g.
    * `(done) => ({ delivered: done, dropped: 0 })`. Checked by the smoke test and by the runner after
    * every run, so a benchmark that stops exercising its path fails instead of getting faster.

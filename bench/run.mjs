@@ -5,7 +5,8 @@
 //
 // Builds every bench/*.bench.ts with esbuild (bundling src/ directly, so a benchmark does not wait for the
 // public barrel), then runs each case in a fresh `node --expose-gc` child, `--runs` times (default 5; fresh
-// world per run), and reports the median. Results: DIR/latest.json and DIR/latest.md (DIR = bench/results,
+// world per run; a case marked processPerRun, a cold start, gets a fresh child per run), and reports the
+// median. Results: DIR/latest.json and DIR/latest.md (DIR = bench/results,
 // nothing with --quick unless --out is given); --json also prints the JSON on stdout.
 //   --filter NAME  only benchmarks whose name contains NAME (comma-separated list allowed)
 //   --quick        smoke run: 1 run, 1/1000 of the operations, small cases only; results are not written
@@ -276,16 +277,27 @@ async function main() {
       const c = bench.cases[ci];
       if (c.large && (o.quick || !o.large)) continue;
       if (o.onlyLarge && !c.large) continue;
-      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: !!bench.heapSnapshot && !o.quick && !c.large, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
-      const args = ['--expose-gc', child, f, String(ci), JSON.stringify(copts)];
-      const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-      if (r.status !== 0) {
-        log(`  ${c.label}: FAILED\n${r.stderr}`);
-        br.cases.push({ label: c.label, params: c.params, error: r.stderr.trim().split('\n').slice(0, 8).join('\n') });
+      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: (c.heapSnapshot ?? !!bench.heapSnapshot) && !o.quick && !c.large, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
+      // a cold-start case runs each of its runs in a fresh process; the heap snapshots (first run only) too
+      const children = c.processPerRun ? Array.from({ length: o.runs }, (_, r) => ({ ...copts, runs: 1, heapSnapshot: copts.heapSnapshot && r === 0, allocProfile: copts.allocProfile && r === 0 })) : [copts];
+      let raw = null;
+      let failure = null;
+      for (const cc of children) {
+        const r = spawnSync(process.execPath, ['--expose-gc', child, f, String(ci), JSON.stringify(cc)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        if (r.status !== 0) {
+          failure = r.stderr;
+          break;
+        }
+        const one = JSON.parse(r.stdout.trim().split('\n').pop());
+        if (raw === null) raw = one;
+        else raw.runs.push(...one.runs);
+      }
+      if (failure !== null) {
+        log(`  ${c.label}: FAILED\n${failure}`);
+        br.cases.push({ label: c.label, params: c.params, error: failure.trim().split('\n').slice(0, 8).join('\n') });
         process.exitCode = 1;
         continue;
       }
-      const raw = JSON.parse(r.stdout.trim().split('\n').pop());
       const m = (k) => median(raw.runs.map((x) => x[k]));
       const cr = {
         label: c.label,
@@ -301,6 +313,7 @@ async function main() {
         retainedBytesPerOp: m('retainedBytes') / raw.runs[0].ops,
         retainedPerMillionOps: (m('retainedBytes') / raw.runs[0].ops) * 1e6,
         scavengesPerMillionOps: (m('scavenges') / raw.runs[0].ops) * 1e6,
+        pageFaultsPerOp: m('pageFaultsPerOp'),
         facts: raw.facts,
         heapGrowth: raw.heapGrowth,
         allocSites: raw.allocSites,
@@ -320,7 +333,7 @@ async function main() {
       br.cases.push(cr);
       log(
         `  ${c.label.padEnd(28)} ${fmt(cr.opsPerSec).padStart(9)} ${bench.unit}/s  ${cr.nsPerOp.toFixed(1).padStart(8)} ns/${bench.unit}` +
-          `  alloc ${cr.allocatedBytesPerOp.toFixed(1)} B/${bench.unit}  retained ${fmt(cr.retainedPerMillionOps)} B/M  setup ${cr.setupMs.toFixed(1)} ms` +
+          `  alloc ${cr.allocatedBytesPerOp.toFixed(1)} B/${bench.unit}  faults ${cr.pageFaultsPerOp.toPrecision(2)}/${bench.unit}  retained ${fmt(cr.retainedPerMillionOps)} B/M  setup ${cr.setupMs.toFixed(1)} ms` +
           `  ${JSON.stringify(cr.facts)}`,
       );
       if (cr.heapGrowth) for (const h of cr.heapGrowth.slice(0, 8)) log(`      heap +${h.bytesPerOp.toFixed(1)} B/${bench.unit} ${h.name} (${h.countPerOp.toFixed(2)}/${bench.unit})`);
@@ -356,16 +369,16 @@ function markdown(res) {
   out.push(`Median of ${res.options.runs} run(s) per case, each in a fresh world; ${res.date}.`);
   for (const b of res.benches) {
     out.push('', `### ${b.name}: ${b.title}`, '');
-    out.push(`| case | ${b.unit}/s | ns/${b.unit} (median) | min–max ns | allocated B/${b.unit} | retained B per M ${b.unit}s | setup ms | facts |`);
-    out.push('|---|---:|---:|---:|---:|---:|---:|---|');
+    out.push(`| case | ${b.unit}/s | ns/${b.unit} (median) | min–max ns | allocated B/${b.unit} | page faults/${b.unit} | retained B per M ${b.unit}s | setup ms | facts |`);
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const c of b.cases) {
       if (c.error) {
-        out.push(`| ${c.label} | failed | | | | | | ${c.error.split('\n')[0].replace(/\|/g, '\\|')} |`);
+        out.push(`| ${c.label} | failed | | | | | | | ${c.error.split('\n')[0].replace(/\|/g, '\\|')} |`);
         continue;
       }
       const facts = Object.entries(c.facts).map(([k, v]) => `${k}=${v}`).join(', ');
       out.push(
-        `| ${c.label} | ${fmt(c.opsPerSec)} | ${c.nsPerOp.toFixed(1)} | ${c.minNsPerOp.toFixed(1)}–${c.maxNsPerOp.toFixed(1)} | ${c.allocatedBytesPerOp.toFixed(1)} | ${fmt(c.retainedPerMillionOps)} | ${c.setupMs.toFixed(1)} | ${facts} |`,
+        `| ${c.label} | ${fmt(c.opsPerSec)} | ${c.nsPerOp.toFixed(1)} | ${c.minNsPerOp.toFixed(1)}–${c.maxNsPerOp.toFixed(1)} | ${c.allocatedBytesPerOp.toFixed(1)} | ${(c.pageFaultsPerOp ?? 0).toPrecision(2)} | ${fmt(c.retainedPerMillionOps)} | ${c.setupMs.toFixed(1)} | ${facts} |`,
       );
     }
     for (const c of b.cases) {

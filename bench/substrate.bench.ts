@@ -1,7 +1,9 @@
 /**
  * Benchmark 0: the substrate every packet crosses — the Sim's transmit queue (post + drain, the
  * "queue instead of recursion") and the incremental NAT rewrite of an IPv4/UDP header (RFC 1624).
- * Not one of the issue's numbered benchmarks; it bounds what the full paths can reach.
+ * Not one of the issue's numbered benchmarks; it bounds what the full paths can reach. The third case
+ * is the machine's: what a first touch of a fresh 4 KiB memory page costs (a minor page fault), which
+ * every case that grows the heap (bring-up) pays per page.
  */
 import { Sim } from '../src/core/scheduler.js';
 import { buildUdp, ipv4SetDst, l4SetDstPort, ipv4DecTtl } from '../src/wire/build.js';
@@ -68,6 +70,35 @@ const bench: Bench = {
             rewrites++;
           },
           () => ({ rewrites }),
+        );
+      },
+    },
+    {
+      label: 'first touch of a fresh 4 KiB page',
+      params: { chunk: '16 MiB' },
+      ops: 16_384,
+      warmup: 0,
+      expected: (done) => ({ touched: done }),
+      setup() {
+        const PAGE = 4096;
+        const PER_CHUNK = (16 << 20) / PAGE;
+        let touched = 0;
+        let chunk: Uint8Array | null = null;
+        let next = PER_CHUNK;
+        // kept until the world is dropped: memory freed here could be handed out again already mapped
+        const kept: Uint8Array[] = [];
+        return body(
+          () => {
+            // a new ArrayBuffer's pages are mapped on first write (64 MiB for the default run)
+            if (next === PER_CHUNK) {
+              chunk = new Uint8Array(16 << 20);
+              kept.push(chunk);
+              next = 0;
+            }
+            chunk![next++ * PAGE] = 1;
+            touched++;
+          },
+          () => ({ touched, chunks: kept.length }),
         );
       },
     },
