@@ -10,7 +10,7 @@ import type { Container } from './container.js';
 import { daemonError } from './create.js';
 import type { NamespaceSet, NsKind } from './namespaces.js';
 import { applyResources, runcCheck } from './cgroups/resources.js';
-import { CONTROLLERS } from './cgroups/hierarchy.js';
+import { CONTROLLERS, type Controller } from './cgroups/hierarchy.js';
 import { createLogDriver } from './logging/drivers.js';
 import { LogDriverError } from './logging/driver.js';
 import { splitLines } from './logging/driver.js';
@@ -162,8 +162,13 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
   }
   const runcErr = runcCheck(c.hostConfig);
   if (runcErr) failStart(rt, c, `${RUNC}error during container init: error setting cgroup config for procHooks process: ${runcErr}: unknown`, 128, true);
-  rt.cgroups.mkdirAll((ctl) => rt.cgroupPathOf(c, ctl));
-  applyResources(rt.cgroups, (ctl) => rt.cgroupPathOf(c, ctl), c.hostConfig);
+  // the groups and their limits are made when anything next reads the cgroup trees (CgroupFs.defer);
+  // `docker update` makes them before it changes the limits
+  rt.cgroups.defer(() => {
+    const pathOf = (ctl: Controller): string => rt.cgroupPathOf(c, ctl);
+    rt.cgroups.mkdirAll(pathOf);
+    applyResources(rt.cgroups, pathOf, c.hostConfig);
+  });
   const target = c.rootfs.lookup(c.path.startsWith('/') ? c.path : `/bin/${c.path}`);
   if (c.path.startsWith('/') && target?.type === 'dir') failStart(rt, c, `${RUNC}exec: "${c.path}": permission denied: unknown`, 126, true);
   const prog = rt.programs.get(c.path);

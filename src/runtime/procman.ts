@@ -9,6 +9,9 @@ import type { Container } from './container.js';
 import { Proc, ProcessKilled, type OutputSink, type ProgramContext, type ProgramRun, type ProgramWait } from './process.js';
 import type { CgroupNode } from './cgroups/hierarchy.js';
 
+/** The hierarchies a process is attached to (its tasks), as runc does for a container's processes. */
+const TASK_CONTROLLERS = ['pids', 'memory', 'freezer', 'cpu'] as const;
+
 /** A fork refused by the pids controller. */
 export class ForkFailed extends Error {
   constructor() {
@@ -97,14 +100,18 @@ export class ProcessManager {
   private attach(p: Proc): void {
     this.procs.set(p.pid, p);
     p.container.procs.add(p);
-    for (const ctl of ['pids', 'memory', 'freezer', 'cpu'] as const) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl), true)!.addTask(p.pid);
+    // made when anything next reads the cgroup trees (CgroupFs.defer), after the groups of the start
+    const rt = this.rt;
+    rt.cgroups.defer(() => {
+      for (const ctl of TASK_CONTROLLERS) rt.cgroups.h(ctl).get(rt.cgroupPathOf(p.container, ctl), true)!.addTask(p.pid);
+    });
     p.frozen = p.container.state.Paused;
   }
 
   private detach(p: Proc): void {
     this.procs.delete(p.pid);
     p.container.procs.delete(p);
-    for (const ctl of ['pids', 'memory', 'freezer', 'cpu'] as const) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl))?.removeTask(p.pid);
+    for (const ctl of TASK_CONTROLLERS) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl))?.removeTask(p.pid);
     if (p.memory) this.rt.memory.uncharge(p.container, p.memory);
   }
 

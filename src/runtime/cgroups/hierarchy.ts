@@ -291,13 +291,44 @@ export class Hierarchy {
 
 /** All hierarchies of the machine. */
 export class CgroupFs {
-  readonly hierarchies = new Map<Controller, Hierarchy>();
+  private readonly byController = new Map<Controller, Hierarchy>();
+  /** Changes of the trees not made yet ({@link CgroupFs.defer}), in the order they were asked for. */
+  private queue: Array<() => void> = [];
   constructor() {
-    for (const c of CONTROLLERS) this.hierarchies.set(c, new Hierarchy(c));
+    for (const c of CONTROLLERS) this.byController.set(c, new Hierarchy(c));
   }
-  /** The hierarchy of a controller. */
+  /** Every hierarchy by controller (deferred changes made first). */
+  get hierarchies(): ReadonlyMap<Controller, Hierarchy> {
+    this.flush();
+    return this.byController;
+  }
+  /** The hierarchy of a controller (deferred changes made first). */
   h(c: Controller): Hierarchy {
-    return this.hierarchies.get(c)!;
+    if (this.queue.length !== 0) this.flush();
+    return this.byController.get(c)!;
+  }
+  /**
+   * Queues a change of the trees (a container's groups and limits made at its start, a process
+   * attached to them) to be made the next time anything looks at a hierarchy, through
+   * {@link CgroupFs.h} or the methods that use it. Every reader goes through there, so nothing can
+   * tell a deferred change from one made at once; a `docker run` whose groups no one reads pays
+   * nothing for them (nine groups, their limit files and the init process's tasks).
+   */
+  defer(op: () => void): void {
+    this.queue.push(op);
+  }
+  /** Makes the deferred changes now, in order. */
+  flush(): void {
+    const q = this.queue;
+    if (q.length === 0) return;
+    this.queue = [];
+    let i = 0;
+    try {
+      for (; i < q.length; i++) q[i]!();
+    } finally {
+      // a change that threw is dropped; the ones after it stay queued, ahead of any queued meanwhile
+      if (i + 1 < q.length) this.queue = q.slice(i + 1).concat(this.queue);
+    }
   }
   /** Creates `path` in every hierarchy (what runc does for a container). */
   mkdirAll(path: string | ((c: Controller) => string)): void {

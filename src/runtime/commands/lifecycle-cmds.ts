@@ -69,6 +69,8 @@ function update(rt: Runtime, args: string[]): ExecResult {
     if (v.has('memory') && !v.has('memory-swap') && c.hostConfig.MemorySwap > 0 && next.Memory > c.hostConfig.MemorySwap) {
       throw new DockernetError('EDAEMON', `Cannot update container ${c.id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
     }
+    // a start's deferred cgroup writes read the limits when they run: make them with the old ones first
+    rt.cgroups.flush();
     Object.assign(c.hostConfig, next);
     if (c.running) applyResources(rt.cgroups, (ctl) => rt.cgroupPathOf(c, ctl), c.hostConfig);
     rt.events.emit('container', 'update', c.id, rt.containerAttrs(c));
