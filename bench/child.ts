@@ -26,12 +26,19 @@ interface ChildOptions {
   opsScale: number;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as { gc?: (o?: { type: 'major' | 'minor'; execution: 'sync' | 'async' }) => void }).gc;
 
+/**
+ * Two ordinary full (mark-compact) collections, as V8 runs on its own. Not `gc()` without options:
+ * that is V8's memory-reducing "collect all available garbage", after which V8 throws away
+ * optimized code (`--trace-deopt`: 77 code objects marked for deoptimization in the next 1,000
+ * containers of a warm bring-up, and 120 functions optimized again), so a short timed run after it
+ * measured re-optimization: warm bring-up read ~200 µs per container instead of ~80 µs.
+ */
 function fullGc(): void {
   if (!gc) throw new Error('child.mjs must run with --expose-gc');
-  gc();
-  gc();
+  gc({ type: 'major', execution: 'sync' });
+  gc({ type: 'major', execution: 'sync' });
 }
 
 /** Sums self sizes by node name from a .heapsnapshot file. */
