@@ -57,13 +57,18 @@ function header(e: TarEntry): Uint8Array {
   return h;
 }
 
+/** Bytes a member's data takes in the archive: its length rounded up to whole 512-byte blocks. */
+function blocks(len: number): number {
+  return Math.ceil(len / 512) * 512;
+}
+
 /** Serialises entries, in the given order, into one tar archive. */
 export function writeTar(entries: readonly TarEntry[]): Uint8Array {
   const headers: Uint8Array[] = [];
   let total = 1024; // the two zero blocks at the end
   for (const e of entries) {
     headers.push(header(e));
-    total += 512 + (e.type === 'file' && e.data ? Math.ceil(e.data.length / 512) * 512 : 0);
+    total += 512 + (e.type === 'file' && e.data ? blocks(e.data.length) : 0);
   }
   // one buffer, data copied straight into it (the padding is its zero fill): a 2 MB member
   // copied through a padded buffer of its own cost a second 2 MB of fresh pages
@@ -75,7 +80,7 @@ export function writeTar(entries: readonly TarEntry[]): Uint8Array {
     off += 512;
     if (e.type === 'file' && e.data && e.data.length) {
       out.set(e.data, off);
-      off += Math.ceil(e.data.length / 512) * 512;
+      off += blocks(e.data.length);
     }
   }
   return out;
@@ -106,7 +111,7 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     const size = octal(h, 124, 12);
     const flag = String.fromCharCode(h[156]!);
     const data = bytes.slice(off + 512, off + 512 + size);
-    off += 512 + Math.ceil(size / 512) * 512;
+    off += 512 + blocks(size);
     if (flag === 'L') {
       longName = cstr(data, 0, data.length);
       continue;
