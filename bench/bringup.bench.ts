@@ -45,7 +45,7 @@ function bringupCase(n: number, use: boolean, warm: boolean): BenchCase {
     ops: n,
     warmup: 0,
     processPerRun: !warm,
-    // memory per container comes from the cold cases; a snapshot here would slow the timed run after it
+    // the growth by constructor comes from the cold cases (their memory pass runs in a process that is warm by then)
     heapSnapshot: !warm,
     expected: (done) => ({ started: done, failed: 0 }),
     setup(quick) {

@@ -4,10 +4,16 @@
  *
  * Per run it measures: wall time of `body.run(ops)` (process.hrtime) and the process's CPU time over it
  * (process.cpuUsage), bytes allocated during it (V8
- * GCProfiler: heap used at the end minus at the start plus what every GC in between freed), bytes
- * retained after a full GC, the number of scavenges/mark-compacts, and the minor page faults (first touches
- * of memory pages: the heap growing). With `heapSnapshot` it also takes
- * V8 heap snapshots before and after the first run and reports the growth by constructor name.
+ * GCProfiler: heap used at the end minus at the start plus what every GC in between freed), the number
+ * of scavenges/mark-compacts, and the minor page faults (first touches of memory pages: the heap growing).
+ *
+ * Memory (`memoryPass`, first run only): after the timed run, an untimed pass in a fresh world (the
+ * same setup and warm-up), whose `ops` operations run between two precise collections (`gc()`, V8's "collect all available garbage") gives the
+ * bytes retained per operation; with `heapSnapshot`, V8 heap snapshots around that pass give the growth
+ * by constructor name. Not around the timed run: V8's ordinary major collections (the ones before the
+ * timed run) leave garbage behind (up to ~16 KB per dropped `Engine`, collected only by a
+ * memory-reducing collection), and the precise ones (and a heap snapshot's) throw away optimized code
+ * that the timed run would then have to rebuild.
  */
 import { pathToFileURL } from 'node:url';
 import { GCProfiler, writeHeapSnapshot } from 'node:v8';
@@ -23,6 +29,8 @@ interface ChildOptions {
   allocProfile?: boolean;
   quick: boolean;
   heapSnapshot: boolean;
+  /** Measure retained memory in an untimed pass after the first timed run (see the file comment). */
+  memoryPass?: boolean;
   opsScale: number;
 }
 
@@ -39,6 +47,13 @@ function fullGc(): void {
   if (!gc) throw new Error('child.mjs must run with --expose-gc');
   gc({ type: 'major', execution: 'sync' });
   gc({ type: 'major', execution: 'sync' });
+}
+
+/** Two memory-reducing collections: every unreachable object gone, for a retained-bytes reading. */
+function preciseGc(): void {
+  if (!gc) throw new Error('child.mjs must run with --expose-gc');
+  gc();
+  gc();
 }
 
 /** Sums self sizes by node name from a .heapsnapshot file. */
@@ -72,7 +87,6 @@ function heapByName(file: string): Map<string, { size: number; count: number }> 
 }
 
 function snapshot(tag: string): Map<string, { size: number; count: number }> {
-  fullGc();
   const file = join(tmpdir(), `dnbench-${process.pid}-${tag}.heapsnapshot`);
   writeHeapSnapshot(file);
   try {
@@ -133,7 +147,6 @@ async function main(): Promise<void> {
     const b = await c.setup(opts.quick);
     const setupNs = Number(process.hrtime.bigint() - s0);
     b.run(warmup);
-    const snapBefore = opts.heapSnapshot && r === 0 ? snapshot('before') : null;
     fullGc();
     const heap0 = process.memoryUsage().heapUsed;
     let session: Session | null = null;
@@ -171,19 +184,6 @@ async function main(): Promise<void> {
       if (g.gcType === 'Scavenge' || g.gcType === 'MinorMarkSweep' || g.gcType === 'MinorMarkCompact') scavenges++;
       else majors++;
     }
-    fullGc();
-    const heap1 = process.memoryUsage().heapUsed;
-    if (snapBefore) {
-      const after = snapshot('after');
-      const rows: Array<{ name: string; bytesPerOp: number; countPerOp: number }> = [];
-      for (const [name, a] of after) {
-        const bb = snapBefore.get(name) ?? { size: 0, count: 0 };
-        const d = a.size - bb.size;
-        if (d > 0) rows.push({ name, bytesPerOp: d / ops, countPerOp: (a.count - bb.count) / ops });
-      }
-      rows.sort((x, y) => y.bytesPerOp - x.bytesPerOp);
-      heapGrowth = rows.slice(0, 20);
-    }
     const ns = Number(t1 - t0);
     runs.push({
       ns,
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
       pageFaultsPerOp: faults / ops,
       setupNs,
       allocatedBytes: heapEnd - heap0 + freed,
-      retainedBytes: heap1 - heap0,
+      retainedBytes: undefined as number | undefined,
       scavenges,
       majorGcs: majors,
     });
@@ -206,6 +206,31 @@ async function main(): Promise<void> {
     facts = b.facts();
     const bad = factMismatches(facts, c.expected(b.done));
     if (bad.length) throw new Error(`${bench.name}/${c.label}: wrong facts after ${b.done} operations: ${bad.join('; ')}`);
+    if (opts.memoryPass && r === 0) {
+      // the memory pass: a fresh world (setup and warm-up as above), then the same number of
+      // operations, untimed, between precise collections
+      const m = await c.setup(opts.quick);
+      m.run(warmup);
+      preciseGc();
+      const m0 = process.memoryUsage().heapUsed;
+      const snapBefore = opts.heapSnapshot ? snapshot('before') : null;
+      m.run(ops);
+      preciseGc();
+      (runs[runs.length - 1] as { retainedBytes?: number }).retainedBytes = process.memoryUsage().heapUsed - m0;
+      if (snapBefore) {
+        const after = snapshot('after');
+        const rows: Array<{ name: string; bytesPerOp: number; countPerOp: number }> = [];
+        for (const [name, a] of after) {
+          const bb = snapBefore.get(name) ?? { size: 0, count: 0 };
+          const d = a.size - bb.size;
+          if (d > 0) rows.push({ name, bytesPerOp: d / ops, countPerOp: (a.count - bb.count) / ops });
+        }
+        rows.sort((x, y) => y.bytesPerOp - x.bytesPerOp);
+        heapGrowth = rows.slice(0, 20);
+      }
+      const mbad = factMismatches(m.facts(), c.expected(m.done));
+      if (mbad.length) throw new Error(`${bench.name}/${c.label}: wrong facts after the memory pass: ${mbad.join('; ')}`);
+    }
   }
   process.stdout.write(JSON.stringify({ bench: bench.name, case: c.label, params: c.params, runs, facts, heapGrowth, allocSites }) + '\n');
 }

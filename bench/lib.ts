@@ -37,8 +37,9 @@ export interface BenchCase {
    */
   processPerRun?: boolean;
   /**
-   * Overrides the benchmark's {@link Bench.heapSnapshot} for this case: a snapshot taken between a warm-up
-   * and the timed run slows that run (the warm cases of `bringup` measure the timing only).
+   * Overrides the benchmark's {@link Bench.heapSnapshot} for this case (snapshots are taken in the
+   * runner's untimed memory pass, not around the timed run; the warm cases of `bringup` skip them, the
+   * cold cases' tables give the growth per container).
    */
   heapSnapshot?: boolean;
   /**
@@ -59,7 +60,7 @@ export interface Bench {
   title: string;
   /** What one operation is: `packet`, `flow`, `container`. */
   unit: string;
-  /** Whether the runner should take V8 heap snapshots around the timed run (memory per operation). */
+  /** Whether the runner should take V8 heap snapshots around its untimed memory pass (memory per operation). */
   heapSnapshot?: boolean;
   cases: BenchCase[];
 }

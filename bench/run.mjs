@@ -277,9 +277,9 @@ async function main() {
       const c = bench.cases[ci];
       if (c.large && (o.quick || !o.large)) continue;
       if (o.onlyLarge && !c.large) continue;
-      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: (c.heapSnapshot ?? !!bench.heapSnapshot) && !o.quick && !c.large, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
+      const copts = { runs: o.runs, quick: o.quick, heapSnapshot: (c.heapSnapshot ?? !!bench.heapSnapshot) && !o.quick && !c.large, memoryPass: true, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
       // a cold-start case runs each of its runs in a fresh process; the heap snapshots (first run only) too
-      const children = c.processPerRun ? Array.from({ length: o.runs }, (_, r) => ({ ...copts, runs: 1, heapSnapshot: copts.heapSnapshot && r === 0, allocProfile: copts.allocProfile && r === 0 })) : [copts];
+      const children = c.processPerRun ? Array.from({ length: o.runs }, (_, r) => ({ ...copts, runs: 1, heapSnapshot: copts.heapSnapshot && r === 0, memoryPass: copts.memoryPass && r === 0, allocProfile: copts.allocProfile && r === 0 })) : [copts];
       let raw = null;
       let failure = null;
       for (const cc of children) {
@@ -299,6 +299,9 @@ async function main() {
         continue;
       }
       const m = (k) => median(raw.runs.map((x) => x[k]));
+      // retained bytes come from the untimed memory pass of the first run only (bench/child.ts)
+      const retained = raw.runs.map((x) => x.retainedBytes).filter((x) => x !== undefined && x !== null);
+      const mRetained = retained.length ? median(retained) : NaN;
       const cr = {
         label: c.label,
         params: c.params,
@@ -310,8 +313,8 @@ async function main() {
         maxNsPerOp: Math.max(...raw.runs.map((x) => x.nsPerOp)),
         setupMs: m('setupNs') / 1e6,
         allocatedBytesPerOp: m('allocatedBytes') / raw.runs[0].ops,
-        retainedBytesPerOp: m('retainedBytes') / raw.runs[0].ops,
-        retainedPerMillionOps: (m('retainedBytes') / raw.runs[0].ops) * 1e6,
+        retainedBytesPerOp: mRetained / raw.runs[0].ops,
+        retainedPerMillionOps: (mRetained / raw.runs[0].ops) * 1e6,
         scavengesPerMillionOps: (m('scavenges') / raw.runs[0].ops) * 1e6,
         pageFaultsPerOp: m('pageFaultsPerOp'),
         facts: raw.facts,
@@ -367,6 +370,7 @@ function markdown(res) {
   const out = [];
   out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}; Node ${m.node} (V8 ${m.v8}); load average at start ${m.loadavg.join(' ')}.`);
   out.push(`Median of ${res.options.runs} run(s) per case, each in a fresh world; ${res.date}.`);
+  out.push('Retained bytes and heap snapshots: an untimed pass of the same operations in a fresh world after the first timed run, between precise (memory-reducing) collections.');
   for (const b of res.benches) {
     out.push('', `### ${b.name}: ${b.title}`, '');
     out.push(`| case | ${b.unit}/s | ns/${b.unit} (median) | min–max ns | allocated B/${b.unit} | page faults/${b.unit} | retained B per M ${b.unit}s | setup ms | facts |`);

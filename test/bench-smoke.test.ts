@@ -40,7 +40,7 @@ describe('bench/run.mjs --quick', () => {
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, [join(BENCH, 'run.mjs'), '--quick', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(r.status, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout) as { machine: { cores: number; node: string }; benches: Array<{ name: string; cases: Array<{ error?: string; ops: number; nsPerOp: number }> }> };
+    const res = JSON.parse(r.stdout) as { machine: { cores: number; node: string }; benches: Array<{ name: string; cases: Array<{ error?: string; ops: number; nsPerOp: number; retainedBytesPerOp: number | null }> }> };
     expect(res.machine.node).toBe(process.version);
     expect(res.benches.length).toBe(files.length);
     for (const b of res.benches) {
@@ -48,6 +48,8 @@ describe('bench/run.mjs --quick', () => {
       for (const c of b.cases) {
         expect(c.error, `${b.name}`).toBeUndefined();
         expect(c.ops).toBeGreaterThan(0);
+        // the untimed memory pass ran in a fresh world and reported its retained bytes
+        expect(Number.isFinite(c.retainedBytesPerOp), `${b.name}: retained bytes`).toBe(true);
       }
     }
   }, 300_000);
