@@ -12,8 +12,10 @@ export interface Timer {
   readonly at: Nanos;
   /** Order of insertion, breaks ties so that equal-time timers fire in FIFO order. */
   readonly seq: number;
-  /** @internal */
-  fn: (() => void) | null;
+  /** @internal called with {@link Timer.arg} */
+  fn: ((arg: never) => void) | null;
+  /** @internal the argument of `fn` ({@link Sim.scheduleCall}) */
+  arg: unknown;
   /** @internal index in the heap, -1 when not queued */
   idx: number;
 }
@@ -57,7 +59,18 @@ export class Sim {
   /** Runs `fn` after `delay` nanoseconds of virtual time. */
   schedule(delay: Nanos, fn: () => void): Timer {
     if (!(delay >= 0)) throw new RangeError(`negative or invalid delay: ${delay}`);
-    const timer: Timer = { at: this.t + delay, seq: this.seq++, fn, idx: -1 };
+    const timer: Timer = { at: this.t + delay, seq: this.seq++, fn, arg: undefined, idx: -1 };
+    this.push(timer);
+    return timer;
+  }
+
+  /**
+   * Runs `fn(arg)` after `delay` nanoseconds of virtual time: for a long-lived timer per object (a
+   * sleeping process), one shared function instead of a closure (and its context) per timer.
+   */
+  scheduleCall<T>(delay: Nanos, fn: (arg: T) => void, arg: T): Timer {
+    if (!(delay >= 0)) throw new RangeError(`negative or invalid delay: ${delay}`);
+    const timer: Timer = { at: this.t + delay, seq: this.seq++, fn: fn as (arg: never) => void, arg, idx: -1 };
     this.push(timer);
     return timer;
   }
@@ -71,6 +84,7 @@ export class Sim {
   cancel(timer: Timer | null | undefined): void {
     if (!timer || timer.idx < 0) return;
     timer.fn = null;
+    timer.arg = undefined;
     this.removeAt(timer.idx);
   }
 
@@ -143,9 +157,11 @@ export class Sim {
     if (!top) return false;
     this.removeAt(0);
     this.t = top.at;
-    const fn = top.fn;
+    const fn = top.fn as ((arg: unknown) => void) | null;
+    const arg = top.arg;
     top.fn = null;
-    if (fn) fn();
+    top.arg = undefined;
+    if (fn) fn(arg);
     this.drain();
     return true;
   }

@@ -25,7 +25,7 @@ import { Sandbox } from './sandbox-state.js';
 
 export { Sandbox } from './sandbox-state.js';
 
-/** The network state of one container (kept in `Container.ext`). */
+/** The network state of one container (kept in `Container.net`). */
 export interface ContainerNet {
   /** Network attachments (NetworkSettings.Networks), by network id, in order. */
   attachments: Map<string, AttachmentConfig>;
@@ -33,7 +33,6 @@ export interface ContainerNet {
   sb: Sandbox | null;
 }
 
-const EXT = 'docker.net';
 /** The empty list of a sandbox field before anything is added (shared: fields are replaced, never pushed to). */
 const NONE: never[] = [];
 const NO_ENDPOINT_FLAGS: { readonly aliases: readonly string[]; readonly ipv4: string; readonly ipv6: string } = { aliases: [], ipv4: '', ipv6: '' };
@@ -44,10 +43,10 @@ export class Sandboxes implements EtcRenderer {
 
   /** The network state of `c`. */
   of(c: Container): ContainerNet {
-    let s = c.ext.get(EXT) as ContainerNet | undefined;
-    if (!s) {
+    let s = c.net as ContainerNet | null;
+    if (s === null) {
       s = { attachments: new Map(), sb: null };
-      c.ext.set(EXT, s);
+      c.net = s;
     }
     return s;
   }

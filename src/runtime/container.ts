@@ -183,8 +183,13 @@ export class Container {
   readonly linkEnv: string[] = [];
   /** The parsed run/create request this container came from (network flags for the layer above). */
   request: RunRequest | null = null;
-  /** Free storage for higher layers (network endpoints...), keyed by owner. */
-  readonly ext = new Map<string, unknown>();
+  /** The network layer's state of this container (opaque here: the layer above keeps its endpoints in it). */
+  net: unknown = null;
+  private extV: Map<string, unknown> | null = null;
+  /** Free storage for other higher layers, keyed by owner (made on first use). */
+  get ext(): Map<string, unknown> {
+    return (this.extV ??= new Map());
+  }
   /** Pending restart timer, if a restart policy is waiting. */
   restartTimer: unknown = null;
   /** True while `docker stop`/`kill`/`rm -f` is tearing it down (no restart policy). */

@@ -134,6 +134,13 @@ function failStart(rt: Runtime, c: Container, message: string, exitCode: number,
   throw new DockernetError('ESTART', message, exitCode === 128 ? 125 : exitCode);
 }
 
+/** A container's groups in every hierarchy and their limits (deferred from its start: `CgroupFs.defer`). */
+function makeGroups(rt: Runtime, c: Container): void {
+  const pathOf = (ctl: Controller): string => rt.cgroupPathOf(c, ctl);
+  rt.cgroups.mkdirAll(pathOf);
+  applyResources(rt.cgroups, pathOf, c.hostConfig);
+}
+
 /** Starts a created or exited container. `attach` collects output for `run`/`start -a`. */
 export function startContainer(rt: Runtime, c: Container, attach: Attachment | null = null): void {
   if (c.running) return;
@@ -164,11 +171,7 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
   if (runcErr) failStart(rt, c, `${RUNC}error during container init: error setting cgroup config for procHooks process: ${runcErr}: unknown`, 128, true);
   // the groups and their limits are made when anything next reads the cgroup trees (CgroupFs.defer);
   // `docker update` makes them before it changes the limits
-  rt.cgroups.defer(() => {
-    const pathOf = (ctl: Controller): string => rt.cgroupPathOf(c, ctl);
-    rt.cgroups.mkdirAll(pathOf);
-    applyResources(rt.cgroups, pathOf, c.hostConfig);
-  });
+  rt.cgroups.defer(makeGroups, rt, c);
   const target = c.rootfs.lookup(c.path.startsWith('/') ? c.path : `/bin/${c.path}`);
   if (c.path.startsWith('/') && target?.type === 'dir') failStart(rt, c, `${RUNC}exec: "${c.path}": permission denied: unknown`, 126, true);
   const prog = rt.programs.get(c.path);

@@ -108,6 +108,8 @@ export class Proc {
   /** The running generator, if the program is long-running. */
   gen: ProgramRun | null = null;
   timer: Timer | null = null;
+  /** The waker of the sleep {@link Proc.timer} is timing, disarmed when the sleep runs out. */
+  sleepWake: Waker | null = null;
   /** Counts the waits the process has made, so a stale {@link Waker} cannot resume a later one. */
   waitSeq = 0;
   /** Memory charged by this process (bytes). */

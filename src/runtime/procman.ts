@@ -12,6 +12,11 @@ import type { CgroupNode } from './cgroups/hierarchy.js';
 /** The hierarchies a process is attached to (its tasks), as runc does for a container's processes. */
 const TASK_CONTROLLERS = ['pids', 'memory', 'freezer', 'cpu'] as const;
 
+/** A process's pid in the tasks of its container's groups (deferred from its start: `CgroupFs.defer`). */
+function addTasks(rt: Runtime, p: Proc): void {
+  for (const ctl of TASK_CONTROLLERS) rt.cgroups.h(ctl).get(rt.cgroupPathOf(p.container, ctl), true)!.addTask(p.pid);
+}
+
 /** A fork refused by the pids controller. */
 export class ForkFailed extends Error {
   constructor() {
@@ -36,6 +41,14 @@ export interface SpawnOptions {
 
 /** Process table of the engine. */
 export class ProcessManager {
+  /** A sleep's timer ran out: the process goes on (one function for every sleeping process). */
+  private readonly sleepOver = (p: Proc): void => {
+    p.timer = null;
+    const wake = p.sleepWake;
+    p.sleepWake = null;
+    wake?.disarm();
+    this.step(p);
+  };
   /** Every live process by host pid. */
   readonly procs = new Map<number, Proc>();
   constructor(private readonly rt: Runtime) {}
@@ -101,10 +114,7 @@ export class ProcessManager {
     this.procs.set(p.pid, p);
     p.container.procs.add(p);
     // made when anything next reads the cgroup trees (CgroupFs.defer), after the groups of the start
-    const rt = this.rt;
-    rt.cgroups.defer(() => {
-      for (const ctl of TASK_CONTROLLERS) rt.cgroups.h(ctl).get(rt.cgroupPathOf(p.container, ctl), true)!.addTask(p.pid);
-    });
+    this.rt.cgroups.defer(addTasks, this.rt, p);
     p.frozen = p.container.state.Paused;
   }
 
@@ -194,11 +204,8 @@ export class ProcessManager {
     const w = r.value;
     const seq = ++p.waitSeq;
     if ('sleep' in w) {
-      p.timer = this.rt.sim.schedule(w.sleep, () => {
-        p.timer = null;
-        w.wake?.disarm();
-        this.step(p);
-      });
+      p.sleepWake = w.wake ?? null;
+      p.timer = this.rt.sim.scheduleCall(w.sleep, this.sleepOver, p);
     }
     // woken: resume after the event that woke it (never inside a socket callback)
     w.wake?.arm(() =>
@@ -206,6 +213,7 @@ export class ProcessManager {
         if (p.done || p.waitSeq !== seq) return;
         this.rt.sim.cancel(p.timer as never);
         p.timer = null;
+        p.sleepWake = null;
         this.step(p);
       }),
     );

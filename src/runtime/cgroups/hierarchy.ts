@@ -292,8 +292,11 @@ export class Hierarchy {
 /** All hierarchies of the machine. */
 export class CgroupFs {
   private readonly byController = new Map<Controller, Hierarchy>();
-  /** Changes of the trees not made yet ({@link CgroupFs.defer}), in the order they were asked for. */
-  private queue: Array<() => void> = [];
+  /**
+   * Changes of the trees not made yet ({@link CgroupFs.defer}), in the order they were asked for:
+   * flat triples (function, its two arguments), so a queued change keeps no closure of its own.
+   */
+  private queue: unknown[] = [];
   constructor() {
     for (const c of CONTROLLERS) this.byController.set(c, new Hierarchy(c));
   }
@@ -308,14 +311,14 @@ export class CgroupFs {
     return this.byController.get(c)!;
   }
   /**
-   * Queues a change of the trees (a container's groups and limits made at its start, a process
-   * attached to them) to be made the next time anything looks at a hierarchy, through
+   * Queues a change of the trees, `op(a, b)` (a container's groups and limits made at its start, a
+   * process attached to them), to be made the next time anything looks at a hierarchy, through
    * {@link CgroupFs.h} or the methods that use it. Every reader goes through there, so nothing can
    * tell a deferred change from one made at once; a `docker run` whose groups no one reads pays
    * nothing for them (nine groups, their limit files and the init process's tasks).
    */
-  defer(op: () => void): void {
-    this.queue.push(op);
+  defer<A, B>(op: (a: A, b: B) => void, a: A, b: B): void {
+    this.queue.push(op, a, b);
   }
   /** Makes the deferred changes now, in order. */
   flush(): void {
@@ -324,10 +327,10 @@ export class CgroupFs {
     this.queue = [];
     let i = 0;
     try {
-      for (; i < q.length; i++) q[i]!();
+      for (; i < q.length; i += 3) (q[i] as (a: unknown, b: unknown) => void)(q[i + 1], q[i + 2]);
     } finally {
       // a change that threw is dropped; the ones after it stay queued, ahead of any queued meanwhile
-      if (i + 1 < q.length) this.queue = q.slice(i + 1).concat(this.queue);
+      if (i + 3 < q.length) this.queue = q.slice(i + 3).concat(this.queue);
     }
   }
   /** Creates `path` in every hierarchy (what runc does for a container). */
