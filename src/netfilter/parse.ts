@@ -305,6 +305,22 @@ export function internMatch(m: Match): Match {
   return m;
 }
 
+const oneMatchLists = new Map<Match, Match[]>();
+/**
+ * The `matches` list of a rule whose only match is `m` (an {@link internMatch} result): one shared,
+ * frozen list per match, so the thousands of rules of published ports that differ only in their
+ * addresses (`-p tcp -d ADDR -m tcp --dport 80`) keep no list of their own. Bounded like the pools.
+ */
+export function oneMatchList(m: Match): Match[] {
+  let l = oneMatchLists.get(m);
+  if (l === undefined) {
+    if (oneMatchLists.size >= 8192) oneMatchLists.clear();
+    l = Object.freeze([m]) as unknown as Match[];
+    oneMatchLists.set(m, l);
+  }
+  return l;
+}
+
 /** The shared (frozen) `-j CHAIN` / `-g CHAIN` target. */
 function internJump(chain: string, goto: boolean): Target {
   const key = goto ? `g${chain}` : `j${chain}`;

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { checkIface, internMatch, internName, parseAddrMask, parseIptablesArgs, parseNatRange, parsePortRange, type XtInvocation } from './parse.js';
+import { checkIface, internMatch, internName, oneMatchList, parseAddrMask, parseIptablesArgs, parseNatRange, parsePortRange, type XtInvocation } from './parse.js';
 import type { Match, NatRange, PortsMatch, Rule, Target } from './rule.js';
 
 /** What a slot's option sets in the rule. */
@@ -220,7 +220,7 @@ export class XtTemplate {
         }
       }
     }
-    if (matches !== null) rule.matches = matches;
+    if (matches !== null) rule.matches = matches.length === 1 ? oneMatchList(matches[0]!) : matches;
     rule.target = target;
     return withRule(base, rule);
   }

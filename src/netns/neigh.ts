@@ -20,7 +20,7 @@
  * @module
  */
 import type { Sim, Timer } from '../core/scheduler.js';
-import type { Rng } from '../core/rng.js';
+import { Rng } from '../core/rng.js';
 import type { Nanos } from '../core/time.js';
 import { SECOND } from '../core/time.js';
 import type { NetDevice } from '../link/netdev.js';
@@ -211,11 +211,22 @@ export class NeighTable {
   private lastIf = -1;
   private lastMap: Map<number, NeighEntry> | undefined = undefined;
   private readonly host: NeighHost;
-  private readonly rng: Rng;
+  /** Seed of the random source of reachable times, made into an {@link Rng} on the first entry's use. */
+  private readonly seed: number;
+  private rngV: Rng | null = null;
 
-  constructor(host: NeighHost, rng: Rng) {
+  /** @param rng the table's random source, or its seed (then made on first use: a namespace that never resolves a neighbour holds none) */
+  constructor(host: NeighHost, rng: Rng | number) {
     this.host = host;
-    this.rng = rng;
+    if (typeof rng === 'number') this.seed = rng >>> 0;
+    else {
+      this.seed = 0;
+      this.rngV = rng;
+    }
+  }
+
+  private get rng(): Rng {
+    return (this.rngV ??= new Rng(this.seed));
   }
 
   /**

@@ -330,7 +330,9 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.name = name;
     this.rng = rng ?? new Rng(`netns:${name}`);
     this.rx = nsReceive;
-    this.neigh = new NeighTable(this, this.rng.fork('neigh'));
+    // the seed rng.fork('neigh') would use, drawn now (the same draws in the same order), made into
+    // the table's Rng when it first needs one
+    this.neigh = new NeighTable(this, (this.rng.nextU32() ^ hashString('neigh')) >>> 0);
     this.ipId = this.rng.int(0x10000);
     const lo = new LoopbackDevice(sim);
     lo.adminUp = true;
