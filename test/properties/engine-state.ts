@@ -90,6 +90,9 @@ export function normalizedSave(e: Engine): string {
       Object.entries(c.hostConfig.PortBindings).flatMap(([k, bs]) => bs.filter((b) => !b.HostPort).map(() => k)),
     );
     for (const p of sb.ports) {
+      // iptables-save shows the IPv4 bindings only: an IPv6 one (`::`) may have the number another
+      // container's IPv4 binding has (127.0.0.1:32768 and :::32768), which must not rename that rule
+      if (p.hostIp.includes(':')) continue;
       if (chosen.has(`${p.containerPort}/${p.proto}`)) subs.push([new RegExp(`--dport ${p.hostPort}(?![\\d])`, 'g'), `--dport <eport:${name}:${p.containerPort}/${p.proto}>`]);
     }
   }
