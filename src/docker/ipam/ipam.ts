@@ -5,7 +5,7 @@
 import { type Cidr, cidrContains, parseCidr, tryParseIp } from '../../wire/addr.js';
 import { IpamError, noDefaultPool, poolOverlap } from './errors.js';
 import { AddressPool } from './pool.js';
-import { PoolCursor, cidrOverlaps, defaultPools } from './pools.js';
+import { DEFAULT_POOLS, PoolCursor, cidrOverlaps } from './pools.js';
 
 /** Options of {@link Ipam.requestPool}. */
 export interface PoolRequest {
@@ -21,7 +21,7 @@ export class Ipam {
   /** The predefined-pool cursor (survives releases). */
   readonly cursor: PoolCursor;
 
-  constructor(pools: readonly Cidr[] = defaultPools()) {
+  constructor(pools: readonly Cidr[] = DEFAULT_POOLS) {
     this.cursor = new PoolCursor(pools);
   }
 

@@ -13,6 +13,9 @@ export function defaultPools(): Cidr[] {
   return out;
 }
 
+/** {@link defaultPools}, made once and frozen: what every engine's IPAM starts from (they never change it). */
+export const DEFAULT_POOLS: readonly Cidr[] = Object.freeze(defaultPools().map((c) => Object.freeze(c)));
+
 /** True when two prefixes share an address. */
 export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
   const len = Math.min(a.len, b.len);
@@ -27,7 +30,7 @@ export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
 export class PoolCursor {
   /** Index of the next pool to try. */
   index = 0;
-  constructor(readonly pools: readonly Cidr[] = defaultPools()) {}
+  constructor(readonly pools: readonly Cidr[] = DEFAULT_POOLS) {}
 
   /** Hands out a pool and moves the cursor past it, or returns null when every pool overlaps. */
   pick(inUse: readonly Cidr[]): Cidr | null {
