@@ -408,6 +408,22 @@ export class Conntrack {
   private readonly pool: CtEntry[] = [];
   /** Whether dead entries are reused (off: every new entry is a new object, as before reuse existed). */
   reuse = true;
+  /** Insertions so far: a tuple found free stays free until the next one (nothing else adds to the table). */
+  private inserts = 0;
+  /**
+   * The unconfirmed entry whose tuples the packet path last found free ({@link Conntrack.origFree},
+   * {@link Conntrack.replyFree}), at insertion count `freeAt`; `freeBits` 1 = original tuple, 2 =
+   * reply tuple. Linux's `__nf_conntrack_confirm` looks both tuples up again because another CPU may
+   * have inserted them meanwhile; here only an insertion can, so when none happened since both
+   * were found free, {@link Conntrack.confirm} skips the two lookups.
+   */
+  private freeCt: CtEntry | null = null;
+  private freeAt = -1;
+  private freeBits = 0;
+  /** @internal confirm always looks both tuples up again, as Linux does (off: the skip above; tests compare the two) */
+  recheck = false;
+  /** @internal confirmations that skipped the two lookups */
+  recheckSkipped = 0;
 
   constructor(private readonly sim: Sim) {}
 
@@ -450,8 +466,26 @@ export class Conntrack {
       n.use = 0;
       return n;
     }
+    if (e === this.freeCt) this.freeCt = null;
     e.reinit(proto, src, dst, sport, dport, bornMs);
     return e;
+  }
+
+  /** @internal the packet path looked `ct`'s original tuple up (new, unconfirmed `ct`) and found no entry */
+  origFree(ct: CtEntry): void {
+    this.freeCt = ct;
+    this.freeAt = this.inserts;
+    this.freeBits = 1;
+  }
+
+  /**
+   * @internal NAT gave `ct` a new reply tuple: `free` when it was just looked up and found unused
+   * (`nf_nat_used_tuple` false), otherwise unknown.
+   */
+  replyFree(ct: CtEntry, free: boolean): void {
+    if (this.freeCt !== ct) return;
+    if (free && this.freeAt === this.inserts) this.freeBits |= 2;
+    else this.freeBits &= ~2;
   }
 
   /**
@@ -539,9 +573,12 @@ export class Conntrack {
   confirm(ct: CtEntry): boolean {
     if (ct.status & IPS_CONFIRMED) return true;
     const proto = ct.proto;
+    // both tuples found free since the last insertion: no clash is possible (see freeCt)
+    const known = this.freeCt === ct && this.freeAt === this.inserts && this.freeBits === 3 && !this.recheck;
+    this.freeCt = null;
+    if (known) this.recheckSkipped++;
     if (
-      this.lookup(ct.oS, ct.oD, ct.oP >>> 16, ct.oP & 0xffff, proto) ||
-      this.lookup(ct.rS, ct.rD, ct.rP >>> 16, ct.rP & 0xffff, proto) ||
+      (!known && (this.lookup(ct.oS, ct.oD, ct.oP >>> 16, ct.oP & 0xffff, proto) || this.lookup(ct.rS, ct.rD, ct.rP >>> 16, ct.rP & 0xffff, proto))) ||
       this.n >= this.max
     ) {
       this.stats.insert_failed++;
@@ -559,6 +596,7 @@ export class Conntrack {
     this.insertSlot((id << 1) + 2, ct.hashR());
     ct.status |= IPS_CONFIRMED;
     this.n++;
+    this.inserts++;
     this.stats.insert++;
     const x = ct.expiresMs;
     if (this.gcTimer === null) this.armGc();

@@ -33,10 +33,14 @@ class Tuple {
 
 const scratch = new Tuple();
 
+/** Whether the last {@link usedTuple} found its tuple unused (the one `natSetupInfo` keeps, when it ends on a check). */
+let lastFree = false;
+
 function usedTuple(ctab: Conntrack, ct: CtEntry, t: Tuple): boolean {
   // the reply tuple this original tuple would have
-  if (ct.proto === 1) return ctab.taken(t.dst, t.src, t.sport, icmpReplyType(t.dport >>> 8) << 8, 1, ct);
-  return ctab.taken(t.dst, t.src, t.dport, t.sport, ct.proto, ct);
+  const used = ct.proto === 1 ? ctab.taken(t.dst, t.src, t.sport, icmpReplyType(t.dport >>> 8) << 8, 1, ct) : ctab.taken(t.dst, t.src, t.dport, t.sport, ct.proto, ct);
+  lastFree = !used;
+  return used;
 }
 
 function hasPorts(proto: number): boolean {
@@ -72,6 +76,7 @@ export function natSetupInfo(ctab: Conntrack, rng: Rng, ct: CtEntry, manip: numb
     t.dport = ct.rP >>> 16;
   }
   const curSrc = t.src, curDst = t.dst, curSport = t.sport, curDport = t.dport;
+  lastFree = false;
   if (ip !== 0) {
     if (manip === NF_NAT_MANIP_SRC) t.src = ip | 0;
     else t.dst = ip | 0;
@@ -96,6 +101,9 @@ export function natSetupInfo(ctab: Conntrack, rng: Rng, ct: CtEntry, manip: numb
     ct.rSport = t.dport;
     ct.rDport = t.sport;
   }
+  // the reply tuple is known free when the last check was of this very tuple and found it unused
+  // (not for ICMP, whose reply tuple confirm spells differently)
+  ctab.replyFree(ct, lastFree && ct.proto !== 1);
   const changed = t.src !== curSrc || t.dst !== curDst || t.sport !== curSport || t.dport !== curDport;
   if (changed) ct.status |= manip === NF_NAT_MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
 }

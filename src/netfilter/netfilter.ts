@@ -788,6 +788,8 @@ export class Netfilter implements TargetRunner {
         }
         ct = ctab.alloc(1, p.saddr | 0, p.daddr | 0, sport, dport, bornMs);
       } else ct = ctab.alloc(p.proto, p.saddr | 0, p.daddr | 0, sport, dport, bornMs);
+      // its original tuple was just looked up and is free (lookup null, or the entry removed above)
+      ctab.origFree(ct);
       dir = 0;
       skb.ctinfo = IP_CT_NEW;
     } else {
