@@ -58,10 +58,7 @@ export class Sim {
 
   /** Runs `fn` after `delay` nanoseconds of virtual time. */
   schedule(delay: Nanos, fn: () => void): Timer {
-    if (!(delay >= 0)) throw new RangeError(`negative or invalid delay: ${delay}`);
-    const timer: Timer = { at: this.t + delay, seq: this.seq++, fn, arg: undefined, idx: -1 };
-    this.push(timer);
-    return timer;
+    return this.scheduleCall(delay, fn, undefined);
   }
 
   /**
