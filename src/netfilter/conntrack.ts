@@ -408,17 +408,14 @@ export class Conntrack {
   private readonly pool: CtEntry[] = [];
   /** Whether dead entries are reused (off: every new entry is a new object, as before reuse existed). */
   reuse = true;
-  /** Insertions so far: a tuple found free stays free until the next one (nothing else adds to the table). */
-  private inserts = 0;
   /**
    * The unconfirmed entry whose tuples the packet path last found free ({@link Conntrack.origFree},
-   * {@link Conntrack.replyFree}), at insertion count `freeAt`; `freeBits` 1 = original tuple, 2 =
-   * reply tuple. Linux's `__nf_conntrack_confirm` looks both tuples up again because another CPU may
-   * have inserted them meanwhile; here only an insertion can, so when none happened since both
-   * were found free, {@link Conntrack.confirm} skips the two lookups.
+   * {@link Conntrack.replyFree}); `freeBits` 1 = original tuple, 2 = reply tuple. Linux's
+   * `__nf_conntrack_confirm` looks both tuples up again because another CPU may have inserted them
+   * meanwhile; here only an insertion can, and every insertion is a {@link Conntrack.confirm}, which
+   * clears the record: a record still naming the entry means both tuples are still free.
    */
   private freeCt: CtEntry | null = null;
-  private freeAt = -1;
   private freeBits = 0;
   /** @internal confirm always looks both tuples up again, as Linux does (off: the skip above; tests compare the two) */
   recheck = false;
@@ -474,7 +471,6 @@ export class Conntrack {
   /** @internal the packet path looked `ct`'s original tuple up (new, unconfirmed `ct`) and found no entry */
   origFree(ct: CtEntry): void {
     this.freeCt = ct;
-    this.freeAt = this.inserts;
     this.freeBits = 1;
   }
 
@@ -484,7 +480,7 @@ export class Conntrack {
    */
   replyFree(ct: CtEntry, free: boolean): void {
     if (this.freeCt !== ct) return;
-    if (free && this.freeAt === this.inserts) this.freeBits |= 2;
+    if (free) this.freeBits |= 2;
     else this.freeBits &= ~2;
   }
 
@@ -573,8 +569,8 @@ export class Conntrack {
   confirm(ct: CtEntry): boolean {
     if (ct.status & IPS_CONFIRMED) return true;
     const proto = ct.proto;
-    // both tuples found free since the last insertion: no clash is possible (see freeCt)
-    const known = this.freeCt === ct && this.freeAt === this.inserts && this.freeBits === 3 && !this.recheck;
+    // both tuples found free, no insertion since: no clash is possible (see freeCt)
+    const known = this.freeCt === ct && this.freeBits === 3 && !this.recheck;
     this.freeCt = null;
     if (known) this.recheckSkipped++;
     if (
@@ -596,7 +592,6 @@ export class Conntrack {
     this.insertSlot((id << 1) + 2, ct.hashR());
     ct.status |= IPS_CONFIRMED;
     this.n++;
-    this.inserts++;
     this.stats.insert++;
     const x = ct.expiresMs;
     if (this.gcTimer === null) this.armGc();

@@ -33,14 +33,10 @@ class Tuple {
 
 const scratch = new Tuple();
 
-/** Whether the last {@link usedTuple} found its tuple unused (the one `natSetupInfo` keeps, when it ends on a check). */
-let lastFree = false;
-
 function usedTuple(ctab: Conntrack, ct: CtEntry, t: Tuple): boolean {
   // the reply tuple this original tuple would have
-  const used = ct.proto === 1 ? ctab.taken(t.dst, t.src, t.sport, icmpReplyType(t.dport >>> 8) << 8, 1, ct) : ctab.taken(t.dst, t.src, t.dport, t.sport, ct.proto, ct);
-  lastFree = !used;
-  return used;
+  if (ct.proto === 1) return ctab.taken(t.dst, t.src, t.sport, icmpReplyType(t.dport >>> 8) << 8, 1, ct);
+  return ctab.taken(t.dst, t.src, t.dport, t.sport, ct.proto, ct);
 }
 
 function hasPorts(proto: number): boolean {
@@ -76,7 +72,6 @@ export function natSetupInfo(ctab: Conntrack, rng: Rng, ct: CtEntry, manip: numb
     t.dport = ct.rP >>> 16;
   }
   const curSrc = t.src, curDst = t.dst, curSport = t.sport, curDport = t.dport;
-  lastFree = false;
   if (ip !== 0) {
     if (manip === NF_NAT_MANIP_SRC) t.src = ip | 0;
     else t.dst = ip | 0;
@@ -85,14 +80,19 @@ export function natSetupInfo(ctab: Conntrack, rng: Rng, ct: CtEntry, manip: numb
   const random = range !== null && range.random;
   const portSpecified = range !== null && range.hasPort;
   let done = false;
+  // whether the tuple kept was looked up and found unused (a single-port range is kept unchecked)
+  let free = false;
   if (!l4) done = true;
   else if (!random) {
     if (portSpecified) {
       const k = getKey(ct, t, manip);
-      if (k >= range!.minPort && k <= range!.maxPort && (range!.minPort === range!.maxPort || !usedTuple(ctab, ct, t))) done = true;
-    } else if (!usedTuple(ctab, ct, t)) done = true;
+      if (k >= range!.minPort && k <= range!.maxPort) {
+        if (range!.minPort === range!.maxPort) done = true;
+        else done = free = !usedTuple(ctab, ct, t);
+      }
+    } else done = free = !usedTuple(ctab, ct, t);
   }
-  if (!done) uniqueTuple(ctab, rng, ct, t, manip, range);
+  if (!done) free = uniqueTuple(ctab, rng, ct, t, manip, range);
   // store the new reply tuple
   ct.rS = t.dst;
   ct.rD = t.src;
@@ -101,14 +101,14 @@ export function natSetupInfo(ctab: Conntrack, rng: Rng, ct: CtEntry, manip: numb
     ct.rSport = t.dport;
     ct.rDport = t.sport;
   }
-  // the reply tuple is known free when the last check was of this very tuple and found it unused
   // (not for ICMP, whose reply tuple confirm spells differently)
-  ctab.replyFree(ct, lastFree && ct.proto !== 1);
+  ctab.replyFree(ct, free && ct.proto !== 1);
   const changed = t.src !== curSrc || t.dst !== curDst || t.sport !== curSport || t.dport !== curDport;
   if (changed) ct.status |= manip === NF_NAT_MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
 }
 
-function uniqueTuple(ctab: Conntrack, rng: Rng, ct: CtEntry, t: Tuple, manip: number, range: NatRange | null): void {
+/** Picks an unused tuple (Linux `get_unique_tuple`): true when it found one, false when the tuple it kept was not found unused. */
+function uniqueTuple(ctab: Conntrack, rng: Rng, ct: CtEntry, t: Tuple, manip: number, range: NatRange | null): boolean {
   let min: number;
   let size: number;
   if (range === null || !range.hasPort) {
@@ -116,7 +116,7 @@ function uniqueTuple(ctab: Conntrack, rng: Rng, ct: CtEntry, t: Tuple, manip: nu
       min = 0;
       size = 65536;
     } else {
-      if (manip === NF_NAT_MANIP_DST) return; // a destination port is never changed unless asked
+      if (manip === NF_NAT_MANIP_DST) return false; // a destination port is never changed unless asked
       const k = getKey(ct, t, manip);
       if (k < 1024) {
         if (k < 512) {
@@ -140,11 +140,11 @@ function uniqueTuple(ctab: Conntrack, rng: Rng, ct: CtEntry, t: Tuple, manip: nu
   for (;;) {
     for (let i = 0; i < attempts; i++, off++) {
       setKey(ct, t, manip, min + (off % size));
-      if (!usedTuple(ctab, ct, t)) return;
+      if (!usedTuple(ctab, ct, t)) return true;
     }
     if (attempts >= size || attempts < 16) {
       ct.status |= IPS_NAT_CLASH;
-      return;
+      return false;
     }
     attempts >>= 1;
     off = rng.nextU32() & 0xffff;

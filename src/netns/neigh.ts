@@ -215,14 +215,10 @@ export class NeighTable {
   private readonly seed: number;
   private rngV: Rng | null = null;
 
-  /** @param rng the table's random source, or its seed (then made on first use: a namespace that never resolves a neighbour holds none) */
-  constructor(host: NeighHost, rng: Rng | number) {
+  /** @param seed the seed of the table's random source, made on first use (a namespace that never resolves a neighbour holds none) */
+  constructor(host: NeighHost, seed: number) {
     this.host = host;
-    if (typeof rng === 'number') this.seed = rng >>> 0;
-    else {
-      this.seed = 0;
-      this.rngV = rng;
-    }
+    this.seed = seed >>> 0;
   }
 
   private get rng(): Rng {

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SECOND } from '../../src/core/time.js';
 import { ctReset, type CtEntry } from '../../src/netfilter/conntrack.js';
-import { NF_ACCEPT, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, type NfHookState } from '../../src/netfilter/hook.js';
+import { NF_ACCEPT, NF_DROP, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, type NfHookState } from '../../src/netfilter/hook.js';
 import { buildTcp, buildUdp, ipv4Validate } from '../../src/wire/build.js';
 import type { SkBuff } from '../../src/wire/skbuff.js';
 import { FakeHost, ip, makeNf } from './helpers.js';
@@ -210,6 +210,29 @@ describe('conntrack entry reuse', () => {
       { numRuns: 300 },
     );
     expect(skipped).toBeGreaterThan(100);
+  });
+
+  it('a clash NAT could not avoid (a single-port MASQUERADE) is still refused at confirm, with or without the re-check', () => {
+    for (const recheck of [false, true]) {
+      const { nf } = makeNf(new FakeHost('host', new Set([HOST]), { ext0: HOST, docker0: ip('172.17.0.1') }), 1);
+      nf.conntrack.recheck = recheck;
+      nf.restore('*nat\n-A POSTROUTING -s 172.17.0.5/32 -p udp -j MASQUERADE --to-ports 5000\nCOMMIT\n');
+      const verdicts = [1000, 1001, 1002].map((sport) => {
+        const s = buildUdp({ srcMac: 1, dstMac: 2, src: ip('172.17.0.5'), dst: ip('10.99.0.50') }, sport, 80, new Uint8Array(3));
+        ipv4Validate(s);
+        let v = nf.hook(s, st(NF_INET_PRE_ROUTING, 'docker0', ''));
+        if (v === NF_ACCEPT) v = nf.hook(s, st(NF_INET_FORWARD, 'docker0', 'ext0'));
+        if (v === NF_ACCEPT) v = nf.hook(s, st(NF_INET_POST_ROUTING, 'docker0', 'ext0'));
+        ctReset(s);
+        return v;
+      });
+      // the first takes source port 5000; the others find its reply tuple taken and are dropped
+      expect(verdicts).toEqual([NF_ACCEPT, NF_DROP, NF_DROP]);
+      expect(nf.conntrack.count).toBe(1);
+      expect(nf.conntrack.stats.insert_failed).toBe(2);
+      // the first flow's confirm skipped its re-lookups (both tuples found free), unless told not to
+      expect(nf.conntrack.recheckSkipped).toBe(recheck ? 0 : 1);
+    }
   });
 
   it('a steady rate of new flows reuses the entries of expired ones; a held or listed entry is never reused', () => {
