@@ -143,7 +143,8 @@ export function hasRule(rs: Ruleset, inv: XtInvocation): boolean {
   const t = rs.tables[inv.table];
   if (!t.materialized) return false;
   const c = t.chains.get(inv.chain);
-  return c !== undefined && findBySpec(c, ruleSpec(inv.rule)) >= 0;
+  // an empty chain (a fresh engine's DOCKER and isolation chains) answers without the rule's text
+  return c !== undefined && c.rules.length !== 0 && findBySpec(c, ruleSpec(inv.rule)) >= 0;
 }
 
 function execTable(t: Table, inv: XtInvocation, rs: Toucher): string {
