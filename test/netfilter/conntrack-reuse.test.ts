@@ -171,6 +171,15 @@ function world(reuse: boolean, seed: number, recheck = false) {
   };
 }
 
+/** Runs `ops` on two worlds in step: the same observation after every step, and each world's invariants. */
+function lockstep(ops: readonly Op[], a: ReturnType<typeof world>, b: ReturnType<typeof world>): void {
+  for (const o of ops) {
+    expect(a.run(o)).toBe(b.run(o));
+    a.check();
+    b.check();
+  }
+}
+
 describe('conntrack entry reuse', () => {
   it('a table reusing dead entries behaves exactly as one allocating every entry, and never reuses a held entry', () => {
     let reusedTotal = 0;
@@ -178,11 +187,7 @@ describe('conntrack entry reuse', () => {
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 120 }), fc.integer({ min: 1, max: 1000 }), (ops, seed) => {
         const a = world(true, seed);
         const b = world(false, seed);
-        for (const o of ops) {
-          expect(a.run(o)).toBe(b.run(o));
-          a.check();
-          b.check();
-        }
+        lockstep(ops, a, b);
         reusedTotal += a.reused;
         expect(b.reused).toBe(0);
       }),
@@ -200,10 +205,7 @@ describe('conntrack entry reuse', () => {
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 120 }), fc.integer({ min: 1, max: 1000 }), (ops, seed) => {
         const a = world(true, seed);
         const c = world(true, seed, true);
-        for (const o of ops) {
-          expect(a.run(o)).toBe(c.run(o));
-          a.check();
-        }
+        lockstep(ops, a, c);
         skipped += a.skipped;
         expect(c.skipped).toBe(0);
       }),
