@@ -8,8 +8,8 @@
  * of scavenges/mark-compacts, and the minor page faults (first touches of memory pages: the heap growing).
  *
  * Memory (`memoryPass`, first run only): after the timed run, an untimed pass in a fresh world (the
- * same setup and warm-up), whose `ops` operations run between two precise collections (`gc()`, V8's "collect all available garbage") gives the
- * bytes retained per operation; with `heapSnapshot`, V8 heap snapshots around that pass give the growth
+ * same setup and warm-up), whose `ops` operations run between two precise collections (`gc()`, V8's
+ * "collect all available garbage"), gives the bytes retained per operation; with `heapSnapshot`, V8 heap snapshots around that pass give the growth
  * by constructor name. Not around the timed run: V8's ordinary major collections (the ones before the
  * timed run) leave garbage behind (up to ~16 KB per dropped `Engine`, collected only by a
  * memory-reducing collection), and the precise ones (and a heap snapshot's) throw away optimized code
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       else majors++;
     }
     const ns = Number(t1 - t0);
-    runs.push({
+    const run = {
       ns,
       ops,
       nsPerOp: ns / ops,
@@ -198,10 +198,12 @@ async function main(): Promise<void> {
       pageFaultsPerOp: faults / ops,
       setupNs,
       allocatedBytes: heapEnd - heap0 + freed,
+      // set by the memory pass below (first run only)
       retainedBytes: undefined as number | undefined,
       scavenges,
       majorGcs: majors,
-    });
+    };
+    runs.push(run);
     if (b.done !== warmup + ops) throw new Error(`${bench.name}/${c.label}: body did ${b.done} operations, expected ${warmup + ops}`);
     facts = b.facts();
     const bad = factMismatches(facts, c.expected(b.done));
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
       const snapBefore = opts.heapSnapshot ? snapshot('before') : null;
       m.run(ops);
       preciseGc();
-      (runs[runs.length - 1] as { retainedBytes?: number }).retainedBytes = process.memoryUsage().heapUsed - m0;
+      run.retainedBytes = process.memoryUsage().heapUsed - m0;
       if (snapBefore) {
         const after = snapshot('after');
         const rows: Array<{ name: string; bytesPerOp: number; countPerOp: number }> = [];
