@@ -12,6 +12,12 @@ export default defineConfig([
     external: ['fast-check'],
     // import.meta.url in the CJS build (compose/load.ts loads `yaml` on first use through createRequire)
     shims: true,
+    // ASCII output (non-ASCII escaped in strings): one non-ASCII character makes V8 hold and scan
+    // the whole module as a two-byte string
+    esbuildOptions(o) {
+      o.charset = 'ascii';
+      o.minifyWhitespace = true;
+    },
   },
   {
     entry: { 'cli/main': 'src/cli/main.ts' },
@@ -19,5 +25,9 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    esbuildOptions(o) {
+      o.charset = 'ascii';
+      o.minifyWhitespace = true;
+    },
   },
 ]);
