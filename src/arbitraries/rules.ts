@@ -161,13 +161,13 @@ export function ruleArb(ctx: RuleContext): fc.Arbitrary<Rule> {
       return fc.tuple(fc.array(fc.oneof(...extra), { maxLength: 3 }), targetArb(ctx, protoInv ? 0 : proto)).map(([matches, target]) => {
         const r = emptyRule();
         if (h.src) {
-          r.srcMask = mask(h.src[1]);
-          r.src = (h.src[0] & r.srcMask) >>> 0;
+          r.srcMask = mask(h.src[1]) | 0;
+          r.src = h.src[0] & r.srcMask;
           r.srcInv = h.src[2];
         }
         if (h.dst) {
-          r.dstMask = mask(h.dst[1]);
-          r.dst = (h.dst[0] & r.dstMask) >>> 0;
+          r.dstMask = mask(h.dst[1]) | 0;
+          r.dst = h.dst[0] & r.dstMask;
           r.dstInv = h.dst[2];
         }
         if (h.inIf && ctx.hook !== 3 && ctx.hook !== 4) [r.inIf, r.inIfInv] = h.inIf;

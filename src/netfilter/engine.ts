@@ -144,9 +144,9 @@ export function matchMatches(m: Match, p: PktInfo): boolean {
 
 /** Does rule `r` match packet `p` (IP header part and every match)? */
 export function ruleMatches(r: Rule, p: PktInfo): boolean {
-  if (r.srcMask !== 0 && (((p.saddr & r.srcMask) >>> 0) === r.src) === r.srcInv) return false;
+  if (r.srcMask !== 0 && ((p.saddr & r.srcMask) === r.src) === r.srcInv) return false;
   if (r.srcMask === 0 && r.srcInv) return false;
-  if (r.dstMask !== 0 && (((p.daddr & r.dstMask) >>> 0) === r.dst) === r.dstInv) return false;
+  if (r.dstMask !== 0 && ((p.daddr & r.dstMask) === r.dst) === r.dstInv) return false;
   if (r.dstMask === 0 && r.dstInv) return false;
   if (r.inIf && ifaceMatch(r.inIf, p.inDev) === r.inIfInv) return false;
   if (r.outIf && ifaceMatch(r.outIf, p.outDev) === r.outIfInv) return false;
@@ -291,9 +291,9 @@ function compileMatch(m: Match): Pred | null {
 export function compileTest(r: Rule): Pred {
   const preds: Pred[] = [];
   const { src, srcMask, srcInv, dst, dstMask, dstInv, inIf, inIfInv, outIf, outIfInv, proto, protoInv, frag } = r;
-  if (srcMask !== 0) preds.push(srcInv ? (p) => ((p.saddr & srcMask) >>> 0) !== src : (p) => ((p.saddr & srcMask) >>> 0) === src);
+  if (srcMask !== 0) preds.push(srcInv ? (p) => (p.saddr & srcMask) !== src : (p) => (p.saddr & srcMask) === src);
   else if (srcInv) return () => false;
-  if (dstMask !== 0) preds.push(dstInv ? (p) => ((p.daddr & dstMask) >>> 0) !== dst : (p) => ((p.daddr & dstMask) >>> 0) === dst);
+  if (dstMask !== 0) preds.push(dstInv ? (p) => (p.daddr & dstMask) !== dst : (p) => (p.daddr & dstMask) === dst);
   else if (dstInv) return () => false;
   if (inIf) {
     if (inIf.endsWith('+')) {
@@ -836,7 +836,7 @@ ${branches.join('\n')}
         if (!list) this.runs.set(c.name, (list = []));
         list.push([i, j]);
         let allDst32 = true;
-        for (let k = i; k < j && allDst32; k++) allDst32 = rules[k]!.dstMask === 0xffffffff && !rules[k]!.dstInv;
+        for (let k = i; k < j && allDst32; k++) allDst32 = rules[k]!.dstMask === -1 && !rules[k]!.dstInv;
         runByDst[i] = allDst32 ? 1 : 0;
         anyRun = true;
         i = j;

@@ -133,6 +133,22 @@ function inetAton(s: string): number {
 }
 
 /** Parses `ADDR[/MASK]` for `-s`/`-d`: returns [address & mask, mask]. */
+/**
+ * Sets a rule's `-s` from an (address, mask) pair: both as int32 (see {@link Rule.src}). Written
+ * with `| 0` at the store: a value read from a double array and stored as it is would make the
+ * field a boxed double in every rule.
+ */
+export function setSrc(rule: Rule, am: readonly [number, number]): void {
+  rule.src = am[0] | 0;
+  rule.srcMask = am[1] | 0;
+}
+
+/** Sets a rule's `-d` as {@link setSrc} does `-s`. */
+export function setDst(rule: Rule, am: readonly [number, number]): void {
+  rule.dst = am[0] | 0;
+  rule.dstMask = am[1] | 0;
+}
+
 export function parseAddrMask(s: string): [number, number] {
   const slash = s.indexOf('/');
   const quad = parseDottedQuad(s, 0, slash < 0 ? s.length : slash);
@@ -549,14 +565,14 @@ export function parseIptablesArgs(
       case '--source':
       case '--src':
         once('-s', 1);
-        [rule.src, rule.srcMask] = parseAddrMask(next(a));
+        setSrc(rule, parseAddrMask(next(a)));
         rule.srcInv = neg;
         continue;
       case '-d':
       case '--destination':
       case '--dst':
         once('-d', 2);
-        [rule.dst, rule.dstMask] = parseAddrMask(next(a));
+        setDst(rule, parseAddrMask(next(a)));
         rule.dstInv = neg;
         continue;
       case '-i':

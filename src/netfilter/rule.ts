@@ -233,15 +233,18 @@ export type Target =
 
 /** One rule: the IPv4 header part, the matches in the order given, a target and its counters. */
 export interface Rule {
-  /** `-s` network address (masked). */
+  /**
+   * `-s` network address (masked), as a signed 32-bit integer (`ip | 0`, like the mask): values
+   * V8 keeps in the object, where a field holding 0xffffffff is a boxed double in every rule.
+   */
   src: number;
-  /** `-s` netmask (0 = any). */
+  /** `-s` netmask (0 = any; /32 is -1). */
   srcMask: number;
   /** `! -s`. */
   srcInv: boolean;
-  /** `-d` network address (masked). */
+  /** `-d` network address (masked), int32 as `src`. */
   dst: number;
-  /** `-d` netmask (0 = any). */
+  /** `-d` netmask (0 = any; /32 is -1). */
   dstMask: number;
   /** `! -d`. */
   dstInv: boolean;
@@ -316,7 +319,7 @@ export function maskLen(mask: number): number {
 }
 
 function addrText(ip: number, mask: number): string {
-  if (mask === 0xffffffff) return ipToString(ip) + '/32';
+  if ((mask | 0) === -1) return ipToString(ip) + '/32';
   const l = maskLen(mask);
   return `${ipToString(ip)}/${l >= 0 ? l : ipToString(mask)}`;
 }

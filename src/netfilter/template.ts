@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { checkIface, internMatch, internName, oneMatchList, parseAddrMask, parseIptablesArgs, parseNatRange, parsePortRange, type XtInvocation } from './parse.js';
+import { checkIface, internMatch, internName, oneMatchList, parseAddrMask, parseIptablesArgs, parseNatRange, parsePortRange, setDst, setSrc, type XtInvocation } from './parse.js';
 import type { Match, NatRange, PortsMatch, Rule, Target } from './rule.js';
 
 /** What a slot's option sets in the rule. */
@@ -190,10 +190,10 @@ export class XtTemplate {
       const v = values[slot.k]!;
       switch (slot.kind) {
         case Slot.Src:
-          [rule.src, rule.srcMask] = parseAddrMask(v);
+          setSrc(rule, parseAddrMask(v));
           break;
         case Slot.Dst:
-          [rule.dst, rule.dstMask] = parseAddrMask(v);
+          setDst(rule, parseAddrMask(v));
           break;
         case Slot.InIf:
           rule.inIf = internName(checkIface(v));

@@ -89,7 +89,18 @@ describe('XtTemplate: a filled template is what the parser gives for the filled-
     const b = t.instantiate(['172.18.0.3', '81'], () => true);
     expect(b.rule).not.toBe(a.rule);
     expect(b.rule!.pkts).toBe(0);
-    expect(b.rule!.dst).toBe(0xac120003);
+    expect(b.rule!.dst).toBe(0xac120003 | 0);
+  });
+
+  it('addresses and masks are int32 in parsed and filled rules (a boxed double per rule otherwise)', () => {
+    const r = parseIptablesArgs(['-A', 'FORWARD', '-s', '172.17.0.0/16', '!', '-d', '192.168.1.7', '-j', 'ACCEPT'], () => true).rule!;
+    expect([r.src, r.srcMask, r.dst, r.dstMask]).toEqual([0xac110000 | 0, 0xffff0000 | 0, 0xc0a80107 | 0, -1]);
+    const t = new XtTemplate(SHAPES[2]!);
+    for (const ip of ['172.18.0.2', '10.0.0.9', '255.255.255.255']) {
+      const f = t.instantiate([ip, '80'], () => true).rule!;
+      for (const v of [f.src, f.srcMask, f.dst, f.dstMask]) expect(v).toBe(v | 0);
+      expect(f.srcMask).toBe(-1);
+    }
   });
 
   it('refuses a slot that is not the value of a slot option', () => {
