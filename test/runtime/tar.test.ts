@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { readTar, writeTar } from '../../src/runtime/images/tar.js';
+import { readTar } from '../../src/runtime/images/tar.js';
 import { BUSYBOX_SIZE, MINI_IMPORTED, miniLayer } from '../../src/runtime/images/base.js';
 import { sha256 } from '../../src/runtime/images/layer.js';
 
 describe('tar', () => {
-  it('a member given by size is zeros where dataAt says, and reads back with that length', () => {
-    const dataAt: number[] = [];
-    const tar = writeTar(
-      [
-        { name: 'a', type: 'file', mode: 0o644, mtime: 1, data: new Uint8Array([1, 2, 3]) },
-        { name: 'd/', type: 'dir', mode: 0o755, mtime: 1 },
-        { name: 'b', type: 'file', mode: 0o755, mtime: 1, size: 1000 },
-        { name: 'c', type: 'file', mode: 0o644, mtime: 1, data: new Uint8Array([9]) },
-      ],
-      dataAt,
-    );
-    // headers and data blocks: 512 + 512, 512, 512 + 1024, 512 + 512, then two zero blocks
-    expect(tar.length).toBe(1024 + 512 + 1536 + 1024 + 1024);
-    expect(dataAt).toEqual([512, 1536, 2048, 3584]);
-    tar.subarray(dataAt[2]!, dataAt[2]! + 1000).fill(7);
-    const back = readTar(tar);
-    expect(back.map((m) => [m.name, m.data?.length ?? -1])).toEqual([['a', 3], ['d/', -1], ['b', 1000], ['c', 1]]);
-    expect(back[2]!.data!.every((x) => x === 7)).toBe(true);
-    expect([...back[3]!.data!]).toEqual([9]);
-  });
-
-  it('the base layer: busybox written into the archive is the entry the layer serves', () => {
+  it('the base layer: the busybox in its archive is the entry the layer serves', () => {
     const layer = miniLayer(MINI_IMPORTED);
     const members = readTar(layer.tar);
     expect(members.length).toBe(24);

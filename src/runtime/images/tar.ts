@@ -12,11 +12,6 @@ export interface TarEntry {
   /** Modification time, Unix seconds. */
   mtime: number;
   data?: Uint8Array;
-  /**
-   * A file member without `data`: its length. writeTar leaves the bytes zero and reports where
-   * they are (`dataAt`), for a caller that writes them in place.
-   */
-  size?: number;
   linkname?: string;
 }
 
@@ -46,7 +41,7 @@ function header(e: TarEntry): Uint8Array {
   putOctal(h, 100, 8, e.mode & 0o7777);
   putOctal(h, 108, 8, 0);
   putOctal(h, 116, 8, 0);
-  putOctal(h, 124, 12, fileSize(e));
+  putOctal(h, 124, 12, e.type === 'file' ? (e.data?.length ?? 0) : 0);
   putOctal(h, 136, 12, e.mtime);
   h.fill(0x20, 148, 156);
   h[156] = e.type === 'file' ? 0x30 : e.type === 'dir' ? 0x35 : 0x32;
@@ -62,27 +57,18 @@ function header(e: TarEntry): Uint8Array {
   return h;
 }
 
-/** Length of a member's data (0 but for files). */
-function fileSize(e: TarEntry): number {
-  return e.type === 'file' ? (e.data?.length ?? e.size ?? 0) : 0;
-}
-
 /** Bytes a member's data takes in the archive: its length rounded up to whole 512-byte blocks. */
 function blocks(len: number): number {
   return Math.ceil(len / 512) * 512;
 }
 
-/**
- * Serialises entries, in the given order, into one tar archive. `dataAt`, when given, receives
- * the offset of each member's data in the archive (members with `size` and no `data` are zeros
- * there, for the caller to fill).
- */
-export function writeTar(entries: readonly TarEntry[], dataAt?: number[]): Uint8Array {
+/** Serialises entries, in the given order, into one tar archive. */
+export function writeTar(entries: readonly TarEntry[]): Uint8Array {
   const headers: Uint8Array[] = [];
   let total = 1024; // the two zero blocks at the end
   for (const e of entries) {
     headers.push(header(e));
-    total += 512 + blocks(fileSize(e));
+    total += 512 + (e.type === 'file' && e.data ? blocks(e.data.length) : 0);
   }
   // one buffer, data copied straight into it (the padding is its zero fill): a 2 MB member
   // copied through a padded buffer of its own cost a second 2 MB of fresh pages
@@ -92,9 +78,10 @@ export function writeTar(entries: readonly TarEntry[], dataAt?: number[]): Uint8
     const e = entries[i]!;
     out.set(headers[i]!, off);
     off += 512;
-    if (dataAt) dataAt[i] = off;
-    if (e.type === 'file' && e.data && e.data.length) out.set(e.data, off);
-    off += blocks(fileSize(e));
+    if (e.type === 'file' && e.data && e.data.length) {
+      out.set(e.data, off);
+      off += blocks(e.data.length);
+    }
   }
   return out;
 }
