@@ -132,7 +132,6 @@ function inetAton(s: string): number {
   return (v * 2 ** (8 * (4 - n.length)) + last) >>> 0;
 }
 
-/** Parses `ADDR[/MASK]` for `-s`/`-d`: returns [address & mask, mask]. */
 /**
  * Sets a rule's `-s` from an (address, mask) pair: both as int32 (see {@link Rule.src}). Written
  * with `| 0` at the store: a value read from a double array and stored as it is would make the
@@ -149,6 +148,7 @@ export function setDst(rule: Rule, am: readonly [number, number]): void {
   rule.dstMask = am[1] | 0;
 }
 
+/** Parses `ADDR[/MASK]` for `-s`/`-d`: returns [address & mask, mask] (uint32). */
 export function parseAddrMask(s: string): [number, number] {
   const slash = s.indexOf('/');
   const quad = parseDottedQuad(s, 0, slash < 0 ? s.length : slash);
