@@ -1,5 +1,15 @@
 import { defineConfig } from 'tsup';
 
+/**
+ * ASCII output with whitespace (and so comments) removed: one non-ASCII character, in a string or
+ * a comment esbuild keeps, makes V8 hold and scan the whole module as a two-byte string. Names stay
+ * as written; source maps map lines back.
+ */
+function compactAscii(o: { charset?: string; minifyWhitespace?: boolean }): void {
+  o.charset = 'ascii';
+  o.minifyWhitespace = true;
+}
+
 export default defineConfig([
   {
     entry: { index: 'src/index.ts', 'arbitraries/index': 'src/arbitraries/index.ts' },
@@ -12,12 +22,7 @@ export default defineConfig([
     external: ['fast-check'],
     // import.meta.url in the CJS build (compose/load.ts loads `yaml` on first use through createRequire)
     shims: true,
-    // ASCII output (non-ASCII escaped in strings): one non-ASCII character makes V8 hold and scan
-    // the whole module as a two-byte string
-    esbuildOptions(o) {
-      o.charset = 'ascii';
-      o.minifyWhitespace = true;
-    },
+    esbuildOptions: compactAscii,
   },
   {
     entry: { 'cli/main': 'src/cli/main.ts' },
@@ -25,9 +30,6 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    esbuildOptions(o) {
-      o.charset = 'ascii';
-      o.minifyWhitespace = true;
-    },
+    esbuildOptions: compactAscii,
   },
 ]);

@@ -3,7 +3,7 @@ import { readTar } from '../../src/runtime/images/tar.js';
 import { BUSYBOX_SIZE, MINI_IMPORTED, miniLayer } from '../../src/runtime/images/base.js';
 import { sha256 } from '../../src/runtime/images/layer.js';
 
-describe('tar', () => {
+describe('base layer', () => {
   it('the base layer: the busybox in its archive is the entry the layer serves', () => {
     const layer = miniLayer(MINI_IMPORTED);
     const members = readTar(layer.tar);
