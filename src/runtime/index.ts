@@ -23,7 +23,7 @@ export { Container, EtcFiles, type EtcRenderer, type ContainerState, type Contai
 export { ContainerStore, NoSuchContainer } from './store.js';
 export { HookSet, ProgramRegistry, type LifecycleHooks, type InspectProvider, type PsField } from './hooks.js';
 export { Proc, ProcessKilled, Waker, SIGNALS, type Program, type ProgramContext, type ProgramResult, type ProgramRun, type ProgramWait, type OutputSink } from './process.js';
-export { newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type PortBinding, type MountSpec } from './types.js';
+export { copyHostConfig, newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type PortBinding, type MountSpec } from './types.js';
 export { Namespace, NamespaceAllocator, NS_KINDS, compareNamespaces, type NsKind, type NamespaceSet } from './namespaces.js';
 export { CgroupFs, CgroupNode, Hierarchy, CONTROLLERS, MEM_UNLIMITED, effectiveLimit, type Controller, type CgroupFiles } from './cgroups/hierarchy.js';
 export { verifyResources, applyResources, parseCpuset, formatCpuset, type MachineInfo } from './cgroups/resources.js';

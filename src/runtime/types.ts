@@ -161,73 +161,127 @@ const SHARED_MASKED_PATHS: readonly string[] = Object.freeze([...MASKED_PATHS]);
 const SHARED_READONLY_PATHS: readonly string[] = Object.freeze([...READONLY_PATHS]);
 const NO_CONSOLE_SIZE: readonly [number, number] = Object.freeze([0, 0] as [number, number]);
 
-/** A `container.HostConfig` with the values the 20.10 CLI sends when no flag is given. */
+/** The values the 20.10 CLI sends when no flag is given, in the daemon's JSON order (frozen values). */
+const HOST_CONFIG_DEFAULTS = {
+  Binds: null,
+  ContainerIDFile: '',
+  LogConfig: Object.freeze({ Type: '', Config: Object.freeze({}) as Record<string, string> }),
+  NetworkMode: 'default',
+  PortBindings: Object.freeze({}) as Record<string, PortBinding[]>,
+  RestartPolicy: Object.freeze({ Name: 'no', MaximumRetryCount: 0 }),
+  AutoRemove: false,
+  VolumeDriver: '',
+  VolumesFrom: null,
+  CapAdd: null,
+  CapDrop: null,
+  CgroupnsMode: '',
+  Dns: emptyList(),
+  DnsOptions: emptyList(),
+  DnsSearch: emptyList(),
+  ExtraHosts: null,
+  GroupAdd: null,
+  IpcMode: '',
+  Cgroup: '',
+  Links: null,
+  OomScoreAdj: 0,
+  PidMode: '',
+  Privileged: false,
+  PublishAllPorts: false,
+  ReadonlyRootfs: false,
+  SecurityOpt: null,
+  UTSMode: '',
+  UsernsMode: '',
+  ShmSize: 0,
+  Runtime: '',
+  ConsoleSize: NO_CONSOLE_SIZE as unknown as [number, number],
+  Isolation: '',
+  CpuShares: 0,
+  Memory: 0,
+  NanoCpus: 0,
+  CgroupParent: '',
+  BlkioWeight: 0,
+  BlkioWeightDevice: emptyList(),
+  BlkioDeviceReadBps: emptyList(),
+  BlkioDeviceWriteBps: emptyList(),
+  BlkioDeviceReadIOps: emptyList(),
+  BlkioDeviceWriteIOps: emptyList(),
+  CpuPeriod: 0,
+  CpuQuota: 0,
+  CpuRealtimePeriod: 0,
+  CpuRealtimeRuntime: 0,
+  CpusetCpus: '',
+  CpusetMems: '',
+  Devices: emptyList(),
+  DeviceCgroupRules: null,
+  DeviceRequests: null,
+  KernelMemory: 0,
+  KernelMemoryTCP: 0,
+  MemoryReservation: 0,
+  MemorySwap: 0,
+  MemorySwappiness: null,
+  OomKillDisable: false,
+  PidsLimit: null,
+  Ulimits: emptyList(),
+  CpuCount: 0,
+  CpuPercent: 0,
+  IOMaximumIOps: 0,
+  IOMaximumBandwidth: 0,
+  MaskedPaths: SHARED_MASKED_PATHS as string[],
+  ReadonlyPaths: SHARED_READONLY_PATHS as string[],
+} satisfies HostConfig;
+
+/** Every HostConfig field in the daemon's JSON order, the optional `Mounts` and `Init` included. */
+const HOST_CONFIG_KEYS: readonly (keyof HostConfig)[] = (() => {
+  const keys: (keyof HostConfig)[] = Object.keys(HOST_CONFIG_DEFAULTS) as (keyof HostConfig)[];
+  keys.splice(keys.indexOf('MaskedPaths'), 0, 'Mounts');
+  keys.push('Init');
+  return Object.freeze(keys);
+})();
+
+/**
+ * The prototype of every {@link newHostConfig}: the defaults, held once. A container's HostConfig owns
+ * only the fields set for it (most of its ~65 stay at the default: ~450 bytes less per container than
+ * a full copy), and its `toJSON` writes every field in the daemon's order, so `JSON.stringify` shows
+ * the whole struct as before (an unset `Mounts` or `Init` is left out, as an undefined field always
+ * was). The shared values are frozen (a field is replaced, never edited in place); the prototype
+ * itself is not, since a frozen prototype's fields could not be assigned on the objects inheriting them.
+ */
+const HOST_CONFIG_PROTO: HostConfig = Object.assign(
+  Object.create(Object.prototype, {
+    toJSON: {
+      value(this: HostConfig): Record<string, unknown> {
+        const out: Record<string, unknown> = {};
+        for (const k of HOST_CONFIG_KEYS) out[k] = this[k];
+        return out;
+      },
+    },
+  }) as HostConfig,
+  HOST_CONFIG_DEFAULTS,
+);
+
+/**
+ * A `container.HostConfig` with the values the 20.10 CLI sends when no flag is given: the defaults are
+ * inherited (see HOST_CONFIG_PROTO), the objects a caller fills in (`LogConfig`, `PortBindings`,
+ * `RestartPolicy`) are its own. Copy one with {@link copyHostConfig}, not a spread (which leaves the
+ * defaults behind).
+ */
 export function newHostConfig(): HostConfig {
-  return {
-    Binds: null,
-    ContainerIDFile: '',
-    LogConfig: { Type: '', Config: {} },
-    NetworkMode: 'default',
-    PortBindings: {},
-    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-    AutoRemove: false,
-    VolumeDriver: '',
-    VolumesFrom: null,
-    CapAdd: null,
-    CapDrop: null,
-    CgroupnsMode: '',
-    Dns: emptyList(),
-    DnsOptions: emptyList(),
-    DnsSearch: emptyList(),
-    ExtraHosts: null,
-    GroupAdd: null,
-    IpcMode: '',
-    Cgroup: '',
-    Links: null,
-    OomScoreAdj: 0,
-    PidMode: '',
-    Privileged: false,
-    PublishAllPorts: false,
-    ReadonlyRootfs: false,
-    SecurityOpt: null,
-    UTSMode: '',
-    UsernsMode: '',
-    ShmSize: 0,
-    Runtime: '',
-    ConsoleSize: NO_CONSOLE_SIZE as unknown as [number, number],
-    Isolation: '',
-    CpuShares: 0,
-    Memory: 0,
-    NanoCpus: 0,
-    CgroupParent: '',
-    BlkioWeight: 0,
-    BlkioWeightDevice: emptyList(),
-    BlkioDeviceReadBps: emptyList(),
-    BlkioDeviceWriteBps: emptyList(),
-    BlkioDeviceReadIOps: emptyList(),
-    BlkioDeviceWriteIOps: emptyList(),
-    CpuPeriod: 0,
-    CpuQuota: 0,
-    CpuRealtimePeriod: 0,
-    CpuRealtimeRuntime: 0,
-    CpusetCpus: '',
-    CpusetMems: '',
-    Devices: emptyList(),
-    DeviceCgroupRules: null,
-    DeviceRequests: null,
-    KernelMemory: 0,
-    KernelMemoryTCP: 0,
-    MemoryReservation: 0,
-    MemorySwap: 0,
-    MemorySwappiness: null,
-    OomKillDisable: false,
-    PidsLimit: null,
-    Ulimits: emptyList(),
-    CpuCount: 0,
-    CpuPercent: 0,
-    IOMaximumIOps: 0,
-    IOMaximumBandwidth: 0,
-    MaskedPaths: SHARED_MASKED_PATHS as string[],
-    ReadonlyPaths: SHARED_READONLY_PATHS as string[],
-  };
+  const hc = Object.create(HOST_CONFIG_PROTO) as HostConfig;
+  hc.LogConfig = { Type: '', Config: {} };
+  hc.PortBindings = {};
+  hc.RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
+  return hc;
+}
+
+/** A HostConfig with the same fields as `hc` (own fields copied, defaults inherited as in `hc`). */
+export function copyHostConfig(hc: HostConfig): HostConfig {
+  return Object.assign(Object.create(Object.getPrototypeOf(hc) as object) as HostConfig, hc);
+}
+
+/**
+ * Sets a HostConfig field, leaving it inherited when the value is the default itself (the same
+ * primitive or the same shared object) and the field is not yet the object's own.
+ */
+export function setField<K extends keyof HostConfig>(hc: HostConfig, key: K, value: HostConfig[K]): void {
+  if (value !== (HOST_CONFIG_PROTO as HostConfig)[key] || Object.hasOwn(hc, key)) hc[key] = value;
 }

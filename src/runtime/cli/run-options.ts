@@ -5,7 +5,7 @@
 import { FlagError, parseFlags, type FlagSpec } from './flags.js';
 import { parseExpose, parsePortSpecs } from './ports.js';
 import { ramInBytes } from '../units.js';
-import { emptyList, newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
+import { emptyList, newContainerConfig, newHostConfig, setField, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
 
 function nanoCpus(text: string): number {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)) throw new Error(`failed to parse ${text} as a rational number`);
@@ -235,27 +235,27 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   }
   // Go maps: encoding/json writes their keys sorted (net-20 q-d: 80/tcp before 80/udp whatever the flag order)
   if (Object.keys(ports.exposed).length) config.ExposedPorts = sortKeys(ports.exposed);
-  hc.PortBindings = sortKeys(ports.bindings);
-  hc.PublishAllPorts = g('publish-all', false);
+  setField(hc, 'PortBindings', sortKeys(ports.bindings));
+  setField(hc, 'PublishAllPorts', g('publish-all', false));
   // volumes: "-v /ctr" is an anonymous volume (Config.Volumes), anything with a colon a bind/named
   const binds: string[] = [];
   for (const v of g<string[]>('volume', [])) {
     if (v.includes(':')) binds.push(v);
     else (config.Volumes ??= {})[v] = {};
   }
-  hc.Binds = binds.length ? binds : null;
-  if (f.has('mount')) hc.Mounts = g<string[]>('mount', []).map(parseMount);
+  setField(hc, 'Binds', binds.length ? binds : null);
+  if (f.has('mount')) setField(hc, 'Mounts', g<string[]>('mount', []).map(parseMount));
   const vf = g<string[]>('volumes-from', []);
-  hc.VolumesFrom = vf.length ? vf : null;
-  hc.VolumeDriver = g('volume-driver', '');
-  hc.ReadonlyRootfs = g('read-only', false);
+  setField(hc, 'VolumesFrom', vf.length ? vf : null);
+  setField(hc, 'VolumeDriver', g('volume-driver', ''));
+  setField(hc, 'ReadonlyRootfs', g('read-only', false));
   // network
   const networks = g<string[]>('network', []);
-  hc.NetworkMode = networks[0] ?? 'default';
-  hc.Dns = g('dns', emptyList<string>());
+  setField(hc, 'NetworkMode', networks[0] ?? 'default');
+  setField(hc, 'Dns', g('dns', emptyList<string>()));
   for (const d of hc.Dns) if (!isIpAddress(d)) throw new FlagError(`invalid argument ${JSON.stringify(d)} for "--dns" flag: IP address is not correctly formatted: ${d}`, `invalid argument ${JSON.stringify(d)} for "--dns" flag: ${d} is not an ip address`);
-  hc.DnsSearch = g('dns-search', emptyList<string>());
-  hc.DnsOptions = g('dns-option', emptyList<string>());
+  setField(hc, 'DnsSearch', g('dns-search', emptyList<string>()));
+  setField(hc, 'DnsOptions', g('dns-option', emptyList<string>()));
   const eh = g<string[]>('add-host', []);
   for (const h of eh) {
     // opts.ValidateExtraHost: NAME:IP (or host-gateway)
@@ -264,46 +264,46 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     const ip = h.slice(c + 1);
     if (ip !== 'host-gateway' && !isIpAddress(ip)) throw new FlagError(`invalid argument ${JSON.stringify(h)} for "--add-host" flag: invalid IP address in add-host: ${JSON.stringify(ip)}`);
   }
-  hc.ExtraHosts = eh.length ? eh : null;
+  setField(hc, 'ExtraHosts', eh.length ? eh : null);
   const links = g<string[]>('link', []);
-  hc.Links = links.length ? links : null;
+  setField(hc, 'Links', links.length ? links : null);
   // resources
-  hc.Memory = g('memory', 0);
-  hc.MemorySwap = g('memory-swap', 0);
-  hc.MemoryReservation = g('memory-reservation', 0);
-  hc.KernelMemory = g('kernel-memory', 0);
+  setField(hc, 'Memory', g('memory', 0));
+  setField(hc, 'MemorySwap', g('memory-swap', 0));
+  setField(hc, 'MemoryReservation', g('memory-reservation', 0));
+  setField(hc, 'KernelMemory', g('kernel-memory', 0));
   const swappiness = g('memory-swappiness', -1);
   if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) throw new ClientError(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`);
-  hc.MemorySwappiness = swappiness === -1 ? null : swappiness;
-  hc.OomKillDisable = g('oom-kill-disable', false);
-  hc.OomScoreAdj = g('oom-score-adj', 0);
-  hc.NanoCpus = g('cpus', 0);
-  hc.CpuShares = g('cpu-shares', 0);
-  hc.CpuPeriod = g('cpu-period', 0);
-  hc.CpuQuota = g('cpu-quota', 0);
-  hc.CpuRealtimePeriod = g('cpu-rt-period', 0);
-  hc.CpuRealtimeRuntime = g('cpu-rt-runtime', 0);
-  hc.CpusetCpus = g('cpuset-cpus', '');
-  hc.CpusetMems = g('cpuset-mems', '');
-  hc.BlkioWeight = g('blkio-weight', 0);
+  setField(hc, 'MemorySwappiness', swappiness === -1 ? null : swappiness);
+  setField(hc, 'OomKillDisable', g('oom-kill-disable', false));
+  setField(hc, 'OomScoreAdj', g('oom-score-adj', 0));
+  setField(hc, 'NanoCpus', g('cpus', 0));
+  setField(hc, 'CpuShares', g('cpu-shares', 0));
+  setField(hc, 'CpuPeriod', g('cpu-period', 0));
+  setField(hc, 'CpuQuota', g('cpu-quota', 0));
+  setField(hc, 'CpuRealtimePeriod', g('cpu-rt-period', 0));
+  setField(hc, 'CpuRealtimeRuntime', g('cpu-rt-runtime', 0));
+  setField(hc, 'CpusetCpus', g('cpuset-cpus', ''));
+  setField(hc, 'CpusetMems', g('cpuset-mems', ''));
+  setField(hc, 'BlkioWeight', g('blkio-weight', 0));
   const pids = g('pids-limit', 0);
-  hc.PidsLimit = pids !== 0 ? pids : null;
-  hc.ShmSize = g('shm-size', 0);
-  hc.CgroupParent = g('cgroup-parent', '');
+  setField(hc, 'PidsLimit', pids !== 0 ? pids : null);
+  setField(hc, 'ShmSize', g('shm-size', 0));
+  setField(hc, 'CgroupParent', g('cgroup-parent', ''));
   // namespaces
   const pid = g<string>('pid', '');
   if (pid !== '' && pid !== 'host' && !pid.startsWith('container:')) throw new ClientError('--pid: invalid PID mode');
-  hc.PidMode = pid;
-  hc.IpcMode = g('ipc', '');
+  setField(hc, 'PidMode', pid);
+  setField(hc, 'IpcMode', g('ipc', ''));
   const uts = g<string>('uts', '');
   if (uts !== '' && uts !== 'host') throw new ClientError('--uts: invalid UTS mode');
-  hc.UTSMode = uts;
+  setField(hc, 'UTSMode', uts);
   const userns = g<string>('userns', '');
   if (userns !== '' && userns !== 'host') throw new ClientError('--userns: invalid USER mode');
-  hc.UsernsMode = userns;
+  setField(hc, 'UsernsMode', userns);
   const cgns = g<string>('cgroupns', '');
   if (cgns !== '' && cgns !== 'host' && cgns !== 'private') throw new ClientError('--cgroupns: invalid CGROUP mode');
-  hc.CgroupnsMode = cgns;
+  setField(hc, 'CgroupnsMode', cgns);
   // logging
   hc.LogConfig = { Type: g('log-driver', ''), Config: {} };
   for (const o of g<string[]>('log-opt', [])) {
@@ -313,24 +313,24 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   }
   hc.LogConfig.Config = sortKeys(hc.LogConfig.Config);
   // policy and security
-  hc.RestartPolicy = restartPolicy(g('restart', ''));
-  hc.AutoRemove = g('rm', false);
+  setField(hc, 'RestartPolicy', restartPolicy(g('restart', '')));
+  setField(hc, 'AutoRemove', g('rm', false));
   if (hc.AutoRemove && hc.RestartPolicy.Name !== 'no' && hc.RestartPolicy.Name !== '') throw new ClientError('conflicting options: cannot specify both --restart and --rm', 'Conflicting options: --restart and --rm');
-  hc.Privileged = g('privileged', false);
+  setField(hc, 'Privileged', g('privileged', false));
   const capAdd = g<string[]>('cap-add', []);
   const capDrop = g<string[]>('cap-drop', []);
-  hc.CapAdd = capAdd.length ? capAdd : null;
-  hc.CapDrop = capDrop.length ? capDrop : null;
+  setField(hc, 'CapAdd', capAdd.length ? capAdd : null);
+  setField(hc, 'CapDrop', capDrop.length ? capDrop : null);
   const sec = g<string[]>('security-opt', []);
-  hc.SecurityOpt = sec.length ? sec : null;
+  setField(hc, 'SecurityOpt', sec.length ? sec : null);
   const ga = g<string[]>('group-add', []);
-  hc.GroupAdd = ga.length ? ga : null;
-  if (f.has('init')) hc.Init = g('init', false);
+  setField(hc, 'GroupAdd', ga.length ? ga : null);
+  if (f.has('init')) setField(hc, 'Init', g('init', false));
   if (hc.Privileged) {
-    hc.MaskedPaths = [];
-    hc.ReadonlyPaths = [];
+    setField(hc, 'MaskedPaths', []);
+    setField(hc, 'ReadonlyPaths', []);
   }
-  if (f.has('runtime')) hc.Runtime = g('runtime', '');
+  if (f.has('runtime')) setField(hc, 'Runtime', g('runtime', ''));
   return {
     name: f.has('name') ? g('name', '') : null,
     image,

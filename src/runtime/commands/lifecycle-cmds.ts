@@ -10,7 +10,7 @@ import { Out, daemonFailure, commandFlags } from './output.js';
 import { SIGNALS } from '../process.js';
 import { ramInBytes } from '../units.js';
 import { applyResources, verifyResources } from '../cgroups/resources.js';
-import { newHostConfig, type HostConfig } from '../types.js';
+import { copyHostConfig, newHostConfig, type HostConfig } from '../types.js';
 
 function each(rt: Runtime, cmd: string, args: string[], specs: FlagSpec[], fn: (ref: string, v: Map<string, unknown>, out: Out) => void): ExecResult {
   const p = commandFlags(rt.cliStyle, cmd, specs, args);
@@ -52,7 +52,8 @@ function update(rt: Runtime, args: string[]): ExecResult {
   ];
   return each(rt, 'update', args, specs, (ref, v, out) => {
     const c = rt.store.get(ref);
-    const next: HostConfig = { ...c.hostConfig, RestartPolicy: { ...c.hostConfig.RestartPolicy } };
+    const next = copyHostConfig(c.hostConfig);
+    next.RestartPolicy = { ...c.hostConfig.RestartPolicy };
     const map: Record<string, keyof HostConfig> = { memory: 'Memory', 'memory-swap': 'MemorySwap', 'memory-reservation': 'MemoryReservation', 'kernel-memory': 'KernelMemory', 'cpu-shares': 'CpuShares', cpus: 'NanoCpus', 'cpu-period': 'CpuPeriod', 'cpu-quota': 'CpuQuota', 'cpuset-cpus': 'CpusetCpus', 'cpuset-mems': 'CpusetMems', 'blkio-weight': 'BlkioWeight', 'pids-limit': 'PidsLimit' };
     for (const [flag, key] of Object.entries(map)) if (v.has(flag)) (next as unknown as Record<string, unknown>)[key] = v.get(flag);
     if (v.has('restart')) {
