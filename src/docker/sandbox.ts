@@ -25,6 +25,9 @@ import { Sandbox } from './sandbox-state.js';
 
 export { Sandbox } from './sandbox-state.js';
 
+/** A container's link variables when it has none (shared; a container's list is replaced, never edited). */
+const NO_ENV: readonly string[] = Object.freeze([]);
+
 /** The network state of one container (kept in `Container.net`). */
 export interface ContainerNet {
   /** Network attachments (NetworkSettings.Networks), by network id, in order. */
@@ -371,10 +374,13 @@ export class Sandboxes implements EtcRenderer {
 
   private linkRecords(c: Container): HostsRecord[] {
     const out: HostsRecord[] = [];
-    c.linkEnv.length = 0;
+    const env: string[] = [];
     // legacy links (/etc/hosts, env) exist on the default bridge only; elsewhere the resolver answers them
     const mode = c.hostConfig.NetworkMode;
-    if (mode !== 'default' && mode !== 'bridge') return out;
+    if (mode !== 'default' && mode !== 'bridge') {
+      c.linkEnv = NO_ENV;
+      return out;
+    }
     for (const l of c.hostConfig.Links ?? []) {
       const [childRef, aliasRaw] = l.split(':') as [string, string?];
       // stored as /child:/parent/alias
@@ -384,8 +390,9 @@ export class Sandboxes implements EtcRenderer {
       const ep = this.e.bridge.endpoints.get(child.id);
       if (!ep) throw new DockernetError('EDAEMON', `Cannot link to a non running container: ${child.name} AS ${c.name}/${alias}`, 125);
       out.push(linkRecord(alias, child.name.slice(1), child.config.Hostname, ipToString(ep.ip)));
-      c.linkEnv.push(...linkEnv(alias, `${c.name}/${alias}`, child, ipToString(ep.ip)));
+      env.push(...linkEnv(alias, `${c.name}/${alias}`, child, ipToString(ep.ip)));
     }
+    c.linkEnv = env.length ? env : NO_ENV;
     return out;
   }
 

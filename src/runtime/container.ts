@@ -133,6 +133,8 @@ export class EtcFiles extends Map<string, string> {
 
 /** The mounts of a container without any (shared, frozen: `mounts` is replaced, never pushed to). */
 const NO_MOUNTS = Object.freeze([]) as unknown as MountPoint[];
+const NO_PROCS: readonly Proc[] = Object.freeze([]);
+const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /** One container. Created by {@link Runtime}; other layers read it and may use `ext`. */
 export class Container {
@@ -171,8 +173,11 @@ export class Container {
   cgroupPath = '';
   /** The container's init process (PID 1 inside) while running. */
   init: Proc | null = null;
-  /** Every live process of the container (init, exec'd, children). */
-  readonly procs = new Set<Proc>();
+  /**
+   * Every live process of the container (init, exec'd, children), in start order; replaced, never
+   * edited in place (the shared empty list until the first process).
+   */
+  procs: readonly Proc[] = NO_PROCS;
   /** Volumes and binds (the shared empty list until set). */
   mounts: MountPoint[] = NO_MOUNTS;
   /** The configured log driver instance (null for `none` or before start). */
@@ -180,7 +185,7 @@ export class Container {
   /** Files Docker bind-mounts into /etc (hostname, hosts, resolv.conf), path → content. */
   readonly etc: EtcFiles = new EtcFiles(this);
   /** Environment entries the layer above adds at start, before Config.Env (legacy link variables). */
-  readonly linkEnv: string[] = [];
+  linkEnv: readonly string[] = NO_STRINGS;
   /** The parsed run/create request this container came from (network flags for the layer above). */
   request: RunRequest | null = null;
   /** The network layer's state of this container (opaque here: the layer above keeps its endpoints in it). */

@@ -14,6 +14,7 @@ import { validateLogConfig } from './logging/drivers.js';
 import { LogDriverError } from './logging/driver.js';
 import { RootFs } from './images/layer.js';
 import { setupMounts } from './mounts.js';
+import { emptyRecord } from './types.js';
 
 /** What create returns: the container and daemon warnings (printed on stderr). */
 export interface CreateResult {
@@ -99,7 +100,10 @@ export function createContainer(rt: Runtime, req: RunRequest): CreateResult {
   if (cfg.Cmd === null && cfg.Entrypoint === null) cfg.Cmd = (imgCfg['Cmd'] as string[] | null) ?? null;
   if (cfg.Entrypoint === null) cfg.Entrypoint = (imgCfg['Entrypoint'] as string[] | null) ?? null;
   if (cfg.WorkingDir === '') cfg.WorkingDir = (imgCfg['WorkingDir'] as string) ?? '';
-  if (cfg.Labels === null || Object.keys(cfg.Labels).length === 0) cfg.Labels = { ...((imgCfg['Labels'] as Record<string, string> | null) ?? {}) };
+  if (cfg.Labels === null || Object.keys(cfg.Labels).length === 0) {
+    const labels = imgCfg['Labels'] as Record<string, string> | null;
+    cfg.Labels = labels && Object.keys(labels).length ? { ...labels } : emptyRecord();
+  }
   if (imgCfg['Volumes']) cfg.Volumes = { ...(imgCfg['Volumes'] as Record<string, Record<string, never>>), ...(cfg.Volumes ?? {}) };
   if (imgCfg['ExposedPorts']) cfg.ExposedPorts = { ...(imgCfg['ExposedPorts'] as Record<string, Record<string, never>>), ...(cfg.ExposedPorts ?? {}) };
   const argvFull = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];

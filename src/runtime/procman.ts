@@ -9,6 +9,8 @@ import type { Container } from './container.js';
 import { Proc, ProcessKilled, type OutputSink, type ProgramContext, type ProgramRun, type ProgramWait } from './process.js';
 import type { CgroupNode } from './cgroups/hierarchy.js';
 
+const NO_PROCS: readonly Proc[] = Object.freeze([]);
+
 /** The hierarchies a process is attached to (its tasks), as runc does for a container's processes. */
 const TASK_CONTROLLERS = ['pids', 'memory', 'freezer', 'cpu'] as const;
 
@@ -112,7 +114,7 @@ export class ProcessManager {
 
   private attach(p: Proc): void {
     this.procs.set(p.pid, p);
-    p.container.procs.add(p);
+    p.container.procs = p.container.procs.concat([p]); // exact size (a Set's table is 152 bytes)
     // made when anything next reads the cgroup trees (CgroupFs.defer), after the groups of the start
     this.rt.cgroups.defer(addTasks, this.rt, p);
     p.frozen = p.container.state.Paused;
@@ -120,7 +122,8 @@ export class ProcessManager {
 
   private detach(p: Proc): void {
     this.procs.delete(p.pid);
-    p.container.procs.delete(p);
+    const rest = p.container.procs.filter((x) => x !== p);
+    p.container.procs = rest.length ? rest : NO_PROCS;
     for (const ctl of TASK_CONTROLLERS) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl))?.removeTask(p.pid);
     if (p.memory) this.rt.memory.uncharge(p.container, p.memory);
   }

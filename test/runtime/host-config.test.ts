@@ -60,3 +60,15 @@ describe('HostConfig', () => {
     expect(JSON.stringify(c)).toBe(JSON.stringify({ ...JSON.parse(JSON.stringify(hc)), Memory: 1 }));
   });
 });
+
+describe('empty Go maps', () => {
+  it('are one shared frozen object that still serialises as {}', () => {
+    const a = parseRunArgs(['--expose', '80', 'img']);
+    const b = parseRunArgs(['--log-opt', 'max-size=1k', 'img']);
+    expect(a.hostConfig.LogConfig.Config).toBe(parseRunArgs(['img']).hostConfig.LogConfig.Config);
+    expect(Object.isFrozen(a.hostConfig.LogConfig.Config)).toBe(true);
+    expect(b.hostConfig.LogConfig.Config).toEqual({ 'max-size': '1k' });
+    expect(JSON.stringify(a.config.ExposedPorts)).toBe('{"80/tcp":{}}');
+    expect(JSON.stringify(a.hostConfig.LogConfig)).toBe('{"Type":"","Config":{}}');
+  });
+});

@@ -198,7 +198,7 @@ describe('process environment', () => {
   it('is built like the daemon: PATH, HOSTNAME, link vars, Config.Env, HOME', () => {
     const { rt, out } = engine();
     out('docker run -d --name envc -e A=1 mini:latest sleep 100');
-    rt.store.get('envc').linkEnv.push('WEB_NAME=/envc/web');
+    rt.store.get('envc').linkEnv = ['WEB_NAME=/envc/web'];
     const id = rt.store.get('envc').shortId;
     expect(out('docker exec -e B=2 envc busybox env').split('\n')).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${id}`, 'WEB_NAME=/envc/web', 'A=1', 'B=2', 'HOME=/']);
   });

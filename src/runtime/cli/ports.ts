@@ -2,7 +2,7 @@
  * docker/go-connections `nat.ParsePortSpecs`: `-p [ip:][hostPort:]containerPort[/proto]` with
  * ranges, and `--expose`.
  */
-import type { PortBinding } from '../types.js';
+import { emptyRecord, type PortBinding } from '../types.js';
 
 function parseRange(s: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(s);
@@ -69,7 +69,7 @@ export function parsePortSpecs(specs: readonly string[]): PortSpecs {
     const single = cr[0] === cr[1];
     for (let p = cr[0]; p <= cr[1]; p++) {
       const key = `${p}/${proto}`;
-      exposed[key] = {};
+      exposed[key] = emptyRecord();
       let hp = '';
       if (hr) hp = single && hr[0] !== hr[1] ? `${hr[0]}-${hr[1]}` : String(hr[0] + (p - cr[0]));
       const b: PortBinding = { HostIp: ip, HostPort: hp };

@@ -5,7 +5,7 @@
 import { FlagError, parseFlags, type FlagSpec } from './flags.js';
 import { parseExpose, parsePortSpecs } from './ports.js';
 import { ramInBytes } from '../units.js';
-import { emptyList, newContainerConfig, newHostConfig, setField, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
+import { emptyList, emptyRecord, newContainerConfig, newHostConfig, setField, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
 
 function nanoCpus(text: string): number {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)) throw new Error(`failed to parse ${text} as a rational number`);
@@ -154,8 +154,10 @@ function kvMap(list: readonly string[]): Record<string, string> {
 
 /** Go maps marshal with sorted keys: keep map-typed fields sorted. */
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  const keys = Object.keys(o);
+  if (keys.length === 0) return emptyRecord();
   const out: Record<string, T> = {};
-  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  for (const k of keys.sort()) out[k] = o[k]!;
   return out;
 }
 
@@ -227,7 +229,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   let ports;
   try {
     ports = parsePortSpecs(g<string[]>('publish', []));
-    for (const e of parseExpose(g<string[]>('expose', []))) ports.exposed[e] = {};
+    for (const e of parseExpose(g<string[]>('expose', []))) ports.exposed[e] = emptyRecord();
   } catch (e) {
     const m = (e as Error).message;
     // the 20.10 CLI capitalised go-connections' "Invalid containerPort/hostPort/ip address"
