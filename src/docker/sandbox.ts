@@ -101,7 +101,7 @@ export class Sandboxes implements EtcRenderer {
     // on a user-defined network the daemon moves --link into the endpoint config, as given
     // ("child:alias" or "child"), and HostConfig.Links becomes null (kernel lab, net-15)
     const userLinks = !isDefault && c.hostConfig.Links ? c.hostConfig.Links : [];
-    if (!isDefault) c.hostConfig.Links = null;
+    if (!isDefault && c.hostConfig.Links !== null) c.hostConfig.Links = null;
     // on the default bridge it stores them as /child:/parent/alias
     if (c.hostConfig.Links) {
       c.hostConfig.Links = c.hostConfig.Links.map((l) => {

@@ -287,11 +287,3 @@ export function newHostConfig(): HostConfig {
 export function copyHostConfig(hc: HostConfig): HostConfig {
   return Object.assign(Object.create(Object.getPrototypeOf(hc) as object) as HostConfig, hc);
 }
-
-/**
- * Sets a HostConfig field, leaving it inherited when the value is the default itself (the same
- * primitive or the same shared object) and the field is not yet the object's own.
- */
-export function setField<K extends keyof HostConfig>(hc: HostConfig, key: K, value: HostConfig[K]): void {
-  if (value !== (HOST_CONFIG_PROTO as HostConfig)[key] || Object.hasOwn(hc, key)) hc[key] = value;
-}

@@ -5,7 +5,7 @@
 import { FlagError, parseFlags, type FlagSpec } from './flags.js';
 import { parseExpose, parsePortSpecs } from './ports.js';
 import { ramInBytes } from '../units.js';
-import { emptyList, emptyRecord, newContainerConfig, newHostConfig, setField, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
+import { emptyList, emptyRecord, newContainerConfig, newHostConfig, type ContainerConfig, type HostConfig, type MountSpec } from '../types.js';
 
 function nanoCpus(text: string): number {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)) throw new Error(`failed to parse ${text} as a rational number`);
@@ -237,27 +237,27 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   }
   // Go maps: encoding/json writes their keys sorted (net-20 q-d: 80/tcp before 80/udp whatever the flag order)
   if (Object.keys(ports.exposed).length) config.ExposedPorts = sortKeys(ports.exposed);
-  setField(hc, 'PortBindings', sortKeys(ports.bindings));
-  setField(hc, 'PublishAllPorts', g('publish-all', false));
+  hc.PortBindings = sortKeys(ports.bindings);
+  if (f.has('publish-all')) hc.PublishAllPorts = g('publish-all', false);
   // volumes: "-v /ctr" is an anonymous volume (Config.Volumes), anything with a colon a bind/named
   const binds: string[] = [];
   for (const v of g<string[]>('volume', [])) {
     if (v.includes(':')) binds.push(v);
     else (config.Volumes ??= {})[v] = {};
   }
-  setField(hc, 'Binds', binds.length ? binds : null);
-  if (f.has('mount')) setField(hc, 'Mounts', g<string[]>('mount', []).map(parseMount));
+  if (binds.length) hc.Binds = binds;
+  if (f.has('mount')) hc.Mounts = g<string[]>('mount', []).map(parseMount);
   const vf = g<string[]>('volumes-from', []);
-  setField(hc, 'VolumesFrom', vf.length ? vf : null);
-  setField(hc, 'VolumeDriver', g('volume-driver', ''));
-  setField(hc, 'ReadonlyRootfs', g('read-only', false));
+  if (vf.length) hc.VolumesFrom = vf;
+  if (f.has('volume-driver')) hc.VolumeDriver = g('volume-driver', '');
+  if (f.has('read-only')) hc.ReadonlyRootfs = g('read-only', false);
   // network
   const networks = g<string[]>('network', []);
-  setField(hc, 'NetworkMode', networks[0] ?? 'default');
-  setField(hc, 'Dns', g('dns', emptyList<string>()));
+  if (networks.length) hc.NetworkMode = networks[0]!;
+  if (f.has('dns')) hc.Dns = g('dns', emptyList<string>());
   for (const d of hc.Dns) if (!isIpAddress(d)) throw new FlagError(`invalid argument ${JSON.stringify(d)} for "--dns" flag: IP address is not correctly formatted: ${d}`, `invalid argument ${JSON.stringify(d)} for "--dns" flag: ${d} is not an ip address`);
-  setField(hc, 'DnsSearch', g('dns-search', emptyList<string>()));
-  setField(hc, 'DnsOptions', g('dns-option', emptyList<string>()));
+  if (f.has('dns-search')) hc.DnsSearch = g('dns-search', emptyList<string>());
+  if (f.has('dns-option')) hc.DnsOptions = g('dns-option', emptyList<string>());
   const eh = g<string[]>('add-host', []);
   for (const h of eh) {
     // opts.ValidateExtraHost: NAME:IP (or host-gateway)
@@ -266,46 +266,46 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     const ip = h.slice(c + 1);
     if (ip !== 'host-gateway' && !isIpAddress(ip)) throw new FlagError(`invalid argument ${JSON.stringify(h)} for "--add-host" flag: invalid IP address in add-host: ${JSON.stringify(ip)}`);
   }
-  setField(hc, 'ExtraHosts', eh.length ? eh : null);
+  if (eh.length) hc.ExtraHosts = eh;
   const links = g<string[]>('link', []);
-  setField(hc, 'Links', links.length ? links : null);
+  if (links.length) hc.Links = links;
   // resources
-  setField(hc, 'Memory', g('memory', 0));
-  setField(hc, 'MemorySwap', g('memory-swap', 0));
-  setField(hc, 'MemoryReservation', g('memory-reservation', 0));
-  setField(hc, 'KernelMemory', g('kernel-memory', 0));
+  if (f.has('memory')) hc.Memory = g('memory', 0);
+  if (f.has('memory-swap')) hc.MemorySwap = g('memory-swap', 0);
+  if (f.has('memory-reservation')) hc.MemoryReservation = g('memory-reservation', 0);
+  if (f.has('kernel-memory')) hc.KernelMemory = g('kernel-memory', 0);
   const swappiness = g('memory-swappiness', -1);
   if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) throw new ClientError(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`);
-  setField(hc, 'MemorySwappiness', swappiness === -1 ? null : swappiness);
-  setField(hc, 'OomKillDisable', g('oom-kill-disable', false));
-  setField(hc, 'OomScoreAdj', g('oom-score-adj', 0));
-  setField(hc, 'NanoCpus', g('cpus', 0));
-  setField(hc, 'CpuShares', g('cpu-shares', 0));
-  setField(hc, 'CpuPeriod', g('cpu-period', 0));
-  setField(hc, 'CpuQuota', g('cpu-quota', 0));
-  setField(hc, 'CpuRealtimePeriod', g('cpu-rt-period', 0));
-  setField(hc, 'CpuRealtimeRuntime', g('cpu-rt-runtime', 0));
-  setField(hc, 'CpusetCpus', g('cpuset-cpus', ''));
-  setField(hc, 'CpusetMems', g('cpuset-mems', ''));
-  setField(hc, 'BlkioWeight', g('blkio-weight', 0));
+  if (swappiness !== -1) hc.MemorySwappiness = swappiness;
+  if (f.has('oom-kill-disable')) hc.OomKillDisable = g('oom-kill-disable', false);
+  if (f.has('oom-score-adj')) hc.OomScoreAdj = g('oom-score-adj', 0);
+  if (f.has('cpus')) hc.NanoCpus = g('cpus', 0);
+  if (f.has('cpu-shares')) hc.CpuShares = g('cpu-shares', 0);
+  if (f.has('cpu-period')) hc.CpuPeriod = g('cpu-period', 0);
+  if (f.has('cpu-quota')) hc.CpuQuota = g('cpu-quota', 0);
+  if (f.has('cpu-rt-period')) hc.CpuRealtimePeriod = g('cpu-rt-period', 0);
+  if (f.has('cpu-rt-runtime')) hc.CpuRealtimeRuntime = g('cpu-rt-runtime', 0);
+  if (f.has('cpuset-cpus')) hc.CpusetCpus = g('cpuset-cpus', '');
+  if (f.has('cpuset-mems')) hc.CpusetMems = g('cpuset-mems', '');
+  if (f.has('blkio-weight')) hc.BlkioWeight = g('blkio-weight', 0);
   const pids = g('pids-limit', 0);
-  setField(hc, 'PidsLimit', pids !== 0 ? pids : null);
-  setField(hc, 'ShmSize', g('shm-size', 0));
-  setField(hc, 'CgroupParent', g('cgroup-parent', ''));
+  if (pids !== 0) hc.PidsLimit = pids;
+  if (f.has('shm-size')) hc.ShmSize = g('shm-size', 0);
+  if (f.has('cgroup-parent')) hc.CgroupParent = g('cgroup-parent', '');
   // namespaces
   const pid = g<string>('pid', '');
   if (pid !== '' && pid !== 'host' && !pid.startsWith('container:')) throw new ClientError('--pid: invalid PID mode');
-  setField(hc, 'PidMode', pid);
-  setField(hc, 'IpcMode', g('ipc', ''));
+  if (pid !== '') hc.PidMode = pid;
+  if (f.has('ipc')) hc.IpcMode = g('ipc', '');
   const uts = g<string>('uts', '');
   if (uts !== '' && uts !== 'host') throw new ClientError('--uts: invalid UTS mode');
-  setField(hc, 'UTSMode', uts);
+  if (uts !== '') hc.UTSMode = uts;
   const userns = g<string>('userns', '');
   if (userns !== '' && userns !== 'host') throw new ClientError('--userns: invalid USER mode');
-  setField(hc, 'UsernsMode', userns);
+  if (userns !== '') hc.UsernsMode = userns;
   const cgns = g<string>('cgroupns', '');
   if (cgns !== '' && cgns !== 'host' && cgns !== 'private') throw new ClientError('--cgroupns: invalid CGROUP mode');
-  setField(hc, 'CgroupnsMode', cgns);
+  if (cgns !== '') hc.CgroupnsMode = cgns;
   // logging
   hc.LogConfig = { Type: g('log-driver', ''), Config: {} };
   for (const o of g<string[]>('log-opt', [])) {
@@ -315,24 +315,24 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   }
   hc.LogConfig.Config = sortKeys(hc.LogConfig.Config);
   // policy and security
-  setField(hc, 'RestartPolicy', restartPolicy(g('restart', '')));
-  setField(hc, 'AutoRemove', g('rm', false));
+  hc.RestartPolicy = restartPolicy(g('restart', ''));
+  if (f.has('rm')) hc.AutoRemove = g('rm', false);
   if (hc.AutoRemove && hc.RestartPolicy.Name !== 'no' && hc.RestartPolicy.Name !== '') throw new ClientError('conflicting options: cannot specify both --restart and --rm', 'Conflicting options: --restart and --rm');
-  setField(hc, 'Privileged', g('privileged', false));
+  if (f.has('privileged')) hc.Privileged = g('privileged', false);
   const capAdd = g<string[]>('cap-add', []);
   const capDrop = g<string[]>('cap-drop', []);
-  setField(hc, 'CapAdd', capAdd.length ? capAdd : null);
-  setField(hc, 'CapDrop', capDrop.length ? capDrop : null);
+  if (capAdd.length) hc.CapAdd = capAdd;
+  if (capDrop.length) hc.CapDrop = capDrop;
   const sec = g<string[]>('security-opt', []);
-  setField(hc, 'SecurityOpt', sec.length ? sec : null);
+  if (sec.length) hc.SecurityOpt = sec;
   const ga = g<string[]>('group-add', []);
-  setField(hc, 'GroupAdd', ga.length ? ga : null);
-  if (f.has('init')) setField(hc, 'Init', g('init', false));
+  if (ga.length) hc.GroupAdd = ga;
+  if (f.has('init')) hc.Init = g('init', false);
   if (hc.Privileged) {
-    setField(hc, 'MaskedPaths', []);
-    setField(hc, 'ReadonlyPaths', []);
+    hc.MaskedPaths = [];
+    hc.ReadonlyPaths = [];
   }
-  if (f.has('runtime')) setField(hc, 'Runtime', g('runtime', ''));
+  if (f.has('runtime')) hc.Runtime = g('runtime', '');
   return {
     name: f.has('name') ? g('name', '') : null,
     image,
