@@ -74,4 +74,21 @@ describe('iptables programming without argv text (prepared rules, one parse per 
     expect(msgs[0]).toBe(msgs[1]);
     expect(msgs[0]).toMatch(/^iptables failed: iptables -t nat -A NOSUCH/);
   });
+
+  it('-D of a rule that is not there fails without changing anything, on both paths, and the error text is iptables\' own', () => {
+    const { fast, slow } = pair();
+    const a = new Iptables(fast);
+    const b = new Iptables(argvOnly(slow));
+    setupIPChains(a);
+    setupIPChains(b);
+    const gone = ['-t', 'filter', '-D', 'FORWARD', '-i', 'docker0', '-j', 'ACCEPT'];
+    expect(a.tryRaw(gone)).toBe(false);
+    expect(b.tryRaw(gone)).toBe(false);
+    expect(() => a.raw(gone)).toThrow('Bad rule (does a matching rule exist in that chain?)');
+    expect(fast.save()).toBe(slow.save());
+    // a rule that is there is still deleted
+    a.raw(['-t', 'filter', '-A', 'FORWARD', '-i', 'docker0', '-j', 'ACCEPT']);
+    expect(a.tryRaw(gone)).toBe(true);
+    expect(fast.save()).toBe(slow.save());
+  });
 });
