@@ -6,7 +6,7 @@
  */
 import { formatIptablesError, formatRestoreError, paramError, RestoreError, XtError } from './errors.js';
 import { checkChainName, internName, parseIptablesArgs, type XtInvocation } from './parse.js';
-import { ruleSpec, type Rule } from './rule.js';
+import { ruleSpec, specHash, type Rule } from './rule.js';
 import { Chain, isTableName, Ruleset, Table, targetTableAllowed, type TableName } from './table.js';
 import { listRulesText, listText } from './text.js';
 
@@ -46,9 +46,9 @@ function placeRule(t: Table, c: Chain, op: 'RULE_APPEND' | 'RULE_INSERT' | 'RULE
 }
 
 /**
- * A chain's rules by a hash of their specification, for `-C`/`-D` by rule on long chains (no spec
- * strings are kept: a hit is confirmed by comparing the candidate's specification). Kept up to
- * date by `-A`, `-I` and `-D` by rule; any other change of the chain (its {@link Chain.version}
+ * A chain's rules by {@link specHash} (computed from the rule's fields: no specification text is
+ * built to index a rule or to look one up, only to confirm a candidate whose hash matches). Kept up
+ * to date by `-A`, `-I` and `-D` by rule; any other change of the chain (its {@link Chain.version}
  * moves on) makes it stale, and a stale index is rebuilt on the next lookup.
  */
 interface SpecIndex {
@@ -56,13 +56,6 @@ interface SpecIndex {
   byHash: Map<number, Rule | Rule[]>;
 }
 const specIndexes = new WeakMap<Chain, SpecIndex>();
-
-/** FNV-1a of a string (32 bits). */
-function hashSpec(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 function bucketAdd(m: Map<number, Rule | Rule[]>, h: number, r: Rule): void {
   const b = m.get(h);
@@ -85,22 +78,27 @@ function specIndexOf(c: Chain): SpecIndex {
   let ix = specIndexes.get(c);
   if (ix === undefined || ix.version !== c.version) {
     const byHash = new Map<number, Rule | Rule[]>();
-    for (const r of c.rules) bucketAdd(byHash, hashSpec(ruleSpec(r)), r);
+    for (const r of c.rules) bucketAdd(byHash, specHash(r), r);
     ix = { version: c.version, byHash };
     specIndexes.set(c, ix);
   }
   return ix;
 }
 
-/** The first rule of `c` whose specification is `spec` (its index), or -1. */
-function findBySpec(c: Chain, spec: string): number {
-  const b = specIndexOf(c).byHash.get(hashSpec(spec));
+/** The first rule of `c` whose specification is that of `r` (its index), or -1. */
+function findBySpec(c: Chain, r: Rule): number {
+  const b = specIndexOf(c).byHash.get(specHash(r));
   if (b === undefined) return -1;
   const cands = Array.isArray(b) ? b : [b];
+  // the texts are built only here, for the candidates of a matching hash (the probe's once)
+  let spec: string | null = null;
   let best = -1;
-  for (const r of cands) {
-    if (ruleSpec(r) !== spec) continue;
-    const i = c.rules.indexOf(r);
+  for (const x of cands) {
+    if (x !== r) {
+      spec ??= ruleSpec(r);
+      if (ruleSpec(x) !== spec) continue;
+    }
+    const i = c.rules.indexOf(x);
     if (i >= 0 && (best < 0 || i < best)) best = i;
   }
   return best;
@@ -110,7 +108,7 @@ function findBySpec(c: Chain, spec: string): number {
 function indexUpdate(c: Chain, r: Rule, delta: 1 | -1, versionBefore: number): void {
   const ix = specIndexes.get(c);
   if (ix === undefined || ix.version !== versionBefore) return;
-  const h = hashSpec(ruleSpec(r));
+  const h = specHash(r);
   if (delta > 0) bucketAdd(ix.byHash, h, r);
   else bucketRemove(ix.byHash, h, r);
   ix.version = c.version;
@@ -144,7 +142,7 @@ export function hasRule(rs: Ruleset, inv: XtInvocation): boolean {
   if (!t.materialized) return false;
   const c = t.chains.get(inv.chain);
   // an empty chain (a fresh engine's DOCKER and isolation chains) answers without the rule's text
-  return c !== undefined && c.rules.length !== 0 && findBySpec(c, ruleSpec(inv.rule)) >= 0;
+  return c !== undefined && c.rules.length !== 0 && findBySpec(c, inv.rule) >= 0;
 }
 
 function execTable(t: Table, inv: XtInvocation, rs: Toucher): string {
@@ -189,7 +187,7 @@ function execOn(t: Table, inv: XtInvocation, rs: Toucher): string {
         if (inv.num > c.rules.length) throw new XtError('other', 'Index of deletion too big.');
         c.remove(inv.num - 1);
       } else {
-        const i = findBySpec(c, ruleSpec(inv.rule));
+        const i = findBySpec(c, inv.rule);
         if (i < 0) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
         const v = c.version;
         const gone = c.remove(i);
@@ -200,7 +198,7 @@ function execOn(t: Table, inv: XtInvocation, rs: Toucher): string {
     }
     case 'C': {
       const c = t.get(inv.chain);
-      if (findBySpec(c, ruleSpec(inv.rule!)) < 0) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
+      if (findBySpec(c, inv.rule!) < 0) throw new XtError('other', 'Bad rule (does a matching rule exist in that chain?).');
       return '';
     }
     case 'N': {
