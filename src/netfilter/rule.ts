@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { hashString } from '../core/rng.js';
 import { ipToString } from '../wire/addr.js';
 
 /** ctstate / state bits (`-m conntrack --ctstate`, `-m state --state`), in the order iptables prints them. */
@@ -475,23 +476,25 @@ function buildSpec(r: Rule): string {
 /**
  * A hash of the rule's specification ({@link ruleSpec}) computed from its fields, without building the
  * text: rules whose specifications are equal have equal hashes (each field enters under the
- * condition, and in the form, that the text shows it; fields the text may print alike for different
- * values, such as a jump's chain name or a NAT range, are left out). Equal hashes do not mean equal
- * specifications: a lookup confirms a candidate by its text. An int32 (a small integer Map key).
+ * condition, and in the form, that the text shows it). Addresses, interfaces, protocol, fragment
+ * flag, the kinds of the matches and the ports of port matches enter; the rest of the matches and the
+ * target (but whether there is one) do not: a `-j` name prints alike for a target and a chain of that
+ * name. Equal hashes do not mean equal specifications: a lookup confirms a candidate by its text. An
+ * int32 (a small integer Map key).
  */
 export function specHash(r: Rule): number {
   let h = 0x811c9dc5 | 0;
   if (r.srcMask !== 0 || r.srcInv) h = mix(mix(mix(h, r.src), r.srcMask), r.srcInv ? 2 : 1);
   if (r.dstMask !== 0 || r.dstInv) h = mix(mix(mix(h, r.dst), r.dstMask), r.dstInv ? 4 : 3);
-  if (r.inIf) h = mix(mix(h, strHash(r.inIf)), r.inIfInv ? 6 : 5);
-  if (r.outIf) h = mix(mix(h, strHash(r.outIf)), r.outIfInv ? 8 : 7);
+  if (r.inIf) h = mix(mix(h, hashString(r.inIf)), r.inIfInv ? 6 : 5);
+  if (r.outIf) h = mix(mix(h, hashString(r.outIf)), r.outIfInv ? 8 : 7);
   if (r.proto !== 0) h = mix(mix(h, r.proto), r.protoInv ? 10 : 9);
   h = mix(h, r.frag);
   const ms = r.matches;
   h = mix(h, ms.length);
   for (let i = 0; i < ms.length; i++) {
     const m = ms[i]!;
-    h = mix(h, strHash(m.kind));
+    h = mix(h, hashString(m.kind));
     if (m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp') {
       if (m.sportLo >= 0) h = mix(mix(h, m.sportLo), m.sportHi);
       if (m.dportLo >= 0) h = mix(mix(h, m.dportLo), m.dportHi);
@@ -503,13 +506,6 @@ export function specHash(r: Rule): number {
 /** One FNV-1a step over a 32-bit value (int32 result). */
 function mix(h: number, v: number): number {
   return Math.imul(h ^ v, 0x01000193);
-}
-
-/** FNV-1a of a short string (an interface or match name). */
-function strHash(s: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
 }
 
 /** A deep copy of a rule (counters included). */

@@ -133,7 +133,8 @@ export class EtcFiles extends Map<string, string> {
 
 /** The mounts of a container without any (shared, frozen: `mounts` is replaced, never pushed to). */
 const NO_MOUNTS = Object.freeze([]) as unknown as MountPoint[];
-const NO_PROCS: readonly Proc[] = Object.freeze([]);
+/** A container's process list while it has none (shared; the list is replaced, never edited). */
+export const NO_PROCS: readonly Proc[] = Object.freeze([]);
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /** One container. Created by {@link Runtime}; other layers read it and may use `ext`. */

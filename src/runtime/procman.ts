@@ -5,11 +5,9 @@
  */
 import { DockernetError } from '../core/errors.js';
 import type { Runtime } from './runtime.js';
-import type { Container } from './container.js';
+import { NO_PROCS, type Container } from './container.js';
 import { Proc, ProcessKilled, type OutputSink, type ProgramContext, type ProgramRun, type ProgramWait } from './process.js';
 import type { CgroupNode } from './cgroups/hierarchy.js';
-
-const NO_PROCS: readonly Proc[] = Object.freeze([]);
 
 /** The hierarchies a process is attached to (its tasks), as runc does for a container's processes. */
 const TASK_CONTROLLERS = ['pids', 'memory', 'freezer', 'cpu'] as const;

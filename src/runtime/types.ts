@@ -175,9 +175,9 @@ const NO_CONSOLE_SIZE: readonly [number, number] = Object.freeze([0, 0] as [numb
 const HOST_CONFIG_DEFAULTS = {
   Binds: null,
   ContainerIDFile: '',
-  LogConfig: Object.freeze({ Type: '', Config: Object.freeze({}) as Record<string, string> }),
+  LogConfig: Object.freeze({ Type: '', Config: emptyRecord<string>() }),
   NetworkMode: 'default',
-  PortBindings: Object.freeze({}) as Record<string, PortBinding[]>,
+  PortBindings: emptyRecord<PortBinding[]>(),
   RestartPolicy: Object.freeze({ Name: 'no', MaximumRetryCount: 0 }),
   AutoRemove: false,
   VolumeDriver: '',
