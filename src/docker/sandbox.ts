@@ -100,7 +100,7 @@ export class Sandboxes implements EtcRenderer {
     const isDefault = n.name === 'bridge';
     // on a user-defined network the daemon moves --link into the endpoint config, as given
     // ("child:alias" or "child"), and HostConfig.Links becomes null (kernel lab, net-15)
-    const userLinks = !isDefault && c.hostConfig.Links ? c.hostConfig.Links : [];
+    const userLinks: string[] = !isDefault && c.hostConfig.Links ? c.hostConfig.Links : NONE;
     if (!isDefault && c.hostConfig.Links !== null) c.hostConfig.Links = null;
     // on the default bridge it stores them as /child:/parent/alias
     if (c.hostConfig.Links) {
@@ -114,12 +114,14 @@ export class Sandboxes implements EtcRenderer {
     }
     this.of(c).attachments.set(n.id, {
       networkId: n.id,
-      aliases: isDefault ? [] : [...req.aliases],
+      aliases: isDefault || req.aliases.length === 0 ? NONE : [...req.aliases],
       ipv4: isDefault ? '' : req.ipv4,
       ipv6: req.ipv6,
       // on a user-defined network a link is an embedded-DNS alias (EndpointSettings.Links "child:alias")
       links: userLinks,
       driverOpts: null,
+      // set at join: in the literal, so the object keeps its fields in-object (no property array)
+      joined: false,
     });
   }
 
