@@ -25,9 +25,6 @@ import { Sandbox } from './sandbox-state.js';
 
 export { Sandbox } from './sandbox-state.js';
 
-/** A container's link variables when it has none (shared; a container's list is replaced, never edited). */
-const NO_ENV: readonly string[] = Object.freeze([]);
-
 /** The network state of one container (kept in `Container.net`). */
 export interface ContainerNet {
   /** Network attachments (NetworkSettings.Networks), by network id, in order. */
@@ -380,7 +377,7 @@ export class Sandboxes implements EtcRenderer {
     // legacy links (/etc/hosts, env) exist on the default bridge only; elsewhere the resolver answers them
     const mode = c.hostConfig.NetworkMode;
     if (mode !== 'default' && mode !== 'bridge') {
-      c.linkEnv = NO_ENV;
+      c.linkEnv = NONE;
       return out;
     }
     for (const l of c.hostConfig.Links ?? []) {
@@ -394,7 +391,7 @@ export class Sandboxes implements EtcRenderer {
       out.push(linkRecord(alias, child.name.slice(1), child.config.Hostname, ipToString(ep.ip)));
       env.push(...linkEnv(alias, `${c.name}/${alias}`, child, ipToString(ep.ip)));
     }
-    c.linkEnv = env.length ? env : NO_ENV;
+    c.linkEnv = env.length ? env : NONE;
     return out;
   }
 

@@ -3,7 +3,7 @@
  * cgroup and processes. The state fields mirror `docker inspect .State`.
  */
 import type { Nanos } from '../core/time.js';
-import type { ContainerConfig, HostConfig } from './types.js';
+import { emptyList, type ContainerConfig, type HostConfig } from './types.js';
 import type { RootFs } from './images/layer.js';
 import type { NamespaceSet } from './namespaces.js';
 import type { Proc } from './process.js';
@@ -135,7 +135,6 @@ export class EtcFiles extends Map<string, string> {
 const NO_MOUNTS = Object.freeze([]) as unknown as MountPoint[];
 /** A container's process list while it has none (shared; the list is replaced, never edited). */
 export const NO_PROCS: readonly Proc[] = Object.freeze([]);
-const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /** One container. Created by {@link Runtime}; other layers read it and may use `ext`. */
 export class Container {
@@ -186,7 +185,7 @@ export class Container {
   /** Files Docker bind-mounts into /etc (hostname, hosts, resolv.conf), path → content. */
   readonly etc: EtcFiles = new EtcFiles(this);
   /** Environment entries the layer above adds at start, before Config.Env (legacy link variables). */
-  linkEnv: readonly string[] = NO_STRINGS;
+  linkEnv: readonly string[] = emptyList<string>();
   /** The parsed run/create request this container came from (network flags for the layer above). */
   request: RunRequest | null = null;
   /** The network layer's state of this container (opaque here: the layer above keeps its endpoints in it). */
