@@ -93,7 +93,9 @@ export function normalizedSave(e: Engine): string {
       // iptables-save shows the IPv4 bindings only: an IPv6 one (`::`) may have the number another
       // container's IPv4 binding has (127.0.0.1:32768 and :::32768), which must not rename that rule
       if (p.hostIp.includes(':')) continue;
-      if (chosen.has(`${p.containerPort}/${p.proto}`)) subs.push([new RegExp(`--dport ${p.hostPort}(?![\\d])`, 'g'), `--dport <eport:${name}:${p.containerPort}/${p.proto}>`]);
+      // per protocol: a tcp and a udp binding may be given the same number (32768/tcp and 32768/udp)
+      if (chosen.has(`${p.containerPort}/${p.proto}`))
+        subs.push([new RegExp(`-p ${p.proto} -m ${p.proto} --dport ${p.hostPort}(?![\\d])`, 'g'), `-p ${p.proto} -m ${p.proto} --dport <eport:${name}:${p.containerPort}/${p.proto}>`]);
     }
   }
   for (const [re, to] of subs) text = text.replace(re, to);

@@ -31,6 +31,24 @@ describe('iptables-save after any command sequence', () => {
     );
   });
 
+  it('tells apart a tcp and a udp binding that got the same host port (a case the property found)', () => {
+    const e = engineFromSeed(0);
+    runCommands(e, [
+      'docker network create net1',
+      'docker run -d --name c1 --network none mini:latest sleep 100000',
+      'docker run -d --name c2 --network net1 -p 80/tcp mini:latest sleep 100000',
+      'docker run -d --name c3 -p 80/udp mini:latest sleep 100000',
+      'docker network connect bridge c2',
+    ]);
+    const fresh = engineFromSeed(1);
+    expect(runCommands(fresh, rebuildCommands(e)).failed).toEqual([]);
+    // rebuilt, c2's tcp and c3's udp binding both get 32768 (in `e` c2 has 32769)
+    expect(iptablesSave(fresh, fresh.host)).toMatch(/-p tcp -m tcp --dport 32768 -j DNAT/);
+    expect(iptablesSave(fresh, fresh.host)).toMatch(/-p udp -m udp --dport 32768 -j DNAT/);
+    expect(normalizedSave(fresh)).toMatch(/-p tcp -m tcp --dport <eport:c2:80\/tcp>/);
+    expect(canonicalSave(fresh)).toBe(canonicalSave(e));
+  });
+
   it('the comparison is not blind: one stale rule makes the two differ', () => {
     const e = engineFromSeed(5);
     runCommands(e, ['docker network create net1', 'docker run -d --name c1 --network net1 -p 8080:80 mini:latest sleep 100000']);
