@@ -74,6 +74,9 @@ export function ruleHooks(r: Rule): number {
 }
 
 let visitStamp = 0;
+/** The chain stack and jump-name buffer of {@link Table.reaches} (grown as needed, emptied after each walk). */
+const walkStack: Array<Chain | null> = [];
+const walkNames: string[] = [];
 
 /** The jumps of a chain without jump rules (shared; a summary makes its own Map with the first jump). */
 const NO_JUMPS: Map<string, number> = new Map();
@@ -219,6 +222,37 @@ export class Chain {
     return this.summary().jumps;
   }
 
+  /**
+   * Writes the names of the chains this chain jumps to (each once) into `out` from index 0 and
+   * returns how many: a short chain's rules are read directly, without making the summary that
+   * {@link Chain.jumps} would make (and drop) on every call. For the graph walks of the commit checks.
+   */
+  jumpTargets(out: string[]): number {
+    let n = 0;
+    if (this.sum === null && this.list.length < SMALL_CHAIN) {
+      for (const r of this.list) {
+        const t = r.target;
+        if (t.kind !== 'jump') continue;
+        let seen = false;
+        for (let i = 0; i < n; i++) if (out[i] === t.chain) seen = true;
+        if (!seen) out[n++] = t.chain;
+      }
+      return n;
+    }
+    for (const name of this.summary().jumps.keys()) out[n++] = name;
+    return n;
+  }
+
+  /** Number of this chain's rules that jump to `name`. */
+  jumpsTo(name: string): number {
+    if (this.sum === null && this.list.length < SMALL_CHAIN) {
+      let n = 0;
+      for (const r of this.list) if (r.target.kind === 'jump' && r.target.chain === name) n++;
+      return n;
+    }
+    return this.summary().jumps.get(name) ?? 0;
+  }
+
   /** Hooks (bit `1 << hook`) at which every rule's target may run. */
   allowedHooks(): number {
     if (this.sum === null && this.list.length < SMALL_CHAIN) {
@@ -324,7 +358,7 @@ export class Table {
   /** Number of rules (in this table) jumping to `name`. */
   references(name: string): number {
     let n = 0;
-    for (const c of this.chains.values()) n += c.jumps().get(name) ?? 0;
+    for (const c of this.chains.values()) n += c.jumpsTo(name);
     return n;
   }
 
@@ -391,24 +425,35 @@ export class Table {
     return null;
   }
 
-  /** Whether `to` can be reached from `from` over jump edges (`from` itself counts). */
+  /** Whether `to` can be reached from `from` over jump edges (`from` itself counts). Allocates nothing once warm. */
   reaches(from: Chain, to: Chain): boolean {
     if (from === to) return true;
     const stamp = ++visitStamp;
     from.visit = stamp;
-    const stack = [from];
+    // not re-entered: one stack and one name buffer serve every walk
+    const stack = walkStack;
+    const names = walkNames;
+    let top = 0;
+    stack[top++] = from;
     const chains = this.chains;
-    while (stack.length) {
-      const c = stack.pop()!;
-      for (const name of c.jumps().keys()) {
-        const n = chains.get(name);
+    let found = false;
+    while (top > 0 && !found) {
+      const c = stack[--top]!;
+      const k = c.jumpTargets(names);
+      for (let i = 0; i < k; i++) {
+        const n = chains.get(names[i]!);
         if (n === undefined || n.visit === stamp) continue;
-        if (n === to) return true;
+        if (n === to) {
+          found = true;
+          break;
+        }
         n.visit = stamp;
-        stack.push(n);
+        stack[top++] = n;
       }
     }
-    return false;
+    // no chain stays referenced from the shared buffers
+    stack.fill(null, 0, stack.length);
+    return found;
   }
 
   /** Hooks (bit `1 << hook`) of the base chains from which `c` can be reached. */

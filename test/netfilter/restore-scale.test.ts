@@ -226,3 +226,25 @@ describe('incremental commit checks', () => {
     );
   });
 });
+
+describe('jump edges read without a summary', () => {
+  it('jumpTargets and jumpsTo agree with the summary’s jump counts, for short chains (rules read directly) and long ones', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ target: fc.constantFrom('A', 'B', 'C', 'ACCEPT', 'RETURN'), dport: fc.integer({ min: 1, max: 9 }) }), { maxLength: 20 }), (rules) => {
+        const rs = new Ruleset();
+        for (const c of ['A', 'B', 'C', 'X']) expect(runIptables(rs, ['-N', c]).exitCode).toBe(0);
+        for (const r of rules) expect(runIptables(rs, ['-A', 'X', '-p', 'tcp', '--dport', String(r.dport), '-j', r.target]).exitCode).toBe(0);
+        const x = rs.tables.filter.chains.get('X')!;
+        const out: string[] = [];
+        const n = x.jumpTargets(out);
+        const want = new Map<string, number>();
+        for (const r of rules) if (r.target.length === 1) want.set(r.target, (want.get(r.target) ?? 0) + 1);
+        expect(out.slice(0, n).sort()).toEqual([...want.keys()].sort());
+        for (const c of ['A', 'B', 'C', 'X']) expect(x.jumpsTo(c)).toBe(want.get(c) ?? 0);
+        expect(new Map(x.jumps())).toEqual(want);
+        for (const c of ['A', 'B', 'C']) expect(rs.tables.filter.references(c)).toBe(want.get(c) ?? 0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
