@@ -101,6 +101,10 @@ export function tcpIndex(flags: number): number {
  * array and finds them through an open-addressing hash of numbers ({@link Conntrack}), so an entry
  * has no link fields and no per-entry `Map` slots.
  */
+/** Bits of {@link CtEntry}'s `info` above the protocol (bits 0-7) and the TCP state (bits 8-15): see {@link CtEntry.forwardSeen}. */
+const CT_FWD_SEEN_ORIG = 1 << 16;
+const CT_FWD_SEEN_REPLY = 1 << 17;
+
 export class CtEntry {
   /** @internal original source, int32 */
   oS: number;
@@ -130,7 +134,7 @@ export class CtEntry {
    * holder is unknown.
    */
   use = -1;
-  /** @internal the cached FORWARD walk of its bridged packets (see flow-cache.ts), one per direction */
+  /** @internal the cached FORWARD walk of its established packets (see flow-cache.ts), one per direction */
   flow: FlowVerdict | null = null;
 
   constructor(proto: number, src: number, dst: number, sport: number, dport: number, now: number, owner: Conntrack | null = null) {
@@ -171,10 +175,21 @@ export class CtEntry {
   }
   /** TCP state (index into {@link TCP_STATE_NAMES}); 0 for other protocols. */
   get tcpState(): number {
-    return this.info >>> 8;
+    return (this.info >>> 8) & 255;
   }
   set tcpState(v: number) {
-    this.info = (this.info & 255) | (v << 8);
+    this.info = (this.info & ~0xff00) | ((v & 255) << 8);
+  }
+  /**
+   * @internal whether a routed packet of direction `dir` (0 original, 1 reply) went through FORWARD
+   * before; marks it seen. The FORWARD walk of a routed flow is recorded from its second packet in a
+   * direction on (see flow-cache.ts): a new flow that sends one datagram each way never records.
+   */
+  forwardSeen(dir: number): boolean {
+    const bit = dir === 0 ? CT_FWD_SEEN_ORIG : CT_FWD_SEEN_REPLY;
+    if ((this.info & bit) !== 0) return true;
+    this.info |= bit;
+    return false;
   }
   /** Original source. */
   get oSrc(): number {

@@ -1,6 +1,6 @@
 /**
- * The FORWARD walk of a bridged, established flow, cached on its conntrack entry (one per
- * direction), in the spirit of Linux's `nf_flowtable` but without its loss of fidelity: a later
+ * The FORWARD walk of an established flow, bridged (br_netfilter) or routed, cached on its conntrack
+ * entry (one per direction), in the spirit of Linux's `nf_flowtable` but without its loss of fidelity: a later
  * packet of the same entry and direction, on the same ports, replays the walk's effects instead of
  * walking the chains again — every rule counter (packets and bytes) and policy counter the walk
  * bumped is bumped again, and the verdict is the same.
@@ -20,7 +20,10 @@
  *   the FDB decide which port a frame takes, and the ports are in the key.
  * - Conntrack itself is not skipped: PRE_ROUTING still finds the entry and refreshes its timeout.
  * - Traced packets, packets of another namespace's entry, and the first packet of a direction (it
- *   records the walk, through the interpreter) take the full path.
+ *   records the walk, through the interpreter) take the full path. A routed flow records at its
+ *   second packet in a direction (its first only marks the entry, `CtEntry.forwardSeen`): a new
+ *   flow of one datagram each way, the published-port and MASQUERADE benchmarks' new flows, would
+ *   otherwise pay for a recording it never replays.
  *
  * @module
  */

@@ -411,7 +411,10 @@ export class Netfilter implements TargetRunner {
         return NF_ACCEPT;
       }
       case NF_INET_FORWARD:
-        if (state.bridged && this.flowCache && this.recordable(skb)) return this.forwardRecorded(skb, state);
+        // a bridged flow's walk is recorded at its first established packet in a direction, a
+        // routed flow's at its second (a flow of one datagram each way never replays: see flow-cache.ts)
+        if (this.flowCache && this.recordable(skb) && (state.bridged || (skb.ct as CtEntry).forwardSeen(skb.ctinfo === IP_CT_ESTABLISHED_REPLY ? 1 : 0)))
+          return this.forwardRecorded(skb, state);
         v = this.runTable(T_MANGLE, skb, state);
         if (v !== V_ACCEPT) return this.verdict(v);
         return this.verdict(this.runTable(T_FILTER, skb, state));
@@ -473,12 +476,12 @@ export class Netfilter implements TargetRunner {
   }
 
   /**
-   * FORWARD for a bridged packet from the walk cached on its conntrack entry (see flow-cache.ts):
+   * FORWARD for a packet (bridged or routed) from the walk cached on its conntrack entry (see flow-cache.ts):
    * bumps the counters the walk bumped and returns its verdict, exactly as {@link Netfilter.hook}
    * at FORWARD would; -1 when nothing valid is cached for this packet (then the caller runs the
    * hook, which records the walk when it can).
    */
-  bridgedForwardCached(skb: SkBuff, inDev: string, outDev: string, physIn: string | undefined, physOut: string | undefined): number {
+  forwardCached(skb: SkBuff, inDev: string, outDev: string, physIn: string | undefined, physOut: string | undefined): number {
     const ct = skb.ct as CtEntry | null;
     if (ct === null || skb.traced) return -1;
     let f = ct.flow;

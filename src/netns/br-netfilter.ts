@@ -94,7 +94,7 @@ export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb:
       const nf = ns.netfilter;
       if (nf instanceof Netfilter) {
         // a later packet of an established flow: the walk cached on its conntrack entry
-        const v = nf.bridgedForwardCached(skb, br.name, br.name, physIn, physOut);
+        const v = nf.forwardCached(skb, br.name, br.name, physIn, physOut);
         if (v >= 0) return v;
       }
       return ns.nfHook(NF_INET_FORWARD, skb, br.name, br.name, true, physIn, physOut);

@@ -12,7 +12,7 @@ import { Counters } from '../core/counters.js';
 import { DockernetError } from '../core/errors.js';
 import type { NetDevice } from '../link/netdev.js';
 import type { NfHookNum, NfHookState, NfHost, NfVerdict } from '../netfilter/hook.js';
-import { NF_ACCEPT, NF_INET_LOCAL_IN, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
+import { NF_ACCEPT, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { cidrBroadcast, ipToString, parseCidr, parseIp, prefixMask } from '../wire/addr.js';
 import { Fib, kernelRoute, newRoute } from './route.js';
@@ -902,6 +902,12 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       nf = own;
     } else if (o === null) return NF_ACCEPT;
     else nf = o;
+    // a routed packet of an established flow: the FORWARD walk cached on its conntrack entry (the
+    // bridge's br_netfilter asks for its bridged packets before calling here)
+    if (hook === NF_INET_FORWARD && !bridged && skb.ct !== null && nf instanceof Netfilter) {
+      const v = nf.forwardCached(skb, inDev, outDev, physIn, physOut);
+      if (v >= 0) return v as NfVerdict;
+    }
     // one stack for every namespace (hooks run synchronously; nesting crosses namespaces when a
     // REJECT's reply is routed): its few objects stay in cache whichever namespace runs
     const d = nfDepth++;

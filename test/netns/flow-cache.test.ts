@@ -279,8 +279,8 @@ describe('bridged FORWARD walks cached per conntrack entry', () => {
           const b = world(false, traced);
           runs++;
           const nf = a.host.nf;
-          const cached = nf.bridgedForwardCached.bind(nf);
-          nf.bridgedForwardCached = (...args) => {
+          const cached = nf.forwardCached.bind(nf);
+          nf.forwardCached = (...args) => {
             const v = cached(...args);
             if (v >= 0) hits++;
             return v;
@@ -340,6 +340,39 @@ describe('bridged FORWARD walks cached per conntrack entry', () => {
     send(0, 1);
     expect(a.received).toEqual([0, 8, 0, 0]);
     expect(est.pkts).toBe(9);
+  });
+
+  it('routed flows (another subnet, through the host): replayed from their second packet in a direction, with the counters of walking every packet', () => {
+    const a = world(true, false);
+    const b = world(false, false);
+    let routedHits = 0;
+    const nf = a.host.nf;
+    const cached = nf.forwardCached.bind(nf);
+    nf.forwardCached = (skb, inDev, outDev, physIn, physOut) => {
+      const v = cached(skb, inDev, outDev, physIn, physOut);
+      if (v >= 0 && physIn === undefined) routedHits++;
+      return v;
+    };
+    for (const w of [a, b]) w.host.nf.restore(DOCKER);
+    // 172.17.0.2 <-> 172.18.0.2: routed by the host between its two subnets of docker0
+    const steps: Step[] = [];
+    for (let i = 0; i < 6; i++) steps.push({ k: 'udp', from: 0, to: 3, sport: 40000, dport: 53, len: 10 + i });
+    for (const s of steps) {
+      apply(a, s);
+      apply(b, s);
+    }
+    // 172.18.0.2 echoes: 6 requests and 6 replies. The first request is NEW, the first reply and the
+    // second request walk without recording (first of their direction), the second reply and the
+    // third request record: requests 4-6 and replies 3-6 replay
+    expect(a.received).toEqual([0, 0, 0, 6]);
+    expect(routedHits).toBe(7);
+    expect(observe(a)).toEqual(observe(b));
+    // a rule change is seen by the next packet
+    for (const w of [a, b]) w.host.nf.iptables(['-I', 'DOCKER-USER', '-p', 'udp', '-j', 'DROP']);
+    apply(a, steps[0]!);
+    apply(b, steps[0]!);
+    expect(a.received).toEqual([0, 0, 0, 6]);
+    expect(observe(a)).toEqual(observe(b));
   });
 
   it('a conntrack entry reused for another connection has no cached walk of the old one', () => {
