@@ -77,6 +77,13 @@ let visitStamp = 0;
 /** The chain stack and jump-name buffer of {@link Table.reaches} (grown as needed, emptied after each walk). */
 const walkStack: Array<Chain | null> = [];
 const walkNames: string[] = [];
+/** A jump-name buffer per recursion depth of the recursive walks (a depth's names are read before the next level fills its own). */
+const walkDepthNames: string[][] = [];
+function depthNames(depth: number): string[] {
+  let b = walkDepthNames[depth];
+  if (b === undefined) walkDepthNames[depth] = b = [];
+  return b;
+}
 
 /** The jumps of a chain without jump rules (shared; a summary makes its own Map with the first jump). */
 const NO_JUMPS: Map<string, number> = new Map();
@@ -148,7 +155,7 @@ export class Chain {
   bytes = 0;
   /** Bumped on every change of the rules (for indexes kept outside, e.g. rules by specification). */
   version = 0;
-  /** Visit stamp of the graph walks ({@link Table.reaches}): a number instead of a Set per walk. */
+  /** Mark of the graph walks ({@link Table.reaches} and the commit checks: 2·stamp seen or on the path, 2·stamp + 1 done): a number instead of a Set per walk. */
   visit = 0;
   private list: Rule[] = NO_RULES;
   private sum: ChainSummary | null = null;
@@ -401,34 +408,40 @@ export class Table {
     if (this.map === null) return null;
     for (const base of this.map.values()) {
       if (!base.builtin) continue;
-      const r = this.walk(base, 1 << base.hook, new Set(), new Set());
+      const r = this.walk(base, 1 << base.hook, ++visitStamp, 0);
       if (r) return r;
     }
     return null;
   }
 
-  /** Depth-first walk over jump edges: `onPath` (grey) detects loops, `done` (black) keeps it linear. */
-  private walk(chain: Chain, hookBit: number, onPath: Set<Chain>, done: Set<Chain>): 'loop' | 'inval' | null {
-    if (onPath.has(chain)) return 'loop';
-    if (done.has(chain)) return null;
+  /**
+   * Depth-first walk over jump edges from a base chain: a chain marked grey (on the path, visit
+   * `2·stamp`) again is a loop, a black one (done, `2·stamp + 1`) is skipped, which keeps it linear.
+   */
+  private walk(chain: Chain, hookBit: number, stamp: number, depth: number): 'loop' | 'inval' | null {
+    const v = chain.visit;
+    if (v === 2 * stamp) return 'loop';
+    if (v === 2 * stamp + 1) return null;
     if ((chain.allowedHooks() & hookBit) !== hookBit) return 'inval';
-    onPath.add(chain);
-    for (const name of chain.jumps().keys()) {
-      const next = this.map!.get(name);
+    chain.visit = 2 * stamp;
+    const names = depthNames(depth);
+    const k = chain.jumpTargets(names);
+    for (let i = 0; i < k; i++) {
+      const next = this.map!.get(names[i]!);
       if (next) {
-        const res = this.walk(next, hookBit, onPath, done);
+        const res = this.walk(next, hookBit, stamp, depth + 1);
         if (res) return res;
       }
     }
-    onPath.delete(chain);
-    done.add(chain);
+    chain.visit = 2 * stamp + 1;
     return null;
   }
 
   /** Whether `to` can be reached from `from` over jump edges (`from` itself counts). Allocates nothing once warm. */
   reaches(from: Chain, to: Chain): boolean {
     if (from === to) return true;
-    const stamp = ++visitStamp;
+    // the walks' marks: 2·stamp (seen), so no mark of an earlier walk (any kind) is taken for this one's
+    const stamp = 2 * ++visitStamp;
     from.visit = stamp;
     // not re-entered: one stack and one name buffer serve every walk
     const stack = walkStack;
@@ -477,7 +490,7 @@ export class Table {
       if (!to) return null;
       const hooks = this.hooksReaching(c);
       if (hooks === 0) return null;
-      return this.walkFrom(to, hooks, new Set(), new Set());
+      return this.walkFrom(to, hooks, ++visitStamp, 0);
     }
     const allowed = ruleHooks(r);
     if (allowed === ALL_HOOKS) return null;
@@ -485,23 +498,26 @@ export class Table {
     return (hooks & allowed) === hooks ? null : 'inval';
   }
 
-  /** Walk from a jump's target: a chain on the current path again is a loop; every chain must allow `hooks`. */
-  private walkFrom(chain: Chain, hooks: number, onPath: Set<Chain>, done: Set<Chain>): 'loop' | 'inval' | null {
-    if (onPath.has(chain)) return 'loop';
-    if (done.has(chain)) return null;
-    onPath.add(chain);
-    for (const name of chain.jumps().keys()) {
-      const next = this.chains.get(name);
+  /** Walk from a jump's target: a chain on the current path again is a loop; every chain must allow `hooks` (marks as {@link Table.walk}). */
+  private walkFrom(chain: Chain, hooks: number, stamp: number, depth: number): 'loop' | 'inval' | null {
+    const v = chain.visit;
+    if (v === 2 * stamp) return 'loop';
+    if (v === 2 * stamp + 1) return null;
+    chain.visit = 2 * stamp;
+    const names = depthNames(depth);
+    const k = chain.jumpTargets(names);
+    for (let i = 0; i < k; i++) {
+      const next = this.chains.get(names[i]!);
       if (next) {
-        const res = this.walkFrom(next, hooks, onPath, done);
+        const res = this.walkFrom(next, hooks, stamp, depth + 1);
         if (res) return res;
       }
     }
     if ((chain.allowedHooks() & hooks) !== hooks) return 'inval';
-    onPath.delete(chain);
-    done.add(chain);
+    chain.visit = 2 * stamp + 1;
     return null;
   }
+
 }
 
 /** Whether a rule's target (and its protocol needs) may be used in `table` at `hook` (xt_check_target). */
