@@ -92,6 +92,10 @@ export function tcpIndex(flags: number): number {
   return 5;
 }
 
+/** Bits of {@link CtEntry}'s `info` above the protocol (bits 0-7) and the TCP state (bits 8-15): see {@link CtEntry.forwardSeen}. */
+const CT_FWD_SEEN_ORIG = 1 << 16;
+const CT_FWD_SEEN_REPLY = 1 << 17;
+
 /**
  * A tracked connection. Tuples are plain numbers: addresses as uint32, ports as numbers (for ICMP
  * `sport` is the echo id and `dport` is `type << 8 | code`).
@@ -101,10 +105,6 @@ export function tcpIndex(flags: number): number {
  * array and finds them through an open-addressing hash of numbers ({@link Conntrack}), so an entry
  * has no link fields and no per-entry `Map` slots.
  */
-/** Bits of {@link CtEntry}'s `info` above the protocol (bits 0-7) and the TCP state (bits 8-15): see {@link CtEntry.forwardSeen}. */
-const CT_FWD_SEEN_ORIG = 1 << 16;
-const CT_FWD_SEEN_REPLY = 1 << 17;
-
 export class CtEntry {
   /** @internal original source, int32 */
   oS: number;

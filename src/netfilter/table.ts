@@ -517,7 +517,6 @@ export class Table {
     chain.visit = 2 * stamp + 1;
     return null;
   }
-
 }
 
 /** Whether a rule's target (and its protocol needs) may be used in `table` at `hook` (xt_check_target). */
