@@ -89,15 +89,8 @@ export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb:
     }
     case 'FORWARD': {
       if (skb.nfBridge !== NF_BRIDGE_PREROUTED) return NF_ACCEPT;
-      const physIn = inPort?.name;
-      const physOut = outPort?.name;
-      const nf = ns.netfilter;
-      if (nf instanceof Netfilter) {
-        // a later packet of an established flow: the walk cached on its conntrack entry
-        const v = nf.forwardCached(skb, br.name, br.name, physIn, physOut);
-        if (v >= 0) return v;
-      }
-      return ns.nfHook(NF_INET_FORWARD, skb, br.name, br.name, true, physIn, physOut);
+      // (a later packet of an established flow replays the walk cached on its entry: nfHook)
+      return ns.nfHook(NF_INET_FORWARD, skb, br.name, br.name, true, inPort?.name, outPort?.name);
     }
     case 'POST_ROUTING': {
       if (skb.nfBridge !== NF_BRIDGE_PREROUTED) return NF_ACCEPT;

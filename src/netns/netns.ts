@@ -902,9 +902,9 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       nf = own;
     } else if (o === null) return NF_ACCEPT;
     else nf = o;
-    // a routed packet of an established flow: the FORWARD walk cached on its conntrack entry (the
-    // bridge's br_netfilter asks for its bridged packets before calling here)
-    if (hook === NF_INET_FORWARD && !bridged && skb.ct !== null && nf instanceof Netfilter) {
+    // a later packet of an established flow, bridged or routed: the FORWARD walk cached on its
+    // conntrack entry, without setting up a hook state
+    if (hook === NF_INET_FORWARD && skb.ct !== null && nf instanceof Netfilter) {
       const v = nf.forwardCached(skb, inDev, outDev, physIn, physOut);
       if (v >= 0) return v as NfVerdict;
     }
