@@ -133,8 +133,6 @@ export class EtcFiles extends Map<string, string> {
 
 /** The mounts of a container without any (shared, frozen: `mounts` is replaced, never pushed to). */
 const NO_MOUNTS = Object.freeze([]) as unknown as MountPoint[];
-/** A container's process list while it has none (shared; the list is replaced, never edited). */
-export const NO_PROCS: readonly Proc[] = Object.freeze([]);
 
 /** One container. Created by {@link Runtime}; other layers read it and may use `ext`. */
 export class Container {
@@ -177,7 +175,7 @@ export class Container {
    * Every live process of the container (init, exec'd, children), in start order; replaced, never
    * edited in place (the shared empty list until the first process).
    */
-  procs: readonly Proc[] = NO_PROCS;
+  procs: readonly Proc[] = emptyList<Proc>();
   /** Volumes and binds (the shared empty list until set). */
   mounts: MountPoint[] = NO_MOUNTS;
   /** The configured log driver instance (null for `none` or before start). */

@@ -5,7 +5,8 @@
  */
 import { DockernetError } from '../core/errors.js';
 import type { Runtime } from './runtime.js';
-import { NO_PROCS, type Container } from './container.js';
+import type { Container } from './container.js';
+import { emptyList } from './types.js';
 import { Proc, ProcessKilled, type OutputSink, type ProgramContext, type ProgramRun, type ProgramWait } from './process.js';
 import type { CgroupNode } from './cgroups/hierarchy.js';
 
@@ -121,7 +122,7 @@ export class ProcessManager {
   private detach(p: Proc): void {
     this.procs.delete(p.pid);
     const rest = p.container.procs.filter((x) => x !== p);
-    p.container.procs = rest.length ? rest : NO_PROCS;
+    p.container.procs = rest.length ? rest : emptyList<Proc>();
     for (const ctl of TASK_CONTROLLERS) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl))?.removeTask(p.pid);
     if (p.memory) this.rt.memory.uncharge(p.container, p.memory);
   }
