@@ -18,7 +18,7 @@
 import { pathToFileURL } from 'node:url';
 import { GCProfiler, writeHeapSnapshot } from 'node:v8';
 import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector';
 import { factMismatches, type Bench } from './lib.js';
@@ -32,6 +32,12 @@ interface ChildOptions {
   /** Measure retained memory in an untimed pass after the first timed run (see the file comment). */
   memoryPass?: boolean;
   opsScale: number;
+  /**
+   * Mark the timed body for an instruction count: `os.loadavg()` (libuv's `uv_loadavg`) right before
+   * and right after it, so `valgrind --tool=callgrind --dump-before=uv_loadavg` writes the body's
+   * counts as the second dump (bench/instructions.mjs). Nothing else in the child calls it.
+   */
+  instructions?: boolean;
 }
 
 const gc = (globalThis as { gc?: (o?: { type: 'major' | 'minor'; execution: 'sync' | 'async' }) => void }).gc;
@@ -165,7 +171,9 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const faults0 = process.resourceUsage().minorPageFault;
     const t0 = process.hrtime.bigint();
+    if (opts.instructions) loadavg();
     b.run(ops);
+    if (opts.instructions) loadavg();
     const t1 = process.hrtime.bigint();
     const cpu = process.cpuUsage(cpu0);
     const faults = process.resourceUsage().minorPageFault - faults0;

@@ -9,6 +9,7 @@
 // median. Results: DIR/latest.json and DIR/latest.md (DIR = bench/results,
 // nothing with --quick unless --out is given); --json also prints the JSON on stdout.
 //   --filter NAME  only benchmarks whose name contains NAME (comma-separated list allowed)
+//   --case TEXT    only cases whose label starts with TEXT
 //   --quick        smoke run: 1 run, 1/1000 of the operations, small cases only; results are not written
 //   --large        include the large scaling cases (10,000 containers, 1,000,000 conntrack entries)
 //   --only-large   only the large cases;  --ops-scale X  multiply every case's timed operation count by X
@@ -21,6 +22,10 @@
 //                  falls on both sides alike; reports both medians, the median of the per-pair ratios, and
 //                  CPU time; results in DIR/compare-latest.{json,md}. A benchmark file REV lacks is copied in
 //                  (it then runs against REV's sources)
+//   --instructions count the instructions of each case's timed body under valgrind's callgrind (V8
+//                  single-threaded) instead of timing it: the same count every run, whatever the machine's
+//                  load; one run per case (per pair with --compare) unless --runs is given; results in
+//                  DIR/instructions-latest.{json,md} (bench/instructions.mjs)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -28,6 +33,7 @@ import { cpus, totalmem, tmpdir, release, loadavg, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SourceMap } from 'node:module';
+import { countInstructions, haveValgrind } from './instructions.mjs';
 
 const sourceMaps = new Map();
 /** Maps a bundled position back to `src/...ts:line` through esbuild's source map. */
@@ -56,7 +62,10 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--filter') o.filter = argv[++i].split(',');
-    else if (a === '--runs') o.runs = Number(argv[++i]);
+    else if (a === '--runs') {
+      o.runs = Number(argv[++i]);
+      o.runsGiven = true;
+    }
     else if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = true;
     else if (a === '--profile') o.profile = true;
@@ -67,15 +76,24 @@ function parseArgs(argv) {
     else if (a === '--ops-scale') o.opsScale = Number(argv[++i]);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--compare') o.compare = argv[++i];
+    else if (a === '--instructions') o.instructions = true;
+    else if (a === '--case') o.caseFilter = argv[++i];
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 21).join('\n') + '\n');
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).join('\n') + '\n');
       process.exit(0);
     } else {
       process.stderr.write(`run.mjs: unknown option ${a}\n`);
       process.exit(2);
     }
   }
-  if (o.quick) o.runs = 1;
+  if (o.quick && !(o.instructions && o.runsGiven)) o.runs = 1;
+  if (o.instructions) {
+    if (!o.runsGiven) o.runs = 1; // a count does not change from run to run
+    if (!haveValgrind()) {
+      process.stderr.write('run.mjs: --instructions needs valgrind (apt-get install valgrind)\n');
+      process.exit(2);
+    }
+  }
   return o;
 }
 
@@ -179,6 +197,7 @@ async function compare(o, outdir, log) {
   log(`dockernet bench --compare ${rev} (HEAD ${results.head}${results.dirty ? ' + uncommitted changes' : ''}) — ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${o.runs} alternating pair(s) per case, load ${results.machine.loadavg.join(' ')}`);
   const runOnce = (f, ci) => {
     const copts = { runs: 1, quick: o.quick, heapSnapshot: false, allocProfile: false, opsScale: o.quick ? 0.001 : o.opsScale };
+    if (o.instructions) return countInstructions(child, f, ci, copts).runs[0];
     const r = spawnSync(process.execPath, ['--expose-gc', child, f, String(ci), JSON.stringify(copts)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(r.stderr.trim().split('\n').slice(0, 8).join('\n'));
     return JSON.parse(r.stdout.trim().split('\n').pop()).runs[0];
@@ -197,6 +216,7 @@ async function compare(o, outdir, log) {
       const c = bench.cases[ci];
       if (c.large && (o.quick || !o.large)) continue;
       if (o.onlyLarge && !c.large) continue;
+      if (o.caseFilter && !c.label.startsWith(o.caseFilter)) continue;
       const bi = baseBench.cases.findIndex((x) => x.label === c.label);
       if (bi < 0) {
         log(`  ${c.label}: not in ${rev}`);
@@ -223,6 +243,14 @@ async function compare(o, outdir, log) {
         nowAllocBytesPerOp: med('now', 'allocatedBytes') / pairs[0].now.ops,
         pairs,
       };
+      if (o.instructions) {
+        cr.baseInstructionsPerOp = med('base', 'instructionsPerOp');
+        cr.nowInstructionsPerOp = med('now', 'instructionsPerOp');
+        cr.instructionsRatio = median(pairs.map((p) => p.now.instructionsPerOp / p.base.instructionsPerOp));
+        br.cases.push(cr);
+        log(`  ${c.label.padEnd(28)} ${rev} ${fmt(cr.baseInstructionsPerOp).padStart(8)}  now ${fmt(cr.nowInstructionsPerOp).padStart(8)} instructions/${bench.unit}  ×${cr.instructionsRatio.toFixed(3)}`);
+        continue;
+      }
       br.cases.push(cr);
       log(
         `  ${c.label.padEnd(28)} ${rev} ${nsText(cr.baseNsPerOp).padStart(10)}  now ${nsText(cr.nowNsPerOp).padStart(10)}  ×${cr.pairRatio.toFixed(2)} (pairs)` +
@@ -231,7 +259,15 @@ async function compare(o, outdir, log) {
     }
     results.benches.push(br);
   }
-  const md = [
+  const md = o.instructions
+    ? [
+        `A/B in instructions (callgrind, V8 single-threaded; bench/instructions.mjs): ${rev} against HEAD ${results.head}${results.dirty ? ' + uncommitted changes' : ''}; ${o.runs} pair(s) per case; Node ${results.machine.node}; ${results.date}.`,
+        '',
+        '| benchmark | case | before instructions/op | now instructions/op | now ÷ before |',
+        '|---|---|---:|---:|---:|',
+        ...results.benches.flatMap((b) => b.cases.map((c) => `| ${b.name} | ${c.label} | ${c.baseInstructionsPerOp.toFixed(0)} | ${c.nowInstructionsPerOp.toFixed(0)} | ${c.instructionsRatio.toFixed(3)} |`)),
+      ].join('\n') + '\n'
+    : [
     `A/B: ${rev} against HEAD ${results.head}${results.dirty ? ' + uncommitted changes' : ''}; ${o.runs} alternating pair(s) per case; ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}; load at start ${results.machine.loadavg.join(' ')}; ${results.date}.`,
     '',
     '| benchmark | case | before ns/op (median) | now ns/op (median) | now ÷ before (median of pairs) | CPU ns/op before → now | CPU ratio | allocated B/op before → now |',
@@ -247,9 +283,62 @@ async function compare(o, outdir, log) {
   if (o.quick && !o.out) return;
   const dir = o.out ?? join(HERE, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'compare-latest.json'), JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(join(dir, 'compare-latest.md'), md);
-  log(`\nwrote ${join(dir, 'compare-latest.json')} and compare-latest.md`);
+  const base = o.instructions ? 'compare-instructions-latest' : 'compare-latest';
+  writeFileSync(join(dir, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(dir, `${base}.md`), md);
+  log(`\nwrote ${join(dir, base + '.json')} and ${base}.md`);
+}
+
+/** `--instructions`: each case's timed body counted under callgrind (bench/instructions.mjs). */
+async function instructions(o, benchFiles, child) {
+  const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [] };
+  const log = (s) => (o.json ? process.stderr : process.stdout).write(s + '\n');
+  log(`dockernet bench --instructions — callgrind, V8 single-threaded, Node ${results.machine.node}, ${o.runs} run(s) per case${o.quick ? ' (quick)' : ''}`);
+  for (const f of benchFiles) {
+    const bench = (await import(pathToFileURL(f).href)).default;
+    if (o.filter && !o.filter.some((x) => bench.name.includes(x) || f.includes(x))) continue;
+    const br = { name: bench.name, title: bench.title, unit: bench.unit, cases: [] };
+    log(`\n## ${bench.name}: ${bench.title}`);
+    for (let ci = 0; ci < bench.cases.length; ci++) {
+      const c = bench.cases[ci];
+      if (c.large && (o.quick || !o.large)) continue;
+      if (o.onlyLarge && !c.large) continue;
+      if (o.caseFilter && !c.label.startsWith(o.caseFilter)) continue;
+      const copts = { runs: 1, quick: o.quick, opsScale: o.quick ? 0.001 : o.opsScale };
+      let runs;
+      try {
+        runs = Array.from({ length: o.runs }, () => countInstructions(child, f, ci, copts).runs[0]);
+      } catch (e) {
+        log(`  ${c.label}: FAILED\n${e.message}`);
+        br.cases.push({ label: c.label, params: c.params, error: e.message.split('\n').slice(0, 8).join('\n') });
+        process.exitCode = 1;
+        continue;
+      }
+      const per = runs.map((r) => r.instructionsPerOp);
+      const cr = { label: c.label, params: c.params, ops: runs[0].ops, instructionsPerOp: median(per), min: Math.min(...per), max: Math.max(...per), runs };
+      br.cases.push(cr);
+      log(`  ${c.label.padEnd(40)} ${fmt(cr.instructionsPerOp).padStart(9)} instructions/${bench.unit}${runs.length > 1 ? `  (${fmt(cr.min)}–${fmt(cr.max)})` : ''}  over ${cr.ops} ${bench.unit}s`);
+    }
+    results.benches.push(br);
+  }
+  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  if (o.quick && !o.out) return;
+  const dir = o.out ?? join(HERE, 'results');
+  mkdirSync(dir, { recursive: true });
+  const md = [
+    `Instructions per operation of each case's timed body (callgrind, V8 single-threaded; bench/instructions.mjs); Node ${results.machine.node} (V8 ${results.machine.v8}), ${results.machine.cpu}; ${results.date}.`,
+    ...results.benches.flatMap((b) => [
+      '',
+      `### ${b.name}: ${b.title}`,
+      '',
+      `| case | instructions/${b.unit} | ${b.unit}s counted |`,
+      '|---|---:|---:|',
+      ...b.cases.map((c) => (c.error ? `| ${c.label} | failed | |` : `| ${c.label} | ${c.instructionsPerOp.toFixed(0)} | ${c.ops} |`)),
+    ]),
+  ].join('\n') + '\n';
+  writeFileSync(join(dir, 'instructions-latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(dir, 'instructions-latest.md'), md);
+  log(`\nwrote ${join(dir, 'instructions-latest.json')} and instructions-latest.md`);
 }
 
 async function main() {
@@ -265,6 +354,10 @@ async function main() {
   }
   const benchFiles = await buildBenches(outdir, o.filter);
   const child = join(outdir, 'child.mjs');
+  if (o.instructions) {
+    await instructions(o, benchFiles, child);
+    return;
+  }
   const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [], kernel: null };
   const log = (s) => (o.json ? process.stderr : process.stdout).write(s + '\n');
   log(`dockernet bench — ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${o.runs} run(s) per case${o.quick ? ' (quick)' : ''}`);
@@ -277,6 +370,7 @@ async function main() {
       const c = bench.cases[ci];
       if (c.large && (o.quick || !o.large)) continue;
       if (o.onlyLarge && !c.large) continue;
+      if (o.caseFilter && !c.label.startsWith(o.caseFilter)) continue;
       const copts = { runs: o.runs, quick: o.quick, heapSnapshot: (c.heapSnapshot ?? !!bench.heapSnapshot) && !o.quick && !c.large, memoryPass: true, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
       // a cold-start case runs each of its runs in a fresh process; the heap snapshots (first run only) too
       const children = c.processPerRun ? Array.from({ length: o.runs }, (_, r) => ({ ...copts, runs: 1, heapSnapshot: copts.heapSnapshot && r === 0, memoryPass: copts.memoryPass && r === 0, allocProfile: copts.allocProfile && r === 0 })) : [copts];
