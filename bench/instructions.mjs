@@ -11,10 +11,21 @@
 // An instruction is not a nanosecond: cache and TLB misses (the 10,000-container cases' cost), page
 // faults and the machine's speed are not in the count. It is for A/B comparisons of the packet path
 // and bring-up, where a change moves the count by a few percent that wall time cannot resolve.
+//
+// With `lines`, the child also runs with `node --perf-prof` (V8 writes a jitdump: every piece of
+// machine code it makes, with its address range and a table from code addresses to positions in
+// the bundled script) and callgrind records a count per instruction address (`--dump-instr=yes`);
+// each address's count goes to the source line its code came from (jitdump position, then the
+// bundle's source map back to src/), so the report says which lines of src/ the instructions of
+// the timed body ran. Code V8 made and threw away before the body is not in the count; code inlined
+// into another function is attributed to its own line, the function it was inlined into is named in
+// brackets. `--perf-prof` adds ~0.1 % to a count.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SourceMap } from 'node:module';
 
 /** Whether valgrind is installed (the `--instructions` mode needs it). */
 export function haveValgrind() {
@@ -33,7 +44,7 @@ function callgrindTotal(file) {
  * Runs case `ci` of bundle `file` once under callgrind; returns the child's JSON line with
  * `instructions` (the timed body's count) and `instructionsPerOp` added to its run.
  */
-export function countInstructions(child, file, ci, copts) {
+export function countInstructions(child, file, ci, copts, lines = 0) {
   const dir = mkdtempSync(join(tmpdir(), 'dnbench-cg-'));
   try {
     const out = join(dir, 'cg');
@@ -44,15 +55,17 @@ export function countInstructions(child, file, ci, copts) {
         '--smc-check=all-non-file', // V8 writes and patches machine code at run time
         '--dump-before=uv_loadavg',
         `--callgrind-out-file=${out}`,
+        ...(lines ? ['--dump-instr=yes', '--compress-pos=no', '--compress-strings=no'] : []),
         process.execPath,
         '--expose-gc',
         '--single-threaded',
+        ...(lines ? ['--perf-prof'] : []),
         child,
         file,
         String(ci),
         JSON.stringify({ ...copts, runs: 1, memoryPass: false, heapSnapshot: false, allocProfile: false, instructions: true }),
       ],
-      { encoding: 'utf8', maxBuffer: 64 << 20 },
+      { encoding: 'utf8', maxBuffer: 64 << 20, cwd: dir }, // --perf-prof writes jit-PID.dump into the working directory
     );
     if (r.status !== 0) throw new Error((r.stderr || `valgrind exited ${r.status}`).trim().split('\n').filter((l) => !l.startsWith('==')).slice(0, 8).join('\n'));
     const res = JSON.parse(r.stdout.trim().split('\n').pop());
@@ -61,8 +74,135 @@ export function countInstructions(child, file, ci, copts) {
     const run = res.runs[0];
     run.instructions = body;
     run.instructionsPerOp = body / run.ops;
+    if (lines) {
+      const dump = readdirSync(dir).find((f) => /^jit-\d+\.dump$/.test(f));
+      if (!dump) throw new Error('node --perf-prof wrote no jitdump');
+      run.profile = topLines(`${out}.2`, join(dir, dump), run.ops, lines);
+    }
     return res;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The machine code V8 reported in a jitdump: address ranges, names and address → script position tables. */
+function parseJitdump(file) {
+  const b = readFileSync(file);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const cstr = (at) => {
+    let e = at;
+    while (b[e] !== 0) e++;
+    return [b.toString('utf8', at, e), e + 1];
+  };
+  const codes = [];
+  let debug = null;
+  // header: magic, version, total size (u32 at 8), ...; then records: id u32, size u32, timestamp u64
+  for (let off = dv.getUint32(8, true); off + 16 <= b.length; ) {
+    const id = dv.getUint32(off, true);
+    const size = dv.getUint32(off + 4, true);
+    if (size === 0) break;
+    const p = off + 16;
+    if (id === 0) {
+      // JIT_CODE_LOAD: pid, tid, vma, code_addr, code_size, code_index, name, code
+      const addr = Number(dv.getBigUint64(p + 16, true));
+      const [name] = cstr(p + 40);
+      codes.push({ addr, end: addr + Number(dv.getBigUint64(p + 24, true)), name, positions: debug?.addr === addr ? debug.entries : null });
+      debug = null;
+    } else if (id === 2) {
+      // JIT_CODE_DEBUG_INFO (precedes its load): code_addr, nr_entry, entries {addr, line, discrim, file}
+      const addr = Number(dv.getBigUint64(p, true));
+      const n = Number(dv.getBigUint64(p + 8, true));
+      const entries = [];
+      let q = p + 16;
+      for (let i = 0; i < n; i++) {
+        const a = Number(dv.getBigUint64(q, true));
+        const line = dv.getUint32(q + 8, true);
+        const col = dv.getUint32(q + 12, true);
+        const [url, next] = cstr(q + 16);
+        entries.push({ a, line, col, url });
+        q = next;
+      }
+      debug = { addr, entries };
+    }
+    off += size;
+  }
+  return codes;
+}
+
+/**
+ * Instructions per operation by source line from a callgrind dump with `--dump-instr=yes` and the
+ * jitdump of the same process: the `top` source lines (each with the function whose machine code ran
+ * it) and the `top` functions (machine code objects: `*` optimized, `^` baseline, `~` interpreted).
+ */
+function topLines(cgFile, jitFile, ops, top) {
+  const codes = parseJitdump(jitFile);
+  // 4 KiB pages → the code objects over them (a later object at the same address replaced an earlier one)
+  const pages = new Map();
+  for (const c of codes)
+    for (let pg = Math.floor(c.addr / 4096); pg <= Math.floor((c.end - 1) / 4096); pg++) {
+      let a = pages.get(pg);
+      if (!a) pages.set(pg, (a = []));
+      a.push(c);
+    }
+  const codeAt = (addr) => {
+    let found = null;
+    for (const c of pages.get(Math.floor(addr / 4096)) ?? []) if (addr >= c.addr && addr < c.end) found = c;
+    return found;
+  };
+  const maps = new Map();
+  const original = (url, line, col) => {
+    let sm = maps.get(url);
+    if (sm === undefined) {
+      sm = null;
+      if (url.startsWith('file:') && url.includes('/bench/.build/')) {
+        try {
+          sm = new SourceMap(JSON.parse(readFileSync(fileURLToPath(url) + '.map', 'utf8')));
+        } catch {}
+      }
+      maps.set(url, sm);
+    }
+    const e = sm?.findEntry(line - 1, col - 1);
+    return e?.originalSource ? `${e.originalSource.replace(/^.*?\/(src|bench)\//, '$1/')}:${e.originalLine + 1}` : `${url.replace(/^.*\//, '')}:${line}`;
+  };
+  const where = new Map();
+  const byLine = new Map();
+  const byCode = new Map();
+  let fn = '';
+  let skip = false;
+  for (const l of readFileSync(cgFile, 'utf8').split('\n')) {
+    if (skip) {
+      skip = false; // the inclusive cost of a call: counted where the callee's instructions are
+      continue;
+    }
+    if (l.startsWith('fn=')) fn = l.slice(3);
+    else if (l.startsWith('calls=')) skip = true;
+    else if (l.startsWith('0x')) {
+      const sp = l.lastIndexOf(' ');
+      const addr = parseInt(l, 16);
+      let k = where.get(addr);
+      if (k === undefined) {
+        const c = fn.startsWith('0x') || fn.startsWith('???') ? codeAt(addr) : null;
+        if (c === null) k = [fn, fn];
+        else {
+          let pos = null;
+          for (const e of c.positions ?? []) {
+            if (e.a > addr) break;
+            pos = e;
+          }
+          const name = c.name.replace(/ file:\S*$/, '');
+          k = [pos ? `${original(pos.url, pos.line, pos.col)}  [${name}]` : name, name];
+        }
+        where.set(addr, k);
+      }
+      const n = Number(l.slice(sp + 1));
+      byLine.set(k[0], (byLine.get(k[0]) ?? 0) + n);
+      byCode.set(k[1], (byCode.get(k[1]) ?? 0) + n);
+    }
+  }
+  const topOf = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([where, n]) => ({ where, perOp: +(n / ops).toFixed(1) }));
+  return { lines: topOf(byLine), functions: topOf(byCode) };
 }

@@ -26,6 +26,8 @@
 //                  single-threaded) instead of timing it: the same count every run, whatever the machine's
 //                  load; one run per case (per pair with --compare) unless --runs is given; results in
 //                  DIR/instructions-latest.{json,md} (bench/instructions.mjs)
+//   --lines N      with --instructions: also the N functions and source lines that ran the most
+//                  instructions per operation (callgrind per address + V8's jitdump, node --perf-prof)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -77,6 +79,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--compare') o.compare = argv[++i];
     else if (a === '--instructions') o.instructions = true;
+    else if (a === '--lines') o.lines = Number(argv[++i]);
     else if (a === '--case') o.caseFilter = argv[++i];
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).join('\n') + '\n');
@@ -307,7 +310,7 @@ async function instructions(o, benchFiles, child) {
       const copts = { runs: 1, quick: o.quick, opsScale: o.quick ? 0.001 : o.opsScale };
       let runs;
       try {
-        runs = Array.from({ length: o.runs }, () => countInstructions(child, f, ci, copts).runs[0]);
+        runs = Array.from({ length: o.runs }, (_, r) => countInstructions(child, f, ci, copts, r === 0 ? (o.lines ?? 0) : 0).runs[0]);
       } catch (e) {
         log(`  ${c.label}: FAILED\n${e.message}`);
         br.cases.push({ label: c.label, params: c.params, error: e.message.split('\n').slice(0, 8).join('\n') });
@@ -318,6 +321,13 @@ async function instructions(o, benchFiles, child) {
       const cr = { label: c.label, params: c.params, ops: runs[0].ops, instructionsPerOp: median(per), min: Math.min(...per), max: Math.max(...per), runs };
       br.cases.push(cr);
       log(`  ${c.label.padEnd(40)} ${fmt(cr.instructionsPerOp).padStart(9)} instructions/${bench.unit}${runs.length > 1 ? `  (${fmt(cr.min)}–${fmt(cr.max)})` : ''}  over ${cr.ops} ${bench.unit}s`);
+      const prof = runs[0].profile;
+      if (prof) {
+        log(`    by function:`);
+        for (const x of prof.functions) log(`      ${x.perOp.toFixed(1).padStart(8)}  ${x.where}`);
+        log(`    by source line:`);
+        for (const x of prof.lines) log(`      ${x.perOp.toFixed(1).padStart(8)}  ${x.where}`);
+      }
     }
     results.benches.push(br);
   }
