@@ -59,9 +59,13 @@ export function installBridgeHook(ns: NetNamespace, br: NetDevice): void {
 /** The hook body: runs iptables for bridged IPv4 frames. Never throws. */
 export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb: SkBuff, inPort: NetDevice | null, outPort: NetDevice | null): number {
   if (!ns.sysctl.bridge_nf_call_iptables || ns.netfilter === null) return NF_ACCEPT;
-  if (skb.len < 14 || skb.view.getUint16(12) !== ETH_P_IP) return NF_ACCEPT;
   switch (point) {
     case 'PRE_ROUTING': {
+      // FORWARD and POST_ROUTING act only on what this hook marked (nfBridge), an IPv4 frame
+      if (skb.len < 14 || skb.view.getUint16(12) !== ETH_P_IP) {
+        skb.nfBridge = NF_BRIDGE_NONE;
+        return NF_ACCEPT;
+      }
       if (inPort === null) return NF_ACCEPT;
       skb.network = 14;
       // the frame arrived through a veth: its conntrack state belongs to another namespace

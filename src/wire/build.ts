@@ -656,13 +656,17 @@ export function ipv4SetDst(skb: SkBuff, ip: number): void {
   setAddr(skb, 16, ip);
 }
 
-/** Rewrites the address at `field` (12 source, 16 destination) of the IPv4 header, checksums patched. */
+/**
+ * Rewrites the address at `field` (12 source, 16 destination) of the IPv4 header, checksums patched.
+ * The addresses are handled as int32 (the checksum arithmetic reads 16-bit halves, the same for
+ * either sign): a uint32 above 2^31 would be a heap number in every step.
+ */
 function setAddr(skb: SkBuff, field: 12 | 16, ip: number): void {
   const v = skb.view;
   const n = skb.network;
-  const old = v.getUint32(n + field);
-  const nw = ip >>> 0;
-  v.setUint32(n + field, nw);
+  const old = v.getInt32(n + field);
+  const nw = ip | 0;
+  v.setInt32(n + field, nw);
   v.setUint16(n + 10, csumReplace32(v.getUint16(n + 10), old, nw));
   patchL4Addr(skb, old, nw);
 }
