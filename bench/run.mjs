@@ -28,6 +28,8 @@
 //                  DIR/instructions-latest.{json,md} (bench/instructions.mjs)
 //   --lines N      with --instructions: also the N functions and source lines that ran the most
 //                  instructions per operation (callgrind per address + V8's jitdump, node --perf-prof)
+//   --cache-sim    with --instructions: also simulated L1 and last-level data cache misses per operation
+//                  (with --lines: the lines with the most last-level misses)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -80,6 +82,7 @@ function parseArgs(argv) {
     else if (a === '--compare') o.compare = argv[++i];
     else if (a === '--instructions') o.instructions = true;
     else if (a === '--lines') o.lines = Number(argv[++i]);
+    else if (a === '--cache-sim') o.cacheSim = true;
     else if (a === '--case') o.caseFilter = argv[++i];
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).join('\n') + '\n');
@@ -310,7 +313,7 @@ async function instructions(o, benchFiles, child) {
       const copts = { runs: 1, quick: o.quick, opsScale: o.quick ? 0.001 : o.opsScale };
       let runs;
       try {
-        runs = Array.from({ length: o.runs }, (_, r) => countInstructions(child, f, ci, copts, r === 0 ? (o.lines ?? 0) : 0).runs[0]);
+        runs = Array.from({ length: o.runs }, (_, r) => countInstructions(child, f, ci, copts, r === 0 ? (o.lines ?? 0) : 0, !!o.cacheSim).runs[0]);
       } catch (e) {
         log(`  ${c.label}: FAILED\n${e.message}`);
         br.cases.push({ label: c.label, params: c.params, error: e.message.split('\n').slice(0, 8).join('\n') });
@@ -320,13 +323,25 @@ async function instructions(o, benchFiles, child) {
       const per = runs.map((r) => r.instructionsPerOp);
       const cr = { label: c.label, params: c.params, ops: runs[0].ops, instructionsPerOp: median(per), min: Math.min(...per), max: Math.max(...per), runs };
       br.cases.push(cr);
-      log(`  ${c.label.padEnd(40)} ${fmt(cr.instructionsPerOp).padStart(9)} instructions/${bench.unit}${runs.length > 1 ? `  (${fmt(cr.min)}–${fmt(cr.max)})` : ''}  over ${cr.ops} ${bench.unit}s`);
+      if (o.cacheSim) {
+        cr.d1MissesPerOp = median(runs.map((r) => r.d1MissesPerOp));
+        cr.llMissesPerOp = median(runs.map((r) => r.llMissesPerOp));
+      }
+      log(
+        `  ${c.label.padEnd(40)} ${fmt(cr.instructionsPerOp).padStart(9)} instructions/${bench.unit}${runs.length > 1 ? `  (${fmt(cr.min)}–${fmt(cr.max)})` : ''}` +
+          (o.cacheSim ? `  D1 misses ${cr.d1MissesPerOp.toFixed(1)}  LL misses ${cr.llMissesPerOp.toFixed(2)}` : '') +
+          `  over ${cr.ops} ${bench.unit}s`,
+      );
       const prof = runs[0].profile;
       if (prof) {
         log(`    by function:`);
         for (const x of prof.functions) log(`      ${x.perOp.toFixed(1).padStart(8)}  ${x.where}`);
         log(`    by source line:`);
         for (const x of prof.lines) log(`      ${x.perOp.toFixed(1).padStart(8)}  ${x.where}`);
+        if (prof.llMissLines) {
+          log(`    last-level data cache misses by source line:`);
+          for (const x of prof.llMissLines) log(`      ${x.perOp.toFixed(3).padStart(8)}  ${x.where}`);
+        }
       }
     }
     results.benches.push(br);
@@ -341,9 +356,13 @@ async function instructions(o, benchFiles, child) {
       '',
       `### ${b.name}: ${b.title}`,
       '',
-      `| case | instructions/${b.unit} | ${b.unit}s counted |`,
-      '|---|---:|---:|',
-      ...b.cases.map((c) => (c.error ? `| ${c.label} | failed | |` : `| ${c.label} | ${c.instructionsPerOp.toFixed(0)} | ${c.ops} |`)),
+      `| case | instructions/${b.unit} |${o.cacheSim ? ` D1 misses/${b.unit} | LL misses/${b.unit} |` : ''} ${b.unit}s counted |`,
+      o.cacheSim ? '|---|---:|---:|---:|---:|' : '|---|---:|---:|',
+      ...b.cases.map((c) =>
+        c.error
+          ? `| ${c.label} | failed |${o.cacheSim ? ' | |' : ''} |`
+          : `| ${c.label} | ${c.instructionsPerOp.toFixed(0)} |${o.cacheSim ? ` ${c.d1MissesPerOp.toFixed(1)} | ${c.llMissesPerOp.toFixed(2)} |` : ''} ${c.ops} |`,
+      ),
     ]),
   ].join('\n') + '\n';
   writeFileSync(join(dir, 'instructions-latest.json'), JSON.stringify(results, null, 2) + '\n');
