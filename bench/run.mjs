@@ -179,6 +179,26 @@ function profileTop(file, top = 30) {
     .map(([fn, t]) => ({ fn, selfPct: +((100 * t) / total).toFixed(1) }));
 }
 
+/** The benchmark modules of `benchFiles` that --filter selects, with their file. */
+async function* selectedBenches(o, benchFiles) {
+  for (const f of benchFiles) {
+    const bench = (await import(pathToFileURL(f).href)).default;
+    if (o.filter && !o.filter.some((x) => bench.name.includes(x) || f.includes(x))) continue;
+    yield [f, bench];
+  }
+}
+
+/** The cases of `bench` that the options select (large ones only with --large, --case prefix), with their index. */
+function* selectedCases(o, bench) {
+  for (let ci = 0; ci < bench.cases.length; ci++) {
+    const c = bench.cases[ci];
+    if (c.large && (o.quick || !o.large)) continue;
+    if (o.onlyLarge && !c.large) continue;
+    if (o.caseFilter && !c.label.startsWith(o.caseFilter)) continue;
+    yield [ci, c];
+  }
+}
+
 /**
  * `--compare REV`: each case as alternating pairs (REV's bundle, this tree's bundle), one run each, both
  * through this tree's child (so both report CPU time). REV's benchmarks come from a temporary worktree.
@@ -218,11 +238,7 @@ async function compare(o, outdir, log) {
     const baseBench = (await import(pathToFileURL(bf).href)).default;
     const br = { name: bench.name, unit: bench.unit, cases: [] };
     log(`\n## ${bench.name}`);
-    for (let ci = 0; ci < bench.cases.length; ci++) {
-      const c = bench.cases[ci];
-      if (c.large && (o.quick || !o.large)) continue;
-      if (o.onlyLarge && !c.large) continue;
-      if (o.caseFilter && !c.label.startsWith(o.caseFilter)) continue;
+    for (const [ci, c] of selectedCases(o, bench)) {
       const bi = baseBench.cases.findIndex((x) => x.label === c.label);
       if (bi < 0) {
         log(`  ${c.label}: not in ${rev}`);
@@ -300,16 +316,10 @@ async function instructions(o, benchFiles, child) {
   const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [] };
   const log = (s) => (o.json ? process.stderr : process.stdout).write(s + '\n');
   log(`dockernet bench --instructions — callgrind, V8 single-threaded, Node ${results.machine.node}, ${o.runs} run(s) per case${o.quick ? ' (quick)' : ''}`);
-  for (const f of benchFiles) {
-    const bench = (await import(pathToFileURL(f).href)).default;
-    if (o.filter && !o.filter.some((x) => bench.name.includes(x) || f.includes(x))) continue;
+  for await (const [f, bench] of selectedBenches(o, benchFiles)) {
     const br = { name: bench.name, title: bench.title, unit: bench.unit, cases: [] };
     log(`\n## ${bench.name}: ${bench.title}`);
-    for (let ci = 0; ci < bench.cases.length; ci++) {
-      const c = bench.cases[ci];
-      if (c.large && (o.quick || !o.large)) continue;
-      if (o.onlyLarge && !c.large) continue;
-      if (o.caseFilter && !c.label.startsWith(o.caseFilter)) continue;
+    for (const [ci, c] of selectedCases(o, bench)) {
       const copts = { runs: 1, quick: o.quick, opsScale: o.quick ? 0.001 : o.opsScale };
       let runs;
       try {
@@ -390,16 +400,10 @@ async function main() {
   const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [], kernel: null };
   const log = (s) => (o.json ? process.stderr : process.stdout).write(s + '\n');
   log(`dockernet bench — ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${o.runs} run(s) per case${o.quick ? ' (quick)' : ''}`);
-  for (const f of benchFiles) {
-    const bench = (await import(pathToFileURL(f).href)).default;
-    if (o.filter && !o.filter.some((x) => bench.name.includes(x) || f.includes(x))) continue;
+  for await (const [f, bench] of selectedBenches(o, benchFiles)) {
     const br = { name: bench.name, title: bench.title, unit: bench.unit, cases: [] };
     log(`\n## ${bench.name}: ${bench.title}`);
-    for (let ci = 0; ci < bench.cases.length; ci++) {
-      const c = bench.cases[ci];
-      if (c.large && (o.quick || !o.large)) continue;
-      if (o.onlyLarge && !c.large) continue;
-      if (o.caseFilter && !c.label.startsWith(o.caseFilter)) continue;
+    for (const [ci, c] of selectedCases(o, bench)) {
       const copts = { runs: o.runs, quick: o.quick, heapSnapshot: (c.heapSnapshot ?? !!bench.heapSnapshot) && !o.quick && !c.large, memoryPass: true, allocProfile: o.allocProfile, opsScale: o.quick ? 0.001 : o.opsScale };
       // a cold-start case runs each of its runs in a fresh process; the heap snapshots (first run only) too
       const children = c.processPerRun ? Array.from({ length: o.runs }, (_, r) => ({ ...copts, runs: 1, heapSnapshot: copts.heapSnapshot && r === 0, memoryPass: copts.memoryPass && r === 0, allocProfile: copts.allocProfile && r === 0 })) : [copts];
