@@ -62,10 +62,7 @@ export function brNfHook(ns: NetNamespace, br: NetDevice, point: BrNfPoint, skb:
   switch (point) {
     case 'PRE_ROUTING': {
       // FORWARD and POST_ROUTING act only on what this hook marked (nfBridge), an IPv4 frame
-      if (skb.len < 14 || skb.view.getUint16(12) !== ETH_P_IP) {
-        skb.nfBridge = NF_BRIDGE_NONE;
-        return NF_ACCEPT;
-      }
+      if (skb.len < 14 || skb.view.getUint16(12) !== ETH_P_IP) return NF_ACCEPT;
       if (inPort === null) return NF_ACCEPT;
       skb.network = 14;
       // the frame arrived through a veth: its conntrack state belongs to another namespace
