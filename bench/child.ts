@@ -16,7 +16,7 @@
  * precise collections of the timed runs come before their warm-up: {@link youngGc}).
  */
 import { pathToFileURL } from 'node:url';
-import { GCProfiler, writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,12 @@ interface ChildOptions {
    * counts as the second dump (bench/instructions.mjs). Nothing else in the child calls it.
    */
   instructions?: boolean;
+  /**
+   * Trace V8's deoptimizations during the first timed body only (`--trace-deopt-verbose` switched on
+   * right before it and off right after; the runner sends the traces to a file with
+   * `--redirect-code-traces-to`, bench/deopts.mjs).
+   */
+  deopts?: boolean;
 }
 
 const gc = (globalThis as { gc?: (o?: { type: 'minor'; execution: 'sync' | 'async' }) => void }).gc;
@@ -183,7 +189,9 @@ async function main(): Promise<void> {
     const faults0 = process.resourceUsage().minorPageFault;
     const t0 = process.hrtime.bigint();
     if (opts.instructions) loadavg();
+    if (opts.deopts && r === 0) setFlagsFromString('--trace-deopt-verbose');
     b.run(ops);
+    if (opts.deopts && r === 0) setFlagsFromString('--no-trace-deopt-verbose --no-trace-deopt');
     if (opts.instructions) loadavg();
     const t1 = process.hrtime.bigint();
     const cpu = process.cpuUsage(cpu0);

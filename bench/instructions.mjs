@@ -25,7 +25,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SourceMap } from 'node:module';
+import { sourceLine } from './sourcemap.mjs';
 
 /** Whether valgrind is installed (the `--instructions` mode needs it). */
 export function haveValgrind() {
@@ -182,21 +182,7 @@ function topLines(cgFile, jitFile, ops, top) {
     for (const c of pages.get(Math.floor(addr / 4096)) ?? []) if (addr >= c.addr && addr < c.end) found = c;
     return found;
   };
-  const maps = new Map();
-  const original = (url, line, col) => {
-    let sm = maps.get(url);
-    if (sm === undefined) {
-      sm = null;
-      if (url.startsWith('file:') && url.includes('/bench/.build/')) {
-        try {
-          sm = new SourceMap(JSON.parse(readFileSync(fileURLToPath(url) + '.map', 'utf8')));
-        } catch {}
-      }
-      maps.set(url, sm);
-    }
-    const e = sm?.findEntry(line - 1, col - 1);
-    return e?.originalSource ? `${e.originalSource.replace(/^.*?\/(src|bench)\//, '$1/')}:${e.originalLine + 1}` : `${url.replace(/^.*\//, '')}:${line}`;
-  };
+  const original = (url, line, col) => sourceLine(url, line, col) ?? `${url.replace(/^.*\//, '')}:${line}`;
   const where = new Map();
   const byLine = new Map();
   const byCode = new Map();

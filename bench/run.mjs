@@ -30,33 +30,18 @@
 //                  instructions per operation (callgrind per address + V8's jitdump, node --perf-prof)
 //   --cache-sim    with --instructions: also simulated L1 and last-level data cache misses per operation
 //                  (with --lines: the lines with the most last-level misses)
+//   --deopts       instead of timing: V8's deoptimizations inside each case's timed body (one run per case,
+//                  traced with --trace-deopt-verbose), with the src/ line of each; results in
+//                  DIR/deopts-latest.{json,md} (bench/deopts.mjs)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, tmpdir, release, loadavg, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { SourceMap } from 'node:module';
 import { countInstructions, haveValgrind } from './instructions.mjs';
-
-const sourceMaps = new Map();
-/** Maps a bundled position back to `src/...ts:line` through esbuild's source map. */
-function original(url, line, col) {
-  if (!url.includes('/bench/.build/')) return null;
-  const file = fileURLToPath(url);
-  let sm = sourceMaps.get(file);
-  if (sm === undefined) {
-    try {
-      sm = new SourceMap(JSON.parse(readFileSync(file + '.map', 'utf8')));
-    } catch {
-      sm = null;
-    }
-    sourceMaps.set(file, sm);
-  }
-  const e = sm?.findEntry(line, col);
-  if (!e || !e.originalSource) return null;
-  return `${e.originalSource.replace(/^.*?\/(src|bench)\//, '$1/')}:${e.originalLine + 1}`;
-}
+import { traceDeopts } from './deopts.mjs';
+import { sourceLine } from './sourcemap.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -84,6 +69,7 @@ function parseArgs(argv) {
     else if (a === '--lines') o.lines = Number(argv[++i]);
     else if (a === '--cache-sim') o.cacheSim = true;
     else if (a === '--case') o.caseFilter = argv[++i];
+    else if (a === '--deopts') o.deopts = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).join('\n') + '\n');
       process.exit(0);
@@ -168,7 +154,7 @@ function profileTop(file, top = 30) {
   for (const [id, t] of dt) {
     const n = byId.get(id);
     const cf = n.callFrame;
-    const where = original(cf.url, cf.lineNumber, cf.columnNumber) ?? (cf.url ? `${cf.url.replace(/^.*\//, '')}:${cf.lineNumber + 1}` : '');
+    const where = sourceLine(cf.url, cf.lineNumber + 1, cf.columnNumber + 1) ?? (cf.url ? `${cf.url.replace(/^.*\//, '')}:${cf.lineNumber + 1}` : '');
     const key = `${cf.functionName || '(anonymous)'} ${where}`.trim();
     self.set(key, (self.get(key) ?? 0) + t);
     total += t;
@@ -380,6 +366,61 @@ async function instructions(o, benchFiles, child) {
   log(`\nwrote ${join(dir, 'instructions-latest.json')} and instructions-latest.md`);
 }
 
+/** `--deopts`: the deoptimizations inside each case's timed body (bench/deopts.mjs). */
+async function deopts(o, benchFiles, child) {
+  const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [] };
+  const log = (s) => (o.json ? process.stderr : process.stdout).write(s + '\n');
+  log(`dockernet bench --deopts — V8 deoptimizations in each case's timed body, Node ${results.machine.node}${o.quick ? ' (quick)' : ''}`);
+  for await (const [f, bench] of selectedBenches(o, benchFiles)) {
+    const br = { name: bench.name, title: bench.title, unit: bench.unit, cases: [] };
+    results.benches.push(br);
+    log(`\n## ${bench.name}: ${bench.title}`);
+    for (const [ci, c] of selectedCases(o, bench)) {
+      let t;
+      try {
+        t = traceDeopts(child, f, ci, { quick: o.quick, opsScale: o.quick ? 0.001 : o.opsScale });
+      } catch (e) {
+        log(`  ${c.label}: FAILED\n${e.message}`);
+        br.cases.push({ label: c.label, params: c.params, error: e.message });
+        process.exitCode = 1;
+        continue;
+      }
+      // the same bailout (function, reason, place) counted once, with how many times it happened
+      const groups = new Map();
+      for (const x of t.bailouts) {
+        const key = `${x.fn}|${x.kind}|${x.reason}|${x.at}|${x.inlinedAt.join('<')}`;
+        const g = groups.get(key);
+        if (g) g.count++;
+        else groups.set(key, { ...x, count: 1 });
+      }
+      const cr = { label: c.label, params: c.params, ops: t.ops, bailouts: t.bailouts.length, invalidated: t.invalidated.length, sites: [...groups.values()].sort((a, b) => b.count - a.count) };
+      br.cases.push(cr);
+      log(`  ${c.label.padEnd(40)} ${String(cr.bailouts).padStart(4)} bailouts, ${cr.invalidated} code objects invalidated, over ${cr.ops} ${bench.unit}s`);
+      cr.invalidatedFns = [...new Set(t.invalidated.map((x) => `${x.fn} (${x.reason})`))];
+      if (cr.invalidatedFns.length) log(`      invalidated: ${cr.invalidatedFns.join(', ')}`);
+      for (const x of cr.sites) log(`      ${String(x.count).padStart(3)}×  ${x.fn} (${x.kind}: ${x.reason}) at ${x.at}${x.inlinedAt.length ? `, inlined at ${x.inlinedAt.join(', ')}` : ''}`);
+    }
+  }
+  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  if (o.quick && !o.out) return;
+  const dir = o.out ?? join(HERE, 'results');
+  mkdirSync(dir, { recursive: true });
+  const md = [
+    `V8 deoptimizations inside each case's timed body (\`--trace-deopt-verbose\` over the first timed run; bench/deopts.mjs); Node ${results.machine.node} (V8 ${results.machine.v8}); ${results.date}.`,
+    ...results.benches.flatMap((b) => [
+      '',
+      `### ${b.name}: ${b.title}`,
+      '',
+      `| case | bailouts | code invalidated | ${b.unit}s | where |`,
+      '|---|---:|---:|---:|---|',
+      ...b.cases.map((c) => (c.error ? `| ${c.label} | failed | | | |` : `| ${c.label} | ${c.bailouts} | ${c.invalidated} | ${c.ops} | ${c.sites.map((x) => `${x.count}× \`${x.fn}\` ${x.reason} (${x.at})`).join('; ')} |`)),
+    ]),
+  ].join('\n') + '\n';
+  writeFileSync(join(dir, 'deopts-latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(dir, 'deopts-latest.md'), md);
+  log(`\nwrote ${join(dir, 'deopts-latest.json')} and deopts-latest.md`);
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   // one build directory per runner process (inside bench/ so bundles resolve node_modules), so concurrent
@@ -395,6 +436,10 @@ async function main() {
   const child = join(outdir, 'child.mjs');
   if (o.instructions) {
     await instructions(o, benchFiles, child);
+    return;
+  }
+  if (o.deopts) {
+    await deopts(o, benchFiles, child);
     return;
   }
   const results = { machine: machine(), date: new Date().toISOString(), options: o, benches: [], kernel: null };

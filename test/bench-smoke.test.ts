@@ -78,3 +78,42 @@ describe('bench/run.mjs --instructions', () => {
     expect(Math.abs(a!.instructions - b!.instructions) / a!.instructions).toBeLessThan(0.01);
   }, 300_000);
 });
+
+describe('bench/run.mjs --deopts', () => {
+  it('reads a bailout out of V8 trace text: function, reason and source line', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'deopt-test-'));
+    try {
+      const script = join(dir, 'd.js');
+      // line 1 is the function; it is optimized for small integers, then given a string
+      writeFileSync(script, 'function addOne(x) { return x + 1; }\n%PrepareFunctionForOptimization(addOne);\naddOne(1); addOne(2);\n%OptimizeFunctionOnNextCall(addOne);\naddOne(3);\naddOne("s");\n');
+      const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--trace-deopt-verbose', script], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const { parseDeopts } = (await import(pathToFileURL(join(BENCH, 'deopts.mjs')).href)) as {
+        parseDeopts: (t: string) => { bailouts: Array<{ fn: string; kind: string; reason: string; at: string }> };
+      };
+      const { bailouts } = parseDeopts(r.stdout);
+      expect(bailouts.length).toBe(1);
+      expect(bailouts[0]!.fn).toBe('addOne');
+      expect(bailouts[0]!.kind).toBe('deopt-eager');
+      expect(bailouts[0]!.at).toBe('d.js:1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('traces the timed body of a case and reports its deoptimizations', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [join(BENCH, 'run.mjs'), '--deopts', '--quick', '--filter', 'l2-bridge', '--case', '10 containers', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as { benches: Array<{ name: string; cases: Array<{ label: string; ops: number; bailouts: number; sites: unknown[] }> }> };
+    expect(res.benches.map((b) => b.name)).toEqual(['l2-bridge']);
+    const c = res.benches[0]!.cases[0]!;
+    expect(c.label).toBe('10 containers');
+    expect(c.ops).toBeGreaterThan(0);
+    expect(Number.isInteger(c.bailouts)).toBe(true);
+    expect(c.sites.length).toBeLessThanOrEqual(c.bailouts);
+  }, 120_000);
+});

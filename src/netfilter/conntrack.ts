@@ -303,6 +303,39 @@ function lowMs(ms: number): number {
   return ms < 0x7fffffff ? ms : 0x7fffffff;
 }
 
+/**
+ * Moves the live entries of `ents[0, top)` down to `ents[0, k)` in order, their expiry bounds with
+ * them, and returns `k`. `remap[i]` becomes the count of live entries before `i`: entry `i`'s new id
+ * when it is live, the next live entry's when it is a hole.
+ */
+function compactEntries(ents: (CtEntry | null)[], low: Int32Array, remap: Int32Array, top: number): number {
+  let k = 0;
+  // without a branch: an optimized loop that has only seen holes so far (the oldest entries, at the
+  // front, expire first) must not deoptimize at its first live entry. A hole's copy lands at k, which
+  // the next live entry (or clearIds) overwrites; position k's own entry has already moved (k <= i)
+  for (let i = 0; i < top; i++) {
+    remap[i] = k;
+    const e = ents[i]!;
+    low[k] = low[i]!;
+    ents[k] = e;
+    k += e ? 1 : 0;
+  }
+  return k;
+}
+
+/** Clears ids `[from, to)`; the array keeps its length (its capacity), refilled by the next insertions. */
+function clearIds(ents: (CtEntry | null)[], from: number, to: number): void {
+  for (let i = from; i < to; i++) ents[i] = null;
+}
+
+/** Renumbers the hash table's slot values through `remap` (hashes and positions do not change). */
+function renumberSlots(slots: Int32Array, remap: Int32Array): void {
+  for (let i = 0; i < slots.length; i += 2) {
+    const v = slots[i]!;
+    if (v !== 0) slots[i] = ((remap[(v - 1) >> 1]! << 1) | ((v - 1) & 1)) + 1;
+  }
+}
+
 /** The echo-reply-like type answering ICMP query `type` (Linux `invmap`), or 255. */
 export function icmpReplyType(type: number): number {
   switch (type) {
@@ -684,33 +717,25 @@ export class Conntrack {
     }
   }
 
-  /** Closes the holes left by removed entries (ids renumbered in order) and rebuilds the hash. */
+  /**
+   * Closes the holes left by removed entries (ids renumbered in order) and renumbers the hash slots.
+   * Runs once per ~table-size insertions, so its loops live in functions of their own: V8 optimizes a
+   * loop of a rarely called function on-stack while the code after that loop has never run, and the
+   * first compactions then deoptimized at each later statement in turn (five times in one 100,000-flow
+   * run), running the slot array's loop in the interpreter each time. Each helper below has one loop
+   * and nothing after it.
+   */
   private compact(): void {
-    const ents = this.ents;
-    if (this.remapBuf.length < this.top) this.remapBuf = new Int32Array(Math.max(this.top, 2 * this.remapBuf.length));
+    const top = this.top;
+    if (this.remapBuf.length < top) this.remapBuf = new Int32Array(Math.max(top, 2 * this.remapBuf.length));
     const remap = this.remapBuf;
-    let k = 0;
-    let cur = 0;
-    for (let i = 0; i < this.top; i++) {
-      const e = ents[i];
-      if (!e) continue;
-      if (i < this.cursor) cur = k + 1;
-      remap[i] = k;
-      this.expLow[k] = this.expLow[i]!;
-      ents[k++] = e;
-    }
-    // the array keeps its length (its capacity): the ids above `top` are refilled by the next
-    // insertions instead of growing a new backing store every compaction cycle (an allocation per flow)
-    for (let i = k; i < this.top; i++) ents[i] = null;
+    const k = compactEntries(this.ents, this.expLow, remap, top);
+    clearIds(this.ents, k, top);
+    // the sweep's cursor moves with the entries (to the first live entry at or after it)
+    this.cursor = this.cursor < top ? remap[this.cursor]! : k;
     this.top = k;
     this.holes = 0;
-    this.cursor = cur;
-    // renumber the slots in place (hashes and positions do not change)
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i += 2) {
-      const v = slots[i]!;
-      if (v !== 0) slots[i] = ((remap[(v - 1) >> 1]! << 1) | ((v - 1) & 1)) + 1;
-    }
+    renumberSlots(this.slots, remap);
   }
 
   /** Removes an entry from the table. */
