@@ -169,8 +169,8 @@ function nsReceive(dev: NetDevice, skb: SkBuff): void {
 /** The sysctls of every namespace that has not changed any (never written). */
 const DEFAULT_SYSCTLS: NetnsSysctls = defaultSysctls();
 
-/** The extra local addresses of a namespace with at most two (shared, never written). */
-const NO_LOCAL_IPS: readonly number[] = Object.freeze([]);
+/** The extra local addresses of a namespace with at most two: an empty open-addressing table (shared, never written). */
+const NO_LOCAL_IPS = new Int32Array(1);
 
 /** Devices a namespace finds by a scan; beyond this many it keeps Maps by name and ifindex. */
 const DEV_INDEX_MIN = 8;
@@ -255,8 +255,14 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   private local1 = 0;
   private localN = 0;
   private localFor: InetAddress[] | null = null;
-  /** Addresses past the second of {@link NetNamespace.addrs} as int32 (see {@link NetNamespace.local0}). */
-  private localIps: readonly number[] = NO_LOCAL_IPS;
+  /**
+   * Addresses past the second of {@link NetNamespace.addrs} as int32 in an open-addressing table (a
+   * power-of-two length at least twice their number, linear probing, 0 = empty; the address 0.0.0.0
+   * is {@link NetNamespace.localZero}): a host or an outside namespace with many addresses answers the
+   * local-source test of every datagram in one or two probes instead of a scan.
+   */
+  private localIps: Int32Array = NO_LOCAL_IPS;
+  private localZero = false;
   /**
    * Output-route cache of `ipRouteOutput` (keyed by destination as int32), created on first use;
    * the FIB clears it on every change (it is the FIB's `derived` cache). @internal
@@ -763,9 +769,14 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     if (n === 1) return false;
     if (this.local1 === x) return true;
     if (n === 2) return false;
+    if (x === 0) return this.localZero;
     const l = this.localIps;
-    for (let i = 0; i < l.length; i++) if (l[i] === x) return true;
-    return false;
+    const m = l.length - 1;
+    for (let i = Math.imul(x, 0x9e3779b1) >>> 16; ; i++) {
+      const y = l[i & m]!;
+      if (y === x) return true;
+      if (y === 0) return false;
+    }
   }
 
   /** Rebuilds the int32 copies of the addresses {@link NetNamespace.isLocalAddress} compares. */
@@ -776,7 +787,24 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.localN = n;
     this.local0 = n > 0 ? addrs[0]!.local | 0 : 0;
     this.local1 = n > 1 ? addrs[1]!.local | 0 : 0;
-    this.localIps = n > 2 ? addrs.slice(2).map((a) => a.local | 0) : NO_LOCAL_IPS;
+    this.localZero = false;
+    this.localIps = NO_LOCAL_IPS;
+    if (n <= 2) return;
+    let size = 4;
+    while (size < 2 * (n - 2)) size *= 2;
+    const l = new Int32Array(size);
+    const m = size - 1;
+    for (let k = 2; k < n; k++) {
+      const x = addrs[k]!.local | 0;
+      if (x === 0) {
+        this.localZero = true;
+        continue;
+      }
+      let i = Math.imul(x, 0x9e3779b1) >>> 16;
+      while (l[i & m] !== 0 && l[i & m] !== x) i++;
+      l[i & m] = x;
+    }
+    this.localIps = l;
   }
 
   /**

@@ -3,10 +3,11 @@
  * of everything else), zero-copy UDP delivery, the per-namespace output-route cache and the route's
  * cached neighbour, and numeric counter slots.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Counters, counterSlot } from '../../src/core/counters.js';
 import { dstCheck, ipRouteOutput } from '../../src/netns/ip-output.js';
-import { parseIp } from '../../src/wire/addr.js';
+import { ipToString, parseIp } from '../../src/wire/addr.js';
 import { buildUdp, ipv4Src, l4SrcPort } from '../../src/wire/build.js';
 import { CHECKSUM_NONE, CHECKSUM_UNNECESSARY, SkBuff } from '../../src/wire/skbuff.js';
 import { MAC_A, MAC_BR, capture, lan } from './helpers.js';
@@ -296,6 +297,20 @@ describe('local addresses (isLocalAddress)', () => {
     s.sendTo(B, 7, new Uint8Array(4));
     sim.run();
     expect(got).toBe(2);
+  });
+  it('answers as a scan of the addresses for any set of them, 0.0.0.0 and duplicates included (the hashed table past the second)', () => {
+    const addr = fc.oneof(fc.constantFrom(0, 1, 0x80000000, 0xffffffff, 0x7f000001), fc.integer({ min: 0, max: 0xffffffff }));
+    fc.assert(
+      fc.property(fc.uniqueArray(addr, { maxLength: 40 }), fc.array(addr, { maxLength: 20 }), fc.nat(40), (added, probes, removeAt) => {
+        const { a } = lan();
+        for (const x of added) a.addAddress('eth0', `${ipToString(x)}/32`);
+        const gone = added[removeAt % Math.max(1, added.length)];
+        if (gone !== undefined) a.delAddress('eth0', `${ipToString(gone)}/32`);
+        const scan = (x: number): boolean => a.addresses().some((i) => i.local === x >>> 0);
+        for (const x of [...added, ...probes, 0, parseIp('127.0.0.1'), A, B]) expect(a.isLocalAddress(x)).toBe(scan(x));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
