@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './counters.js';
 export * from './trace.js';
 export * from './arrays.js';
+export * from './intern.js';

@@ -1,4 +1,5 @@
 import type { Sim } from '../core/scheduler.js';
+import { intern } from '../core/intern.js';
 import { macHi, macLo } from '../wire/addr.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { traceDev, traceDevDrop } from './trace.js';
@@ -108,7 +109,7 @@ export abstract class NetDevice implements DevStats {
 
   constructor(sim: Sim, name: string, mac: number) {
     this.sim = sim;
-    this.name = name;
+    this.name = intern(name);
     this.mac = mac;
   }
 

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { intern } from '../core/intern.js';
 import type { NfHost } from './hook.js';
 import { addrTypeBit, portsProto, type Match, type Rule } from './rule.js';
 import type { Chain, Table } from './table.js';
@@ -299,13 +300,19 @@ export function compileTest(r: Rule): Pred {
     if (inIf.endsWith('+')) {
       const pre = inIf.slice(0, -1);
       preds.push(inIfInv ? (p) => !p.inDev.startsWith(pre) : (p) => p.inDev.startsWith(pre));
-    } else preds.push(inIfInv ? (p) => p.inDev !== inIf : (p) => p.inDev === inIf);
+    } else {
+      const name = intern(inIf);
+      preds.push(inIfInv ? (p) => p.inDev !== name : (p) => p.inDev === name);
+    }
   }
   if (outIf) {
     if (outIf.endsWith('+')) {
       const pre = outIf.slice(0, -1);
       preds.push(outIfInv ? (p) => !p.outDev.startsWith(pre) : (p) => p.outDev.startsWith(pre));
-    } else preds.push(outIfInv ? (p) => p.outDev !== outIf : (p) => p.outDev === outIf);
+    } else {
+      const name = intern(outIf);
+      preds.push(outIfInv ? (p) => p.outDev !== name : (p) => p.outDev === name);
+    }
   }
   if (proto !== 0) preds.push(protoInv ? (p) => p.proto !== proto : (p) => p.proto === proto);
   if (frag !== 0) {

@@ -6,6 +6,7 @@
  * @module
  */
 import { parseDottedQuad, tryParseIp, prefixMask } from '../wire/addr.js';
+import { intern } from '../core/intern.js';
 import { paramError, XtError } from './errors.js';
 import {
   addrTypeBit,
@@ -358,7 +359,7 @@ export function checkChainName(name: string): void {
 }
 
 function newPorts(kind: PortsMatch['kind']): PortsMatch {
-  return { kind, sportLo: -1, sportHi: -1, sportInv: false, dportLo: -1, dportHi: -1, dportInv: false, flagsMask: -1, flagsCmp: 0, flagsInv: false };
+  return { kind: intern(kind) as typeof kind, sportLo: -1, sportHi: -1, sportInv: false, dportLo: -1, dportHi: -1, dportInv: false, flagsMask: -1, flagsCmp: 0, flagsInv: false };
 }
 
 const NUM_RE = /^\d+$/;
@@ -387,7 +388,8 @@ function simpleTarget(name: string): Target | null {
     case 'SNAT':
     case 'MASQUERADE':
     case 'REDIRECT':
-      return { kind: name, range: { hasIp: false, minIp: 0, maxIp: 0, hasPort: false, minPort: 0, maxPort: 0, random: false, persistent: false } };
+      // the kind a literal (internalized), not the token: the targets' switch compares it per packet
+      return { kind: intern(name) as typeof name, range: { hasIp: false, minIp: 0, maxIp: 0, hasPort: false, minPort: 0, maxPort: 0, random: false, persistent: false } };
     default:
       return null;
   }
@@ -619,7 +621,7 @@ export function parseIptablesArgs(
             break;
           case 'conntrack':
           case 'state':
-            matches.push({ kind: name, states: 0, inv: false });
+            matches.push({ kind: intern(name) as typeof name, states: 0, inv: false });
             break;
           case 'addrtype':
             matches.push({ kind: 'addrtype', src: 0, srcInv: false, dst: 0, dstInv: false, limitIn: false, limitOut: false });

@@ -10,6 +10,7 @@ import type { Sim } from '../core/scheduler.js';
 import { hashString, Rng } from '../core/rng.js';
 import { Counters } from '../core/counters.js';
 import { DockernetError } from '../core/errors.js';
+import { intern } from '../core/intern.js';
 import type { NetDevice } from '../link/netdev.js';
 import type { NfHookNum, NfHookState, NfHost, NfVerdict } from '../netfilter/hook.js';
 import { NF_ACCEPT, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
@@ -573,7 +574,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     dev.adminUp = false;
     const idx = dev.ifindex;
     this.detach(dev);
-    dev.name = name;
+    dev.name = intern(name);
     target.addDevice(dev, idx);
     const peer = (dev as unknown as { peer?: NetDevice | null }).peer;
     if (peer && peer.owner instanceof NetNamespace && peer.owner !== target) {
@@ -590,7 +591,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     if (this.dev(newName) !== undefined) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
     if (dev.adminUp) throw new DockernetError('EBUSY', 'RTNETLINK answers: Device or resource busy');
     this.byName?.delete(dev.name);
-    dev.name = newName;
+    dev.name = intern(newName);
     this.byName?.set(newName, dev);
     for (const a of this.addrs) if (a.dev === dev && !a.label.includes(':')) a.label = newName;
   }
