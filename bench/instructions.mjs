@@ -165,7 +165,11 @@ function parseJitdump(file) {
 /**
  * Instructions per operation by source line from a callgrind dump with `--dump-instr=yes` and the
  * jitdump of the same process: the `top` source lines (each with the function whose machine code ran
- * it) and the `top` functions (machine code objects: `*` optimized, `^` baseline, `~` interpreted).
+ * it), the `top` functions (machine code objects: `*` optimized, `^` baseline, `~` interpreted) and
+ * the `top` call sites in JIT code of calls into V8's builtins and runtime (a generic call, a string
+ * compare, a write barrier, a call from baseline code: what optimized code would inline), with calls
+ * and instructions per operation (callgrind's inclusive cost of the call, so a generic call's includes
+ * the JS function it called); with the cache simulation, also first- and last-level data misses by line.
  */
 function topLines(cgFile, jitFile, ops, top) {
   const codes = parseJitdump(jitFile);
@@ -188,41 +192,70 @@ function topLines(cgFile, jitFile, ops, top) {
   const byCode = new Map();
   const missByLine = new Map();
   let fn = '';
+  let cfn = '';
+  let ncalls = 0;
   let skip = false;
   let npos = 1;
   let iIr = 0;
   let iLL = [];
+  let iD1 = [];
+  const d1ByLine = new Map();
+  // calls into V8's builtins and runtime (generic calls, string compares, write barriers...): the
+  // callee's inclusive instructions by the JS source line that called it
+  const builtinBySite = new Map();
+  /** [source line with its code object, code object] of an instruction address. */
+  const lineOf = (addr) => {
+    let k = where.get(addr);
+    if (k === undefined) {
+      const c = fn.startsWith('0x') || fn.startsWith('???') ? codeAt(addr) : null;
+      if (c === null) k = [fn, fn];
+      else {
+        let pos = null;
+        for (const e of c.positions ?? []) {
+          if (e.a > addr) break;
+          pos = e;
+        }
+        const name = c.name.replace(/ file:\S*$/, '');
+        k = [pos ? `${original(pos.url, pos.line, pos.col)}  [${name}]` : name, name];
+      }
+      where.set(addr, k);
+    }
+    return k;
+  };
   for (const l of readFileSync(cgFile, 'utf8').split('\n')) {
     if (skip) {
-      skip = false; // the inclusive cost of a call: counted where the callee's instructions are
+      // the inclusive cost of a call: counted where the callee's instructions are, and (a call from
+      // JIT code into a builtin or the runtime) by its call site
+      skip = false;
+      if ((fn.startsWith('0x') || fn.startsWith('???')) && !(cfn.startsWith('0x') || cfn.startsWith('???'))) {
+        const cols = l.split(' ');
+        const site = lineOf(parseInt(cols[0], 16))[0];
+        if (site.includes('.ts:')) {
+          const key = `${site.replace(/  \[.*\]$/, '')} -> ${cfn.replace(/\(.*$/, '')}`;
+          const b = builtinBySite.get(key) ?? { calls: 0, n: 0 };
+          b.calls += ncalls;
+          b.n += Number(cols[npos + iIr] ?? 0);
+          builtinBySite.set(key, b);
+        }
+      }
       continue;
     }
     if (l.startsWith('fn=')) fn = l.slice(3);
-    else if (l.startsWith('calls=')) skip = true;
+    else if (l.startsWith('cfn=')) cfn = l.slice(4);
+    else if (l.startsWith('calls=')) {
+      skip = true;
+      ncalls = Number.parseInt(l.slice(6), 10);
+    }
     else if (l.startsWith('positions:')) npos = l.slice(10).trim().split(/\s+/).length;
     else if (l.startsWith('events:')) {
       const names = l.slice(7).trim().split(/\s+/);
       iIr = names.indexOf('Ir');
       iLL = ['DLmr', 'DLmw'].map((n) => names.indexOf(n)).filter((i) => i >= 0);
+      iD1 = ['D1mr', 'D1mw'].map((n) => names.indexOf(n)).filter((i) => i >= 0);
     } else if (l.startsWith('0x')) {
       // positions (instruction address, line), then the events; trailing zero events are left out
       const cols = l.split(' ');
-      const addr = parseInt(cols[0], 16);
-      let k = where.get(addr);
-      if (k === undefined) {
-        const c = fn.startsWith('0x') || fn.startsWith('???') ? codeAt(addr) : null;
-        if (c === null) k = [fn, fn];
-        else {
-          let pos = null;
-          for (const e of c.positions ?? []) {
-            if (e.a > addr) break;
-            pos = e;
-          }
-          const name = c.name.replace(/ file:\S*$/, '');
-          k = [pos ? `${original(pos.url, pos.line, pos.col)}  [${name}]` : name, name];
-        }
-        where.set(addr, k);
-      }
+      const k = lineOf(parseInt(cols[0], 16));
       const n = Number(cols[npos + iIr] ?? 0);
       byLine.set(k[0], (byLine.get(k[0]) ?? 0) + n);
       byCode.set(k[1], (byCode.get(k[1]) ?? 0) + n);
@@ -230,6 +263,9 @@ function topLines(cgFile, jitFile, ops, top) {
         let miss = 0;
         for (const i of iLL) miss += Number(cols[npos + i] ?? 0);
         if (miss) missByLine.set(k[0], (missByLine.get(k[0]) ?? 0) + miss);
+        let d1 = 0;
+        for (const i of iD1) d1 += Number(cols[npos + i] ?? 0);
+        if (d1) d1ByLine.set(k[0], (d1ByLine.get(k[0]) ?? 0) + d1);
       }
     }
   }
@@ -237,7 +273,12 @@ function topLines(cgFile, jitFile, ops, top) {
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([where, n]) => ({ where, perOp: +(n / ops).toFixed(iLL.length && m === missByLine ? 3 : 1) }));
-  if (iLL.length) return { lines: topOf(byLine), functions: topOf(byCode), llMissLines: topOf(missByLine) };
-  return { lines: topOf(byLine), functions: topOf(byCode) };
+      .map(([where, n]) => ({ where, perOp: +(n / ops).toFixed(m === d1ByLine || m === missByLine ? 3 : 1) }));
+  const builtinCalls = [...builtinBySite]
+    .sort((a, b) => b[1].n - a[1].n)
+    .slice(0, top)
+    .map(([where, b]) => ({ where, callsPerOp: +(b.calls / ops).toFixed(2), perOp: +(b.n / ops).toFixed(1) }));
+  const res = { lines: topOf(byLine), functions: topOf(byCode), builtinCalls };
+  if (iLL.length) return { ...res, d1MissLines: topOf(d1ByLine), llMissLines: topOf(missByLine) };
+  return res;
 }

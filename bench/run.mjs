@@ -334,6 +334,14 @@ async function instructions(o, benchFiles, child) {
         for (const x of prof.functions) log(`      ${x.perOp.toFixed(1).padStart(8)}  ${x.where}`);
         log(`    by source line:`);
         for (const x of prof.lines) log(`      ${x.perOp.toFixed(1).padStart(8)}  ${x.where}`);
+        if (prof.builtinCalls?.length) {
+          log(`    calls into V8 builtins and the runtime by call site: calls, instructions in the call (a generic call's include its JS callee):`);
+          for (const x of prof.builtinCalls) log(`      ${x.callsPerOp.toFixed(2).padStart(8)} ${x.perOp.toFixed(1).padStart(8)}  ${x.where}`);
+        }
+        if (prof.d1MissLines) {
+          log(`    first-level data cache misses by source line:`);
+          for (const x of prof.d1MissLines) log(`      ${x.perOp.toFixed(3).padStart(8)}  ${x.where}`);
+        }
         if (prof.llMissLines) {
           log(`    last-level data cache misses by source line:`);
           for (const x of prof.llMissLines) log(`      ${x.perOp.toFixed(3).padStart(8)}  ${x.where}`);
