@@ -316,6 +316,8 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
 
   /** Devices in the order they were added (an exact-size array while there are few). */
   private devs: NetDevice[] = [];
+  /** The last answer of {@link NetNamespace.masqueradeSource} and what it was computed from. */
+  private masqMemo: { res: FibResult; dst: number; outDev: string; addrs: InetAddress[]; src: number } | null = null;
   /**
    * Devices by ifindex and by name, built once there are more than {@link DEV_INDEX_MIN} (a
    * container's `lo` and `eth0` are found by a scan, a host with a thousand veths by a Map).
@@ -467,6 +469,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
 
   /** Adds `dev` (its ifindex and name set) to the device list and indexes. */
   private listDevice(dev: NetDevice): void {
+    this.masqMemo = null;
     const l = this.devs;
     if (l.length < DEV_INDEX_MIN) this.devs = l.concat([dev]); // exact size (push would reserve 17 slots)
     else l.push(dev);
@@ -481,6 +484,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
 
   /** Removes `dev` from the device list and indexes (under its current name and ifindex). */
   private unlistDevice(dev: NetDevice): void {
+    this.masqMemo = null;
     const l = this.devs;
     const i = l.indexOf(dev);
     if (i < 0) return;
@@ -591,6 +595,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     if (this.dev(newName) !== undefined) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
     if (dev.adminUp) throw new DockernetError('EBUSY', 'RTNETLINK answers: Device or resource busy');
     this.byName?.delete(dev.name);
+    this.masqMemo = null;
     dev.name = intern(newName);
     this.byName?.set(newName, dev);
     for (const a of this.addrs) if (a.dev === dev && !a.label.includes(':')) a.label = newName;
@@ -993,13 +998,30 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     return 'UNICAST';
   }
 
-  /** MASQUERADE's source: `inet_select_addr(outDev, nexthop, RT_SCOPE_UNIVERSE)`. */
+  /**
+   * MASQUERADE's source: `inet_select_addr(outDev, nexthop, RT_SCOPE_UNIVERSE)`. The last answer is
+   * kept with what it was computed from (`dst` and the FIB's result object for it, which a route
+   * change replaces, the device name and the address list, which every address change replaces; a device
+   * added, removed or renamed drops it), so the new flows of one destination do not look the
+   * device up and scan the addresses each time.
+   */
   masqueradeSource(outDev: string, dst: number): number {
-    const dev = this.dev(outDev);
-    if (!dev) return 0;
     const r = this.fib.lookup(dst >>> 0);
+    const m = this.masqMemo;
+    if (m !== null && m.res === r && m.dst === dst && m.outDev === outDev && m.addrs === this.addrs) return m.src;
+    const dev = r.dev !== null && r.dev.name === outDev ? r.dev : this.dev(outDev);
+    if (!dev) return 0;
     const nh = r.dev === dev ? r.nexthop : dst >>> 0;
-    return this.selectSourceAddr(dev, nh, 'global');
+    const src = this.selectSourceAddr(dev, nh, 'global');
+    if (m === null) this.masqMemo = { res: r, dst, outDev, addrs: this.addrs, src };
+    else {
+      m.res = r;
+      m.dst = dst;
+      m.outDev = outDev;
+      m.addrs = this.addrs;
+      m.src = src;
+    }
+    return src;
   }
 
   /** Sends a locally generated IPv4 packet (REJECT's ICMP error or RST) through OUTPUT. */

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Counters, counterSlot } from '../../src/core/counters.js';
+import { DockernetError } from '../../src/core/errors.js';
 import { dstCheck, ipRouteOutput } from '../../src/netns/ip-output.js';
 import { ipToString, parseIp } from '../../src/wire/addr.js';
 import { buildUdp, ipv4Src, l4SrcPort } from '../../src/wire/build.js';
@@ -311,6 +312,81 @@ describe('local addresses (isLocalAddress)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('MASQUERADE source (masqueradeSource, remembered)', () => {
+  it('answers as inet_select_addr computed afresh through address, route and device changes', () => {
+    type Op =
+      | { k: 'ask'; dev: number; dst: number }
+      | { k: 'add'; dev: number; ip: number; len: number }
+      | { k: 'del'; i: number }
+      | { k: 'route'; via: number }
+      | { k: 'rename'; dev: number }
+      | { k: 'remove'; dev: number };
+    const ip = fc.constantFrom(0x0a000001, 0x0a000002, 0x0a010005, 0xac110001, 0xac110009, 0xc0a80001, 0x08080808);
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ k: fc.constant('ask' as const), dev: fc.nat(3), dst: ip }) },
+      { weight: 2, arbitrary: fc.record({ k: fc.constant('add' as const), dev: fc.nat(3), ip, len: fc.constantFrom(8, 16, 24, 32) }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('del' as const), i: fc.nat(10) }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('route' as const), via: ip }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('rename' as const), dev: fc.nat(3) }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('remove' as const), dev: fc.nat(3) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const { host } = lan();
+        const names = ['docker0', 'vetha', 'vethb', 'nosuch'];
+        let renamed = 0;
+        const fresh = (outDev: string, dst: number): number => {
+          const dev = host.dev(outDev);
+          if (!dev) return 0;
+          const r = host.fib.lookup(dst >>> 0);
+          return host.selectSourceAddr(dev, r.dev === dev ? r.nexthop : dst >>> 0, 'global');
+        };
+        for (const o of ops) {
+          try {
+            if (o.k === 'ask') {
+              const name = names[o.dev]!;
+              expect(host.masqueradeSource(name, o.dst)).toBe(fresh(name, o.dst));
+            } else if (o.k === 'add') host.addAddress(names[o.dev]!, `${ipToString(o.ip)}/${o.len}`);
+            else if (o.k === 'del') {
+              const a = host.addresses().filter((x) => x.dev !== host.lo)[o.i];
+              if (a) host.delAddress(a.dev.name, `${ipToString(a.local)}/${a.prefixLen}`);
+            } else if (o.k === 'route') host.addRoute({ dst: 'default', via: ipToString(o.via) });
+            else if (o.k === 'rename') {
+              const name = names[o.dev]!;
+              host.setLinkUp(name, false);
+              const to = `r${renamed++}`;
+              host.renameDevice(name, to);
+              names[names.indexOf(name)] = to;
+              names[o.dev] = name; // the old name is asked again: now no device has it
+            } else host.removeDevice(names[o.dev]!);
+          } catch (e) {
+            // a refused change (no such device, route unreachable, address exists) changes nothing
+            if (!(e instanceof DockernetError)) throw e;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('follows a new default route (the nexthop picks the address), a rename of a down device and its removal', () => {
+    const { host } = lan();
+    host.addAddress('docker0', '10.0.0.1/8');
+    const out = parseIp('8.8.8.8');
+    // no route: the nexthop is the destination, outside both subnets: the first primary address
+    expect(host.masqueradeSource('docker0', out)).toBe(parseIp('172.17.0.1'));
+    host.addRoute({ dst: 'default', via: '10.0.0.2' });
+    expect(host.masqueradeSource('docker0', out)).toBe(parseIp('10.0.0.1'));
+    // vetha has no address of its own: a global address of another device
+    host.setLinkUp('vetha', false);
+    expect(host.masqueradeSource('vetha', out)).toBe(parseIp('172.17.0.1'));
+    host.renameDevice('vetha', 'vethz');
+    expect([host.masqueradeSource('vetha', out), host.masqueradeSource('vethz', out)]).toEqual([0, parseIp('172.17.0.1')]);
+    host.removeDevice('vethz');
+    expect(host.masqueradeSource('vethz', out)).toBe(0);
   });
 });
 
