@@ -984,14 +984,18 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
 
   // ------------------------------------------------------------------ NfHost
 
-  /** addrtype of `ip` (iptables `-m addrtype`), from the local table as Linux `inet_addr_type`. */
+  /**
+   * addrtype of `ip` (iptables `-m addrtype`), from the local table as Linux `inet_addr_type`. Read
+   * through the FIB's cached lookup (which tries the local table first, so a route it found there is
+   * the local table's answer): Docker's `-m addrtype --dst-type LOCAL` runs for every new connection.
+   */
   addrType(ip: number): 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT' {
     const a = ip >>> 0;
     if (a === 0) return 'UNSPEC';
     if (a === 0xffffffff) return 'BROADCAST';
     if ((a >>> 28) === 0xe) return 'MULTICAST';
-    const r = this.fib.local.lookup(a);
-    if (r) {
+    const r = this.fib.lookup(a).route;
+    if (r !== null && r.table === 'local') {
       if (r.type === 'local') return 'LOCAL';
       if (r.type === 'broadcast') return 'BROADCAST';
     }

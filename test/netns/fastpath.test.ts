@@ -390,6 +390,66 @@ describe('MASQUERADE source (masqueradeSource, remembered)', () => {
   });
 });
 
+describe('addrtype (addrType through the FIB cache)', () => {
+  it('answers from the local table alone, as a direct lookup there, through address, route and link changes', () => {
+    type Op =
+      | { k: 'ask'; ip: number }
+      | { k: 'addr'; ip: number; len: number }
+      | { k: 'del'; i: number }
+      | { k: 'route'; ip: number; len: number; type: 'unicast' | 'blackhole' | 'broadcast' | 'local'; table: 'main' | 'local' }
+      | { k: 'link'; up: boolean };
+    const ip = fc.oneof(fc.constantFrom(0x0a000001, 0x0a0000ff, 0x0a000000, 0xac110001, 0xac11ffff, 0x7f000001, 0x08080808), fc.integer({ min: 0, max: 0xffffffff }));
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ k: fc.constant('ask' as const), ip }) },
+      { weight: 2, arbitrary: fc.record({ k: fc.constant('addr' as const), ip, len: fc.constantFrom(8, 24, 31, 32) }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('del' as const), i: fc.nat(6) }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          k: fc.constant('route' as const),
+          ip,
+          len: fc.constantFrom(0, 8, 24, 32),
+          type: fc.constantFrom('unicast' as const, 'blackhole' as const, 'broadcast' as const, 'local' as const),
+          table: fc.constantFrom('main' as const, 'local' as const),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('link' as const), up: fc.boolean() }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const { host } = lan();
+        const direct = (x: number): string => {
+          const a = x >>> 0;
+          if (a === 0) return 'UNSPEC';
+          if (a === 0xffffffff) return 'BROADCAST';
+          if (a >>> 28 === 0xe) return 'MULTICAST';
+          const r = host.fib.local.lookup(a);
+          return r?.type === 'local' ? 'LOCAL' : r?.type === 'broadcast' ? 'BROADCAST' : 'UNICAST';
+        };
+        for (const o of ops) {
+          try {
+            if (o.k === 'ask') {
+              // the FIB's cache is filled first for the same address (the packet path's order)
+              host.fib.lookup(o.ip >>> 0);
+              expect(host.addrType(o.ip)).toBe(direct(o.ip));
+            } else if (o.k === 'addr') host.addAddress('docker0', `${ipToString(o.ip)}/${o.len}`);
+            else if (o.k === 'del') {
+              const a = host.addresses().filter((x) => x.dev !== host.lo)[o.i];
+              if (a) host.delAddress(a.dev.name, `${ipToString(a.local)}/${a.prefixLen}`);
+            } else if (o.k === 'route') {
+              const net = o.len === 0 ? 0 : (o.ip & (-1 << (32 - o.len))) >>> 0;
+              host.addRoute({ dst: `${ipToString(net)}/${o.len}`, type: o.type, table: o.table, dev: o.type === 'blackhole' ? undefined : 'docker0' });
+            } else host.setLinkUp('docker0', o.up);
+          } catch (e) {
+            if (!(e instanceof DockernetError)) throw e;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('empty rulesets', () => {
   it('a namespace whose ruleset is empty skips netfilter; rules, a DROP policy and a flush are seen at once', () => {
     const { sim, a, b } = lan();
