@@ -12,8 +12,8 @@
 
 /**
  * The internalized copy of `s` (equal to `s`): a computed property key is internalized by V8, and
- * `Object.keys` returns the key itself. A name that is an array index ("0") stays as it is (an
- * element, not a property key); that is only slower, never different.
+ * a `for…in` over the object yields the key itself. A name that is an array index ("0") comes back
+ * as a new string (an element, not a property key); that is only slower, never different.
  */
 export function intern(s: string): string {
   for (const k in { [s]: 0 }) return k;
