@@ -318,7 +318,7 @@ function compactEntries(ents: (CtEntry | null)[], low: Int32Array, remap: Int32A
     const e = ents[i]!;
     low[k] = low[i]!;
     ents[k] = e;
-    k += e ? 1 : 0;
+    k += e !== null ? 1 : 0;
   }
   return k;
 }
@@ -710,8 +710,8 @@ export class Conntrack {
     this.used = 0;
     const ents = this.ents;
     for (let id = 0; id < this.top; id++) {
-      const e = ents[id];
-      if (!e) continue;
+      const e = ents[id]!;
+      if (e === null) continue;
       this.insertSlot((id << 1) + 1, e.hashO());
       this.insertSlot((id << 1) + 2, e.hashR());
     }
@@ -786,8 +786,10 @@ export class Conntrack {
         this.minExpMs = min;
         min = Infinity;
       }
-      const e = ents[c];
-      if (e) {
+      // a pointer compare: `if (e)` reads the entry's map (V8's ToBoolean of an object), one
+      // cache miss per entry swept once the table outgrows the cache
+      const e = ents[c]!;
+      if (e !== null) {
         let x = low[c]!;
         if (x * MS <= now) {
           // the bound says it may have expired: look at the entry itself
