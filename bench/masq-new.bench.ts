@@ -24,8 +24,9 @@ function masqCase(label: string, o: { containers: number; published: number; ctE
     // entries the sweep takes ~170,000 flows to pass over the table once, so expired flows linger and
     // the table grows once more (a 64 MB rehash) after ~50,000 flows: 100,000 puts that in the warm-up
     // (The table's first compaction, at ~60,000 flows, falls in the timed run and deoptimizes
-    // `confirm` once. A 70,000-flow warm-up that takes it in read x1.22-1.27 slower in 4 A/B pairs,
-    // unexplained: see docs/performance.md, fourteenth session; kept at 40,000.)
+    // `confirm` once. A 70,000-flow warm-up that takes it in read x1.22-1.27 slower in 4 A/B pairs;
+    // 6 more pairs read x1.06 with either side anywhere in 2.7-5.5 us: the VM, not the warm-up. Kept
+    // at 40,000: see docs/performance.md, fourteenth and fifteenth sessions.)
     warmup: o.ctEntries ? 100_000 : 40_000,
     large: o.large,
     expected: (done) => ({ delivered: done, refused: 0 }),
