@@ -10,12 +10,24 @@
  * @module
  */
 
+/** Names internalized lately (`lo` and `eth0` come once per container), by value. Bounded. */
+const recent = new Map<string, string>();
+const RECENT_MAX = 1024;
+
 /**
- * The internalized copy of `s` (equal to `s`): a computed property key is internalized by V8, and
- * a `for…in` over the object yields the key itself. A name that is an array index ("0") comes back
- * as a new string (an element, not a property key); that is only slower, never different.
+ * The internalized copy of `s` (equal to `s`): a property key is internalized by V8, and
+ * `Object.keys` gives the key itself. The key goes into a null-prototype object, which V8 keeps as a
+ * dictionary: a literal `{ [s]: 0 }` would instead make a new hidden class per distinct name (twice
+ * the cost). A name that is an array index ("0") comes back as a new string (an element, not a
+ * property key); that is only slower, never different.
  */
 export function intern(s: string): string {
-  for (const k in { [s]: 0 }) return k;
-  return s;
+  const hit = recent.get(s);
+  if (hit !== undefined) return hit;
+  const o: Record<string, number> = Object.create(null);
+  o[s] = 0;
+  const k = Object.keys(o)[0] ?? s;
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(k, k);
+  return k;
 }
