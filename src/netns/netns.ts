@@ -173,6 +173,20 @@ const DEFAULT_SYSCTLS: NetnsSysctls = defaultSysctls();
 /** The extra local addresses of a namespace with at most two: an empty open-addressing table (shared, never written). */
 const NO_LOCAL_IPS = new Int32Array(1);
 
+/**
+ * The slot of nonzero `x` in the open-addressing table `l` ({@link NetNamespace.localIps}): where `x`
+ * is, or the empty slot (0) where it would go (linear probing from a multiplicative hash).
+ */
+function localSlot(l: Int32Array, x: number): number {
+  const m = l.length - 1;
+  let i = Math.imul(x, 0x9e3779b1) >>> 16;
+  for (;;) {
+    const y = l[i & m]!;
+    if (y === x || y === 0) return i & m;
+    i++;
+  }
+}
+
 /** Devices a namespace finds by a scan; beyond this many it keeps Maps by name and ifindex. */
 const DEV_INDEX_MIN = 8;
 
@@ -777,12 +791,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     if (n === 2) return false;
     if (x === 0) return this.localZero;
     const l = this.localIps;
-    const m = l.length - 1;
-    for (let i = Math.imul(x, 0x9e3779b1) >>> 16; ; i++) {
-      const y = l[i & m]!;
-      if (y === x) return true;
-      if (y === 0) return false;
-    }
+    return l[localSlot(l, x)] === x;
   }
 
   /** Rebuilds the int32 copies of the addresses {@link NetNamespace.isLocalAddress} compares. */
@@ -799,16 +808,13 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     let size = 4;
     while (size < 2 * (n - 2)) size *= 2;
     const l = new Int32Array(size);
-    const m = size - 1;
     for (let k = 2; k < n; k++) {
       const x = addrs[k]!.local | 0;
       if (x === 0) {
         this.localZero = true;
         continue;
       }
-      let i = Math.imul(x, 0x9e3779b1) >>> 16;
-      while (l[i & m] !== 0 && l[i & m] !== x) i++;
-      l[i & m] = x;
+      l[localSlot(l, x)] = x;
     }
     this.localIps = l;
   }
