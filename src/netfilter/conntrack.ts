@@ -300,7 +300,7 @@ export function msInt(ms: number): number {
 
 /** An expiry in ms as a lower bound that fits an Int32Array (24 days of virtual time; later ones clamp down). */
 function lowMs(ms: number): number {
-  return ms < 0x7fffffff ? ms : 0x7fffffff;
+  return ms < NO_EXPIRY ? ms : NO_EXPIRY;
 }
 
 /**
@@ -321,6 +321,15 @@ function compactEntries(ents: (CtEntry | null)[], low: Int32Array, remap: Int32A
     k += e !== null ? 1 : 0;
   }
   return k;
+}
+
+/** Sets each block's expiry bound to the least per-id bound of `low[0, top)` in it. */
+function blockBounds(low: Int32Array, blocks: Int32Array, top: number): void {
+  for (let i = 0; i < top; i++) {
+    const b = i >> BLOCK_SHIFT;
+    const x = low[i]!;
+    if ((i & (BLOCK - 1)) === 0 || x < blocks[b]!) blocks[b] = x;
+  }
 }
 
 /** Clears ids `[from, to)`; the array keeps its length (its capacity), refilled by the next insertions. */
@@ -385,10 +394,21 @@ export interface CtStats {
   search_restart: number;
 }
 
-/** Ids swept per confirmed entry (incremental expiry keeps pace with insertions). */
+/**
+ * Ids per sweep block (log2): the sweep keeps a lower bound of the expiries in each block of 256 ids
+ * and passes a block whose bound lies ahead in one step, so a pass over a table of long-lived entries
+ * costs a read per block, not per entry.
+ */
+const BLOCK_SHIFT = 8;
+const BLOCK = 1 << BLOCK_SHIFT;
+/** The expiry bound of an id without an entry (a hole), and the clamp of every bound (24 days of virtual time). */
+const NO_EXPIRY = 0x7fffffff;
+/** Blocks swept per confirmed entry (incremental expiry keeps pace with insertions). */
 const SWEEP_PER_INSERT = 2;
-/** Ids swept per GC timer run (once per second of virtual time while entries exist). */
-const SWEEP_PER_TICK = 4096;
+/** Blocks swept per GC timer run (once per second of virtual time while entries exist). */
+const SWEEP_PER_TICK = 1024;
+/** A table of at most this many ids is scanned whole by each GC timer run. */
+const SMALL_TABLE = 4096;
 /** Smallest hash table (slots; each entry takes two, one per direction). */
 const MIN_SLOTS = 16;
 /** Most entries kept for reuse (a burst of expiries beyond it is left to the garbage collector). */
@@ -439,9 +459,15 @@ export class Conntrack {
    * A lower bound of each id's expiry in ms (clamped to int32), so the sweep passes over live
    * entries without touching them (one Int32Array read instead of a cache miss on an entry object
    * per id): set at insertion, lowered with the entry's expiry, refreshed when the sweep finds it
-   * stale (a refresh only pushes an expiry later).
+   * stale (a refresh only pushes an expiry later). A hole's bound is {@link NO_EXPIRY}.
    */
   private expLow: Int32Array = EMPTY_SLOTS;
+  /**
+   * A lower bound of the expiries in each block of {@link BLOCK} ids (the least of their `expLow`):
+   * set by the block's first insertion, lowered by later ones and by a lowered expiry, made exact
+   * again when the sweep scans the block whole and by a compaction.
+   */
+  private blockLow: Int32Array = EMPTY_SLOTS;
   // lower bound (ms) of the expiry of every entry (refreshes only push expiries later)
   private minExpMs = Infinity;
   // lower bound (ms) of the expiries seen by the sweep pass in progress (and of entries added meanwhile)
@@ -635,7 +661,10 @@ export class Conntrack {
     const id = this.top++;
     if (id >= this.expLow.length) this.growExpLow(id + 1);
     this.ents[id] = ct;
-    this.expLow[id] = lowMs(ct.expiresMs);
+    const lo = lowMs(ct.expiresMs);
+    this.expLow[id] = lo;
+    const b = id >> BLOCK_SHIFT;
+    if ((id & (BLOCK - 1)) === 0 || lo < this.blockLow[b]!) this.blockLow[b] = lo;
     this.insertSlot((id << 1) + 1, ct.hashO());
     this.insertSlot((id << 1) + 2, ct.hashR());
     ct.status |= IPS_CONFIRMED;
@@ -651,6 +680,9 @@ export class Conntrack {
     const a = new Int32Array(Math.max(min, 64, 2 * this.expLow.length));
     a.set(this.expLow);
     this.expLow = a;
+    const b = new Int32Array((a.length + BLOCK - 1) >> BLOCK_SHIFT);
+    b.set(this.blockLow);
+    this.blockLow = b;
   }
 
   private insertSlot(v: number, h: number): void {
@@ -735,6 +767,7 @@ export class Conntrack {
     this.cursor = this.cursor < top ? remap[this.cursor]! : k;
     this.top = k;
     this.holes = 0;
+    blockBounds(this.expLow, this.blockLow, k);
     renumberSlots(this.slots, remap);
   }
 
@@ -750,6 +783,7 @@ export class Conntrack {
     this.deleteSlot((id << 1) + 1, ct.hashO());
     this.deleteSlot((id << 1) + 2, ct.hashR());
     this.ents[id] = null;
+    this.expLow[id] = NO_EXPIRY;
     this.holes++;
     ct.status &= ~IPS_CONFIRMED;
     this.n--;
@@ -772,50 +806,82 @@ export class Conntrack {
     for (const ct of this.snapshot()) this.remove(ct);
   }
 
-  /** Looks at the next `k` ids (cyclically) and removes the expired entries among them. */
+  /**
+   * Looks at the next `k` blocks of ids (cyclically): passes a block whose expiry bound lies ahead,
+   * scans the others ({@link Conntrack.sweepBlock}).
+   */
   private sweep(k: number): void {
-    const now = this.sim.now;
-    const ents = this.ents;
-    const low = this.expLow;
+    const nowMs = Math.floor(this.sim.now / MS);
+    const blocks = this.blockLow;
     let c = this.cursor;
     let min = this.passMin;
     for (; k > 0 && this.n > 0; k--) {
       if (c >= this.top) {
-        // a full pass: every entry's expiry is at least the smallest one seen
+        // a full pass: every entry's expiry is at least the smallest bound seen
         c = 0;
         this.minExpMs = min;
         min = Infinity;
       }
-      // a pointer compare: `if (e)` reads the entry's map (V8's ToBoolean of an object), one
-      // cache miss per entry swept once the table outgrows the cache
-      const e = ents[c]!;
-      if (e !== null) {
-        let x = low[c]!;
-        if (x * MS <= now) {
-          // the bound says it may have expired: look at the entry itself
-          x = e.expiresMs;
-          if (x * MS <= now) {
-            this.removeAt(c, e);
-            c++;
-            continue;
-          }
-          low[c] = lowMs(x);
+      if ((c & (BLOCK - 1)) === 0) {
+        const bl = blocks[c >> BLOCK_SHIFT]!;
+        if (bl > nowMs) {
+          if (bl < min) min = bl;
+          c += BLOCK;
+          continue;
         }
-        if (x < min) min = x;
       }
-      c++;
+      const m = this.sweepBlock(c, nowMs);
+      if (m < min) min = m;
+      c = (c | (BLOCK - 1)) + 1;
     }
     this.passMin = this.n > 0 ? min : Infinity;
     this.cursor = this.n > 0 ? c : 0;
   }
 
+  /**
+   * Scans ids from `c` to the end of its block (or the table's top): removes the entries expired at
+   * `nowMs`, refreshes the bounds found stale, and returns the least bound left, which becomes the
+   * block's bound when the scan covered the block from its start.
+   */
+  private sweepBlock(c: number, nowMs: number): number {
+    const from = c;
+    const end = Math.min((c | (BLOCK - 1)) + 1, this.top);
+    const low = this.expLow;
+    const ents = this.ents;
+    let m = NO_EXPIRY;
+    for (; c < end; c++) {
+      let x = low[c]!;
+      if (x <= nowMs) {
+        // the bound says it may have expired: look at the entry itself
+        const e = ents[c];
+        // a hole (its bound NO_EXPIRY, passed after 24 days of virtual time)
+        if (e === null || e === undefined) continue;
+        x = e.expiresMs;
+        if (x <= nowMs) {
+          this.removeAt(c, e);
+          if (this.n === 0) return NO_EXPIRY;
+          continue;
+        }
+        x = lowMs(x);
+        low[c] = x;
+      }
+      if (x < m) m = x;
+    }
+    if ((from & (BLOCK - 1)) === 0) this.blockLow[from >> BLOCK_SHIFT] = m;
+    return m;
+  }
+
   /** Removes entries whose timeout passed; returns the earliest remaining expiry in ms (Infinity if none). */
   private expireDue(): number {
-    const now = this.sim.now;
+    const nowMs = Math.floor(this.sim.now / MS);
+    const ents = this.ents;
     let min = Infinity;
-    for (const e of this.snapshot()) {
+    // by id, without a snapshot: removing the last entry empties the table (top 0), which ends the loop
+    for (let i = 0; i < this.top; i++) {
+      const e = ents[i];
+      if (e === null || e === undefined) continue;
       const x = e.expiresMs;
-      if (x * MS <= now) this.remove(e);
+      if (x <= nowMs) this.removeAt(i, e);
       else if (x < min) min = x;
     }
     return min;
@@ -830,7 +896,7 @@ export class Conntrack {
   private gc(): void {
     this.gcTimer = null;
     if (this.n === 0) return;
-    if (this.top <= SWEEP_PER_TICK) {
+    if (this.top <= SMALL_TABLE) {
       // a small table is scanned whole; the next run is due at the earliest expiry
       this.minExpMs = this.expireDue();
       if (this.n > 0) this.gcTimer = this.sim.scheduleAt(Math.max(this.sim.now + SECOND, this.minExpMs * MS), this.gcFn());
@@ -848,7 +914,12 @@ export class Conntrack {
   expiryLowered(ms: number, ct: CtEntry | null = null): void {
     if (ct !== null) {
       const id = this.idOf(ct);
-      if (id >= 0 && ms < this.expLow[id]!) this.expLow[id] = lowMs(ms);
+      if (id >= 0 && ms < this.expLow[id]!) {
+        const lo = lowMs(ms);
+        this.expLow[id] = lo;
+        const b = id >> BLOCK_SHIFT;
+        if (lo < this.blockLow[b]!) this.blockLow[b] = lo;
+      }
     }
     // the usual case (a new entry expires after the earliest one known): nothing to lower, and the GC
     // timer is due by then already (it is always armed at most at max(now + 1 s, minExpMs), and
