@@ -23,25 +23,26 @@ export const BR_DEFAULT_AGEING_TIME: Nanos = 300_000_000_000;
 
 /** One FDB entry (Linux `struct net_bridge_fdb_entry`). */
 export class FdbEntry {
-  // field order is the object layout: the lookup's fields first
+  // field order is the object layout: the lookup's fields first (the fields set by the constructor
+  // have initializers here too, so that they are made in this order: see tsconfig's useDefineForClassFields)
   /** Low 32 bits of the MAC, as a signed int32. */
-  readonly lo: number;
+  readonly lo: number = 0;
   /** Top 16 bits of the MAC. */
-  readonly hi: number;
+  readonly hi: number = 0;
   /** @internal next entry in the same hash bucket */
   hnext: FdbEntry | null = null;
   /** Port behind which the address lives; `null` for the bridge device's own address. */
-  port: NetBridgePort | null;
+  port: NetBridgePort | null = null;
   /** The address belongs to this host (a port's or the bridge's own MAC): frames to it are passed up. */
-  readonly isLocal: boolean;
+  readonly isLocal: boolean = false;
   /** Never ages out (local entries, and entries added with `bridge fdb add … static`). */
-  readonly isStatic: boolean;
+  readonly isStatic: boolean = false;
   /** Virtual time the entry was last learned or refreshed (ageing counts from here). */
-  updated: Nanos;
+  updated: Nanos = 0;
   /** Virtual time a frame was last forwarded using this entry. */
-  used: Nanos;
+  used: Nanos = 0;
   /** The MAC address (48-bit number). */
-  readonly mac: number;
+  readonly mac: number = 0;
   /** @internal neighbours on the table's insertion-ordered list; `linked` is false once removed */
   lprev: FdbEntry | null = null;
   /** @internal */

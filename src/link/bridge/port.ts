@@ -32,11 +32,9 @@ const BR_PORT_BITS = 10;
  * on; hairpin and isolated off.
  */
 export class NetBridgePort {
-  // field order is the object layout: what every frame reads comes first
-  /** The bridge this port belongs to. */
-  readonly br: BridgeDevice;
-  /** The enslaved device. */
-  readonly dev: NetDevice;
+  // field order is the object layout: what every frame reads comes first (`br` and `dev`, the
+  // constructor's parameter properties, are made before every initialized field: see tsconfig's
+  // useDefineForClassFields)
   /** @internal the {@link linkGen} value `linkUp` was computed at; -1 = never */
   linkGen = -1;
   /** @internal `br.adminUp && dev.operUp`, cached at link generation `linkGen` (see {@link portState}) */
@@ -69,9 +67,14 @@ export class NetBridgePort {
    * shared by every port of every bridge, which finds the port in `dev.rxHandlerData`.
    */
   readonly handler: RxHandler;
-  constructor(br: BridgeDevice, dev: NetDevice, portNo: number, handler: RxHandler) {
-    this.br = br;
-    this.dev = dev;
+  constructor(
+    /** The bridge this port belongs to. */
+    readonly br: BridgeDevice,
+    /** The enslaved device. */
+    readonly dev: NetDevice,
+    portNo: number,
+    handler: RxHandler,
+  ) {
     this.portNo = portNo;
     this.pathCost = portCost(dev);
     this.handler = handler;
