@@ -43,11 +43,14 @@ function dnatCase(label: string, o: { containers: number; published: number; ctE
       let requests = 0;
       for (let i = 0; i < N; i++) {
         const ns = w.ctrs[i]!;
+        // addresses as int32, as the wire layer's setters and the route lookup take them: a uint32
+        // above 2^31 (172.x.x.x) passed to a call V8 does not inline is a new heap number each time
+        const ip = w.ctrIp(i) | 0;
         for (const s of ns.udp.list()) {
           // zero-copy receive (as the world's sockets): the source address and port from the skb in place
           s.onSkb = (skb, off, _len, sock) => {
             requests++;
-            tx.send(ns, w.ctrIp(i), skb.view.getUint32(skb.network + 12), sock.lport, skb.view.getUint16(off - 8));
+            tx.send(ns, ip, skb.view.getInt32(skb.network + 12), sock.lport, skb.view.getUint16(off - 8));
           };
         }
       }

@@ -110,7 +110,7 @@ export class TupleSender {
     for (let k = 0; k < size; k++) this.ring.push(buildUdp({ srcMac: 0, dstMac: 0, src: 0, dst: 0, ttl: 64, id: 0, df: true }, 0, 0, new Uint8Array(payload)));
   }
 
-  /** Sends one datagram `src:sport → dst:dport` from namespace `ns` (the ring must not wrap within one drain). */
+  /** Sends one datagram `src:sport → dst:dport` from namespace `ns` (the ring must not wrap within one drain); addresses as uint32 or int32. */
   send(ns: NetNamespace, src: number, dst: number, sport: number, dport: number): void {
     const skb = this.ring[this.i]!;
     this.i = (this.i + 1) % this.ring.length;
