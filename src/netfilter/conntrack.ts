@@ -103,8 +103,8 @@ const CT_FWD_SEEN_REPLY = 1 << 17;
  * Layout: 13 fields, every one a V8 small integer (addresses as int32, each direction's ports packed
  * in one int32, timestamps as int32 milliseconds) but the owner, 128 bytes; each has an initializer,
  * so that they are made in declaration order (see tsconfig's useDefineForClassFields). The table
- * holds entries by id in one array and finds them through an open-addressing hash of numbers ({@link Conntrack}), so an entry
- * has no link fields and no per-entry `Map` slots.
+ * holds entries by id in one array and finds them through an open-addressing hash of numbers
+ * ({@link Conntrack}), so an entry has no link fields and no per-entry `Map` slots.
  */
 export class CtEntry {
   /** @internal original source, int32 */

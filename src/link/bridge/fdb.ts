@@ -24,7 +24,8 @@ export const BR_DEFAULT_AGEING_TIME: Nanos = 300_000_000_000;
 /** One FDB entry (Linux `struct net_bridge_fdb_entry`). */
 export class FdbEntry {
   // field order is the object layout: the lookup's fields first (the fields set by the constructor
-  // have initializers here too, so that they are made in this order: see tsconfig's useDefineForClassFields)
+  // have initializers here too, so that they are made in this order: see tsconfig's
+  // useDefineForClassFields)
   /** Low 32 bits of the MAC, as a signed int32. */
   readonly lo: number = 0;
   /** Top 16 bits of the MAC. */
