@@ -571,8 +571,12 @@ export class Conntrack {
     }
   }
 
+  /**
+   * The virtual time in whole ms (floored): an integer expiry `x` has passed when `x <= nowMs()`,
+   * as when `x * MS <= now`; and, a small integer, it crosses a call without a heap number.
+   */
   private nowMs(): number {
-    return this.sim.now / MS;
+    return Math.floor(this.sim.now / MS);
   }
 
   /** Removes expired entries if any may exist (`minExpMs` is a lower bound of all expiries). */
@@ -812,7 +816,7 @@ export class Conntrack {
    * scans the others ({@link Conntrack.sweepBlock}).
    */
   private sweep(k: number): void {
-    const nowMs = Math.floor(this.sim.now / MS);
+    const nowMs = this.nowMs();
     const blocks = this.blockLow;
     let c = this.cursor;
     let min = this.passMin;
@@ -874,7 +878,7 @@ export class Conntrack {
 
   /** Removes entries whose timeout passed; returns the earliest remaining expiry in ms (Infinity if none). */
   private expireDue(): number {
-    const nowMs = Math.floor(this.sim.now / MS);
+    const nowMs = this.nowMs();
     const ents = this.ents;
     let min = Infinity;
     // by id, without a snapshot: removing the last entry empties the table (top 0), which ends the loop
