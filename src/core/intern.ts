@@ -31,3 +31,21 @@ export function intern(s: string): string {
   recent.set(k, k);
   return k;
 }
+
+/** Strings {@link share} has seen lately, by value. Bounded. */
+const shared = new Map<string, string>();
+const SHARED_MAX = 1024;
+
+/**
+ * One copy of a string that many long-lived records hold (an image name, a command word, a network
+ * name: tokens cut from each command line are new strings, 24–40 bytes each): the copy seen first,
+ * while it is among the last 1,024 distinct values. Unlike {@link intern} the result is not made
+ * internalized (a map lookup, no property-key round trip): for memory, not for compares.
+ */
+export function share(s: string): string {
+  const hit = shared.get(s);
+  if (hit !== undefined) return hit;
+  if (shared.size >= SHARED_MAX) shared.clear();
+  shared.set(s, s);
+  return s;
+}

@@ -23,6 +23,9 @@ import { EmbeddedDns } from './dns/resolver.js';
 import { registerNetPrograms } from './programs/index.js';
 import { Sandbox } from './sandbox-state.js';
 
+/** A container's interface names (one string each, shared by every container, not made per `docker run`). */
+const ETH_NAMES = ['eth0', 'eth1', 'eth2', 'eth3', 'eth4', 'eth5', 'eth6', 'eth7'];
+
 export { Sandbox } from './sandbox-state.js';
 
 /** The network state of one container (kept in `Container.net`). */
@@ -225,10 +228,11 @@ export class Sandboxes implements EtcRenderer {
     }
     const pool = n.pool!;
     if (!n.predefined) {
-      const short = c.id.slice(0, 12);
+      const hn = c.config.Hostname;
+      // the default hostname is this same short id: share its string
+      const short = hn.length === 12 && c.id.startsWith(hn) ? hn : c.id.slice(0, 12);
       // exact-size copies (an attachment lives as long as the container)
       if (!att.aliases.includes(short)) att.aliases = att.aliases.concat([short]);
-      const hn = c.config.Hostname;
       if (hn && hn !== short && !att.aliases.includes(hn)) att.aliases = att.aliases.concat([hn]);
     }
     let preferred: number | null = null;
@@ -252,7 +256,8 @@ export class Sandboxes implements EtcRenderer {
     const isFirst = sb.endpoints.length === 0;
     const macText = c.config.MacAddress;
     const mac = isFirst && macText ? parseMac(macText) : dockerMacFor(ip);
-    const ifname = 'eth' + sb.nextIf++;
+    const k = sb.nextIf++;
+    const ifname = k < ETH_NAMES.length ? ETH_NAMES[k]! : 'eth' + k;
     const ep = this.newEndpoint(n, c, ip, mac, ifname);
     att.joined = true;
     if (n.driver === 'bridge') {

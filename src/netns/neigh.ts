@@ -221,7 +221,9 @@ export class NeighTable {
   /** @param seed the seed of the table's random source, made on first use (a namespace that never resolves a neighbour holds none) */
   constructor(host: NeighHost, seed: number) {
     this.host = host;
-    this.seed = seed >>> 0;
+    // as an int32: a small integer in the object, where a uint32 above 2^31 is a 16-byte heap number
+    // per table (Rng takes the seed `>>> 0`, the same number)
+    this.seed = seed | 0;
   }
 
   private get rng(): Rng {

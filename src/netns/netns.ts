@@ -356,7 +356,9 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     // the seed rng.fork('neigh') would use, drawn now (the same draws in the same order), made into
     // the table's Rng when it first needs one
     this.neigh = new NeighTable(this, (this.rng.nextU32() ^ hashString('neigh')) >>> 0);
-    this.ipId = this.rng.int(0x10000);
+    // `| 0`: the draw can come back as a heap number (a double in the Smi range), which would make
+    // the field a double, boxed in every namespace
+    this.ipId = this.rng.int(0x10000) | 0;
     const lo = new LoopbackDevice(sim);
     lo.adminUp = true;
     this.lo = lo;
@@ -500,7 +502,9 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   private unlistDevice(dev: NetDevice): void {
     this.masqMemo = null;
     const l = this.devs;
-    const i = l.indexOf(dev);
+    // from the end: the device leaving is most often the one added last (a veth end made here and
+    // moved into a container's namespace), found at once among the host's thousands of devices
+    const i = l.lastIndexOf(dev);
     if (i < 0) return;
     if (l.length <= DEV_INDEX_MIN) this.devs = l.filter((d) => d !== dev).slice();
     else l.splice(i, 1);

@@ -144,19 +144,20 @@ class TcpRelay implements TcpCallbacks {
     containerIp: string,
     private readonly containerPort: number,
   ) {
-    this.dst = parseIp(containerIp);
+    this.dst = parseIp(containerIp) | 0; // int32 in the object (a 172.x uint32 is a heap number per relay)
     try {
-      this.l = e.host.tcp.listen(parseIp(hostIp), hostPort, (client) => this.accept(client), this);
+      this.l = e.host.tcp.listen(parseIp(hostIp), hostPort, relayAccept, this);
     } catch (err) {
       throw new DockernetError('EPROXY', `Error starting userland proxy: listen tcp4 ${hostIp}:${hostPort}: bind: ${(err as Error).message.toLowerCase()}`);
     }
   }
 
-  private accept(client: TcpSocket): void {
+  /** @internal a new client (through {@link relayAccept}: one function for every relay, no closure per published port) */
+  accept(client: TcpSocket): void {
     const p: Pair = { backend: null, pending: [], up: false };
     (this.pairs ??= new Map()).set(client, p);
     try {
-      p.backend = this.e.host.tcp.connect(this.dst, this.containerPort, {
+      p.backend = this.e.host.tcp.connect(this.dst >>> 0, this.containerPort, {
         onConnect: (b) => {
           p.up = true;
           for (const d of p.pending) b.send(d);
@@ -209,4 +210,9 @@ class TcpRelay implements TcpCallbacks {
       }
     }
   }
+}
+
+/** A relay's listener's accept: the accepted socket's callbacks are the relay (the listener's childCallbacks). */
+function relayAccept(client: TcpSocket): void {
+  (client.cb as TcpRelay).accept(client);
 }

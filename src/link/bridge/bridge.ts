@@ -101,8 +101,8 @@ export class BridgeDevice extends NetDevice {
 
   /** The port whose device is `dev`, or `undefined`. */
   portOf(dev: NetDevice): NetBridgePort | undefined {
-    for (const p of this.portList) if (p.dev === dev) return p;
-    return undefined;
+    // an enslaved device carries its port as its handler data (not a search over a thousand ports)
+    return dev.master === this ? (dev.rxHandlerData as NetBridgePort) : undefined;
   }
 
   /**

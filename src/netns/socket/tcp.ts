@@ -209,7 +209,7 @@ export class TcpSocket {
     this.ns = ns;
     this.cb = cb;
     this.tsOffset = ns.rng.nextU32();
-    this.ipId = ns.rng.int(0x10000);
+    this.ipId = ns.rng.int(0x10000) | 0; // a small integer, never a boxed double (as NetNamespace.ipId)
     this.fc = fcloneCache(ns);
     this.sockKey = this.fc.newSocketKey();
   }

@@ -2,6 +2,7 @@
  * `docker run` / `docker create` options: the flag table (runtime and network flags) and the
  * conversion to the API's `Config` + `HostConfig`, as the 20.10 CLI's `parse()` does it.
  */
+import { share } from '../../core/intern.js';
 import { FlagError, parseFlags, type FlagSpec } from './flags.js';
 import { parseExpose, parsePortSpecs } from './ports.js';
 import { ramInBytes } from '../units.js';
@@ -189,9 +190,11 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   const config = newContainerConfig();
   const hc = newHostConfig();
   const detach = g('detach', false);
-  const image = args[0]!;
+  // one copy per distinct value across containers (these strings live as long as the container)
+  const image = share(args[0]!);
   config.Image = image;
   const cmd = args.slice(1);
+  for (let i = 0; i < cmd.length; i++) cmd[i] = share(cmd[i]!);
   config.Cmd = cmd.length ? cmd : null;
   if (f.has('entrypoint')) config.Entrypoint = [g('entrypoint', '')];
   config.Hostname = g('hostname', '');
@@ -253,7 +256,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   if (f.has('read-only')) hc.ReadonlyRootfs = g('read-only', false);
   // network
   const networks = g<string[]>('network', []);
-  if (networks.length) hc.NetworkMode = networks[0]!;
+  if (networks.length) hc.NetworkMode = share(networks[0]!);
   if (f.has('dns')) hc.Dns = g('dns', emptyList<string>());
   for (const d of hc.Dns) if (!isIpAddress(d)) throw new FlagError(`invalid argument ${JSON.stringify(d)} for "--dns" flag: IP address is not correctly formatted: ${d}`, `invalid argument ${JSON.stringify(d)} for "--dns" flag: ${d} is not an ip address`);
   if (f.has('dns-search')) hc.DnsSearch = g('dns-search', emptyList<string>());
