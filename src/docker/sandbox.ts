@@ -7,6 +7,7 @@ import { DockernetError } from '../core/errors.js';
 import { NetNamespace } from '../netns/netns.js';
 import type { Container, EtcRenderer } from '../runtime/container.js';
 import { dockerMacFor, ipToString, macToString, parseMac, tryParseIp } from '../wire/addr.js';
+import { share } from '../core/intern.js';
 import type { Engine } from './engine.js';
 import type { AttachmentConfig, Endpoint, MappedPort, Network } from './network/model.js';
 import { IpamError } from './ipam/errors.js';
@@ -271,7 +272,8 @@ export class Sandboxes implements EtcRenderer {
     n.endpoints.set(c.id, ep);
     // a pending /etc/hosts shows the records as they were at writeHosts: render it before they change
     c.etc.materialise();
-    sb.hosts = sb.hosts.concat([{ ip: ipToString(ip), hosts: ownHostsNames(c.config.Hostname, c.config.Domainname) }]);
+    // the address text is shared with the published ports' proxies (publish.ts)
+    sb.hosts = sb.hosts.concat([{ ip: share(ipToString(ip)), hosts: ownHostsNames(c.config.Hostname, c.config.Domainname) }]);
     if (!n.predefined && !sb.resolverWanted) this.startResolver(c, sb);
     this.updateGateway(c, sb);
     this.networkEvent('connect', n, c);

@@ -178,8 +178,10 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
   if (!prog) failStart(rt, c, `${RUNC}exec: "${c.path}": executable file not found in $PATH: unknown`, 127, true);
   const out = new LogSink(rt, c, attach);
   const env = containerEnv(c);
-  const init = rt.procman.spawn(c, [c.path, ...c.args], {
+  // exact size (a spread reserves slack), handed over to the process: no second copy
+  const init = rt.procman.spawn(c, [c.path].concat(c.args), {
     init: true,
+    ownArgv: true,
     out,
     env,
     stdin: c.config.OpenStdin ? (attach?.stdin ?? '') : '',

@@ -38,6 +38,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Called with the exit status. */
   onExit?: (code: number) => void;
+  /** `argv` is the caller's to give away (a new exact-size array nobody changes): the process keeps it, no copy. */
+  ownArgv?: boolean;
 }
 
 /** Process table of the engine. */
@@ -85,7 +87,8 @@ export class ProcessManager {
     const prog = this.rt.programs.get(argv[0] ?? '');
     if (!prog) throw new DockernetError('ENOEXEC', `exec: "${argv[0]}": executable file not found in $PATH`, 127);
     const { pid, nspid } = this.allocPid(c, !!opts.init);
-    const p = new Proc(pid, nspid, argv.slice(), c, !!opts.init && nspid === 1); // an exact-size copy: kept while it runs
+    // an exact-size copy, kept while it runs (none when the caller hands its own array over)
+    const p = new Proc(pid, nspid, opts.ownArgv ? argv : argv.slice(), c, !!opts.init && nspid === 1);
     this.attach(p);
     if (opts.onExit) p.exitHooks = p.exitHooks.concat([opts.onExit]); // exact size (push would reserve 17 slots)
     const ctx = this.context(p, opts.out, opts.env ?? new Map(), opts.stdin ?? '', opts.cwd ?? (c.config.WorkingDir || '/'));

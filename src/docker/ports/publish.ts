@@ -5,6 +5,7 @@
  * published on `::` with the same port (proxy only: the daemon has no IPv6 iptables).
  */
 import { DockernetError } from '../../core/errors.js';
+import { share } from '../../core/intern.js';
 import type { Container } from '../../runtime/container.js';
 import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
@@ -35,7 +36,8 @@ export function publishPorts(e: Engine, c: Container, ep: Endpoint, _sb: Sandbox
   const seen = new Set(exposed);
   for (const k of Object.keys(hc.PortBindings)) if (!seen.has(k)) exposed.push(k);
   const sorted = sortPortMap(exposed, hc.PortBindings);
-  const cip = ipToString(ep.ip);
+  // the same string as the container's /etc/hosts record of this address (sandbox.ts join)
+  const cip = share(ipToString(ep.ip));
   const bridge = ep.network.bridgeName;
   try {
     for (const { port, binding } of sorted) {
