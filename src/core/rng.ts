@@ -84,9 +84,23 @@ export class Rng {
       codes = new Array<number>(n).fill(48);
       if (hexScratch.size < 16) hexScratch.set(n, codes);
     }
-    for (let i = 0; i < n; i += 8) {
+    const full = n - (n & 7);
+    let i = 0;
+    // whole draws: eight digits each, unrolled (no per-digit bound checks against n)
+    for (; i < full; i += 8) {
       const v = this.nextU32();
-      for (let k = 0; k < 8 && i + k < n; k++) codes[i + k] = HEX_CODES[(v >>> (28 - 4 * k)) & 15]!;
+      codes[i] = HEX_CODES[v >>> 28]!;
+      codes[i + 1] = HEX_CODES[(v >>> 24) & 15]!;
+      codes[i + 2] = HEX_CODES[(v >>> 20) & 15]!;
+      codes[i + 3] = HEX_CODES[(v >>> 16) & 15]!;
+      codes[i + 4] = HEX_CODES[(v >>> 12) & 15]!;
+      codes[i + 5] = HEX_CODES[(v >>> 8) & 15]!;
+      codes[i + 6] = HEX_CODES[(v >>> 4) & 15]!;
+      codes[i + 7] = HEX_CODES[v & 15]!;
+    }
+    if (i < n) {
+      const v = this.nextU32();
+      for (let k = 0; i + k < n; k++) codes[i + k] = HEX_CODES[(v >>> (28 - 4 * k)) & 15]!;
     }
     return String.fromCharCode.apply(null, codes);
   }
