@@ -36,13 +36,18 @@ export function intern(s: string): string {
 const shared = new Map<string, string>();
 const SHARED_MAX = 1024;
 
+/** Longer strings are not shared: rarely repeated, and the table would keep them alive. */
+const SHARED_MAX_LENGTH = 64;
+
 /**
  * One copy of a string that many long-lived records hold (an image name, a command word, a network
  * name: tokens cut from each command line are new strings, 24–40 bytes each): the copy seen first,
  * while it is among the last 1,024 distinct values. Unlike {@link intern} the result is not made
- * internalized (a map lookup, no property-key round trip): for memory, not for compares.
+ * internalized (a map lookup, no property-key round trip): for memory, not for compares. A string
+ * longer than 64 characters comes back as it is.
  */
 export function share(s: string): string {
+  if (s.length > SHARED_MAX_LENGTH) return s;
   const hit = shared.get(s);
   if (hit !== undefined) return hit;
   if (shared.size >= SHARED_MAX) shared.clear();

@@ -70,6 +70,11 @@ export class Namespace {
     this.v = n;
   }
 
+  /** Whether the slot holds a value of the kind's own (UTS, IPC, PID) rather than a handle. */
+  private valued(): boolean {
+    return this.kind === 'uts' || this.kind === 'ipc' || this.kind === 'pid';
+  }
+
   /** The one kind whose value `what` is (a namespace of another kind has no slot for it). */
   private own(kind: NsKind, what: string): void {
     if (this.kind !== kind) throw new TypeError(`${what} belongs to a ${kind} namespace, not ${this.kind}`);
@@ -86,11 +91,11 @@ export class Namespace {
       this.handleWork = null;
       w.configure();
     }
-    return this.kind === 'uts' || this.kind === 'ipc' || this.kind === 'pid' ? null : this.v;
+    return this.valued() ? null : this.v;
   }
 
   set handle(v: unknown) {
-    if (this.kind === 'uts' || this.kind === 'ipc' || this.kind === 'pid') throw new TypeError(`a ${this.kind} namespace has no handle`);
+    if (this.valued()) throw new TypeError(`a ${this.kind} namespace has no handle`);
     this.v = v;
     this.handleWork = null;
   }

@@ -16,5 +16,7 @@ describe('share', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => share(s) === s));
     for (let i = 0; i < 3000; i++) expect(share(`c${i}`)).toBe(`c${i}`);
     expect(share(['mini', 'latest'].join(':'))).toBe('mini:latest');
+    const long = 'echo '.repeat(40);
+    expect(share(long)).toBe(long);
   });
 });
