@@ -24,6 +24,7 @@ import { Ipam } from './ipam/ipam.js';
 import { PortAllocator, type PortRange } from './ports/allocator.js';
 import { Iptables, type IptablesRunner } from './iptables/program.js';
 import { setupIPChains, setupBridgeNetworkRules, removeBridgeNetworkRules } from './iptables/bridge-rules.js';
+import type { ProxyInfo } from './ports/proxy.js';
 import type { Network } from './network/model.js';
 import { dockerRandomMac, newId } from './ids.js';
 import { ipToString, parseIp } from '../wire/addr.js';
@@ -79,6 +80,8 @@ export class Engine {
   readonly ownIptablesFrontEnd: boolean;
   /** Networks in creation order. */
   readonly networks: Network[] = [];
+  /** @internal the running docker-proxies (docker/ports/proxy.ts `proxiesOf`), made with the first */
+  proxySet: Set<ProxyInfo> | null = null;
   /** Container sandboxes and endpoints. */
   readonly sandboxes: Sandboxes;
   /** Host settings. */

@@ -24,8 +24,6 @@ import type { HostsRecord } from './etc/hosts.js';
 import type { Endpoint, MappedPort } from './network/model.js';
 import type { DockerProxy } from './ports/proxy.js';
 
-/** Sandboxes whose namespace configuration is still pending, by namespace. */
-const PENDING = new WeakMap<NetNamespace, Sandbox>();
 const NO_ADDRS: readonly number[] = [];
 /** The pending operations of a sandbox that has none yet (shared; every deferral makes a new array). */
 const NO_OPS: readonly unknown[] = [];
@@ -71,7 +69,8 @@ export class Sandbox {
     this.proxies = empty;
     this.pendingAddrs = NO_ADDRS;
     this.pending = deferred ? NO_OPS : null;
-    if (deferred) PENDING.set(ns, this);
+    // a sandbox whose namespace configuration is still pending is found through its namespace
+    if (deferred) ns.deferredConfig = this;
   }
 
   /** The network namespace (the host's for `--network host`), its pending configuration done. */
@@ -115,7 +114,7 @@ export class Sandbox {
     const ops = this.pending;
     if (ops === null) return;
     this.pending = null;
-    PENDING.delete(this.netns);
+    if (this.netns.deferredConfig === this) this.netns.deferredConfig = null;
     this.pendingAddrs = NO_ADDRS;
     const rx = this.netns.rx;
     for (const d of this.netns.devices()) if (d.rxHandler === pendingRx) d.rxHandler = rx;
@@ -137,8 +136,8 @@ export class Sandbox {
  */
 const pendingRx: RxHandler = (dev: NetDevice, skb: SkBuff): void => {
   const ns = dev.owner as NetNamespace;
-  const sb = PENDING.get(ns);
-  if (sb !== undefined) {
+  const sb = ns.deferredConfig as Sandbox | null;
+  if (sb !== null) {
     if (skb.traced !== true && isArpRequestNotFor(sb, skb)) return;
     sb.configure();
   }

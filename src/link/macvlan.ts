@@ -42,7 +42,11 @@ export class MacvlanPort {
 
   constructor(lower: NetDevice) {
     this.lower = lower;
-    this.handler = (_dev, skb) => macvlanHandleFrame(this, skb);
+    // a local first: a function literal assigned straight to a property is made in V8's old
+    // generation (its parser's guess that such a function lives long), and what it closes over then
+    // survives every scavenge
+    const handler = (_dev: NetDevice, skb: SkBuff): void => macvlanHandleFrame(this, skb);
+    this.handler = handler;
   }
 }
 

@@ -55,7 +55,6 @@ interface SpecIndex {
   version: number;
   byHash: Map<number, Rule | Rule[]>;
 }
-const specIndexes = new WeakMap<Chain, SpecIndex>();
 
 function bucketAdd(m: Map<number, Rule | Rule[]>, h: number, r: Rule): void {
   const b = m.get(h);
@@ -75,12 +74,12 @@ function bucketRemove(m: Map<number, Rule | Rule[]>, h: number, r: Rule): void {
 }
 
 function specIndexOf(c: Chain): SpecIndex {
-  let ix = specIndexes.get(c);
-  if (ix === undefined || ix.version !== c.version) {
+  let ix = c.specIndex as SpecIndex | null;
+  if (ix === null || ix.version !== c.version) {
     const byHash = new Map<number, Rule | Rule[]>();
     for (const r of c.rules) bucketAdd(byHash, specHash(r), r);
     ix = { version: c.version, byHash };
-    specIndexes.set(c, ix);
+    c.specIndex = ix;
   }
   return ix;
 }
@@ -106,8 +105,8 @@ function findBySpec(c: Chain, r: Rule): number {
 
 /** Records in `c`'s index (if it was current before the change) that `r` was added (`delta` 1) or removed (-1). */
 function indexUpdate(c: Chain, r: Rule, delta: 1 | -1, versionBefore: number): void {
-  const ix = specIndexes.get(c);
-  if (ix === undefined || ix.version !== versionBefore) return;
+  const ix = c.specIndex as SpecIndex | null;
+  if (ix === null || ix.version !== versionBefore) return;
   const h = specHash(r);
   if (delta > 0) bucketAdd(ix.byHash, h, r);
   else bucketRemove(ix.byHash, h, r);

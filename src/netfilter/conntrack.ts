@@ -500,7 +500,15 @@ export class Conntrack {
   constructor(private readonly sim: Sim) {}
 
   private gcFn(): () => void {
-    return (this.gcFnV ??= (): void => this.gc());
+    let f = this.gcFnV;
+    if (f === null) {
+      // a local first: a function literal assigned straight to a property (`??=` too) is made in V8's
+      // old generation, and the table it closes over (with its namespace and engine) would then
+      // survive every scavenge
+      const gc = (): void => this.gc();
+      f = this.gcFnV = gc;
+    }
+    return f;
   }
 
   /** Number of live (confirmed, unexpired) entries. O(1) unless an entry may have expired. */

@@ -159,6 +159,8 @@ export class Chain {
   visit = 0;
   private list: Rule[] = NO_RULES;
   private sum: ChainSummary | null = null;
+  /** @internal the rules-by-specification index of netfilter/commands.ts (a field, not a WeakMap entry: see there) */
+  specIndex: unknown = null;
 
   constructor(
     /** Chain name. */

@@ -53,7 +53,12 @@ export function installBridgeHook(ns: NetNamespace, br: NetDevice): void {
     b.nfHook = null;
     return;
   }
-  b.nfHook = (point, skb, inPort, outPort) => brNfHook(ns, br, point, skb, inPort, outPort);
+  // a local first: a function literal assigned straight to a property is made in V8's old
+  // generation (its parser's guess that such a function lives long), and what it closes over then
+  // survives every scavenge
+  // (here the namespace and its engine)
+  const hook: BridgeNfHook = (point, skb, inPort, outPort) => brNfHook(ns, br, point, skb, inPort, outPort);
+  b.nfHook = hook;
 }
 
 /** The hook body: runs iptables for bridged IPv4 frames. Never throws. */

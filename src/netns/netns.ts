@@ -347,6 +347,13 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    */
   private peerNsid0: NetNamespace | null = null;
   private peerNsids: Map<NetNamespace, number> | null = null;
+  /**
+   * @internal configuration a higher layer left for the namespace's first use (the docker layer's
+   * pending sandbox), opaque here. A field rather than a WeakMap entry keyed by the namespace: V8's
+   * scavenger keeps an old WeakMap's values alive while their keys are young, and this value holds
+   * the whole engine.
+   */
+  deferredConfig: unknown = null;
 
   constructor(sim: Sim, name: string, rng?: Rng) {
     this.sim = sim;

@@ -45,16 +45,23 @@ export interface SpawnOptions {
 /** Process table of the engine. */
 export class ProcessManager {
   /** A sleep's timer ran out: the process goes on (one function for every sleeping process). */
-  private readonly sleepOver = (p: Proc): void => {
-    p.timer = null;
-    const wake = p.sleepWake;
-    p.sleepWake = null;
-    wake?.disarm();
-    this.step(p);
-  };
+  private readonly sleepOver: (p: Proc) => void;
   /** Every live process by host pid. */
   readonly procs = new Map<number, Proc>();
-  constructor(private readonly rt: Runtime) {}
+  constructor(private readonly rt: Runtime) {
+    // a local first, not a class field's arrow: a function literal assigned straight to a property
+    // is made in V8's old generation (its parser's guess that such a function lives long), and what
+    // it closes over then survives every scavenge
+    // (here the whole runtime: a dead engine would stay in the heap until the next mark-compact)
+    const sleepOver = (p: Proc): void => {
+      p.timer = null;
+      const wake = p.sleepWake;
+      p.sleepWake = null;
+      wake?.disarm();
+      this.step(p);
+    };
+    this.sleepOver = sleepOver;
+  }
 
   private allocPid(c: Container, init: boolean): { pid: number; nspid: number } {
     const hostPid = this.rt.hostNs.pid;
@@ -293,19 +300,27 @@ class ProcContext implements ProgramContext {
     const p = proc;
     this.sim = rt.sim;
     this.container = p.container;
-    this.stdout = (t) => out.write('stdout', t);
-    this.stderr = (t) => out.write('stderr', t);
-    this.run = (argv, o, input) => pm.runChild(p, argv, o ?? out, env, input ?? stdin, this.cwd);
-    this.alloc = (bytes) => rt.memory.charge(p, bytes);
-    this.busy = (threads) => {
+    // locals first (see ProcessManager's constructor: a function literal assigned straight to a property
+    // is made in the old generation, and the process and runtime it closes over would outlive every scavenge)
+    const stdout: ProcContext['stdout'] = (t) => out.write('stdout', t);
+    const stderr: ProcContext['stderr'] = (t) => out.write('stderr', t);
+    const run: ProgramContext['run'] = (argv, o, input) => pm.runChild(p, argv, o ?? out, env, input ?? stdin, this.cwd);
+    const alloc: ProgramContext['alloc'] = (bytes) => rt.memory.charge(p, bytes);
+    const busy: ProgramContext['busy'] = (threads) => {
       p.cpuThreads = threads;
       rt.cpu.wake();
     };
-    this.free = (bytes) => {
+    const free: ProgramContext['free'] = (bytes) => {
       const b = Math.min(bytes, p.memory);
       p.memory -= b;
       rt.memory.uncharge(p.container, b);
     };
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.run = run;
+    this.alloc = alloc;
+    this.busy = busy;
+    this.free = free;
   }
 
   get onSignal(): ((sig: number) => boolean) | null {

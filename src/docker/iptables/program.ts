@@ -29,10 +29,16 @@ export type Action = '-A' | '-I' | '-D';
  */
 export class Iptables {
   private readonly rs: Ruleset | null;
-  private readonly chainExists = (table: string, name: string): boolean => isTableName(table) && this.rs!.tables[table].chains.has(name);
+  private readonly chainExists: (table: string, name: string) => boolean;
 
   constructor(private readonly nf: IptablesRunner) {
     this.rs = nf instanceof Netfilter ? nf.rules : null;
+    // a local first, not a class field's arrow: a function literal assigned straight to a property
+    // is made in V8's old generation (its parser's guess that such a function lives long), and what
+    // it closes over then survives every scavenge
+    // (here the ruleset and the namespace it belongs to)
+    const chainExists = (table: string, name: string): boolean => isTableName(table) && this.rs!.tables[table].chains.has(name);
+    this.chainExists = chainExists;
   }
 
   /** Runs one command; throws a DockernetError with iptables' stderr when it fails. */

@@ -16,7 +16,7 @@ import { splitCommandLine } from '../../runtime/cli/split.js';
 import type { Container } from '../../runtime/container.js';
 import { Engine, iptablesSave } from '../engine.js';
 import { networkDoc } from '../commands/network.js';
-import { connectedUdp, proxies } from '../ports/proxy.js';
+import { connectedUdp, proxiesOf } from '../ports/proxy.js';
 import { Normalizer, type NormalizeMapping } from './normalize.js';
 import { pyJson } from './pyjson.js';
 import { runSetupScript } from './setup.js';
@@ -245,7 +245,7 @@ function hostListeners(e: Engine): string {
   }
   for (const p of httpd) rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 9, addr: '*', port: String(p), peer: '*' });
   for (const u of e.host.udp.list()) if (!connectedUdp.has(u)) rows.push({ netid: 'udp', state: 'UNCONN', sendq: 0, addr: ipToString(u.laddr), port: String(u.lport), peer: '0.0.0.0' });
-  for (const p of proxies.get(e) ?? [])
+  for (const p of proxiesOf(e))
     if (p.hostIp === '::') rows.push({ netid: p.proto, state: p.proto === 'tcp' ? 'LISTEN' : 'UNCONN', sendq: p.proto === 'tcp' ? 4096 : 0, addr: '[::]', port: String(p.hostPort), peer: '[::]' });
   const aw = Math.max(0, ...rows.map((r) => r.addr.length));
   const pw = Math.max(0, ...rows.map((r) => r.port.length));

@@ -15,7 +15,7 @@ import { splitCommandLine } from '../../runtime/cli/split.js';
 import { parseSh } from '../../runtime/programs/sh-parse.js';
 import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
-import { connectedUdp, proxies } from '../ports/proxy.js';
+import { connectedUdp, proxiesOf } from '../ports/proxy.js';
 import { httpdListeners } from '../programs/httpd.js';
 import { ProbeShell } from './probe-sh.js';
 import { namedNamespaces } from './setup.js';
@@ -239,7 +239,7 @@ function udpEcho(ns: NetNamespace, port: number): UdpSocket {
 
 /** docker-proxy command lines, sorted (the probe's `ps -eo args | grep | sort`). */
 function proxyCmdlines(e: Engine): string {
-  const lines = [...(proxies.get(e) ?? [])].map(
+  const lines = [...proxiesOf(e)].map(
     (p) => `/usr/sbin/docker-proxy -proto ${p.proto} -host-ip ${p.hostIp} -host-port ${p.hostPort} -container-ip ${p.containerIp} -container-port ${p.containerPort}`,
   );
   return lines.sort().map((l) => l + '\n').join('');
@@ -265,7 +265,7 @@ function listenersWithProcs(e: Engine): string {
   }
   for (const p of httpd) rows.push({ netid: 'tcp', state: 'LISTEN', sendq: 9, addr: '*', port: String(p), peer: '*', proc: users('httpd') });
   for (const u of e.host.udp.list()) if (!connectedUdp.has(u)) rows.push({ netid: 'udp', state: 'UNCONN', sendq: 0, addr: ipToString(u.laddr), port: String(u.lport), peer: '0.0.0.0', proc: users('docker-proxy') });
-  for (const p of proxies.get(e) ?? [])
+  for (const p of proxiesOf(e))
     if (p.hostIp === '::') rows.push({ netid: p.proto, state: p.proto === 'tcp' ? 'LISTEN' : 'UNCONN', sendq: p.proto === 'tcp' ? 4096 : 0, addr: '[::]', port: String(p.hostPort), peer: '[::]', proc: users('docker-proxy') });
   const aw = Math.max(0, ...rows.map((r) => r.addr.length));
   const pw = Math.max(0, ...rows.map((r) => r.port.length));

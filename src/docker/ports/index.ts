@@ -3,4 +3,4 @@ export { PortAllocator, type PortRange } from './allocator.js';
 export { sortPortMap, type HostBinding, type SortedBinding } from './sort.js';
 export { goSort } from './go-sort.js';
 export { publishPorts, unpublishPorts, type Published } from './publish.js';
-export { startProxy, openProxy, DockerProxy, proxies, type ProxyInfo } from './proxy.js';
+export { startProxy, openProxy, DockerProxy, proxies, proxiesOf, type ProxyInfo } from './proxy.js';

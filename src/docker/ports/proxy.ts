@@ -22,8 +22,25 @@ export interface ProxyInfo {
 /** The proxy's per-client UDP sockets: connected (ESTAB), so `ss -l` does not list them. */
 export const connectedUdp = new WeakSet<UdpSocket>();
 
-/** Proxies by engine (for host-listeners / docker-proxy cmdlines). */
-export const proxies = new WeakMap<Engine, Set<ProxyInfo>>();
+const NO_PROXIES: readonly ProxyInfo[] = [];
+
+/**
+ * The running proxies of an engine (for host-listeners / docker-proxy cmdlines). They are kept on
+ * the engine ({@link Engine.proxySet}), not in a WeakMap keyed by it: V8's scavenger keeps an old
+ * WeakMap's values alive while their keys are young, and a proxy's relay holds its engine.
+ */
+export function proxiesOf(e: Engine): Iterable<ProxyInfo> {
+  return e.proxySet ?? NO_PROXIES;
+}
+
+/**
+ * Proxies by engine, as the WeakMap this module used to export: `proxies.get(e)` is the engine's
+ * set (undefined before its first proxy). Prefer {@link proxiesOf}.
+ */
+export const proxies: { get(e: Engine): ReadonlySet<ProxyInfo> | undefined; has(e: Engine): boolean } = {
+  get: (e) => e.proxySet ?? undefined,
+  has: (e) => e.proxySet !== null,
+};
 
 /**
  * A running docker-proxy: what `ps` shows of it ({@link ProxyInfo}) and how to stop it. One object
@@ -61,11 +78,7 @@ export class DockerProxy implements ProxyInfo {
 
 /** Starts a proxy; returns it (stop with {@link DockerProxy.stop}). Bind failures use the proxy's error text. */
 export function openProxy(e: Engine, proto: string, hostIp: string, hostPort: number, containerIp: string, containerPort: number): DockerProxy {
-  let set = proxies.get(e);
-  if (!set) {
-    set = new Set();
-    proxies.set(e, set);
-  }
+  const set = (e.proxySet ??= new Set());
   const p = new DockerProxy(set, proto, hostIp, hostPort, containerIp, containerPort);
   set.add(p); // (stays listed when the bind below throws, as it always has)
   return p.start(e);

@@ -75,10 +75,15 @@ export class BridgeDevice extends NetDevice {
 
   constructor(sim: Sim, name: string, mac: number) {
     super(sim, name, mac);
-    this.gcFn = () => {
+    // a local first: a function literal assigned straight to a property is made in V8's old
+    // generation (its parser's guess that such a function lives long), and what it closes over then
+    // survives every scavenge
+    // (here the bridge, its namespace and the engine around it)
+    const gcFn = (): void => {
       this.gcTimer = null;
       fdbCleanup(this);
     };
+    this.gcFn = gcFn;
     fdbAddPermanent(this, null, mac, true);
   }
 
