@@ -26,7 +26,7 @@ const NO_PROXIES: readonly ProxyInfo[] = [];
 
 /**
  * The running proxies of an engine (for host-listeners / docker-proxy cmdlines). They are kept on
- * the engine ({@link Engine.proxySet}), not in a WeakMap keyed by it: V8's scavenger keeps an old
+ * the engine (`Engine.proxySet`), not in a WeakMap keyed by it: V8's scavenger keeps an old
  * WeakMap's values alive while their keys are young, and a proxy's relay holds its engine.
  */
 export function proxiesOf(e: Engine): Iterable<ProxyInfo> {
