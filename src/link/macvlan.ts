@@ -42,9 +42,9 @@ export class MacvlanPort {
 
   constructor(lower: NetDevice) {
     this.lower = lower;
-    // a local first: a function literal assigned straight to a property is made in V8's old
-    // generation (its parser's guess that such a function lives long), and what it closes over then
-    // survives every scavenge
+    // a local first, then stored: V8 allocates a function literal assigned straight to a property in the
+    // old generation, and its closure would keep the port and its engine alive through every scavenge
+    // (docs/performance.md)
     const handler = (_dev: NetDevice, skb: SkBuff): void => macvlanHandleFrame(this, skb);
     this.handler = handler;
   }

@@ -502,9 +502,9 @@ export class Conntrack {
   private gcFn(): () => void {
     let f = this.gcFnV;
     if (f === null) {
-      // a local first: a function literal assigned straight to a property (`??=` too) is made in V8's
-      // old generation, and the table it closes over (with its namespace and engine) would then
-      // survive every scavenge
+      // a local first, then stored: V8 allocates a function literal assigned straight to a property (`??=`
+      // too) in the old generation, and its closure would keep the table and its engine alive through
+      // every scavenge (docs/performance.md)
       const gc = (): void => this.gc();
       f = this.gcFnV = gc;
     }

@@ -53,10 +53,9 @@ export function installBridgeHook(ns: NetNamespace, br: NetDevice): void {
     b.nfHook = null;
     return;
   }
-  // a local first: a function literal assigned straight to a property is made in V8's old
-  // generation (its parser's guess that such a function lives long), and what it closes over then
-  // survives every scavenge
-  // (here the namespace and its engine)
+  // a local first, then stored: V8 allocates a function literal assigned straight to a property in the old
+  // generation, and its closure would keep the namespace and its engine alive through every scavenge
+  // (docs/performance.md)
   const hook: BridgeNfHook = (point, skb, inPort, outPort) => brNfHook(ns, br, point, skb, inPort, outPort);
   b.nfHook = hook;
 }

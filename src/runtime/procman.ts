@@ -49,10 +49,9 @@ export class ProcessManager {
   /** Every live process by host pid. */
   readonly procs = new Map<number, Proc>();
   constructor(private readonly rt: Runtime) {
-    // a local first, not a class field's arrow: a function literal assigned straight to a property
-    // is made in V8's old generation (its parser's guess that such a function lives long), and what
-    // it closes over then survives every scavenge
-    // (here the whole runtime: a dead engine would stay in the heap until the next mark-compact)
+    // a local first, then stored: V8 allocates a function literal assigned straight to a property in the
+    // old generation, and its closure would keep the whole runtime alive through every scavenge
+    // (docs/performance.md)
     const sleepOver = (p: Proc): void => {
       p.timer = null;
       const wake = p.sleepWake;
@@ -300,8 +299,9 @@ class ProcContext implements ProgramContext {
     const p = proc;
     this.sim = rt.sim;
     this.container = p.container;
-    // locals first (see ProcessManager's constructor: a function literal assigned straight to a property
-    // is made in the old generation, and the process and runtime it closes over would outlive every scavenge)
+    // a local first, then stored: V8 allocates a function literal assigned straight to a property in the
+    // old generation, and its closure would keep the process and runtime alive through every scavenge
+    // (docs/performance.md)
     const stdout: ProcContext['stdout'] = (t) => out.write('stdout', t);
     const stderr: ProcContext['stderr'] = (t) => out.write('stderr', t);
     const run: ProgramContext['run'] = (argv, o, input) => pm.runChild(p, argv, o ?? out, env, input ?? stdin, this.cwd);

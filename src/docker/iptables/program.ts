@@ -33,10 +33,9 @@ export class Iptables {
 
   constructor(private readonly nf: IptablesRunner) {
     this.rs = nf instanceof Netfilter ? nf.rules : null;
-    // a local first, not a class field's arrow: a function literal assigned straight to a property
-    // is made in V8's old generation (its parser's guess that such a function lives long), and what
-    // it closes over then survives every scavenge
-    // (here the ruleset and the namespace it belongs to)
+    // a local first, then stored: V8 allocates a function literal assigned straight to a property in the
+    // old generation, and its closure would keep the ruleset and its engine alive through every scavenge
+    // (docs/performance.md)
     const chainExists = (table: string, name: string): boolean => isTableName(table) && this.rs!.tables[table].chains.has(name);
     this.chainExists = chainExists;
   }

@@ -75,10 +75,9 @@ export class BridgeDevice extends NetDevice {
 
   constructor(sim: Sim, name: string, mac: number) {
     super(sim, name, mac);
-    // a local first: a function literal assigned straight to a property is made in V8's old
-    // generation (its parser's guess that such a function lives long), and what it closes over then
-    // survives every scavenge
-    // (here the bridge, its namespace and the engine around it)
+    // a local first, then stored: V8 allocates a function literal assigned straight to a property in the
+    // old generation, and its closure would keep the bridge and its engine alive through every scavenge
+    // (docs/performance.md)
     const gcFn = (): void => {
       this.gcTimer = null;
       fdbCleanup(this);
