@@ -372,12 +372,19 @@ export function setChainCodegen(on: boolean): boolean {
   return old;
 }
 
-function ifaceTest(field: string, name: string, inv: boolean): string {
+/**
+ * The test of `-i`/`-o NAME` (`NAME+`: a prefix) over `p.<field>`. The name is not written into the
+ * source: it is appended to `Q` and read as `qK`, so that the code of two engines whose bridges have
+ * different random names (`br-<12 hex>`) is the same text, which V8 compiles once (its cache of
+ * `new Function` sources) and whose feedback and optimized code the engines share. Names are
+ * internalized, so the compare stays a pointer compare.
+ */
+function ifaceTest(field: string, name: string, inv: boolean, Q: string[]): string {
   if (name.endsWith('+')) {
-    const t = `p.${field}.startsWith(${JSON.stringify(name.slice(0, -1))})`;
+    const t = `p.${field}.startsWith(q${Q.push(intern(name.slice(0, -1))) - 1})`;
     return inv ? `!${t}` : t;
   }
-  return `p.${field} ${inv ? '!==' : '==='} ${JSON.stringify(name)}`;
+  return `p.${field} ${inv ? '!==' : '==='} q${Q.push(intern(name)) - 1}`;
 }
 
 /** Int32 literal of a uint32 constant (`x & mask` is an int32 in JavaScript). */
@@ -388,16 +395,21 @@ function i32(x: number): string {
 /**
  * The test of rule `r` as a JavaScript expression over `p`, `'true'` when it tests nothing, or null
  * when it can never match (`! -s 0/0`). Match modules without an inline form are called through
- * `mm(mK, p)` with the match object appended to `M`.
+ * `mm(mK, p)` with the match object appended to `M`; interface names are `qK`, appended to `Q`.
+ * With `K`, the addresses and ports the rule compares with are `kK`, appended to `K` (int32), not
+ * literals: they are what differs between the chains of two containers or two engines (the embedded
+ * DNS's random ports, each network's subnet), so the source, and with it V8's compiled code, is shared
+ * by every chain of the same shape. Masks, protocols, states and flags stay literals.
  */
-function genTest(r: Rule, M: Match[]): string | null {
+function genTest(r: Rule, M: Match[], Q: string[], K: number[] | null = null): string | null {
+  const val = (x: number): string => (K === null ? String(x | 0) : `k${K.push(x | 0) - 1}`);
   const t: string[] = [];
-  if (r.srcMask !== 0) t.push(`(p.saddr & ${i32(r.srcMask)}) ${r.srcInv ? '!==' : '==='} ${i32(r.src)}`);
+  if (r.srcMask !== 0) t.push(`(p.saddr & ${i32(r.srcMask)}) ${r.srcInv ? '!==' : '==='} ${val(r.src)}`);
   else if (r.srcInv) return null;
-  if (r.dstMask !== 0) t.push(`(p.daddr & ${i32(r.dstMask)}) ${r.dstInv ? '!==' : '==='} ${i32(r.dst)}`);
+  if (r.dstMask !== 0) t.push(`(p.daddr & ${i32(r.dstMask)}) ${r.dstInv ? '!==' : '==='} ${val(r.dst)}`);
   else if (r.dstInv) return null;
-  if (r.inIf) t.push(ifaceTest('inDev', r.inIf, r.inIfInv));
-  if (r.outIf) t.push(ifaceTest('outDev', r.outIf, r.outIfInv));
+  if (r.inIf) t.push(ifaceTest('inDev', r.inIf, r.inIfInv, Q));
+  if (r.outIf) t.push(ifaceTest('outDev', r.outIf, r.outIfInv, Q));
   if (r.proto !== 0) t.push(`p.proto ${r.protoInv ? '!==' : '==='} ${r.proto}`);
   if (r.frag !== 0) t.push(`p.fragment === ${r.frag === 1}`);
   for (const m of r.matches) {
@@ -409,12 +421,12 @@ function genTest(r: Rule, M: Match[]): string | null {
       case 'sctp': {
         const proto = portsProto(m.kind);
         if (m.sportLo < 0 && m.flagsMask < 0 && m.dportLo >= 0 && m.dportLo === m.dportHi && !m.dportInv) {
-          t.push(`p.proto === ${proto} && p.dport === ${m.dportLo}`);
+          t.push(`p.proto === ${proto} && p.dport === ${val(m.dportLo)}`);
           break;
         }
         t.push(`p.proto === ${proto} && p.sport >= 0`);
-        if (m.sportLo >= 0) t.push(`(p.sport >= ${m.sportLo} && p.sport <= ${m.sportHi}) ${m.sportInv ? '===' : '!=='} false`);
-        if (m.dportLo >= 0) t.push(`(p.dport >= ${m.dportLo} && p.dport <= ${m.dportHi}) ${m.dportInv ? '===' : '!=='} false`);
+        if (m.sportLo >= 0) t.push(`(p.sport >= ${val(m.sportLo)} && p.sport <= ${val(m.sportHi)}) ${m.sportInv ? '===' : '!=='} false`);
+        if (m.dportLo >= 0) t.push(`(p.dport >= ${val(m.dportLo)} && p.dport <= ${val(m.dportHi)}) ${m.dportInv ? '===' : '!=='} false`);
         if (m.flagsMask >= 0) t.push(`(p.tcpFlags & ${m.flagsMask}) ${m.flagsInv ? '!==' : '==='} ${m.flagsCmp}`);
         break;
       }
@@ -582,6 +594,8 @@ export class CompiledTable {
     if (plain > CODEGEN_MAX_RULES) return null;
     const R: Rule[] = [];
     const M: Match[] = [];
+    const Q: string[] = [];
+    const K: number[] = [];
     const S: CompiledChain[] = [];
     const X: Array<(p: PktInfo) => number> = [];
     const lines: string[] = [];
@@ -594,7 +608,7 @@ export class CompiledTable {
         continue;
       }
       const r = rules[i]!;
-      const test = genTest(r, M);
+      const test = genTest(r, M, Q, K);
       if (test === null) continue; // never matches: never counted
       const ri = R.push(r) - 1;
       const t = r.target;
@@ -620,22 +634,26 @@ export class CompiledTable {
     const decl: string[] = [];
     for (let i = 0; i < R.length; i++) decl.push(`const r${i} = R[${i}];`);
     for (let i = 0; i < M.length; i++) decl.push(`const m${i} = M[${i}];`);
+    for (let i = 0; i < Q.length; i++) decl.push(`const q${i} = Q[${i}];`);
+    for (let i = 0; i < K.length; i++) decl.push(`const k${i} = K[${i}];`);
     for (let i = 0; i < X.length; i++) decl.push(`const X${i} = X[${i}];`);
     const src = `"use strict";\n${decl.join('\n')}\nreturn function chain(p) {\nlet v = 0;\n${lines.join('\n')}\nreturn -1;\n};`;
     let make: (
       r: Rule[],
       m: Match[],
+      q: string[],
+      k: number[],
       s: CompiledChain[],
       x: Array<(p: PktInfo) => number>,
       t: TargetRunner,
       mm: typeof matchMatches,
     ) => CompiledChain;
     try {
-      make = new Function('R', 'M', 'S', 'X', 'T', 'mm', src) as typeof make;
+      make = new Function('R', 'M', 'Q', 'K', 'S', 'X', 'T', 'mm', src) as typeof make;
     } catch {
       return null; // code generation not allowed here (a Content-Security-Policy without unsafe-eval): closures
     }
-    return make(R, M, S, X, this.targets, matchMatches);
+    return make(R, M, Q, K, S, X, this.targets, matchMatches);
   }
 
   /**
@@ -663,7 +681,8 @@ export class CompiledTable {
     for (let i = i0; i < j0; i++) {
       const r = rules[i]!;
       const M: Match[] = [];
-      const test = genTest(r, M);
+      const Q: string[] = [];
+      const test = genTest(r, M, Q);
       if (test === null) continue; // never matches: never counted
       const t = r.target;
       let act = verdictAct(t.kind, -2);
@@ -674,10 +693,11 @@ export class CompiledTable {
         act = this.table.chains.has(t.chain) ? `v = J(${JSON.stringify(t.chain)}, p); if (v >= 0) return v;${t.goto ? ' return -2;' : ''}` : '';
       } else act = 'v = T.run(r, p); if (v !== -1) return v;';
       const vals: Array<number | string | Match> = [];
-      // one pass, so the slots are in text order: string literals, match references, numeric literals
+      // one pass, so the slots are in text order: string literals, match references, numeric
+      // literals, interface names
       const tmpl = `if (${test}) { r.pkts++; r.bytes += p.len; ${act} }`.replace(
-        /"(?:[^"\\]|\\.)*"|\bm(\d+)\b|(?<![\w.])-?\d+(?![\w.])/g,
-        (x, k: string | undefined) => {
+        /"(?:[^"\\]|\\.)*"|\bm(\d+)\b|\bq(\d+)\b|(?<![\w.])-?\d+(?![\w.])/g,
+        (x, k: string | undefined, q: string | undefined) => {
           if (x.startsWith('"')) {
             vals.push(JSON.parse(x) as string);
             return '\u0000';
@@ -685,6 +705,10 @@ export class CompiledTable {
           if (k !== undefined) {
             vals.push(M[Number(k)]!);
             return '\u0001';
+          }
+          if (q !== undefined) {
+            vals.push(Q[Number(q)]!);
+            return '\u0003';
           }
           vals.push(Number(x));
           return '\u0002';
@@ -708,10 +732,13 @@ export class CompiledTable {
     const NUMS: Int32Array[] = [];
     const OBJS: Array<Array<string | Match>> = [];
     const RS: Rule[][] = [];
+    // interface names every rule of a shape shares (the bridge of `! -i br-x`): constants of the run, `sK`
+    const QS: string[] = [];
     const branches: string[] = [];
     for (let sh = 0; sh < shapeSrc.length; sh++) {
       const rows = shapeVals[sh]!;
       const nslots = rows[0]!.length;
+      const marks = shapeSrc[sh]!.match(/[\u0000-\u0003]/g) ?? [];
       const numCol: number[] = [];
       const objCol: number[] = [];
       const lit: string[] = [];
@@ -719,6 +746,7 @@ export class CompiledTable {
         const v0 = rows[0]![k]!;
         const same = rows.every((row) => row[k] === v0);
         if (same && typeof v0 === 'number') lit.push(String(v0));
+        else if (same && marks[k] === '\u0003') lit.push(`s${QS.push(v0 as string) - 1}`);
         else if (same && typeof v0 === 'string') lit.push(JSON.stringify(v0));
         else if (typeof v0 === 'number') lit.push(`N[b + ${numCol.push(k) - 1}]`);
         else lit.push(`O[c + ${objCol.push(k) - 1}]`);
@@ -735,7 +763,7 @@ export class CompiledTable {
       OBJS.push(objs);
       RS.push(shapeRules[sh]!.map((k) => rules[k]!));
       let n = 0;
-      const body = shapeSrc[sh]!.replace(/[\u0000\u0001\u0002]/g, () => lit[n++]!);
+      const body = shapeSrc[sh]!.replace(/[\u0000-\u0003]/g, () => lit[n++]!);
       branches.push(
         `case ${sh}: { const N = N${sh}, O = O${sh}, r = R${sh}[w]; const b = w * ${nn}, c = w * ${no}; ${body} break; }`,
       );
@@ -777,6 +805,7 @@ export class CompiledTable {
     }
     const decl: string[] = [];
     for (let sh = 0; sh < shapeSrc.length; sh++) decl.push(`const N${sh} = NUMS[${sh}], O${sh} = OBJS[${sh}], R${sh} = RS[${sh}];`);
+    for (let i = 0; i < QS.length; i++) decl.push(`const s${i} = QS[${i}];`);
     const src = `"use strict";
 ${decl.join('\n')}
 return function run(p) {
@@ -802,10 +831,11 @@ ${branches.join('\n')}
 };`;
     const J = (name: string, p: PktInfo): number => this.chain(name)(p);
     try {
-      const make = new Function('NUMS', 'OBJS', 'RS', 'H', 'L', 'hash', 'T', 'mm', 'J', src) as (
+      const make = new Function('NUMS', 'OBJS', 'RS', 'QS', 'H', 'L', 'hash', 'T', 'mm', 'J', src) as (
         nums: Int32Array[],
         objs: Array<Array<string | Match>>,
         rs: Rule[][],
+        qs: string[],
         h: Int32Array,
         l: Int32Array,
         hash: typeof runHash,
@@ -813,7 +843,7 @@ ${branches.join('\n')}
         mm: typeof matchMatches,
         j: typeof J,
       ) => (p: PktInfo) => number;
-      return make(NUMS, OBJS, RS, H, L, runHash, this.targets, matchMatches, J);
+      return make(NUMS, OBJS, RS, QS, H, L, runHash, this.targets, matchMatches, J);
     } catch {
       return null;
     }
