@@ -1,10 +1,11 @@
 /**
  * Rule evaluation: the packet fields rules look at ({@link PktInfo}), a plain interpreter that
  * walks chains like Linux `ipt_do_table` (the reference, and the path that emits traces), and a
- * compiler that turns each chain into one generated JavaScript function (constants inlined; the
- * closure form for very long chains) when the rules change, with an index by destination port for
- * runs of `-p tcp|udp --dport N` rules (published ports), generated per rule shape with the rules'
- * constants in typed arrays.
+ * compiler that turns each chain into one generated JavaScript function (masks, protocols and
+ * states inlined; addresses, ports and interface names passed in, so that chains of the same shape
+ * share one source; the closure form for very long chains) when the rules change, with an index by
+ * destination port for runs of `-p tcp|udp --dport N` rules (published ports), generated per rule
+ * shape with the rules' constants in typed arrays.
  *
  * @module
  */
@@ -446,6 +447,41 @@ function genTest(r: Rule, M: Match[], Q: string[], K: number[] | null = null): s
   return t.length === 0 ? 'true' : t.map((x) => `(${x})`).join(' && ');
 }
 
+/** Parameters of a generated chain's factory (see `generate`). */
+const CHAIN_PARAMS = ['R', 'M', 'Q', 'K', 'S', 'X', 'T', 'mm'] as const;
+/** Parameters of a generated port-indexed run's factory (see `generateRun`). */
+const RUN_PARAMS = ['NUMS', 'OBJS', 'RS', 'QS', 'H', 'L', 'hash', 'T', 'mm', 'J'] as const;
+
+/** Factories of generated chain code, by parameter list and source; bounded (cleared when full). */
+const factories = new Map<string, (...args: never[]) => unknown>();
+const FACTORIES_MAX = 512;
+/** Characters of source the factories may keep (a chain of 256 rules is ~40,000). */
+const FACTORIES_MAX_CHARS = 4_000_000;
+let factoryChars = 0;
+
+/**
+ * The function `new Function(...params, src)`, made once per distinct text: every chain generated
+ * from the same source (the same chain in two engines, one container's DNS rules and the next's)
+ * then comes from one factory, so its closures share the factory's feedback, and the code V8
+ * optimizes for one engine's chain serves the next engine's at its first packet (a new
+ * `new Function` of the same text would share only the parse). Throws what `new Function` throws
+ * (code generation disallowed by a Content-Security-Policy).
+ */
+function factory<F extends (...args: never[]) => unknown>(params: readonly string[], src: string): F {
+  const key = `${params.join(',')}\n${src}`;
+  let f = factories.get(key);
+  if (f === undefined) {
+    f = new Function(...params, src) as F;
+    if (factories.size >= FACTORIES_MAX || factoryChars + key.length > FACTORIES_MAX_CHARS) {
+      factories.clear();
+      factoryChars = 0;
+    }
+    factories.set(key, f);
+    factoryChars += key.length;
+  }
+  return f as F;
+}
+
 /** Hash of a port-indexed run's key (`proto << 16 | dport`, destination address or 0). */
 function runHash(ka: number, kb: number): number {
   let h = Math.imul(ka ^ 0x9e3779b9, 0x85ebca6b);
@@ -577,10 +613,10 @@ export class CompiledTable {
 
   /**
    * Generates one JavaScript function for chain `c` (rule tests and targets as straight-line code
-   * with the rule's constants inlined, so V8 compiles the chain like a hand-written one instead of
-   * calling a closure per rule and per test), or null when the chain is too long for that (the
-   * closure form is used then). Runs of port-indexed rules (`runEnd[i] > 0`) become one call of
-   * `runAt(i)`'s function. Same verdicts and counters as the interpreter (property-tested).
+   * over the rules' constants, so V8 compiles the chain like a hand-written one instead of calling a
+   * closure per rule and per test; `genTest` says which constants are literals), or null when the
+   * chain is too long for that (the closure form is used then). Runs of port-indexed rules
+   * (`runEnd[i] > 0`) become one call of `runAt(i)`'s function. Same verdicts and counters as the interpreter (property-tested).
    */
   private generate(c: Chain, runEnd: Int32Array, runAt: (i: number) => (p: PktInfo) => number): CompiledChain | null {
     if (!CODEGEN) return null;
@@ -649,7 +685,7 @@ export class CompiledTable {
       mm: typeof matchMatches,
     ) => CompiledChain;
     try {
-      make = new Function('R', 'M', 'Q', 'K', 'S', 'X', 'T', 'mm', src) as typeof make;
+      make = factory<typeof make>(CHAIN_PARAMS, src);
     } catch {
       return null; // code generation not allowed here (a Content-Security-Policy without unsafe-eval): closures
     }
@@ -831,18 +867,20 @@ ${branches.join('\n')}
 };`;
     const J = (name: string, p: PktInfo): number => this.chain(name)(p);
     try {
-      const make = new Function('NUMS', 'OBJS', 'RS', 'QS', 'H', 'L', 'hash', 'T', 'mm', 'J', src) as (
-        nums: Int32Array[],
-        objs: Array<Array<string | Match>>,
-        rs: Rule[][],
-        qs: string[],
-        h: Int32Array,
-        l: Int32Array,
-        hash: typeof runHash,
-        t: TargetRunner,
-        mm: typeof matchMatches,
-        j: typeof J,
-      ) => (p: PktInfo) => number;
+      const make = factory<
+        (
+          nums: Int32Array[],
+          objs: Array<Array<string | Match>>,
+          rs: Rule[][],
+          qs: string[],
+          h: Int32Array,
+          l: Int32Array,
+          hash: typeof runHash,
+          t: TargetRunner,
+          mm: typeof matchMatches,
+          j: typeof J,
+        ) => (p: PktInfo) => number
+      >(RUN_PARAMS, src);
       return make(NUMS, OBJS, RS, QS, H, L, runHash, this.targets, matchMatches, J);
     } catch {
       return null;

@@ -1,8 +1,8 @@
 // The rule compiler writes each chain as JavaScript source (netfilter/engine.ts). What differs between
 // two engines of the same scenario (the bridge's random `br-<12 hex>` name, the embedded DNS's random
 // ports) is passed to the generated function as constants, not written into the source, so every engine
-// generates the same text and V8 compiles it once: a property suite's runs share the compiled chains
-// (and their type feedback and optimized code) instead of parsing and warming up new code per run.
+// generates the same text, and the function made from a text is kept: the second engine compiles
+// nothing (and its chains run the code V8 optimized for the first one's, from their first packet).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/index.js';
 
@@ -36,7 +36,7 @@ function scenario(seed: number): { sources: string[]; bridge: string; pinged: bo
 }
 
 describe('generated chain code', () => {
-  it('is the same text in two engines whose bridges and DNS ports differ', () => {
+  it('is made once for two engines whose bridges and DNS ports differ', () => {
     const a = scenario(1);
     const b = scenario(2);
     expect(a.pinged && b.pinged).toBe(true);
@@ -44,6 +44,7 @@ describe('generated chain code', () => {
     expect(a.sources.length).toBeGreaterThan(0);
     // the bridge's name was compared by the chains (isolation, FORWARD), yet is in no source
     expect(a.sources.some((s) => s.includes(a.bridge))).toBe(false);
-    expect(new Set(b.sources)).toEqual(new Set(a.sources));
+    // every chain of the second engine came from a function the first one made
+    expect(b.sources).toEqual([]);
   });
 });
