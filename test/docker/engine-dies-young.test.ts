@@ -35,4 +35,39 @@ describe.skipIf(!existsSync(join(ROOT, 'dist/index.cjs')))('garbage collection o
     // closure and the process table's sleep callback were class-field arrows
     expect(r.promotedPerEngine).toBeLessThan(5_000);
   });
+
+  it('promotes nothing more for an engine whose container ran ping and nslookup', () => {
+    // a generator function written inside a program's closure (one per call) gets a hidden class of
+    // its own, which V8 allocates in the old generation and which points back at the function: every
+    // engine whose container had run ping was promoted whole (~85 KB more than without)
+    const script = (probe: boolean): string => `
+const v8 = require('node:v8');
+const { Engine } = require('./dist/index.cjs');
+const old = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size;
+const mk = (i) => {
+  const e = new Engine({ seed: i + 1 });
+  e.exec('docker network create n');
+  e.exec('docker run -d --name web --network n mini:latest sleep 100000');
+  e.exec('docker run -d --name db --network n mini:latest sleep 100000');
+  ${probe ? "if (e.exec('docker exec web ping -c 1 db').exitCode !== 0 || e.exec('docker exec web nslookup db').exitCode !== 0) throw new Error('probe failed');" : 'void e.runtime.store.find("web").namespaces.net.handle;'}
+  return e;
+};
+let keep = null;
+for (let i = 0; i < 100; i++) keep = mk(i);
+gc(); gc();
+const o0 = old();
+for (let i = 0; i < 60; i++) keep = mk(100 + i);
+gc({ type: 'minor' }); gc({ type: 'minor' });
+console.log(JSON.stringify({ promotedPerEngine: (old() - o0) / 60, alive: keep !== null }));
+`;
+    const run = (probe: boolean): number => {
+      const out = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=128', '-e', script(probe)], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+      return (JSON.parse(out.trim().split('\n').pop()!) as { promotedPerEngine: number }).promotedPerEngine;
+    };
+    const without = run(false);
+    const withProbes = run(true);
+    // ~18-20 KB per engine either way (what `docker network create` leaves: not found); 100 KB with
+    // the probes before
+    expect(withProbes - without).toBeLessThan(8_000);
+  });
 });

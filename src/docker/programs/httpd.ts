@@ -145,14 +145,17 @@ export function httpdProgram(e: Engine): Program {
         return { stderr: `httpd: bind: ${(err as Error).message}\n`, exitCode: 1 };
       }
     }
-    return (function* (): ProgramRun {
-      try {
-        yield { forever: true };
-        return 0;
-      } finally {
-        l?.close();
-        if (ns) httpdListeners.get(ns)?.delete(port);
-      }
-    })();
+    return httpdRun(ns, l, port);
   };
+}
+
+/** The run of one `httpd`, declared once (a generator function per call: see `pingRun` in ping.ts). */
+function* httpdRun(ns: NetNamespace | null, l: TcpListener | null, port: number): ProgramRun {
+  try {
+    yield { forever: true };
+    return 0;
+  } finally {
+    l?.close();
+    if (ns) httpdListeners.get(ns)?.delete(port);
+  }
 }

@@ -166,30 +166,33 @@ export function ncProgram(e: Engine): Program {
     }
     const ns = netnsOf(ctx);
     const deadline = a.wait ? ctx.sim.now + a.wait * SECOND : null;
-    const delayNs = a.delay * SECOND;
-    const st: { queue: AcceptQueue | null } = { queue: null };
-    let stream = new Stream();
-    return (function* (): ProgramRun {
-      try {
-        const r = yield* withDeadline(ctx.sim, deadline, a.listen ? listenPhase(ctx, ns, a, stream, st) : connectPhase(ctx, ns, a, stream));
-        if (r === TIMED_OUT) {
-          ctx.stderr('nc: timed out\n');
-          return 1;
-        }
-        if (r !== null) return r;
-        if (!a.exec) return yield* pump(ctx, stream, delayNs);
-        for (;;) {
-          const code = yield* runExec(ctx, stream, a.exec);
-          // -ll: a forked child serves each connection while the parent accepts the next
-          if (a.listen < 2 || !st.queue) return code;
-          stream.close();
-          stream = new Stream();
-          yield* stream.accept(st.queue);
-        }
-      } finally {
-        stream.close();
-        st.queue?.close();
-      }
-    })();
+    return ncRun(ctx, ns, a, deadline);
   };
+}
+
+/** The run of one `nc`, declared once (a generator function per call: see `pingRun` in ping.ts). */
+function* ncRun(ctx: ProgramContext, ns: NetNamespace | null, a: NcArgs, deadline: number | null): ProgramRun {
+  const delayNs = a.delay * SECOND;
+  const st: { queue: AcceptQueue | null } = { queue: null };
+  let stream = new Stream();
+  try {
+    const r = yield* withDeadline(ctx.sim, deadline, a.listen ? listenPhase(ctx, ns, a, stream, st) : connectPhase(ctx, ns, a, stream));
+    if (r === TIMED_OUT) {
+      ctx.stderr('nc: timed out\n');
+      return 1;
+    }
+    if (r !== null) return r;
+    if (!a.exec) return yield* pump(ctx, stream, delayNs);
+    for (;;) {
+      const code = yield* runExec(ctx, stream, a.exec);
+      // -ll: a forked child serves each connection while the parent accepts the next
+      if (a.listen < 2 || !st.queue) return code;
+      stream.close();
+      stream = new Stream();
+      yield* stream.accept(st.queue);
+    }
+  } finally {
+    stream.close();
+    st.queue?.close();
+  }
 }

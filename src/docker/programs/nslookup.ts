@@ -3,7 +3,8 @@
  * server (default: the first nameserver of /etc/resolv.conf), busybox's output, and
  * ";; connection timed out; no servers could be reached" after 5 s without an answer.
  */
-import type { Program, ProgramRun } from '../../runtime/process.js';
+import type { Program, ProgramContext, ProgramRun } from '../../runtime/process.js';
+import type { NetNamespace } from '../../netns/netns.js';
 import { ipv6Compress } from '../../netns/iproute.js';
 import { ipToString, tryParseIp } from '../../wire/addr.js';
 import { DnsRcode, DnsType } from '../../wire/dns.js';
@@ -36,35 +37,38 @@ export function nslookupProgram(_e: Engine): Program {
     if (!name) return { stderr: NSLOOKUP_USAGE, exitCode: 1 };
     const serverText = pos[1] ?? nameserverOf(ctx);
     const ns = netnsOf(ctx);
-    return (function* (): ProgramRun {
-      const r = yield* dnsExchange(ns, tryParseIp(serverText), name, type);
-      if (!r) {
-        ctx.stdout(';; connection timed out; no servers could be reached\n\n');
-        return 1;
-      }
-      let out = `Server:\t\t${serverText}\nAddress:\t${serverText}:53\n\n`;
-      if (r.rcode === DnsRcode.NxDomain) {
-        ctx.stdout(out + `** server can't find ${name}: NXDOMAIN\n\n`);
-        return 1;
-      }
-      // an empty NOERROR reply prints the heading alone (kernel lab, net-19: AAAA of a name with only
-      // an IPv4 address, or the resolver's empty answer when ndots is set), exit 0
-      const as = r.answers.filter((x) => x.rdata.kind === 'a');
-      out += 'Non-authoritative answer:\n';
-      for (const a of as) out += `Name:\t${a.name}\nAddress: ${ipToString((a.rdata as { address: number }).address)}\n`;
-      ctx.stdout(out + '\n');
-      // without -type busybox also asks for AAAA and prints that reply's block (NOTES 23: in arrival
-      // order; here A first). Docker networks have no IPv6 here: an empty answer block.
-      if (!typed) {
-        const r6 = yield* dnsExchange(ns, tryParseIp(serverText), name, DnsType.AAAA);
-        if (r6 && r6.rcode === DnsRcode.NoError) {
-          const six = r6.answers.filter((x) => x.rdata.kind === 'aaaa');
-          let block = 'Non-authoritative answer:\n';
-          for (const a of six) block += `Name:\t${a.name}\nAddress: ${ip6Text((a.rdata as { address: Uint8Array }).address)}\n`;
-          ctx.stdout(block + '\n');
-        }
-      }
-      return 0;
-    })();
+    return nslookupRun(ctx, ns, serverText, name, type, typed);
   };
+}
+
+/** The run of one `nslookup`, declared once (a generator function per call: see `pingRun` in ping.ts). */
+function* nslookupRun(ctx: ProgramContext, ns: NetNamespace | null, serverText: string, name: string, type: number, typed: boolean): ProgramRun {
+  const r = yield* dnsExchange(ns, tryParseIp(serverText), name, type);
+  if (!r) {
+    ctx.stdout(';; connection timed out; no servers could be reached\n\n');
+    return 1;
+  }
+  let out = `Server:\t\t${serverText}\nAddress:\t${serverText}:53\n\n`;
+  if (r.rcode === DnsRcode.NxDomain) {
+    ctx.stdout(out + `** server can't find ${name}: NXDOMAIN\n\n`);
+    return 1;
+  }
+  // an empty NOERROR reply prints the heading alone (kernel lab, net-19: AAAA of a name with only
+  // an IPv4 address, or the resolver's empty answer when ndots is set), exit 0
+  const as = r.answers.filter((x) => x.rdata.kind === 'a');
+  out += 'Non-authoritative answer:\n';
+  for (const a of as) out += `Name:\t${a.name}\nAddress: ${ipToString((a.rdata as { address: number }).address)}\n`;
+  ctx.stdout(out + '\n');
+  // without -type busybox also asks for AAAA and prints that reply's block (NOTES 23: in arrival
+  // order; here A first). Docker networks have no IPv6 here: an empty answer block.
+  if (!typed) {
+    const r6 = yield* dnsExchange(ns, tryParseIp(serverText), name, DnsType.AAAA);
+    if (r6 && r6.rcode === DnsRcode.NoError) {
+      const six = r6.answers.filter((x) => x.rdata.kind === 'aaaa');
+      let block = 'Non-authoritative answer:\n';
+      for (const a of six) block += `Name:\t${a.name}\nAddress: ${ip6Text((a.rdata as { address: Uint8Array }).address)}\n`;
+      ctx.stdout(block + '\n');
+    }
+  }
+  return 0;
 }

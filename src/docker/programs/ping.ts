@@ -2,7 +2,7 @@
  * busybox `ping [-c N] [-W S] HOST`: names from /etc/hosts or DNS, ICMP echo through the container's
  * namespace, busybox's output and exit status.
  */
-import type { Program, ProgramRun } from '../../runtime/process.js';
+import type { Program, ProgramContext, ProgramRun } from '../../runtime/process.js';
 import { SECOND } from '../../core/time.js';
 import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
@@ -25,54 +25,62 @@ export function pingProgram(_e: Engine): Program {
       else if (!a.startsWith('-')) host = a;
     }
     if (!host) return { stderr: PING_USAGE, exitCode: 1 };
-    const ns = netnsOf(ctx);
-    return (function* (): ProgramRun {
-      const dst = yield* resolveHost(ctx, host);
-      if (dst < 0) {
-        ctx.stderr(`ping: bad address '${host}'\n`);
+    return pingRun(ctx, host, count, wait);
+  };
+}
+
+/**
+ * The run of one `ping`. A generator function declared once: one written inside the program's
+ * closure would be a new function per call, whose generator objects get a hidden class of their own,
+ * and V8 allocates hidden classes in the old generation, where this one would keep its function (and
+ * with it the container and engine it closes over) alive through every scavenge (docs/performance.md).
+ */
+function* pingRun(ctx: ProgramContext, host: string, count: number, wait: number): ProgramRun {
+  const ns = netnsOf(ctx);
+  const dst = yield* resolveHost(ctx, host);
+  if (dst < 0) {
+    ctx.stderr(`ping: bad address '${host}'\n`);
+    return 1;
+  }
+  ctx.stdout(`PING ${host} (${ipToString(dst)}): 56 data bytes\n`);
+  if (!ns) return 1;
+  let received = 0;
+  const rtts: number[] = [];
+  let sentAt = 0;
+  let got = false;
+  const sock = ns.ping.open({
+    onReply: (seq, from, ttl, bytes) => {
+      got = true;
+      received++;
+      const ms = (ns.sim.now - sentAt) / 1e6;
+      rtts.push(ms);
+      ctx.stdout(`${bytes} bytes from ${ipToString(from)}: seq=${seq} ttl=${ttl} time=${ms.toFixed(3)} ms\n`);
+    },
+  });
+  let sent = 0;
+  try {
+    for (let seq = 0; seq < count; seq++) {
+      got = false;
+      sentAt = ns.sim.now;
+      try {
+        ns.ping.send(sock, dst, seq);
+      } catch (err) {
+        ctx.stderr(`ping: sendto: ${(err as Error).message}\n`);
         return 1;
       }
-      ctx.stdout(`PING ${host} (${ipToString(dst)}): 56 data bytes\n`);
-      if (!ns) return 1;
-      let received = 0;
-      const rtts: number[] = [];
-      let sentAt = 0;
-      let got = false;
-      const sock = ns.ping.open({
-        onReply: (seq, from, ttl, bytes) => {
-          got = true;
-          received++;
-          const ms = (ns.sim.now - sentAt) / 1e6;
-          rtts.push(ms);
-          ctx.stdout(`${bytes} bytes from ${ipToString(from)}: seq=${seq} ttl=${ttl} time=${ms.toFixed(3)} ms\n`);
-        },
-      });
-      let sent = 0;
-      try {
-        for (let seq = 0; seq < count; seq++) {
-          got = false;
-          sentAt = ns.sim.now;
-          try {
-            ns.ping.send(sock, dst, seq);
-          } catch (err) {
-            ctx.stderr(`ping: sendto: ${(err as Error).message}\n`);
-            return 1;
-          }
-          sent++;
-          const step = SECOND / 1000;
-          for (let t = 0; t < wait * SECOND && !got; t += step) yield { sleep: step };
-        }
-      } finally {
-        ns.ping.close(sock);
-      }
-      const loss = Math.round(((sent - received) * 100) / Math.max(sent, 1));
-      let out = `\n--- ${host} ping statistics ---\n${sent} packets transmitted, ${received} packets received, ${loss}% packet loss\n`;
-      if (rtts.length) {
-        const min = Math.min(...rtts), max = Math.max(...rtts), avg = rtts.reduce((a, b) => a + b, 0) / rtts.length;
-        out += `round-trip min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms\n`;
-      }
-      ctx.stdout(out);
-      return received ? 0 : 1;
-    })();
-  };
+      sent++;
+      const step = SECOND / 1000;
+      for (let t = 0; t < wait * SECOND && !got; t += step) yield { sleep: step };
+    }
+  } finally {
+    ns.ping.close(sock);
+  }
+  const loss = Math.round(((sent - received) * 100) / Math.max(sent, 1));
+  let out = `\n--- ${host} ping statistics ---\n${sent} packets transmitted, ${received} packets received, ${loss}% packet loss\n`;
+  if (rtts.length) {
+    const min = Math.min(...rtts), max = Math.max(...rtts), avg = rtts.reduce((a, b) => a + b, 0) / rtts.length;
+    out += `round-trip min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms\n`;
+  }
+  ctx.stdout(out);
+  return received ? 0 : 1;
 }

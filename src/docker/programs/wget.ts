@@ -244,19 +244,22 @@ export function wgetProgram(e: Engine): Program {
     if ('stderr' in a) return a;
     // -T without FEATURE_WGET_TIMEOUT writes through a null pointer: SIGSEGV before any output
     if (a.crash) return { exitCode: 139 };
-    return (function* (): ProgramRun {
-      for (const url of a.urls) {
-        try {
-          yield* retrieve(e, ctx, a, url);
-        } catch (err) {
-          if (err instanceof WgetError) {
-            ctx.stderr(`wget: ${err.message}\n`);
-            return 1;
-          }
-          throw err;
-        }
-      }
-      return 0;
-    })();
+    return wgetRun(e, ctx, a);
   };
+}
+
+/** The run of one `wget`, declared once (a generator function per call: see `pingRun` in ping.ts). */
+function* wgetRun(e: Engine, ctx: ProgramContext, a: WgetArgs): ProgramRun {
+  for (const url of a.urls) {
+    try {
+      yield* retrieve(e, ctx, a, url);
+    } catch (err) {
+      if (err instanceof WgetError) {
+        ctx.stderr(`wget: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+  }
+  return 0;
 }

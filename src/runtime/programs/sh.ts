@@ -400,14 +400,17 @@ export function shProgram(rt: Runtime): Program {
       return true;
     };
     const out: OutputSink = { write: (s, t) => (s === 'stdout' ? ctx.stdout(t) : ctx.stderr(t)) };
-    return (function* (): Gen {
-      try {
-        const code = yield* shell.run(ast, out);
-        return code;
-      } catch (e) {
-        if (e instanceof ShExit) return e.code;
-        throw e;
-      }
-    })();
+    return runScript(shell, ast, out);
   };
+}
+
+/** A script's run, declared once (a generator function per call: see `sleepFor` in builtins.ts). */
+function* runScript(shell: Shell, ast: Node, out: OutputSink): Gen {
+  try {
+    const code = yield* shell.run(ast, out);
+    return code;
+  } catch (e) {
+    if (e instanceof ShExit) return e.code;
+    throw e;
+  }
 }
