@@ -376,9 +376,8 @@ export function setChainCodegen(on: boolean): boolean {
 /**
  * The test of `-i`/`-o NAME` (`NAME+`: a prefix) over `p.<field>`. The name is not written into the
  * source: it is appended to `Q` and read as `qK`, so that the code of two engines whose bridges have
- * different random names (`br-<12 hex>`) is the same text, which V8 compiles once (its cache of
- * `new Function` sources) and whose feedback and optimized code the engines share. Names are
- * internalized, so the compare stays a pointer compare.
+ * different random names (`br-<12 hex>`) is the same text, made into a function once (`factory`).
+ * Names are internalized, so the compare stays a pointer compare.
  */
 function ifaceTest(field: string, name: string, inv: boolean, Q: string[]): string {
   if (name.endsWith('+')) {
@@ -616,7 +615,8 @@ export class CompiledTable {
    * over the rules' constants, so V8 compiles the chain like a hand-written one instead of calling a
    * closure per rule and per test; `genTest` says which constants are literals), or null when the
    * chain is too long for that (the closure form is used then). Runs of port-indexed rules
-   * (`runEnd[i] > 0`) become one call of `runAt(i)`'s function. Same verdicts and counters as the interpreter (property-tested).
+   * (`runEnd[i] > 0`) become one call of `runAt(i)`'s function. Same verdicts and counters as the
+   * interpreter (property-tested).
    */
   private generate(c: Chain, runEnd: Int32Array, runAt: (i: number) => (p: PktInfo) => number): CompiledChain | null {
     if (!CODEGEN) return null;

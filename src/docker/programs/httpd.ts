@@ -149,7 +149,7 @@ export function httpdProgram(e: Engine): Program {
   };
 }
 
-/** The run of one `httpd`, declared once (a generator function per call: see `pingRun` in ping.ts). */
+/** The run of one `httpd`, declared once (not a generator function per call: see `sleepFor` in runtime/programs/builtins.ts). */
 function* httpdRun(ns: NetNamespace | null, l: TcpListener | null, port: number): ProgramRun {
   try {
     yield { forever: true };

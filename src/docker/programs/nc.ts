@@ -170,7 +170,7 @@ export function ncProgram(e: Engine): Program {
   };
 }
 
-/** The run of one `nc`, declared once (a generator function per call: see `pingRun` in ping.ts). */
+/** The run of one `nc`, declared once (not a generator function per call: see `sleepFor` in runtime/programs/builtins.ts). */
 function* ncRun(ctx: ProgramContext, ns: NetNamespace | null, a: NcArgs, deadline: number | null): ProgramRun {
   const delayNs = a.delay * SECOND;
   const st: { queue: AcceptQueue | null } = { queue: null };

@@ -41,7 +41,7 @@ export function nslookupProgram(_e: Engine): Program {
   };
 }
 
-/** The run of one `nslookup`, declared once (a generator function per call: see `pingRun` in ping.ts). */
+/** The run of one `nslookup`, declared once (not a generator function per call: see `sleepFor` in runtime/programs/builtins.ts). */
 function* nslookupRun(ctx: ProgramContext, ns: NetNamespace | null, serverText: string, name: string, type: number, typed: boolean): ProgramRun {
   const r = yield* dnsExchange(ns, tryParseIp(serverText), name, type);
   if (!r) {

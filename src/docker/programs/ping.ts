@@ -29,12 +29,7 @@ export function pingProgram(_e: Engine): Program {
   };
 }
 
-/**
- * The run of one `ping`. A generator function declared once: one written inside the program's
- * closure would be a new function per call, whose generator objects get a hidden class of their own,
- * and V8 allocates hidden classes in the old generation, where this one would keep its function (and
- * with it the container and engine it closes over) alive through every scavenge (docs/performance.md).
- */
+/** The run of one `ping`, declared once (not a generator function per call: see `sleepFor` in runtime/programs/builtins.ts). */
 function* pingRun(ctx: ProgramContext, host: string, count: number, wait: number): ProgramRun {
   const ns = netnsOf(ctx);
   const dst = yield* resolveHost(ctx, host);

@@ -248,7 +248,7 @@ export function wgetProgram(e: Engine): Program {
   };
 }
 
-/** The run of one `wget`, declared once (a generator function per call: see `pingRun` in ping.ts). */
+/** The run of one `wget`, declared once (not a generator function per call: see `sleepFor` in runtime/programs/builtins.ts). */
 function* wgetRun(e: Engine, ctx: ProgramContext, a: WgetArgs): ProgramRun {
   for (const url of a.urls) {
     try {

@@ -404,7 +404,7 @@ export function shProgram(rt: Runtime): Program {
   };
 }
 
-/** A script's run, declared once (a generator function per call: see `sleepFor` in builtins.ts). */
+/** A script's run, declared once (not a generator function per call: see `sleepFor` in builtins.ts). */
 function* runScript(shell: Shell, ast: Node, out: OutputSink): Gen {
   try {
     const code = yield* shell.run(ast, out);
