@@ -165,7 +165,11 @@ export class Iptables {
         }
         inv = st.instantiate(values, this.chainExists);
       }
-      parsed.set(argv, XtTemplate.exactOf(argv, inv));
+      // a text with values (a bridge name, a subnet) is kept as itself from its second sighting:
+      // docker0's rules, which every engine sends alike, from the second engine on; a user network's,
+      // which carry its random `br-<12 hex>` name, only if its engine sends one twice (kept at once,
+      // each engine's texts stayed in this cache for dozens of engines after their engine was gone)
+      if (values.length === 0 || seenBefore(argv)) parsed.set(argv, XtTemplate.exactOf(argv, inv));
       return inv;
     } catch (e) {
       if (e instanceof XtError) return null;
@@ -211,6 +215,22 @@ const parsed = new TokenMap<XtTemplate>(1024);
 /** Their shapes (see {@link slotted}; bounded likewise). */
 const shapes = new TokenMap<XtTemplate>(1024);
 const NO_VALUES: readonly string[] = [];
+/** Hashes of argument lists seen once (numbers: nothing of the text is kept); bounded likewise. */
+const seenOnce = new Set<number>();
+
+/** Whether `argv` (by a 32-bit FNV-1a hash of its words) was seen before; records it if not. */
+function seenBefore(argv: readonly string[]): boolean {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    for (let j = 0; j < a.length; j++) h = Math.imul(h ^ a.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ 0x20, 0x01000193);
+  }
+  if (seenOnce.has(h)) return true;
+  if (seenOnce.size >= 4096) seenOnce.clear();
+  seenOnce.add(h);
+  return false;
+}
 /** Parses an iptables argument list once, for {@link Iptables.runPrepared} (user chains taken as existing). */
 export function prepareInvocation(argv: readonly string[]): XtInvocation {
   return parseIptablesArgs(argv, () => true);
