@@ -5,6 +5,7 @@
  */
 import { DockernetError } from '../../core/errors.js';
 import { TokenMap } from '../../core/token-map.js';
+import { hashString } from '../../core/rng.js';
 import { Netfilter } from '../../netfilter/netfilter.js';
 import { hasRule } from '../../netfilter/commands.js';
 import { execInvocation, XtError, XtTemplate, isTableName, parseIptablesArgs, type Ruleset, type XtInvocation } from '../../netfilter/index.js';
@@ -218,19 +219,16 @@ const NO_VALUES: readonly string[] = [];
 /** Hashes of argument lists seen once (numbers: nothing of the text is kept); bounded likewise. */
 const seenOnce = new Set<number>();
 
-/** Whether `argv` (by a 32-bit FNV-1a hash of its words) was seen before; records it if not. */
+/** Whether `argv` (by a 32-bit FNV-1a hash over its words' hashes) was seen before; records it if not. */
 function seenBefore(argv: readonly string[]): boolean {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    for (let j = 0; j < a.length; j++) h = Math.imul(h ^ a.charCodeAt(j), 0x01000193);
-    h = Math.imul(h ^ 0x20, 0x01000193);
-  }
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < argv.length; i++) h = Math.imul(h ^ hashString(argv[i]!), 0x01000193);
   if (seenOnce.has(h)) return true;
   if (seenOnce.size >= 4096) seenOnce.clear();
   seenOnce.add(h);
   return false;
 }
+
 /** Parses an iptables argument list once, for {@link Iptables.runPrepared} (user chains taken as existing). */
 export function prepareInvocation(argv: readonly string[]): XtInvocation {
   return parseIptablesArgs(argv, () => true);
