@@ -3,6 +3,7 @@
  * namespace, busybox's output and exit status.
  */
 import type { Program, ProgramContext, ProgramRun } from '../../runtime/process.js';
+import type { NetNamespace } from '../../netns/netns.js';
 import { SECOND } from '../../core/time.js';
 import { ipToString } from '../../wire/addr.js';
 import type { Engine } from '../engine.js';
@@ -25,13 +26,12 @@ export function pingProgram(_e: Engine): Program {
       else if (!a.startsWith('-')) host = a;
     }
     if (!host) return { stderr: PING_USAGE, exitCode: 1 };
-    return pingRun(ctx, host, count, wait);
+    return pingRun(ctx, netnsOf(ctx), host, count, wait);
   };
 }
 
 /** The run of one `ping`, declared once (not a generator function per call: see `sleepFor` in runtime/programs/builtins.ts). */
-function* pingRun(ctx: ProgramContext, host: string, count: number, wait: number): ProgramRun {
-  const ns = netnsOf(ctx);
+function* pingRun(ctx: ProgramContext, ns: NetNamespace | null, host: string, count: number, wait: number): ProgramRun {
   const dst = yield* resolveHost(ctx, host);
   if (dst < 0) {
     ctx.stderr(`ping: bad address '${host}'\n`);
