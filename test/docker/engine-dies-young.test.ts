@@ -13,23 +13,33 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
 
-const SCRIPT = `
+/**
+ * Runs the built package in a child with --expose-gc and a young generation of `semi` MB: `warm`
+ * engines made by `make` (JavaScript: the body of `mk(i)`, returning the engine), two full collections,
+ * then `measured` more (seeds from `firstSeed`, the last kept alive) and two minor collections. Returns
+ * the old-generation bytes those two scavenges promoted, per measured engine.
+ */
+function promoted(o: { make: string; warm: number; measured: number; firstSeed: number; semi: number }): { promotedPerEngine: number; alive: boolean } {
+  const script = `
 const v8 = require('node:v8');
 const { Engine } = require('./dist/index.cjs');
 const old = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size;
+const mk = (i) => { ${o.make} };
 let keep = null;
-for (let i = 0; i < 200; i++) keep = new Engine({ seed: i + 1 });
+for (let i = 0; i < ${o.warm}; i++) keep = mk(i);
 gc(); gc();
 const o0 = old();
-for (let i = 0; i < 100; i++) keep = new Engine({ seed: i + 1 });
+for (let i = 0; i < ${o.measured}; i++) keep = mk(${o.firstSeed} + i);
 gc({ type: 'minor' }); gc({ type: 'minor' });
-console.log(JSON.stringify({ promotedPerEngine: (old() - o0) / 100, alive: keep !== null }));
+console.log(JSON.stringify({ promotedPerEngine: (old() - o0) / ${o.measured}, alive: keep !== null }));
 `;
+  const out = execFileSync(process.execPath, ['--expose-gc', `--max-semi-space-size=${o.semi}`, '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return JSON.parse(out.trim().split('\n').pop()!) as { promotedPerEngine: number; alive: boolean };
+}
 
 describe.skipIf(!existsSync(join(ROOT, 'dist/index.cjs')))('garbage collection of dropped engines', () => {
   it('moves almost nothing of 100 dropped engines to the old generation in two scavenges', () => {
-    const out = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=64', '-e', SCRIPT], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { promotedPerEngine: number; alive: boolean };
+    const r = promoted({ make: 'return new Engine({ seed: i + 1 });', warm: 200, measured: 100, firstSeed: 0, semi: 64 });
     expect(r.alive).toBe(true);
     // ~0.4-0.6 KB per engine now (code and feedback the JIT keeps); 30 KB when a bridge's GC timer
     // closure and the process table's sleep callback were class-field arrows
@@ -40,30 +50,14 @@ describe.skipIf(!existsSync(join(ROOT, 'dist/index.cjs')))('garbage collection o
     // a generator function written inside a program's closure (one per call) gets a hidden class of
     // its own, which V8 allocates in the old generation and which points back at the function: every
     // engine whose container had run ping was promoted whole (~85 KB more than without)
-    const script = (probe: boolean): string => `
-const v8 = require('node:v8');
-const { Engine } = require('./dist/index.cjs');
-const old = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size;
-const mk = (i) => {
+    const make = (probe: boolean): string => `
   const e = new Engine({ seed: i + 1 });
   e.exec('docker network create n');
   e.exec('docker run -d --name web --network n mini:latest sleep 100000');
   e.exec('docker run -d --name db --network n mini:latest sleep 100000');
   ${probe ? "if (e.exec('docker exec web ping -c 1 db').exitCode !== 0 || e.exec('docker exec web nslookup db').exitCode !== 0) throw new Error('probe failed');" : 'void e.runtime.store.find("web").namespaces.net.handle;'}
-  return e;
-};
-let keep = null;
-for (let i = 0; i < 100; i++) keep = mk(i);
-gc(); gc();
-const o0 = old();
-for (let i = 0; i < 60; i++) keep = mk(100 + i);
-gc({ type: 'minor' }); gc({ type: 'minor' });
-console.log(JSON.stringify({ promotedPerEngine: (old() - o0) / 60, alive: keep !== null }));
-`;
-    const run = (probe: boolean): number => {
-      const out = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=128', '-e', script(probe)], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-      return (JSON.parse(out.trim().split('\n').pop()!) as { promotedPerEngine: number }).promotedPerEngine;
-    };
+  return e;`;
+    const run = (probe: boolean): number => promoted({ make: make(probe), warm: 100, measured: 60, firstSeed: 100, semi: 128 }).promotedPerEngine;
     const without = run(false);
     const withProbes = run(true);
     // ~4 KB per engine with a network (19 KB while the iptables front-end kept every text it parsed,
