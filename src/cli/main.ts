@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { DockernetError } from '../core/errors.js';
 import { argvOf, cmdCompose, cmdExec, cmdObserve, cmdOracle, cmdReplay, graphLab, reachLab, traceLab } from './commands.js';
@@ -168,23 +167,4 @@ export function run(argv: string[]): number {
     process.stderr.write(`dockernet: internal error: ${msg.split('\n')[0]}\n`);
     return 3;
   }
-}
-
-/** True when this module is the program node was started with (also through npm's bin symlink). */
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-// entry point (the bundled dist/cli/main.js)
-if (isEntryPoint()) {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
-  process.exitCode = run(process.argv.slice(2));
 }
