@@ -39,7 +39,7 @@ export { ramInBytes, humanSize, humanDuration, rfc3339Nano, EPOCH_MS } from './u
 export { Volume, VolumeStore, type MountPoint } from './volumes.js';
 export { ImageStore, type ImageRecord, type ImageConfig } from './images/store.js';
 export { Layer, RootFs, chainIds, sha256, type FsEntry } from './images/layer.js';
-export { writeTar, readTar, type TarEntry } from './images/tar.js';
+export { writeTar, readTar, tarSha256, type TarEntry, type TarPieces } from './images/tar.js';
 export type { LogDriver, LogMessage } from './logging/driver.js';
 export { jsonLogLine } from './logging/json-file.js';
 export { syslogFormat, type LogSinks } from './logging/drivers.js';

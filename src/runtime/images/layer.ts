@@ -4,7 +4,7 @@
  * it (`sha256(parentChain + " " + diffID)`), exactly as the image spec defines them.
  */
 import { createHash } from 'node:crypto';
-import { writeTar, type TarEntry } from './tar.js';
+import { tarSha256, writeTar, type TarEntry, type TarPieces } from './tar.js';
 
 /** One filesystem object in a layer (paths are absolute, e.g. `/bin/busybox`). */
 export interface FsEntry {
@@ -33,25 +33,82 @@ export function sha256(bytes: Uint8Array | string): string {
 /** Digests of recently digested texts (bounded). */
 const textDigests = new Map<string, string>();
 
+/** The pieces of each entry made by {@link lazyFileEntry} (until its `data` is read). */
+const lazyPieces = new WeakMap<FsEntry, TarPieces>();
+
+/**
+ * A file entry whose bytes are made when its `data` is first read (then kept, as a plain property):
+ * for a large file that a layer digests (through `pieces`, in its tar stream) but that few runs ever
+ * read, as the base image's 2 MB busybox.
+ */
+export function lazyFileEntry(mode: number, mtime: number, pieces: TarPieces): FsEntry {
+  const e: FsEntry = { type: 'file', mode, mtime };
+  lazyPieces.set(e, pieces);
+  Object.defineProperty(e, 'data', {
+    enumerable: true,
+    configurable: true,
+    get(): Uint8Array {
+      const data = new Uint8Array(pieces.length);
+      let at = 0;
+      pieces.forEach((p) => {
+        data.set(p, at);
+        at += p.length;
+      });
+      Object.defineProperty(e, 'data', { value: data, enumerable: true, writable: true, configurable: true });
+      lazyPieces.delete(e);
+      return data;
+    },
+  });
+  return e;
+}
+
+/** The pieces of a {@link lazyFileEntry} whose `data` has not been read yet, else undefined. */
+export function unreadPieces(e: FsEntry): TarPieces | undefined {
+  return lazyPieces.get(e);
+}
+
+/** Bytes of a file entry's content (without reading a lazy entry's data). */
+function fileSize(e: FsEntry): number {
+  return unreadPieces(e)?.length ?? e.data?.length ?? 0;
+}
+
 /** A read-only layer: its entries, tar bytes and identifiers. */
 export class Layer {
   /** `sha256:` of the uncompressed tar. */
   readonly diffId: string;
-  /** The tar stream. */
-  readonly tar: Uint8Array;
   /** Bytes of file content (what `docker history` SIZE shows). */
   readonly size: number;
-  /** `tar`: the exact bytes when they come from outside (docker load); built from `entries` otherwise. */
-  constructor(readonly entries: ReadonlyMap<string, FsEntry>, tar?: Uint8Array) {
-    this.tar = tar ?? writeTar(layerTarEntries(entries));
-    this.diffId = sha256(this.tar);
+  private tarBytes: Uint8Array | null;
+  private readonly members: readonly TarEntry[] | null;
+  /**
+   * `tar`: the exact bytes when they come from outside (docker load); the tar members to digest now
+   * and serialize when the bytes are first asked for (the base image); built from `entries` otherwise.
+   */
+  constructor(
+    readonly entries: ReadonlyMap<string, FsEntry>,
+    tar?: Uint8Array | readonly TarEntry[],
+  ) {
+    if (tar === undefined || tar instanceof Uint8Array) {
+      this.tarBytes = tar ?? writeTar(layerTarEntries(entries));
+      this.members = null;
+      this.diffId = sha256(this.tarBytes);
+    } else {
+      this.tarBytes = null;
+      this.members = tar;
+      this.diffId = tarSha256(tar);
+    }
     let size = 0;
-    for (const e of entries.values()) size += e.type === 'file' ? (e.data?.length ?? 0) : e.type === 'symlink' ? (e.link?.length ?? 0) : 0;
+    for (const e of entries.values()) size += e.type === 'file' ? fileSize(e) : e.type === 'symlink' ? (e.link?.length ?? 0) : 0;
     this.size = size;
+  }
+
+  /** The tar stream. */
+  get tar(): Uint8Array {
+    return (this.tarBytes ??= writeTar(this.members!));
   }
 }
 
-/** The tar members of a layer, sorted by path; whiteouts become `.wh.<name>` files. */
+/** The tar members of a layer, sorted by path; whiteouts become `.wh.<name>` files; an unread lazy file gives its pieces. */
 export function layerTarEntries(entries: ReadonlyMap<string, FsEntry>): TarEntry[] {
   const paths = [...entries.keys()].sort();
   return paths.map((p) => {
@@ -63,6 +120,8 @@ export function layerTarEntries(entries: ReadonlyMap<string, FsEntry>): TarEntry
     }
     if (e.type === 'dir') return { name: rel + '/', type: 'dir', mode: e.mode, mtime: e.mtime };
     if (e.type === 'symlink') return { name: rel, type: 'symlink', mode: e.mode, mtime: e.mtime, linkname: e.link };
+    const pieces = unreadPieces(e);
+    if (pieces !== undefined) return { name: rel, type: 'file', mode: e.mode, mtime: e.mtime, pieces };
     return { name: rel, type: 'file', mode: e.mode, mtime: e.mtime, data: e.data ?? new Uint8Array(0) };
   });
 }

@@ -2,6 +2,7 @@
  * POSIX ustar archives as real bytes (what `docker save` writes and `docker load` reads): 512-byte
  * headers with octal fields and a checksum, file data padded to 512, two zero blocks at the end.
  */
+import { createHash } from 'node:crypto';
 
 /** One archive member. */
 export interface TarEntry {
@@ -12,7 +13,33 @@ export interface TarEntry {
   /** Modification time, Unix seconds. */
   mtime: number;
   data?: Uint8Array;
+  /**
+   * A file's bytes in pieces, when it is not held as one buffer (read by {@link writeTar} and
+   * {@link tarSha256} when `data` is absent).
+   */
+  pieces?: TarPieces;
   linkname?: string;
+}
+
+/** A file's bytes as consecutive pieces, so that a large file need not be one buffer. */
+export interface TarPieces {
+  /** Bytes in all. */
+  readonly length: number;
+  /** Calls `emit` with each piece in order (pieces may be views of shared buffers: copy what you keep). */
+  forEach(emit: (piece: Uint8Array) => void): void;
+}
+
+/** Bytes of a member's data: its buffer's length, or its pieces'. */
+function dataLength(e: TarEntry): number {
+  return e.type !== 'file' ? 0 : e.data !== undefined ? e.data.length : (e.pieces?.length ?? 0);
+}
+
+/** Calls `emit` with a file member's bytes: its buffer, or its pieces. */
+function emitData(e: TarEntry, emit: (piece: Uint8Array) => void): void {
+  if (e.type !== 'file') return;
+  if (e.data !== undefined) {
+    if (e.data.length !== 0) emit(e.data);
+  } else e.pieces?.forEach(emit);
 }
 
 const enc = new TextEncoder();
@@ -28,7 +55,7 @@ function putOctal(h: Uint8Array, off: number, len: number, v: number): void {
   putString(h, off, len, v.toString(8).padStart(len - 1, '0'));
 }
 
-function header(e: TarEntry): Uint8Array {
+function header(e: TarEntry, size: number): Uint8Array {
   const h = new Uint8Array(512);
   let name = e.name;
   let prefix = '';
@@ -41,7 +68,7 @@ function header(e: TarEntry): Uint8Array {
   putOctal(h, 100, 8, e.mode & 0o7777);
   putOctal(h, 108, 8, 0);
   putOctal(h, 116, 8, 0);
-  putOctal(h, 124, 12, e.type === 'file' ? (e.data?.length ?? 0) : 0);
+  putOctal(h, 124, 12, size);
   putOctal(h, 136, 12, e.mtime);
   h.fill(0x20, 148, 156);
   h[156] = e.type === 'file' ? 0x30 : e.type === 'dir' ? 0x35 : 0x32;
@@ -67,8 +94,9 @@ export function writeTar(entries: readonly TarEntry[]): Uint8Array {
   const headers: Uint8Array[] = [];
   let total = 1024; // the two zero blocks at the end
   for (const e of entries) {
-    headers.push(header(e));
-    total += 512 + (e.type === 'file' && e.data ? blocks(e.data.length) : 0);
+    const size = dataLength(e);
+    headers.push(header(e, size));
+    total += 512 + blocks(size);
   }
   // one buffer, data copied straight into it (the padding is its zero fill): a 2 MB member
   // copied through a padded buffer of its own cost a second 2 MB of fresh pages
@@ -78,12 +106,37 @@ export function writeTar(entries: readonly TarEntry[]): Uint8Array {
     const e = entries[i]!;
     out.set(headers[i]!, off);
     off += 512;
-    if (e.type === 'file' && e.data && e.data.length) {
-      out.set(e.data, off);
-      off += blocks(e.data.length);
-    }
+    let at = off;
+    emitData(e, (piece) => {
+      out.set(piece, at);
+      at += piece.length;
+    });
+    off += blocks(dataLength(e));
   }
   return out;
+}
+
+/** Zeros: a member's padding and the archive's two end blocks. */
+const ZEROS = new Uint8Array(1024);
+
+/**
+ * `sha256:<hex>` of the archive {@link writeTar} would write for `entries`, without writing it: the
+ * headers, data (or pieces), padding and end blocks go through the hash as they come.
+ */
+export function tarSha256(entries: readonly TarEntry[]): string {
+  const h = createHash('sha256');
+  const update = (b: Uint8Array): void => {
+    h.update(b);
+  };
+  for (const e of entries) {
+    const size = dataLength(e);
+    h.update(header(e, size));
+    emitData(e, update);
+    const pad = blocks(size) - size;
+    if (pad !== 0) h.update(ZEROS.subarray(0, pad));
+  }
+  h.update(ZEROS);
+  return 'sha256:' + h.digest('hex');
 }
 
 function cstr(b: Uint8Array, off: number, len: number): string {
