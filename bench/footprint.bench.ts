@@ -1,8 +1,11 @@
 /**
  * Memory footprints, measured with V8 heap snapshots around the timed run (the runner diffs them by
  * constructor and divides by the operations): one conntrack entry (UDP, confirmed in the table, as the
- * packet path creates them) and one container's network sandbox at the stack layers (namespace, veth
- * pair, bridge port, address, default route, one UDP socket) without the engine and runtime on top.
+ * packet path creates them); one conntrack entry of a flow between two containers of docker0 that
+ * has gone both ways and been forwarded again (what an established flow holds: the entry and its
+ * cached FORWARD walks, see src/netfilter/flow-cache.ts); and one container's network sandbox at the
+ * stack layers (namespace, veth pair, bridge port, address, default route, one UDP socket) without
+ * the engine and runtime on top.
  */
 import { Rng } from '../src/core/rng.js';
 import { SECOND } from '../src/core/time.js';
@@ -14,6 +17,11 @@ import { connect } from '../src/netns/create.js';
 import { NetNamespace } from '../src/netns/netns.js';
 import { dockerMacFor, ipToString } from '../src/wire/addr.js';
 import { body, type Bench } from './lib.js';
+import { TupleSender } from './traffic.js';
+import { CPORT, dockerWorld } from './world.js';
+
+/** Containers of the forwarded-flow case (flows go between neighbours). */
+const FLOW_CTRS = 10;
 
 const bench: Bench = {
   name: 'footprint',
@@ -42,6 +50,37 @@ const bench: Bench = {
             i++;
           },
           () => ({ entries: ct.count }),
+        );
+      },
+    },
+    {
+      label: 'conntrack entry of a forwarded flow (docker0, request, reply, request)',
+      params: { containers: FLOW_CTRS },
+      ops: 20_000,
+      warmup: 500,
+      expected: (done) => ({ entries: done, refused: 0 }),
+      setup() {
+        const w = dockerWorld({ containers: FLOW_CTRS, published: 0 });
+        const ct = w.nf!.conntrack;
+        const tx = new TupleSender(8, 16);
+        let flows = 0;
+        return body(
+          (i) => {
+            // container a's port 10000+ (a new one per flow) to container b's socket, b's answer,
+            // and a's second datagram: the entry is ESTABLISHED and each direction's FORWARD walk
+            // is recorded on it (a bridged flow records at its first established packet)
+            const a = i % FLOW_CTRS;
+            const b = (a + 1) % FLOW_CTRS;
+            const sport = 10000 + i; // (ops + warmup stay below 55,536)
+            const ipa = w.ctrIp(a);
+            const ipb = w.ctrIp(b);
+            tx.send(w.ctrs[a]!, ipa, ipb, sport, CPORT);
+            tx.send(w.ctrs[b]!, ipb, ipa, CPORT, sport);
+            tx.send(w.ctrs[a]!, ipa, ipb, sport, CPORT);
+            w.sim.drain();
+            flows++;
+          },
+          () => ({ entries: ct.count, refused: tx.refused, flows }),
         );
       },
     },

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FlowVerdict } from './flow-cache.js';
+import type { FlowPair } from './flow-cache.js';
 import type { Sim, Timer } from '../core/scheduler.js';
 import { MS, SECOND } from '../core/time.js';
 import { ipToString } from '../wire/addr.js';
@@ -135,8 +135,8 @@ export class CtEntry {
    * holder is unknown.
    */
   use = -1;
-  /** @internal the cached FORWARD walk of its established packets (see flow-cache.ts), one per direction */
-  flow: FlowVerdict | null = null;
+  /** @internal the cached FORWARD walks of its established packets, one per direction (see flow-cache.ts; shared, interned) */
+  flow: FlowPair | null = null;
 
   constructor(proto: number, src: number, dst: number, sport: number, dport: number, now: number, owner: Conntrack | null = null) {
     this.oS = src | 0;

@@ -72,7 +72,7 @@ import {
 } from './rule.js';
 import { Ruleset, TABLE_NAMES, type Chain, type Table, type TableName } from './table.js';
 import { saveText } from './text.js';
-import { FlowVerdict, forwardCacheable } from './flow-cache.js';
+import { FlowWalkTable, forwardCacheable } from './flow-cache.js';
 import { MS, SECOND } from '../core/time.js';
 
 const HOOK_CHAIN = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
@@ -205,6 +205,8 @@ export class Netfilter implements TargetRunner {
   /** What the walk being recorded bumped (rules, then base chains by policy); reused (made with the first recorded walk). */
   private recRules: Rule[] = NO_BASES;
   private recPolicies: Chain[] = NO_BASES;
+  /** The recorded FORWARD walks, interned (made with the first recorded walk). */
+  private walksV: FlowWalkTable | null = null;
   /** The base chain of the walk being recorded (the one a policy observation is about). */
   private recBase: Chain | null = null;
   /** What a recorded walk reports (made with the first recorded walk: {@link Netfilter.recObserver}). */
@@ -481,26 +483,21 @@ export class Netfilter implements TargetRunner {
    * at FORWARD would; -1 when nothing valid is cached for this packet (then the caller runs the
    * hook, which records the walk when it can).
    */
-  forwardCached(skb: SkBuff, inDev: string, outDev: string, physIn: string | undefined, physOut: string | undefined): number {
+  forwardCached(skb: SkBuff, inDev: string, outDev: string): number {
     const ct = skb.ct as CtEntry | null;
-    if (ct === null || skb.traced) return -1;
-    let f = ct.flow;
-    if (f === null || !this.flowCache) return -1;
+    if (ct === null || skb.traced || !this.flowCache) return -1;
     const ci = skb.ctinfo;
-    const dir = ci === IP_CT_ESTABLISHED ? 0 : ci === IP_CT_ESTABLISHED_REPLY ? 1 : -1;
-    if (f.dir !== dir) {
-      f = f.other;
-      if (f === null || f.dir !== dir) return -1;
-    }
+    const fp = ct.flow;
+    if (fp === null) return -1;
+    const f = ci === IP_CT_ESTABLISHED ? fp.orig : ci === IP_CT_ESTABLISHED_REPLY ? fp.reply : null;
+    if (f === null) return -1;
     if (
       f.gen !== this.rules.generation ||
       ct.owner !== this.conntrack ||
       f.mark !== skb.mark ||
       f.ctState !== ctStateOf(ct, ci) ||
       f.inDev !== inDev ||
-      f.outDev !== outDev ||
-      f.physIn !== physIn ||
-      f.physOut !== physOut
+      f.outDev !== outDev
     )
       return -1;
     const len = skb.view.getUint16(skb.network + 2);
@@ -555,26 +552,11 @@ export class Netfilter implements TargetRunner {
     // verdict-only targets: the walk ends in ACCEPT or DROP
     if (v !== V_ACCEPT && v !== V_DROP) return this.verdict(v);
     const ct = skb.ct as CtEntry;
-    const dir = skb.ctinfo === IP_CT_ESTABLISHED_REPLY ? 1 : 0;
-    let f = ct.flow;
-    if (f !== null && f.dir !== dir) f = f.other;
-    if (f === null) {
-      f = new FlowVerdict();
-      f.dir = dir;
-      f.other = ct.flow;
-      ct.flow = f;
-    }
-    f.gen = this.rules.generation;
-    f.inDev = state.inDev;
-    f.outDev = state.outDev;
-    f.physIn = state.physIn;
-    f.physOut = state.physOut;
-    f.mark = skb.mark;
-    f.ctState = ctStateOf(ct, skb.ctinfo);
-    f.rules = this.recRules.slice();
-    f.policies = this.recPolicies.slice();
+    const ci = skb.ctinfo;
     const nv = this.verdict(v);
-    f.verdict = nv;
+    const walks = (this.walksV ??= new FlowWalkTable());
+    const w = walks.intern(this.rules.generation, state.inDev, state.outDev, skb.mark, ctStateOf(ct, ci), this.recRules, this.recPolicies, nv);
+    ct.flow = walks.pair(ct.flow, ci === IP_CT_ESTABLISHED_REPLY ? 1 : 0, w);
     return nv;
   }
 

@@ -956,7 +956,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     // a later packet of an established flow, bridged or routed: the FORWARD walk cached on its
     // conntrack entry, without setting up a hook state
     if (hook === NF_INET_FORWARD && skb.ct !== null && nf instanceof Netfilter) {
-      const v = nf.forwardCached(skb, inDev, outDev, physIn, physOut);
+      const v = nf.forwardCached(skb, inDev, outDev);
       if (v >= 0) return v as NfVerdict;
     }
     // one stack for every namespace (hooks run synchronously; nesting crosses namespaces when a

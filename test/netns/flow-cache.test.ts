@@ -328,7 +328,7 @@ describe('bridged FORWARD walks cached per conntrack entry', () => {
     expect(est.pkts).toBe(7);
     // the cached walk is on the entry
     const ct = [...a.host.nf.conntrack.entries()][0]!;
-    expect(ct.flow).not.toBeNull();
+    expect(ct.flow?.orig).toBeTruthy();
     // drop established traffic in DOCKER-USER: the next packet obeys
     a.host.nf.iptables(['-I', 'DOCKER-USER', '-p', 'udp', '-j', 'DROP']);
     send(0, 1);
@@ -348,9 +348,10 @@ describe('bridged FORWARD walks cached per conntrack entry', () => {
     let routedHits = 0;
     const nf = a.host.nf;
     const cached = nf.forwardCached.bind(nf);
-    nf.forwardCached = (skb, inDev, outDev, physIn, physOut) => {
-      const v = cached(skb, inDev, outDev, physIn, physOut);
-      if (v >= 0 && physIn === undefined) routedHits++;
+    nf.forwardCached = (skb, inDev, outDev) => {
+      const v = cached(skb, inDev, outDev);
+      // a frame the bridge forwards is marked prerouted (nfBridge 1); one it passed up to be routed is not
+      if (v >= 0 && skb.nfBridge !== 1) routedHits++;
       return v;
     };
     for (const w of [a, b]) w.host.nf.restore(DOCKER);
@@ -383,7 +384,7 @@ describe('bridged FORWARD walks cached per conntrack entry', () => {
     udp(1, 0, 80, 40000);
     udp(0, 1, 40000, 80);
     const old = a.host.nf.conntrack.live().find((e) => e.oSport === 40000 && e.proto === 17)!;
-    expect(old.flow).not.toBeNull();
+    expect(old.flow?.orig).toBeTruthy();
     // (live(): a look that does not keep the entry from reuse, as entries() would)
     // it expires and is removed; the next new connection takes its object
     apply(a, { k: 'time', s: 200 });
@@ -392,5 +393,46 @@ describe('bridged FORWARD walks cached per conntrack entry', () => {
     const fresh = a.host.nf.conntrack.live().find((e) => e.oSport === 40001)!;
     expect(fresh).toBe(old);
     expect(fresh.flow).toBeNull();
+  });
+
+  it('flows that walk the same rules share one recorded walk per direction, and a rule change records new ones', () => {
+    const a = world(true, false);
+    const nf = a.host.nf;
+    nf.restore(DOCKER);
+    const udp = (from: number, to: number, sport: number, dport: number): void => apply(a, { k: 'udp', from, to, sport, dport, len: 10 });
+    // six flows between three containers of docker0, each answered, then one more datagram each way
+    const flows: Array<[number, number, number]> = [];
+    for (let i = 0; i < 6; i++) flows.push([i % 3, (i + 1) % 3, 41000 + i]);
+    for (let round = 0; round < 2; round++)
+      for (const [x, y, sport] of flows) {
+        udp(x, y, sport, 80);
+        udp(y, x, 80, sport);
+      }
+    const entries = nf.conntrack.live().filter((e) => e.proto === 17 && e.oSport >= 41000);
+    expect(entries.length).toBe(6);
+    // the entries share one pair of walks
+    expect(new Set(entries.map((e) => e.flow)).size).toBe(1);
+    const orig = new Set(entries.map((e) => e.flow!.orig));
+    const reply = new Set(entries.map((e) => e.flow!.reply));
+    expect(orig.size).toBe(1);
+    expect(reply.size).toBe(1);
+    expect([...orig][0]).not.toBeNull();
+    expect([...reply][0]).not.toBeNull();
+    // both directions bump the same rules (DOCKER-USER's RETURN, the isolation stage, FORWARD's
+    // `-o docker0 --ctstate RELATED,ESTABLISHED -j ACCEPT`) with the same ctstate: one walk for all twelve
+    expect([...orig][0]).toBe([...reply][0]);
+    expect([...orig][0]!.rules.length).toBeGreaterThan(0);
+    const before = [...orig][0]!;
+    // a rule change: the next packet of a flow records again, into a walk of the new generation
+    nf.iptables(['-I', 'DOCKER-USER', '-p', 'tcp', '-j', 'DROP']);
+    udp(0, 1, 41000, 80);
+    const e0 = entries.find((e) => e.oSport === 41000)!;
+    const now = e0.flow!.orig!;
+    expect(now).not.toBe(before);
+    expect(now.gen).toBeGreaterThan(before.gen);
+    // DOCKER-USER's new rule does not match UDP: the same rules bumped as before
+    expect(now.rules).toEqual(before.rules);
+    // the reply direction's walk (of the old generation) is kept beside it until its next packet
+    expect(e0.flow!.reply).toBe(before);
   });
 });
