@@ -108,8 +108,10 @@ export function arpRcv(ns: NetNamespace, dev: NetDevice, skb: SkBuff): void {
   const sha = arpSenderMac(skb);
   if ((tip >>> 28) === 0xe || (sip >>> 28) === 0xe) return; // multicast: not for ARP
   if (op === ARPOP_REQUEST) {
-    const r = ns.routeLookup(tip);
-    if (r.type === 'local' && ns.isLocalAddress(tip)) {
+    // the address test first: every namespace on a bridge sees every request broadcast there, and a
+    // route lookup of each target would leave one cached result per namespace and target (N² over
+    // a bridge of N containers pinging each other)
+    if (ns.isLocalAddress(tip) && ns.routeLookup(tip).type === 'local') {
       if (sip !== 0 && sip !== tip) ns.neigh.update(dev, sip, sha, false, true);
       if (skb.traced && ns.sim.tracer)
         trace(ns, skb, 'neigh', 'arp-reply', `${dev.name}: who-has ${ipToString(tip)} tell ${ipToString(sip)}: replying`, { dev: dev.name });

@@ -66,3 +66,25 @@ it('host mode: the host\'s /etc/hosts, or with --add-host one built anew, which 
   expect(e.exec('docker exec h-plain cat /etc/hosts').stdout).toBe(e.hostEtcHosts);
   expect(e.exec('docker network connect bridge h-join').stderr).toBe('Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network\n');
 });
+
+it('embedded DNS: names, aliases, the short ID and NAME.NETWORK match whatever their case; a prefix or a longer name does not', () => {
+  const e = new Engine({ seed: 3 });
+  for (const l of [
+    'docker network create Dnet',
+    'docker run -d --name Web-1 --network Dnet --network-alias Api --network-alias shared mini:latest sleep 100000',
+    'docker run -d --name other --network Dnet --network-alias SHARED mini:latest sleep 100000',
+    'docker run -d --name client --network Dnet mini:latest sleep 100000',
+  ])
+    expect(e.exec(l).exitCode).toBe(0);
+  const ipOf = (n: string): string => e.exec(`docker inspect -f '{{.NetworkSettings.Networks.Dnet.IPAddress}}' ${n}`).stdout.trim();
+  const web = ipOf('Web-1');
+  const other = ipOf('other');
+  const answers = (q: string): string[] => {
+    const r = e.exec(`docker exec client nslookup -type=a ${q} 127.0.0.11`);
+    return [...r.stdout.matchAll(/^Address: (\S+)$/gm)].map((m) => m[1]!).sort();
+  };
+  const id12 = e.exec('docker inspect -f {{.Id}} Web-1').stdout.trim().slice(0, 12);
+  for (const q of ['web-1', 'WEB-1', 'Web-1', 'api', 'API', 'web-1.dnet', 'Web-1.DNET', id12, id12.toUpperCase()]) expect(answers(q), q).toEqual([web]);
+  expect(answers('shared')).toEqual([web, other].sort());
+  for (const q of ['web', 'web-10', 'eb-1', 'web-1x']) expect(answers(q), q).toEqual([]);
+});

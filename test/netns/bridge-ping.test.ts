@@ -54,6 +54,23 @@ describe('two namespaces on a bridge', () => {
     expect(sim.now).toBe(0); // every reply arrived at once: busybox stops early
   });
 
+  it('a namespace that sees a request for another address does not route its target (no cached result per target)', () => {
+    const { a, host } = lan();
+    const looked: number[] = [];
+    const lookup = host.routeLookup.bind(host);
+    host.routeLookup = (dst: number) => {
+      looked.push(dst);
+      return lookup(dst);
+    };
+    // the host's docker0 passes up the broadcast "who-has 172.17.0.3 tell 172.17.0.2"
+    expect(ping(a, '172.17.0.3', { count: 1 }).received).toBe(1);
+    expect(host.mustDev('docker0').stats.rxPackets).toBeGreaterThan(0);
+    expect(looked).toEqual([]);
+    // a request for one of its own addresses is still answered (routed as local)
+    expect(ping(a, '172.17.0.1', { count: 1 }).received).toBe(1);
+    expect(looked.length).toBeGreaterThan(0);
+  });
+
   it('a second ping reuses the neighbour entry (no ARP)', () => {
     const { a } = lan();
     ping(a, '172.17.0.3');

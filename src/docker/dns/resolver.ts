@@ -58,14 +58,16 @@ export class EmbeddedDns {
         const ip = cc ? n.endpoints.get(cc.id)?.ip : undefined;
         if (ip) return [ip];
       }
+      // the name as asked, and without a `.NETWORK` in it (the first one, as libnetwork strips it)
+      const q2 = q.replace(`.${n.name.toLowerCase()}`, '');
+      // a scan of the network's endpoints, without allocating per endpoint (a query on a network of
+      // 1,000 containers made ~5,000 arrays and strings before): the container's name, then its aliases
       const hits: number[] = [];
-      for (const [cid, ep] of n.endpoints) {
+      for (const ep of n.endpoints.values()) {
         if (!ep.ip) continue;
-        const c = this.e.runtime.store.find(cid);
+        const c = this.e.runtime.store.find(ep.containerId);
         if (!c) continue;
-        const att = this.e.sandboxes.of(c).attachments.get(n.id);
-        const names = [c.name.slice(1), ...(att?.aliases ?? [])].map((x) => x.toLowerCase());
-        if (names.includes(q) || names.includes(q.replace(`.${n.name.toLowerCase()}`, ''))) hits.push(ep.ip);
+        if (nameIs(c.name, 1, q, q2) || aliasIs(this.e.sandboxes.of(c).attachments.get(n.id)?.aliases, q, q2)) hits.push(ep.ip);
       }
       if (hits.length) return this.e.rng.shuffle(hits);
     }
@@ -126,4 +128,32 @@ export class EmbeddedDns {
     this.sock.close();
     for (const s of this.forwards) s.close();
   }
+}
+
+/** Whether `s` from index `from`, lowercased, is `q` or `q2` (both lowercase already). */
+function nameIs(s: string, from: number, q: string, q2: string): boolean {
+  return lowerEquals(s, from, q) || (q2 !== q && lowerEquals(s, from, q2));
+}
+
+/** Whether one of `aliases`, lowercased, is `q` or `q2`. */
+function aliasIs(aliases: readonly string[] | undefined, q: string, q2: string): boolean {
+  if (aliases === undefined) return false;
+  for (const a of aliases) if (nameIs(a, 0, q, q2)) return true;
+  return false;
+}
+
+/** `s.slice(from).toLowerCase() === q`, without making the slice for ASCII names. */
+function lowerEquals(s: string, from: number, q: string): boolean {
+  if (s.length - from !== q.length) {
+    // lowercasing keeps the length of ASCII text; anything else takes the general path
+    for (let i = from; i < s.length; i++) if (s.charCodeAt(i) > 127) return s.slice(from).toLowerCase() === q;
+    return false;
+  }
+  for (let i = 0; i < q.length; i++) {
+    let c = s.charCodeAt(from + i);
+    if (c > 127) return s.slice(from).toLowerCase() === q;
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== q.charCodeAt(i)) return false;
+  }
+  return true;
 }
