@@ -89,6 +89,8 @@ export class FlowPair {
 
 /** Walks kept per table before it starts over (entries keep the walks they point at). */
 const MAX_WALKS = 4096;
+/** Pairs of walks kept per table (the combinations of an original and a reply walk seen so far). */
+const MAX_PAIRS = 65536;
 
 /**
  * The interned {@link FlowWalk}s of one netfilter instance, for one ruleset generation: the same
@@ -151,7 +153,8 @@ export class FlowWalkTable {
     let p = this.pairs.get(k);
     if (p === undefined) {
       p = new FlowPair(o, r);
-      this.pairs.set(k, p);
+      // bounded: past MAX_PAIRS a new combination gets a pair of its own
+      if (this.pairs.size < MAX_PAIRS) this.pairs.set(k, p);
     }
     return p;
   }
