@@ -430,8 +430,9 @@ describe('bridged FORWARD walks cached per conntrack entry', () => {
     const now = e0.flow!.orig!;
     expect(now).not.toBe(before);
     expect(now.gen).toBeGreaterThan(before.gen);
-    // DOCKER-USER's new rule does not match UDP: the same rules bumped as before
-    expect(now.rules).toEqual(before.rules);
+    // DOCKER-USER's new rule does not match UDP: the same rule objects bumped as before, in order
+    expect(now.rules.length).toBe(before.rules.length);
+    now.rules.forEach((r, i) => expect(r).toBe(before.rules[i]));
     // the reply direction's walk (of the old generation) is kept beside it until its next packet
     expect(e0.flow!.reply).toBe(before);
   });
