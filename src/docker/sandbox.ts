@@ -21,6 +21,7 @@ import { setupResolverRules } from './iptables/dns-rules.js';
 import { publishPorts, unpublishPorts } from './ports/publish.js';
 import type { DockerProxy } from './ports/proxy.js';
 import { EmbeddedDns } from './dns/resolver.js';
+import { DnsNames } from './dns/names.js';
 import { registerNetPrograms } from './programs/index.js';
 import { Sandbox } from './sandbox-state.js';
 
@@ -43,7 +44,12 @@ const NO_ENDPOINT_FLAGS: { readonly aliases: readonly string[]; readonly ipv4: s
 
 /** Per-container network state and the lifecycle hooks. */
 export class Sandboxes implements EtcRenderer {
-  constructor(private readonly e: Engine) {}
+  /** The embedded DNS's index of the names on each network (kept up to date by join and leave). */
+  readonly dnsNames: DnsNames;
+
+  constructor(private readonly e: Engine) {
+    this.dnsNames = new DnsNames(e);
+  }
 
   /** The network state of `c`. */
   of(c: Container): ContainerNet {
@@ -66,6 +72,7 @@ export class Sandboxes implements EtcRenderer {
       beforeRemove: (c) => {
         this.detachAll(c);
         this.of(c).attachments.clear();
+        this.dnsNames.changed();
       },
     });
     rt.inspectProviders.push((c, doc) => this.inspect(c, doc));
@@ -156,7 +163,7 @@ export class Sandboxes implements EtcRenderer {
       const hostNet = this.e.findNetwork('host')!;
       const ep = this.newEndpoint(hostNet, c, 0, 0, '');
       st.sb = new Sandbox(this.e.host, [ep], [], NONE, false);
-      hostNet.endpoints.set(c.id, ep);
+      this.setEndpoint(hostNet, c, ep);
       this.networkEvent('connect', hostNet, c);
       // libnetwork buildHostsFile: the host's file, or with --add-host a new one (the default block
       // and the extra records, no own line: net-23)
@@ -218,12 +225,20 @@ export class Sandboxes implements EtcRenderer {
     return { id: newId(this.e.rng), network: n, containerId: c.id, ip, mac, ifname, hostVeth: '', ports: NONE };
   }
 
+  /** Adds `ep` to the endpoints of `n` and to the network's DNS names. */
+  private setEndpoint(n: Network, c: Container, ep: Endpoint): void {
+    // a replaced endpoint would keep its place in the map's order: the index starts over
+    if (n.endpoints.has(c.id)) this.dnsNames.changed();
+    n.endpoints.set(c.id, ep);
+    this.dnsNames.joined(ep);
+  }
+
   /** Joins a running container's sandbox to a network (start, or `network connect`). */
   join(c: Container, sb: Sandbox, n: Network, att: AttachmentConfig): Endpoint {
     if (n.driver === 'null' || n.driver === 'host') {
       const ep = this.newEndpoint(n, c, 0, 0, '');
       sb.endpoints = sb.endpoints.concat([ep]);
-      n.endpoints.set(c.id, ep);
+      this.setEndpoint(n, c, ep);
       this.networkEvent('connect', n, c);
       return ep;
     }
@@ -269,7 +284,7 @@ export class Sandboxes implements EtcRenderer {
     }
     sb.defer(addAddressOp, ifname, ip | 0, pool.subnet.len, ip);
     sb.endpoints = sb.endpoints.concat([ep]); // exact size (push would reserve 17 slots)
-    n.endpoints.set(c.id, ep);
+    this.setEndpoint(n, c, ep);
     // a pending /etc/hosts shows the records as they were at writeHosts: render it before they change
     c.etc.materialise();
     // the address text is shared with the published ports' proxies (publish.ts)
@@ -294,6 +309,7 @@ export class Sandboxes implements EtcRenderer {
     }
     if (sb.endpoints.includes(ep)) sb.endpoints = sb.endpoints.filter((x) => x !== ep);
     n.endpoints.delete(c.id);
+    this.dnsNames.changed();
     // libnetwork deletes the hosts entries of a network's service records: user networks only
     // (a disconnect from the default bridge leaves the line, net-09 r-d). etchosts.Delete drops
     // every line that ends in "\t<names>", whatever its address: leaving one network of two takes

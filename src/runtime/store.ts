@@ -20,6 +20,11 @@ const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 export class ContainerStore {
   private readonly byId = new Map<string, Container>();
   private readonly byName = new Map<string, Container>();
+  /**
+   * Changes whenever a container's name stops naming it (the container is removed or renamed):
+   * indexes built from the names (the embedded DNS's) compare it to know they are stale.
+   */
+  namesGeneration = 0;
 
   /** A fresh 64-hex id (never all-digits in its short form, like stringid). */
   newId(rng: Rng): string {
@@ -57,12 +62,14 @@ export class ContainerStore {
 
   /** Removes a container. */
   delete(c: Container): void {
+    this.namesGeneration++;
     this.byId.delete(c.id);
     if (this.byName.get(c.name) === c) this.byName.delete(c.name);
   }
 
   /** Renames a container. */
   rename(c: Container, newName: string): void {
+    this.namesGeneration++;
     this.byName.delete(c.name);
     c.name = newName.startsWith('/') ? newName : '/' + newName;
     this.byName.set(c.name, c);

@@ -313,6 +313,7 @@ function connect(e: Engine, argv: string[]): ExecResult {
       e.sandboxes.join(c, st.sb, n, att);
     } catch (err) {
       st.attachments.delete(n.id);
+      e.sandboxes.dnsNames.changed();
       throw err;
     }
     e.sandboxes.writeHosts(c);
@@ -334,6 +335,7 @@ function disconnect(e: Engine, argv: string[]): ExecResult {
     e.sandboxes.writeHosts(c);
   }
   st.attachments.delete(n.id);
+  e.sandboxes.dnsNames.changed();
   return ok();
 }
 

@@ -60,15 +60,7 @@ export class EmbeddedDns {
       }
       // the name as asked, and without a `.NETWORK` in it (the first one, as libnetwork strips it)
       const q2 = q.replace(`.${n.name.toLowerCase()}`, '');
-      // a scan of the network's endpoints, without allocating per endpoint (a query on a network of
-      // 1,000 containers made ~5,000 arrays and strings before): the container's name, then its aliases
-      const hits: number[] = [];
-      for (const ep of n.endpoints.values()) {
-        if (!ep.ip) continue;
-        const c = this.e.runtime.store.find(ep.containerId);
-        if (!c) continue;
-        if (nameIs(c.name, 1, q, q2) || aliasIs(this.e.sandboxes.of(c).attachments.get(n.id)?.aliases, q, q2)) hits.push(ep.ip);
-      }
+      const hits = this.e.sandboxes.dnsNames.lookup(n, q, q2);
       if (hits.length) return this.e.rng.shuffle(hits);
     }
     return [];
@@ -128,32 +120,4 @@ export class EmbeddedDns {
     this.sock.close();
     for (const s of this.forwards) s.close();
   }
-}
-
-/** Whether `s` from index `from`, lowercased, is `q` or `q2` (both lowercase already). */
-function nameIs(s: string, from: number, q: string, q2: string): boolean {
-  return lowerEquals(s, from, q) || (q2 !== q && lowerEquals(s, from, q2));
-}
-
-/** Whether one of `aliases`, lowercased, is `q` or `q2`. */
-function aliasIs(aliases: readonly string[] | undefined, q: string, q2: string): boolean {
-  if (aliases === undefined) return false;
-  for (const a of aliases) if (nameIs(a, 0, q, q2)) return true;
-  return false;
-}
-
-/** `s.slice(from).toLowerCase() === q`, without making the slice for ASCII names. */
-function lowerEquals(s: string, from: number, q: string): boolean {
-  if (s.length - from !== q.length) {
-    // lowercasing keeps the length of ASCII text; anything else takes the general path
-    for (let i = from; i < s.length; i++) if (s.charCodeAt(i) > 127) return s.slice(from).toLowerCase() === q;
-    return false;
-  }
-  for (let i = 0; i < q.length; i++) {
-    let c = s.charCodeAt(from + i);
-    if (c > 127) return s.slice(from).toLowerCase() === q;
-    if (c >= 65 && c <= 90) c += 32;
-    if (c !== q.charCodeAt(i)) return false;
-  }
-  return true;
 }
