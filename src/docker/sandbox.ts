@@ -44,7 +44,7 @@ const NO_ENDPOINT_FLAGS: { readonly aliases: readonly string[]; readonly ipv4: s
 
 /** Per-container network state and the lifecycle hooks. */
 export class Sandboxes implements EtcRenderer {
-  /** The embedded DNS's index of the names on each network (kept up to date by join and leave). */
+  /** @internal The embedded DNS's index of the names on each network (kept up to date by join and leave). */
   readonly dnsNames: DnsNames;
 
   constructor(private readonly e: Engine) {

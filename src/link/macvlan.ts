@@ -143,7 +143,7 @@ function macvlanBroadcast(port: MacvlanPort, skb: SkBuff, src: MacvlanDevice | n
   for (let i = 0; i < vs.length; i++) {
     const v = vs[i]!;
     if (v === src || !v.adminUp) continue;
-    v.sim.post(v, skb.clone());
+    v.sim.post(v, skb.cloneShared());
   }
 }
 

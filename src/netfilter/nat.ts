@@ -157,6 +157,7 @@ function uniqueTuple(ctab: Conntrack, rng: Rng, ct: CtEntry, t: Tuple, manip: nu
  * when something changed.
  */
 export function natManipPkt(skb: SkBuff, ct: CtEntry, dir: number, manip: number): boolean {
+  skb.ensureWritable(); // Linux nf_nat_ipv4_manip_pkt: skb_ensure_writable
   const v = skb.view;
   const n = skb.network;
   const frag = (v.getUint16(n + 6) & 0x1fff) !== 0;
@@ -241,6 +242,7 @@ function csumReplaceHalves(check: number, oh: number, ol: number, nh: number, nl
  * The ICMP checksum is recomputed.
  */
 export function natIcmpReplyTranslation(skb: SkBuff, ct: CtEntry, dir: number, manip: number): void {
+  skb.ensureWritable();
   const v = skb.view;
   const n = skb.network;
   const t = skb.transport;

@@ -209,6 +209,7 @@ export function ipLocalOutRaw(ns: NetNamespace, skb: SkBuff): void {
     return;
   }
   if (ipv4Src(skb) === 0) {
+    skb.ensureWritable();
     const v = skb.view;
     v.setUint32(26, rt.src);
     v.setUint16(24, csumReplace32(v.getUint16(24), 0, rt.src));
@@ -248,6 +249,7 @@ export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, n
     return;
   }
   if (dev.kind === 'loopback') {
+    skb.ensureWritable();
     const b = skb.data;
     for (let i = 0; i < 12; i++) b[i] = 0;
     b[12] = 0x08;
@@ -271,6 +273,7 @@ export function ipFinishOutput2(ns: NetNamespace, skb: SkBuff, dev: NetDevice, n
 
 /** Fills the Ethernet header (dst `mac`, src `dev.mac`, IPv4) and transmits. */
 export function neighXmit(_ns: NetNamespace, dev: NetDevice, skb: SkBuff, mac: number): void {
+  skb.ensureWritable();
   const b = skb.data;
   writeMac(b, 0, mac);
   writeMac(b, 6, dev.mac);

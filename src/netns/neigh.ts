@@ -170,6 +170,7 @@ export function neighConnectedOutput(e: NeighEntry, now: Nanos, dev: NetDevice, 
 export function neighHhOutput(e: NeighEntry, dev: NetDevice, skb: SkBuff): void {
   // five stores through the DataView (the halves are the MAC's big-endian 16 and 32 bits), where
   // byte stores were fourteen bounds-checked writes
+  skb.ensureWritable();
   const v = skb.view;
   v.setUint16(0, e.macHi);
   v.setInt32(2, e.macLo);

@@ -439,10 +439,12 @@ export function ethSrc(skb: SkBuff): number {
 }
 /** Rewrites the Ethernet destination MAC in place. */
 export function ethSetDst(skb: SkBuff, mac: number): void {
+  skb.ensureWritable();
   writeMac(skb.data, 0, mac);
 }
 /** Rewrites the Ethernet source MAC in place. */
 export function ethSetSrc(skb: SkBuff, mac: number): void {
+  skb.ensureWritable();
   writeMac(skb.data, 6, mac);
 }
 
@@ -609,6 +611,7 @@ export function icmpEchoSeq(skb: SkBuff): number {
  * @see Linux `ip_decrease_ttl`
  */
 export function ipv4DecTtl(skb: SkBuff): number {
+  skb.ensureWritable();
   const v = skb.view;
   const n = skb.network;
   const old = v.getUint16(n + 8);
@@ -662,6 +665,7 @@ export function ipv4SetDst(skb: SkBuff, ip: number): void {
  * either sign): a uint32 above 2^31 would be a heap number in every step.
  */
 function setAddr(skb: SkBuff, field: 12 | 16, ip: number): void {
+  skb.ensureWritable();
   const v = skb.view;
   const n = skb.network;
   const old = v.getInt32(n + field);
@@ -672,6 +676,7 @@ function setAddr(skb: SkBuff, field: 12 | 16, ip: number): void {
 }
 
 function patchPort(skb: SkBuff, portOff: number, port: number): void {
+  skb.ensureWritable();
   const v = skb.view;
   const n = skb.network;
   const t = skb.transport;

@@ -105,6 +105,7 @@ function quotedEnd(skb: SkBuff): number {
 }
 
 function innerAddr(skb: SkBuff, fieldOff: number, ip: number): void {
+  skb.ensureWritable();
   const v = skb.view;
   const n = skb.transport + 8;
   const old = v.getUint32(n + fieldOff);
@@ -129,6 +130,7 @@ function innerAddr(skb: SkBuff, fieldOff: number, ip: number): void {
 }
 
 function innerPort(skb: SkBuff, which: 0 | 2, port: number): void {
+  skb.ensureWritable();
   const v = skb.view;
   const n = skb.transport + 8;
   const proto = v.getUint8(n + 9);

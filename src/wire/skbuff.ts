@@ -50,10 +50,17 @@ export class SkBuff {
    * `CHECKSUM_PARTIAL`/`CHECKSUM_UNNECESSARY` on veth. The IPv4 header checksum is always checked.
    */
   ipSummed = 0;
+  /**
+   * The bytes are shared with a clone (Linux `skb->cloned`): both the original and its clones are
+   * marked, and whoever writes to the bytes calls {@link SkBuff.ensureWritable} first, which gives
+   * this packet a copy of its own. Nothing unmarks a packet whose clones are gone (Linux counts
+   * them, `dataref`): a write then copies once more than needed, never less.
+   */
+  cloned = false;
 
-  constructor(data: Uint8Array, len = data.length) {
+  constructor(data: Uint8Array, len = data.length, view?: DataView) {
     this.data = data;
-    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.view = view ?? new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.len = len;
   }
 
@@ -62,9 +69,29 @@ export class SkBuff {
     return new SkBuff(new Uint8Array(len), len);
   }
 
-  /** A deep copy (used when a bridge floods to several ports). */
+  /**
+   * A deep copy: bytes and metadata (Linux `skb_copy`). The copy's bytes are its own, to write at
+   * will; see {@link SkBuff.cloneShared} for a copy that shares them.
+   */
   clone(): SkBuff {
-    const c = new SkBuff(this.data.slice(0, this.len), this.len);
+    return this.copyMeta(new SkBuff(this.data.slice(0, this.len), this.len));
+  }
+
+  /**
+   * A copy of the metadata sharing the bytes (Linux `skb_clone`), for a bridge flooding a frame to
+   * several ports: both packets are then {@link SkBuff.cloned}, so the first write to either goes
+   * to a copy ({@link SkBuff.ensureWritable}). A flood of an ARP request over 1,000 ports used to
+   * copy its bytes 999 times.
+   */
+  cloneShared(): SkBuff {
+    this.cloned = true;
+    const c = this.copyMeta(new SkBuff(this.data, this.len, this.view));
+    c.cloned = true;
+    return c;
+  }
+
+  /** Copies the metadata to `c` (a new packet with the same length); returns `c`. */
+  private copyMeta(c: SkBuff): SkBuff {
     c.network = this.network;
     c.transport = this.transport;
     c.iif = this.iif;
@@ -81,6 +108,20 @@ export class SkBuff {
     c.nfBridge = this.nfBridge;
     c.ipSummed = this.ipSummed;
     return c;
+  }
+
+  /**
+   * Makes the bytes this packet's own before it writes to them (Linux `skb_ensure_writable`,
+   * `skb_cow`): a packet sharing them with a clone gets a copy; any other packet is left as it is.
+   * Every writer of a packet that may have been cloned calls it: NAT, forwarding (the TTL), the
+   * link layer's header, the bridge's rewrite of a DNATed frame's destination.
+   */
+  ensureWritable(): void {
+    if (this.cloned !== true) return;
+    const d = this.data.slice();
+    this.data = d;
+    this.view = new DataView(d.buffer);
+    this.cloned = false;
   }
 
   /** The frame bytes (a view, not a copy). */

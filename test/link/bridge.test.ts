@@ -528,8 +528,8 @@ describe('bridge: buffers', () => {
     c[1]!.ctr.xmit(frame(MAC_BROADCAST, c[1]!.mac, ARP));
     sim.drain();
     let clones = 0;
-    const orig = SkBuff.prototype.clone;
-    SkBuff.prototype.clone = function (this: InstanceType<typeof SkBuff>) {
+    const orig = SkBuff.prototype.cloneShared;
+    SkBuff.prototype.cloneShared = function (this: InstanceType<typeof SkBuff>) {
       clones++;
       return orig.call(this);
     };
@@ -551,7 +551,7 @@ describe('bridge: buffers', () => {
       sim.drain();
       expect(clones).toBe(5); // broadcast: 3 clones for the ports, the original is passed up
     } finally {
-      SkBuff.prototype.clone = orig;
+      SkBuff.prototype.cloneShared = orig;
     }
   });
 });

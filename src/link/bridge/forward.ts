@@ -135,7 +135,7 @@ export function brForward(br: BridgeDevice, to: NetBridgePort, skb: SkBuff, inPo
     return;
   }
   if (skb.traced && br.sim.tracer !== null) traceForward(br, to, skb, learned);
-  brForwardPort(br, to, skb.clone(), inPort);
+  brForwardPort(br, to, skb.cloneShared(), inPort);
 }
 
 /** {@link brForward} without a local copy: the frame itself goes out (the bridge's unicast fast path). */
@@ -171,14 +171,14 @@ export function brFlood(br: BridgeDevice, skb: SkBuff, pktType: number, inPort: 
   for (let i = 0; i < ports.length; i++) {
     const p = ports[i]!;
     if (!floodAllowed(p, pktType, inPort) || !shouldDeliver(p, inPort)) continue;
-    if (prev !== null) brForwardPort(br, prev, skb.clone(), inPort);
+    if (prev !== null) brForwardPort(br, prev, skb.cloneShared(), inPort);
     prev = p;
   }
   if (prev === null) {
     if (!localRcv) br.counters.inc('no-port');
     return;
   }
-  brForwardPort(br, prev, localRcv ? skb.clone() : skb, inPort);
+  brForwardPort(br, prev, localRcv ? skb.cloneShared() : skb, inPort);
 }
 
 /** The per-port flood flags (`flood`, `mcast_flood`, `bcast_flood`); the bridge's own multicast and broadcast ignore the last two. */

@@ -107,6 +107,7 @@ function preRouting(p: NetBridgePort, skb: SkBuff): void {
   }
   if (v === BR_NF_LOCAL) {
     // DNAT to a destination that is not bridged here: deliver to the bridge device
+    skb.ensureWritable();
     writeMac(skb.data, 0, br.mac);
     skb.pktType = PACKET_HOST;
   }
