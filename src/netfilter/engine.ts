@@ -505,6 +505,29 @@ function verdictAct(kind: string, ret: number): string | null {
   }
 }
 
+/** A rule's branch of a port-indexed run (see `CompiledTable.runShape`). */
+interface RunShape {
+  /** Test and action text with the constants as slots (`\u0000`–`\u0003`); one string per distinct text. */
+  readonly tmpl: string;
+  /** The slots' values, in text order. */
+  readonly vals: ReadonlyArray<number | string | Match>;
+}
+
+/** Each rule's run branch (null: never matches), once made. Weak: a rule deleted from every table goes. */
+const runShapes = new WeakMap<Rule, RunShape | null>();
+
+/** The templates made so far, by text (thousands of published ports share a few). Bounded. */
+const templates = new Map<string, string>();
+
+/** The one copy of template `t`. */
+function shareTemplate(t: string): string {
+  const hit = templates.get(t);
+  if (hit !== undefined) return hit;
+  if (templates.size >= 1024) templates.clear();
+  templates.set(t, t);
+  return t;
+}
+
 export class CompiledTable {
   private readonly fns = new Map<string, CompiledChain>();
   private readonly runs = new Map<string, Array<[number, number]>>();
@@ -693,6 +716,58 @@ export class CompiledTable {
   }
 
   /**
+   * Rule `r`'s branch of a port-indexed run as a template (test and action text, its constants taken
+   * out as slots, in text order: string literals, match references, numbers, interface names) and
+   * the slots' values; null when the rule can never match. Remembered per rule object (rules are
+   * never changed once parsed; a change to a chain shares the rules it keeps), so that a run of N
+   * published ports recompiled after one more `docker run -p` does the text work of one rule, not
+   * of N (the whole run's was ~5 µs per rule: 1,000 containers each run and then used spent most of
+   * their bring-up here). A jump's text depends on the table (does the chain exist?): not remembered.
+   */
+  private runShape(r: Rule): RunShape | null {
+    const memo = runShapes.get(r);
+    if (memo !== undefined) return memo;
+    const M: Match[] = [];
+    const Q: string[] = [];
+    const test = genTest(r, M, Q);
+    if (test === null) {
+      runShapes.set(r, null);
+      return null;
+    }
+    const t = r.target;
+    let act = verdictAct(t.kind, -2);
+    if (act !== null) {
+      // verdict only
+    } else if (t.kind === 'jump') {
+      // a jump out of a port-indexed run is rare: its own shape (the chain is resolved on first use)
+      act = this.table.chains.has(t.chain) ? `v = J(${JSON.stringify(t.chain)}, p); if (v >= 0) return v;${t.goto ? ' return -2;' : ''}` : '';
+    } else act = 'v = T.run(r, p); if (v !== -1) return v;';
+    const vals: Array<number | string | Match> = [];
+    const text = `if (${test}) { r.pkts++; r.bytes += p.len; ${act} }`.replace(
+      /"(?:[^"\\]|\\.)*"|\bm(\d+)\b|\bq(\d+)\b|(?<![\w.])-?\d+(?![\w.])/g,
+      (x, k: string | undefined, q: string | undefined) => {
+        if (x.startsWith('"')) {
+          vals.push(JSON.parse(x) as string);
+          return '\u0000';
+        }
+        if (k !== undefined) {
+          vals.push(M[Number(k)]!);
+          return '\u0001';
+        }
+        if (q !== undefined) {
+          vals.push(Q[Number(q)]!);
+          return '\u0003';
+        }
+        vals.push(Number(x));
+        return '\u0002';
+      },
+    );
+    const shape: RunShape = { tmpl: shareTemplate(text), vals };
+    if (t.kind !== 'jump') runShapes.set(r, shape);
+    return shape;
+  }
+
+  /**
    * Generates the function of the port-indexed run `rules[i..j)` (the published ports: thousands of
    * rules that differ only in their constants). Rules whose generated test and action are the same
    * text once the constants are taken out share one "shape": the run's function holds one branch per
@@ -710,46 +785,16 @@ export class CompiledTable {
     // shapes: test + action text with numeric literals, string literals and match references as slots
     const shapeOf = new Map<string, number>();
     const shapeSrc: string[] = [];
-    const shapeVals: Array<Array<Array<number | string | Match>>> = []; // per shape: per rule of the shape: slot values
+    const shapeVals: Array<Array<ReadonlyArray<number | string | Match>>> = []; // per shape: per rule of the shape: slot values
     const shapeRules: number[][] = [];
     const shapeOfRule = new Int32Array(j0 - i0).fill(-1);
     const rowOfRule = new Int32Array(j0 - i0);
     for (let i = i0; i < j0; i++) {
       const r = rules[i]!;
-      const M: Match[] = [];
-      const Q: string[] = [];
-      const test = genTest(r, M, Q);
-      if (test === null) continue; // never matches: never counted
-      const t = r.target;
-      let act = verdictAct(t.kind, -2);
-      if (act !== null) {
-        // verdict only
-      } else if (t.kind === 'jump') {
-        // a jump out of a port-indexed run is rare: its own shape (the chain is resolved on first use)
-        act = this.table.chains.has(t.chain) ? `v = J(${JSON.stringify(t.chain)}, p); if (v >= 0) return v;${t.goto ? ' return -2;' : ''}` : '';
-      } else act = 'v = T.run(r, p); if (v !== -1) return v;';
-      const vals: Array<number | string | Match> = [];
-      // one pass, so the slots are in text order: string literals, match references, numeric
-      // literals, interface names
-      const tmpl = `if (${test}) { r.pkts++; r.bytes += p.len; ${act} }`.replace(
-        /"(?:[^"\\]|\\.)*"|\bm(\d+)\b|\bq(\d+)\b|(?<![\w.])-?\d+(?![\w.])/g,
-        (x, k: string | undefined, q: string | undefined) => {
-          if (x.startsWith('"')) {
-            vals.push(JSON.parse(x) as string);
-            return '\u0000';
-          }
-          if (k !== undefined) {
-            vals.push(M[Number(k)]!);
-            return '\u0001';
-          }
-          if (q !== undefined) {
-            vals.push(Q[Number(q)]!);
-            return '\u0003';
-          }
-          vals.push(Number(x));
-          return '\u0002';
-        },
-      );
+      const rs = this.runShape(r);
+      if (rs === null) continue; // never matches: never counted
+      const tmpl = rs.tmpl;
+      const vals = rs.vals;
       let sh = shapeOf.get(tmpl);
       if (sh === undefined) {
         sh = shapeSrc.length;
@@ -804,40 +849,53 @@ export class CompiledTable {
         `case ${sh}: { const N = N${sh}, O = O${sh}, r = R${sh}[w]; const b = w * ${nn}, c = w * ${no}; ${body} break; }`,
       );
     }
-    // the key table: open addressing on (key, dst), each slot [key + 1, dst, first, end] into L
-    // keys as one exact double: ka < 2^21, so ka * 2^32 + kb stays below 2^53
-    const lists = new Map<number, number[]>();
-    const order: Array<[number, number]> = [];
+    // the key table: open addressing on (key, dst), each slot [key + 1, dst, first, end] into L,
+    // sized for one key per rule (published ports rarely share one); made in typed arrays only
+    // (a Map of lists by a double key cost ~1 µs per rule, and a run is remade at every change)
+    let keyed = 0;
+    for (let k = 0; k < j0 - i0; k++) if (shapeOfRule[k]! >= 0) keyed++;
+    let size = 8;
+    while (size < keyed * 2) size *= 2;
+    const mask = size - 1;
+    const H = new Int32Array(size * 4);
+    const L = new Int32Array(Math.max(1, j0 - i0) * 2);
+    const slotOfRule = new Int32Array(j0 - i0);
+    // each rule's slot; [h * 4 + 3] counts the slot's rules for now
     for (let i = i0; i < j0; i++) {
       if (shapeOfRule[i - i0]! < 0) continue;
       const r = rules[i]!;
       const ka = dportKey(r);
       const kb = byDst ? r.dst | 0 : 0;
-      const id = ka * 4294967296 + (kb >>> 0);
-      let l = lists.get(id);
-      if (!l) {
-        lists.set(id, (l = []));
-        order.push([ka, kb]);
+      let h = runHash(ka, kb) & mask;
+      for (;;) {
+        const e = H[h * 4]!;
+        if (e === 0) {
+          H[h * 4] = ka + 1;
+          H[h * 4 + 1] = kb;
+          break;
+        }
+        if (e === ka + 1 && H[h * 4 + 1] === kb) break;
+        h = (h + 1) & mask;
       }
-      l.push(i - i0);
+      H[h * 4 + 3]!++;
+      slotOfRule[i - i0] = h;
     }
-    let size = 8;
-    while (size < order.length * 2) size *= 2;
-    const H = new Int32Array(size * 4);
-    const L = new Int32Array(Math.max(1, j0 - i0) * 2);
+    // each slot's range of L; then the rules, in chain order, each at its slot's end so far
     let at = 0;
-    for (const [ka, kb] of order) {
-      const l = lists.get(ka * 4294967296 + (kb >>> 0))!;
-      let h = runHash(ka, kb) & (size - 1);
-      while (H[h * 4] !== 0) h = (h + 1) & (size - 1);
-      H[h * 4] = ka + 1;
-      H[h * 4 + 1] = kb;
+    for (let h = 0; h < size; h++) {
+      if (H[h * 4] === 0) continue;
+      const n = H[h * 4 + 3]!;
       H[h * 4 + 2] = at;
-      for (const k of l) {
-        L[at++] = shapeOfRule[k]!;
-        L[at++] = rowOfRule[k]!;
-      }
       H[h * 4 + 3] = at;
+      at += 2 * n;
+    }
+    for (let k = 0; k < j0 - i0; k++) {
+      if (shapeOfRule[k]! < 0) continue;
+      const h = slotOfRule[k]!;
+      const e = H[h * 4 + 3]!;
+      L[e] = shapeOfRule[k]!;
+      L[e + 1] = rowOfRule[k]!;
+      H[h * 4 + 3] = e + 2;
     }
     const decl: string[] = [];
     for (let sh = 0; sh < shapeSrc.length; sh++) decl.push(`const N${sh} = NUMS[${sh}], O${sh} = OBJS[${sh}], R${sh} = RS[${sh}];`);
