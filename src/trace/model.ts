@@ -28,6 +28,8 @@ export interface Hop {
   dev?: string;
   /** Bridge that took an FDB decision. */
   bridge?: string;
+  /** The ports a bridge flooded the frame out of (`flood` hops; the text names the first few only). */
+  ports?: string[];
   /** Netfilter table (`raw`, `nat`, `filter`). */
   table?: string;
   /** Netfilter chain. */

@@ -278,6 +278,7 @@ export function toHops(lab: Lab, events: readonly TraceEvent[]): { hops: Hop[]; 
         break;
       case 'bridge':
         h.text = bridgeText(lab, e);
+        if (e.kind === 'flood' && Array.isArray(d.ports)) h.ports = d.ports as string[];
         if (e.kind === 'drop') h.reason = str(d.reason) ?? e.detail;
         break;
       case 'netfilter': {
@@ -326,13 +327,18 @@ export function toHops(lab: Lab, events: readonly TraceEvent[]): { hops: Hop[]; 
   return { hops, terminal };
 }
 
+/** Ports a flood hop's text names; past this many it says how many more. */
+const FLOOD_NAMED = 8;
+
 function bridgeText(lab: Lab, e: TraceEvent): string {
   const d = e.data ?? {};
   const br = str(d.bridge) ?? '';
   if (e.kind === 'fdb-forward') return `${br}: FDB ${e.detail.replace(/^[^:]+: /, '').replace(/: forward$/, '')} (${d.learned === false ? 'static' : 'learned'}) → forward to ${lab.deviceOwner('host', str(d.port) ?? '')}`;
   if (e.kind === 'flood') {
     const ports = Array.isArray(d.ports) ? (d.ports as string[]) : [];
-    return `${br}: ${String(d.pktType ?? 'unknown')} destination → flood to ${ports.length ? ports.join(', ') : '(no other port)'}`;
+    // a bridge of 1,000 containers floods to 999 ports: name the first few (the hop keeps them all)
+    const named = ports.length > FLOOD_NAMED ? `${ports.slice(0, FLOOD_NAMED).join(', ')} and ${ports.length - FLOOD_NAMED} more (${ports.length} ports)` : ports.join(', ');
+    return `${br}: ${String(d.pktType ?? 'unknown')} destination → flood to ${ports.length ? named : '(no other port)'}`;
   }
   if (e.kind === 'local') return `${br}: addressed to the bridge itself → pass up to the host stack`;
   return e.detail;

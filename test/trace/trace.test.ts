@@ -122,3 +122,36 @@ describe('implicit returns from user chains', () => {
     expect(steps[jump + 1]).toMatchObject({ table: 'filter', chain: 'FORWARD' });
   });
 });
+
+describe('trace text on a bridge of many containers', () => {
+  it('a flood names its first ports and counts the rest; its copies out of the ports and into the namespaces are folded, the JSON keeps every port', async () => {
+    const { Engine } = await import('../../src/docker/engine.js');
+    const lab = new Lab(new Engine({ seed: 1 }));
+    const n = 14;
+    lab.replay(['docker network create app', ...Array.from({ length: n }, (_, i) => `docker run -d --name c${i} --network app mini:latest httpd -f -p 80 -h /www`)].join('\n'));
+    const r = t(lab, 'c1', `c${n - 1}:80`);
+    expect(r.outcome.result).toBe('delivered');
+    const flood = r.legs[0]!.hops.find((h) => h.layer === 'bridge' && h.kind === 'flood')!;
+    expect(flood.ports).toHaveLength(n - 1); // every port but c1's own
+    expect(flood.text).toMatch(new RegExp(`flood to (veth\\w+, ){7}veth\\w+ and ${n - 1 - 8} more \\(${n - 1} ports\\)$`));
+    const text = traceText(r);
+    const hopsOut = r.legs[0]!.hops.filter((h) => h.layer === 'dev' && h.kind === 'tx' && h.ns === 'host' && h.text.includes('> ff:ff:ff:ff:ff:ff')).length;
+    expect(hopsOut).toBe(n - 1);
+    // 3 shown, a count, the last one: out of the ports, then into the namespaces behind them
+    expect(text).toMatch(new RegExp(`… {2}${n - 1 - 4} more hops \\(\\d+–\\d+\\): the same frame out of as many more ports\\n`));
+    expect(text).toMatch(/… {2}\d+ more hops \(\d+–\d+\): the same frame into as many more namespaces\n/);
+    // nothing else is folded, and the hops after a fold keep their numbers
+    const numbered = text.split('\n').filter((l) => /^\s*\d+ {2}/.test(l)).map((l) => Number(l.trim().split(' ')[0]));
+    const all = r.legs.flatMap((leg) => leg.hops).length;
+    expect(numbered.at(-1)).toBe(r.legs.at(-1)!.hops.at(-1)!.n);
+    expect(numbered.length).toBeLessThan(all);
+  });
+
+  it('a flood over a few ports is listed whole, as before', () => {
+    const webdb = Lab.load('examples/scenarios/web-db');
+    const r = t(webdb, 'web', 'db:5432');
+    const flood = r.legs[0]!.hops.find((h) => h.layer === 'bridge' && h.kind === 'flood')!;
+    expect(flood.text).toBe(`${flood.bridge ?? flood.text.split(':')[0]}: broadcast destination → flood to ${flood.ports!.join(', ')}`);
+    expect(traceText(r)).not.toContain('more hops');
+  });
+});

@@ -33,6 +33,29 @@ function hopLine(h: Hop, nsWidth: number, st: Style): string {
   return line;
 }
 
+/** Runs of more hops than this of one flooded frame (see `sameFrameEnd`) are folded. */
+const FOLD_MIN = 8;
+/** Hops of a folded run shown before the count (the last one is shown after it). */
+const FOLD_SHOWN = 3;
+
+/**
+ * Where the run of hops starting at `i` ends (exclusive): consecutive `tx` (or `rx`) hops of one
+ * frame whose text is the same but for the device: a bridge's flood going out of its ports (one
+ * namespace), or arriving in the namespaces behind them.
+ */
+function sameFrameEnd(hops: readonly Hop[], i: number): number {
+  const h = hops[i]!;
+  if (h.layer !== 'dev' || (h.kind !== 'tx' && h.kind !== 'rx') || !h.dev) return i + 1;
+  const key = h.text.replace(h.dev, '');
+  let j = i + 1;
+  while (j < hops.length) {
+    const x = hops[j]!;
+    if (x.layer !== 'dev' || x.kind !== h.kind || !x.dev || x.dir !== h.dir || (h.kind === 'tx' && x.ns !== h.ns) || x.text.replace(x.dev, '') !== key) break;
+    j++;
+  }
+  return j;
+}
+
 function legText(leg: TraceLeg, st: Style): string {
   const nsWidth = Math.max(4, ...leg.hops.map((h) => h.ns.length));
   const ports = (ip: string, p: number | null): string => (p === null ? ip : `${ip}:${p}`);
@@ -40,12 +63,25 @@ function legText(leg: TraceLeg, st: Style): string {
   let out = st.bold(`${leg.title}`) + '\n';
   out += `  ${what} ${ports(leg.src || '?', leg.sport)} → ${ports(leg.dst, leg.dport)}\n`;
   let dir = '';
-  for (const h of leg.hops) {
+  const hops = leg.hops;
+  for (let i = 0; i < hops.length; i++) {
+    const h = hops[i]!;
     if (h.dir !== dir) {
       dir = h.dir;
       out += `  ${st.cyan(dir === 'request' ? 'request:' : 'reply:')}\n`;
     }
     out += hopLine(h, nsWidth, st) + '\n';
+    // a flood's copies leaving port after port, or arriving namespace after namespace: the first
+    // few, a count, the last one
+    const end = sameFrameEnd(hops, i);
+    if (end - i > FOLD_MIN) {
+      for (let k = i + 1; k < i + FOLD_SHOWN; k++) out += hopLine(hops[k]!, nsWidth, st) + '\n';
+      const hidden = end - 1 - (i + FOLD_SHOWN);
+      const what = h.kind === 'tx' ? 'out of as many more ports' : 'into as many more namespaces';
+      out += st.dim(`${' '.repeat(5 + nsWidth + 2)}…  ${hidden} more hops (${hops[i + FOLD_SHOWN]!.n}–${hops[end - 2]!.n}): the same frame ${what}`) + '\n';
+      out += hopLine(hops[end - 1]!, nsWidth, st) + '\n';
+      i = end - 1;
+    }
   }
   if (!leg.hops.length) out += '  (no packet left the sender)\n';
   const o = leg.outcome;
