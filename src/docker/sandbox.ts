@@ -72,7 +72,6 @@ export class Sandboxes implements EtcRenderer {
       beforeRemove: (c) => {
         this.detachAll(c);
         this.of(c).attachments.clear();
-        this.dnsNames.changed();
       },
     });
     rt.inspectProviders.push((c, doc) => this.inspect(c, doc));

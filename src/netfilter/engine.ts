@@ -721,7 +721,7 @@ export class CompiledTable {
    * the slots' values; null when the rule can never match. Remembered per rule object (rules are
    * never changed once parsed; a change to a chain shares the rules it keeps), so that a run of N
    * published ports recompiled after one more `docker run -p` does the text work of one rule, not
-   * of N (the whole run's was ~5 µs per rule: 1,000 containers each run and then used spent most of
+   * of N (the whole run's was ~7 µs per rule: 1,000 containers each run and then used spent most of
    * their bring-up here). A jump's text depends on the table (does the chain exist?): not remembered.
    */
   private runShape(r: Rule): RunShape | null {

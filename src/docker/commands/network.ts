@@ -335,7 +335,6 @@ function disconnect(e: Engine, argv: string[]): ExecResult {
     e.sandboxes.writeHosts(c);
   }
   st.attachments.delete(n.id);
-  e.sandboxes.dnsNames.changed();
   return ok();
 }
 
