@@ -64,9 +64,15 @@ export class SkBuff {
     this.len = len;
   }
 
-  /** A new SkBuff of `len` zeroed bytes. */
+  /**
+   * A new SkBuff of `len` zeroed bytes. Frames up to {@link SLAB_MAX_FRAME} bytes are cut from a
+   * shared slab of 32 KiB (views of one `ArrayBuffer`: much cheaper to make than a buffer per packet),
+   * larger ones get a buffer of their own.
+   */
   static alloc(len: number): SkBuff {
-    return new SkBuff(new Uint8Array(len), len);
+    if (len > SLAB_MAX_FRAME) return new SkBuff(new Uint8Array(len), len);
+    const off = slabTake(len);
+    return new SkBuff(new Uint8Array(slab, off, len), len, new DataView(slab, off, len));
   }
 
   /**
@@ -74,7 +80,9 @@ export class SkBuff {
    * will; see {@link SkBuff.cloneShared} for a copy that shares them.
    */
   clone(): SkBuff {
-    return this.copyMeta(new SkBuff(this.data.slice(0, this.len), this.len));
+    const c = SkBuff.alloc(this.len);
+    c.data.set(this.data.subarray(0, this.len));
+    return this.copyMeta(c);
   }
 
   /**
@@ -118,9 +126,10 @@ export class SkBuff {
    */
   ensureWritable(): void {
     if (this.cloned !== true) return;
-    const d = this.data.slice();
-    this.data = d;
-    this.view = new DataView(d.buffer);
+    const own = SkBuff.alloc(this.data.length);
+    own.data.set(this.data);
+    this.data = own.data;
+    this.view = own.view;
     this.cloned = false;
   }
 
@@ -128,6 +137,30 @@ export class SkBuff {
   bytes(): Uint8Array {
     return this.data.subarray(0, this.len);
   }
+}
+
+/** Frames up to this many bytes are cut from a slab (an Ethernet frame of a 1,500-byte MTU is 1,514). */
+export const SLAB_MAX_FRAME = 2048;
+/** Bytes of one slab. */
+const SLAB_SIZE = 32768;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabOff = 0;
+
+/**
+ * The offset of `len` fresh (zeroed, never handed out before) bytes in the current slab, opening a
+ * new slab when it is full. A packet's own `ArrayBuffer` and the `DataView` over it cost 0.6–1.8 µs
+ * to make (V8 allocates, registers and later sweeps a backing store per buffer); views over a slab
+ * cost ~0.2 µs. Nothing is ever reused: a slab lives as long as any view of it does, so a packet kept
+ * for long (a neighbour queue, a caller holding `skb.data`) keeps its slab's 32 KiB with it.
+ */
+function slabTake(len: number): number {
+  if (slabOff + len > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabOff = 0;
+  }
+  const off = slabOff;
+  slabOff = (off + len + 7) & ~7;
+  return off;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIp, parseMac } from '../../src/wire/addr.js';
 import { buildIcmpError, buildUdp, ethSetDst, ethSetSrc, ipv4DecTtl, ipv4SetDst, ipv4SetSrc, l4SetDstPort, l4SetSrcPort } from '../../src/wire/build.js';
 import { icmpInnerSetDst, icmpInnerSetDstPort, icmpInnerSetSrc, icmpInnerSetSrcPort } from '../../src/wire/icmp-inner.js';
-import type { SkBuff } from '../../src/wire/skbuff.js';
+import { SkBuff, SLAB_MAX_FRAME } from '../../src/wire/skbuff.js';
 
 const A = parseIp('172.17.0.2');
 const B = parseIp('172.17.0.3');
@@ -80,4 +80,28 @@ describe('SkBuff: clones that share their bytes (skb_clone) and copies (skb_copy
       expect(hex(err)).toBe(was);
       expect(hex(c)).not.toBe(was);
     });
+});
+
+describe('SkBuff.alloc: frames cut from a slab', () => {
+  it('gives zeroed bytes of the length asked, never overlapping another frame, across slab boundaries', () => {
+    const frames: SkBuff[] = [];
+    for (let i = 0; i < 200; i++) {
+      const len = 14 + ((i * 37) % 1500);
+      const f = SkBuff.alloc(len);
+      expect([f.len, f.data.length, f.view.byteLength]).toEqual([len, len, len]);
+      expect(f.data.every((b) => b === 0)).toBe(true);
+      f.data.fill(i & 255);
+      f.view.setUint8(len - 1, i & 255);
+      frames.push(f);
+    }
+    // 200 frames of up to 1.5 KB span several 32 KiB slabs: each still holds only its own bytes
+    frames.forEach((f, i) => expect(f.data.every((b) => b === (i & 255))).toBe(true));
+    expect(new Set(frames.map((f) => f.data.buffer)).size).toBeGreaterThan(1);
+  });
+
+  it('a frame longer than SLAB_MAX_FRAME gets a buffer of its own', () => {
+    const big = SkBuff.alloc(SLAB_MAX_FRAME + 1);
+    expect(big.data.byteOffset).toBe(0);
+    expect(big.data.buffer.byteLength).toBe(SLAB_MAX_FRAME + 1);
+  });
 });
