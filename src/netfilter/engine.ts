@@ -10,7 +10,9 @@
  * @module
  */
 import { intern } from '../core/intern.js';
+import { chainCodegen, CODEGEN_MAX_RULES, dportKey, factory, genTest, verdictAct } from './codegen.js';
 import type { NfHost } from './hook.js';
+import { PortRun } from './port-run.js';
 import { addrTypeBit, portsProto, type Match, type Rule } from './rule.js';
 import type { Chain, Table } from './table.js';
 
@@ -351,183 +353,12 @@ export function compileTest(r: Rule): Pred {
   }
 }
 
-/** Key of an indexable rule (`-p tcp|udp … --dport N`), or -1. */
-export function dportKey(r: Rule): number {
-  if ((r.proto !== 6 && r.proto !== 17) || r.protoInv) return -1;
-  for (const m of r.matches) {
-    if ((m.kind === 'tcp' || m.kind === 'udp') && m.dportLo >= 0 && m.dportLo === m.dportHi && !m.dportInv)
-      return (r.proto << 16) | m.dportLo;
-  }
-  return -1;
-}
-
-/** Generate JavaScript for chains (see {@link CompiledTable}); false keeps the closure form (for A/B). */
-let CODEGEN = true;
-/** Longest chain (rules outside port-indexed runs) compiled to one generated function. */
-export const CODEGEN_MAX_RULES = 256;
-
-/** @internal switches chain code generation on or off (tests compare both forms); returns the old setting. */
-export function setChainCodegen(on: boolean): boolean {
-  const old = CODEGEN;
-  CODEGEN = on;
-  return old;
-}
-
-/**
- * The test of `-i`/`-o NAME` (`NAME+`: a prefix) over `p.<field>`. The name is not written into the
- * source: it is appended to `Q` and read as `qK`, so that the code of two engines whose bridges have
- * different random names (`br-<12 hex>`) is the same text, made into a function once (`factory`).
- * Names are internalized, so the compare stays a pointer compare.
- */
-function ifaceTest(field: string, name: string, inv: boolean, Q: string[]): string {
-  if (name.endsWith('+')) {
-    const t = `p.${field}.startsWith(q${Q.push(intern(name.slice(0, -1))) - 1})`;
-    return inv ? `!${t}` : t;
-  }
-  return `p.${field} ${inv ? '!==' : '==='} q${Q.push(intern(name)) - 1}`;
-}
-
-/** Int32 literal of a uint32 constant (`x & mask` is an int32 in JavaScript). */
-function i32(x: number): string {
-  return String(x | 0);
-}
-
-/**
- * The test of rule `r` as a JavaScript expression over `p`, `'true'` when it tests nothing, or null
- * when it can never match (`! -s 0/0`). Match modules without an inline form are called through
- * `mm(mK, p)` with the match object appended to `M`; interface names are `qK`, appended to `Q`.
- * With `K`, the addresses and ports the rule compares with are `kK`, appended to `K` (int32), not
- * literals: they are what differs between the chains of two containers or two engines (the embedded
- * DNS's random ports, each network's subnet), so the source, and with it V8's compiled code, is shared
- * by every chain of the same shape. Masks, protocols, states and flags stay literals.
- */
-function genTest(r: Rule, M: Match[], Q: string[], K: number[] | null = null): string | null {
-  const val = (x: number): string => (K === null ? String(x | 0) : `k${K.push(x | 0) - 1}`);
-  const t: string[] = [];
-  if (r.srcMask !== 0) t.push(`(p.saddr & ${i32(r.srcMask)}) ${r.srcInv ? '!==' : '==='} ${val(r.src)}`);
-  else if (r.srcInv) return null;
-  if (r.dstMask !== 0) t.push(`(p.daddr & ${i32(r.dstMask)}) ${r.dstInv ? '!==' : '==='} ${val(r.dst)}`);
-  else if (r.dstInv) return null;
-  if (r.inIf) t.push(ifaceTest('inDev', r.inIf, r.inIfInv, Q));
-  if (r.outIf) t.push(ifaceTest('outDev', r.outIf, r.outIfInv, Q));
-  if (r.proto !== 0) t.push(`p.proto ${r.protoInv ? '!==' : '==='} ${r.proto}`);
-  if (r.frag !== 0) t.push(`p.fragment === ${r.frag === 1}`);
-  for (const m of r.matches) {
-    switch (m.kind) {
-      case 'comment':
-        break;
-      case 'tcp':
-      case 'udp':
-      case 'sctp': {
-        const proto = portsProto(m.kind);
-        if (m.sportLo < 0 && m.flagsMask < 0 && m.dportLo >= 0 && m.dportLo === m.dportHi && !m.dportInv) {
-          t.push(`p.proto === ${proto} && p.dport === ${val(m.dportLo)}`);
-          break;
-        }
-        t.push(`p.proto === ${proto} && p.sport >= 0`);
-        if (m.sportLo >= 0) t.push(`(p.sport >= ${val(m.sportLo)} && p.sport <= ${val(m.sportHi)}) ${m.sportInv ? '===' : '!=='} false`);
-        if (m.dportLo >= 0) t.push(`(p.dport >= ${val(m.dportLo)} && p.dport <= ${val(m.dportHi)}) ${m.dportInv ? '===' : '!=='} false`);
-        if (m.flagsMask >= 0) t.push(`(p.tcpFlags & ${m.flagsMask}) ${m.flagsInv ? '!==' : '==='} ${m.flagsCmp}`);
-        break;
-      }
-      case 'conntrack':
-      case 'state':
-        t.push(`(p.ctState & ${m.states}) ${m.inv ? '===' : '!=='} 0`);
-        break;
-      case 'addrtype':
-        // Docker's `-m addrtype --dst-type LOCAL` sees every new connection (nat PREROUTING/OUTPUT)
-        if (m.src) t.push(`(p.srcType() & ${m.src}) ${m.srcInv ? '===' : '!=='} 0`);
-        if (m.dst) t.push(`(p.dstType() & ${m.dst}) ${m.dstInv ? '===' : '!=='} 0`);
-        break;
-      default:
-        t.push(`mm(m${M.push(m) - 1}, p)`);
-    }
-  }
-  return t.length === 0 ? 'true' : t.map((x) => `(${x})`).join(' && ');
-}
+export { CODEGEN_MAX_RULES, dportKey, setChainCodegen } from './codegen.js';
 
 /** Parameters of a generated chain's factory (see `generate`). */
 const CHAIN_PARAMS = ['R', 'M', 'Q', 'K', 'S', 'X', 'T', 'mm'] as const;
-/** Parameters of a generated port-indexed run's factory (see `generateRun`). */
-const RUN_PARAMS = ['NUMS', 'OBJS', 'RS', 'QS', 'H', 'L', 'hash', 'T', 'mm', 'J'] as const;
 
-/** Factories of generated chain code, by parameter list and source; bounded (cleared when full). */
-const factories = new Map<string, (...args: never[]) => unknown>();
-const FACTORIES_MAX = 512;
-/** Characters of source the factories may keep (a chain of 256 rules is ~40,000). */
-const FACTORIES_MAX_CHARS = 4_000_000;
-let factoryChars = 0;
-
-/**
- * The function `new Function(...params, src)`, made once per distinct text: every chain generated
- * from the same source (the same chain in two engines, one container's DNS rules and the next's)
- * then comes from one factory, so its closures share the factory's feedback, and the code V8
- * optimizes for one engine's chain serves the next engine's at its first packet (a new
- * `new Function` of the same text would share only the parse). Throws what `new Function` throws
- * (code generation disallowed by a Content-Security-Policy).
- */
-function factory<F extends (...args: never[]) => unknown>(params: readonly string[], src: string): F {
-  const key = `${params.join(',')}\n${src}`;
-  let f = factories.get(key);
-  if (f === undefined) {
-    f = new Function(...params, src) as F;
-    if (factories.size >= FACTORIES_MAX || factoryChars + key.length > FACTORIES_MAX_CHARS) {
-      factories.clear();
-      factoryChars = 0;
-    }
-    factories.set(key, f);
-    factoryChars += key.length;
-  }
-  return f as F;
-}
-
-/** Hash of a port-indexed run's key (`proto << 16 | dport`, destination address or 0). */
-function runHash(ka: number, kb: number): number {
-  let h = Math.imul(ka ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ kb, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/** Compiled chains of one table, rebuilt when the rule set's generation changes. */
-/** Generated code of a verdict-only target (no target, ACCEPT, DROP, RETURN yielding `ret`), else null. */
-function verdictAct(kind: string, ret: number): string | null {
-  switch (kind) {
-    case 'none':
-      return '';
-    case 'ACCEPT':
-      return 'return 1;';
-    case 'DROP':
-      return 'return 0;';
-    case 'RETURN':
-      return `return ${ret};`;
-    default:
-      return null;
-  }
-}
-
-/** A rule's branch of a port-indexed run (see `CompiledTable.runShape`). */
-interface RunShape {
-  /** Test and action text with the constants as slots (`\u0000`–`\u0003`); one string per distinct text. */
-  readonly tmpl: string;
-  /** The slots' values, in text order. */
-  readonly vals: ReadonlyArray<number | string | Match>;
-}
-
-/** Each rule's run branch (null: never matches), once made. Weak: a rule deleted from every table goes. */
-const runShapes = new WeakMap<Rule, RunShape | null>();
-
-/** The templates made so far, by text (thousands of published ports share a few). Bounded. */
-const templates = new Map<string, string>();
-
-/** The one copy of template `t`. */
-function shareTemplate(t: string): string {
-  const hit = templates.get(t);
-  if (hit !== undefined) return hit;
-  if (templates.size >= 1024) templates.clear();
-  templates.set(t, t);
-  return t;
-}
-
+/** Compiled chains of one table, made on first use; the netfilter instance makes a new one when the rules generation changes. */
 export class CompiledTable {
   private readonly fns = new Map<string, CompiledChain>();
   private readonly runs = new Map<string, Array<[number, number]>>();
@@ -642,7 +473,7 @@ export class CompiledTable {
    * interpreter (property-tested).
    */
   private generate(c: Chain, runEnd: Int32Array, runAt: (i: number) => (p: PktInfo) => number): CompiledChain | null {
-    if (!CODEGEN) return null;
+    if (!chainCodegen()) return null;
     const rules = c.rules;
     const n = rules.length;
     let plain = 0;
@@ -716,233 +547,32 @@ export class CompiledTable {
   }
 
   /**
-   * Rule `r`'s branch of a port-indexed run as a template (test and action text, its constants taken
-   * out as slots, in text order: string literals, match references, numbers, interface names) and
-   * the slots' values; null when the rule can never match. Remembered per rule object (rules are
-   * never changed once parsed; a change to a chain shares the rules it keeps), so that a run of N
-   * published ports recompiled after one more `docker run -p` does the text work of one rule, not
-   * of N (the whole run's was ~7 µs per rule: 1,000 containers each run and then used spent most of
-   * their bring-up here). A jump's text depends on the table (does the chain exist?): not remembered.
+   * The compiled port-indexed run `rules[i..j)`: `kept` (the run the chain kept from its last
+   * compile, which `rules[i..)` still starts with) with the rest of the run appended to it when
+   * they fit it, else a new one. Null when code generation is off or unavailable (the closure form
+   * is used).
    */
-  private runShape(r: Rule): RunShape | null {
-    const memo = runShapes.get(r);
-    if (memo !== undefined) return memo;
-    const M: Match[] = [];
-    const Q: string[] = [];
-    const test = genTest(r, M, Q);
-    if (test === null) {
-      runShapes.set(r, null);
-      return null;
+  private portRun(rules: readonly Rule[], i: number, j: number, byDst: boolean, kept: PortRun | null): PortRun | null {
+    if (!chainCodegen()) return null;
+    const hasChain = (name: string): boolean => this.table.chains.has(name);
+    if (kept !== null && kept.byDst === byDst && kept.targets === this.targets && kept.append(rules, i + kept.rules.length, j, hasChain)) {
+      kept.owner = this;
+      return kept;
     }
-    const t = r.target;
-    let act = verdictAct(t.kind, -2);
-    if (act !== null) {
-      // verdict only
-    } else if (t.kind === 'jump') {
-      // a jump out of a port-indexed run is rare: its own shape (the chain is resolved on first use)
-      act = this.table.chains.has(t.chain) ? `v = J(${JSON.stringify(t.chain)}, p); if (v >= 0) return v;${t.goto ? ' return -2;' : ''}` : '';
-    } else act = 'v = T.run(r, p); if (v !== -1) return v;';
-    const vals: Array<number | string | Match> = [];
-    const text = `if (${test}) { r.pkts++; r.bytes += p.len; ${act} }`.replace(
-      /"(?:[^"\\]|\\.)*"|\bm(\d+)\b|\bq(\d+)\b|(?<![\w.])-?\d+(?![\w.])/g,
-      (x, k: string | undefined, q: string | undefined) => {
-        if (x.startsWith('"')) {
-          vals.push(JSON.parse(x) as string);
-          return '\u0000';
-        }
-        if (k !== undefined) {
-          vals.push(M[Number(k)]!);
-          return '\u0001';
-        }
-        if (q !== undefined) {
-          vals.push(Q[Number(q)]!);
-          return '\u0003';
-        }
-        vals.push(Number(x));
-        return '\u0002';
-      },
-    );
-    const shape: RunShape = { tmpl: shareTemplate(text), vals };
-    if (t.kind !== 'jump') runShapes.set(r, shape);
-    return shape;
+    try {
+      return PortRun.build(rules, i, j, byDst, this, this.targets, hasChain, matchMatches);
+    } catch {
+      return null; // code generation not allowed here (a Content-Security-Policy without unsafe-eval)
+    }
   }
 
-  /**
-   * Generates the function of the port-indexed run `rules[i..j)` (the published ports: thousands of
-   * rules that differ only in their constants). Rules whose generated test and action are the same
-   * text once the constants are taken out share one "shape": the run's function holds one branch per
-   * shape with the constants that vary read from one row of an `Int32Array` (strings and match
-   * objects from an array), and the run's keys (`proto << 16 | dport`, and the destination address
-   * when every rule has `-d ADDR/32`) sit in an open-addressing `Int32Array` pointing at rule lists in
-   * one flat `Int32Array`. A matched rule then costs a few reads of adjacent memory instead of a walk
-   * through a dozen closures and their contexts per rule (the closure form scattered over the heap:
-   * with 10,000 published ports every new flow paid cache misses for it). Null when code generation is
-   * off or unavailable (the closure form is used). Same verdicts and counters as the interpreter
-   * (property-tested); the order of the rules of one key is kept.
-   */
-  private generateRun(rules: readonly Rule[], i0: number, j0: number, byDst: boolean): ((p: PktInfo) => number) | null {
-    if (!CODEGEN) return null;
-    // shapes: test + action text with numeric literals, string literals and match references as slots
-    const shapeOf = new Map<string, number>();
-    const shapeSrc: string[] = [];
-    const shapeVals: Array<Array<ReadonlyArray<number | string | Match>>> = []; // per shape: per rule of the shape: slot values
-    const shapeRules: number[][] = [];
-    const shapeOfRule = new Int32Array(j0 - i0).fill(-1);
-    const rowOfRule = new Int32Array(j0 - i0);
-    for (let i = i0; i < j0; i++) {
-      const r = rules[i]!;
-      const rs = this.runShape(r);
-      if (rs === null) continue; // never matches: never counted
-      const tmpl = rs.tmpl;
-      const vals = rs.vals;
-      let sh = shapeOf.get(tmpl);
-      if (sh === undefined) {
-        sh = shapeSrc.length;
-        shapeOf.set(tmpl, sh);
-        shapeSrc.push(tmpl);
-        shapeVals.push([]);
-        shapeRules.push([]);
-      }
-      shapeOfRule[i - i0] = sh;
-      rowOfRule[i - i0] = shapeVals[sh]!.length;
-      shapeVals[sh]!.push(vals);
-      shapeRules[sh]!.push(i);
-    }
-    // every shape's slots: a literal when all its rules agree on a number or string, else a column of
-    // the shape's row table (match objects always: mm() takes the object)
-    const NUMS: Int32Array[] = [];
-    const OBJS: Array<Array<string | Match>> = [];
-    const RS: Rule[][] = [];
-    // interface names every rule of a shape shares (the bridge of `! -i br-x`): constants of the run, `sK`
-    const QS: string[] = [];
-    const branches: string[] = [];
-    for (let sh = 0; sh < shapeSrc.length; sh++) {
-      const rows = shapeVals[sh]!;
-      const nslots = rows[0]!.length;
-      const marks = shapeSrc[sh]!.match(/[\u0000-\u0003]/g) ?? [];
-      const numCol: number[] = [];
-      const objCol: number[] = [];
-      const lit: string[] = [];
-      for (let k = 0; k < nslots; k++) {
-        const v0 = rows[0]![k]!;
-        const same = rows.every((row) => row[k] === v0);
-        if (same && typeof v0 === 'number') lit.push(String(v0));
-        else if (same && marks[k] === '\u0003') lit.push(`s${QS.push(v0 as string) - 1}`);
-        else if (same && typeof v0 === 'string') lit.push(JSON.stringify(v0));
-        else if (typeof v0 === 'number') lit.push(`N[b + ${numCol.push(k) - 1}]`);
-        else lit.push(`O[c + ${objCol.push(k) - 1}]`);
-      }
-      const nn = numCol.length;
-      const no = objCol.length;
-      const nums = new Int32Array(Math.max(1, rows.length * nn));
-      const objs: Array<string | Match> = new Array(rows.length * no);
-      rows.forEach((row, ri) => {
-        numCol.forEach((k, x) => (nums[ri * nn + x] = row[k] as number));
-        objCol.forEach((k, x) => (objs[ri * no + x] = row[k] as string | Match));
-      });
-      NUMS.push(nums);
-      OBJS.push(objs);
-      RS.push(shapeRules[sh]!.map((k) => rules[k]!));
-      let n = 0;
-      const body = shapeSrc[sh]!.replace(/[\u0000-\u0003]/g, () => lit[n++]!);
-      branches.push(
-        `case ${sh}: { const N = N${sh}, O = O${sh}, r = R${sh}[w]; const b = w * ${nn}, c = w * ${no}; ${body} break; }`,
-      );
-    }
-    // the key table: open addressing on (key, dst), each slot [key + 1, dst, first, end] into L,
-    // sized for one key per rule (published ports rarely share one); made in typed arrays only
-    // (a Map of lists by a double key cost ~1 µs per rule, and a run is remade at every change)
-    let keyed = 0;
-    for (let k = 0; k < j0 - i0; k++) if (shapeOfRule[k]! >= 0) keyed++;
-    let size = 8;
-    while (size < keyed * 2) size *= 2;
-    const mask = size - 1;
-    const H = new Int32Array(size * 4);
-    const L = new Int32Array(Math.max(1, j0 - i0) * 2);
-    const slotOfRule = new Int32Array(j0 - i0);
-    // each rule's slot; [h * 4 + 3] counts the slot's rules for now
-    for (let i = i0; i < j0; i++) {
-      if (shapeOfRule[i - i0]! < 0) continue;
-      const r = rules[i]!;
-      const ka = dportKey(r);
-      const kb = byDst ? r.dst | 0 : 0;
-      let h = runHash(ka, kb) & mask;
-      for (;;) {
-        const e = H[h * 4]!;
-        if (e === 0) {
-          H[h * 4] = ka + 1;
-          H[h * 4 + 1] = kb;
-          break;
-        }
-        if (e === ka + 1 && H[h * 4 + 1] === kb) break;
-        h = (h + 1) & mask;
-      }
-      H[h * 4 + 3]!++;
-      slotOfRule[i - i0] = h;
-    }
-    // each slot's range of L; then the rules, in chain order, each at its slot's end so far
-    let at = 0;
-    for (let h = 0; h < size; h++) {
-      if (H[h * 4] === 0) continue;
-      const n = H[h * 4 + 3]!;
-      H[h * 4 + 2] = at;
-      H[h * 4 + 3] = at;
-      at += 2 * n;
-    }
-    for (let k = 0; k < j0 - i0; k++) {
-      if (shapeOfRule[k]! < 0) continue;
-      const h = slotOfRule[k]!;
-      const e = H[h * 4 + 3]!;
-      L[e] = shapeOfRule[k]!;
-      L[e + 1] = rowOfRule[k]!;
-      H[h * 4 + 3] = e + 2;
-    }
-    const decl: string[] = [];
-    for (let sh = 0; sh < shapeSrc.length; sh++) decl.push(`const N${sh} = NUMS[${sh}], O${sh} = OBJS[${sh}], R${sh} = RS[${sh}];`);
-    for (let i = 0; i < QS.length; i++) decl.push(`const s${i} = QS[${i}];`);
-    const src = `"use strict";
-${decl.join('\n')}
-return function run(p) {
-  if (p.dport < 0 || (p.proto !== 6 && p.proto !== 17)) return -1;
-  const ka = (p.proto << 16) | p.dport;
-  const kb = ${byDst ? 'p.daddr | 0' : '0'};
-  let h = hash(ka, kb) & ${size - 1};
-  for (;;) {
-    const e = H[h * 4];
-    if (e === 0) return -1;
-    if (e === ka + 1 && H[h * 4 + 1] === kb) break;
-    h = (h + 1) & ${size - 1};
-  }
-  const end = H[h * 4 + 3];
-  let v = 0;
-  for (let k = H[h * 4 + 2]; k < end; k += 2) {
-    const w = L[k + 1];
-    switch (L[k]) {
-${branches.join('\n')}
-    }
-  }
-  return -1;
-};`;
-    const J = (name: string, p: PktInfo): number => this.chain(name)(p);
-    try {
-      const make = factory<
-        (
-          nums: Int32Array[],
-          objs: Array<Array<string | Match>>,
-          rs: Rule[][],
-          qs: string[],
-          h: Int32Array,
-          l: Int32Array,
-          hash: typeof runHash,
-          t: TargetRunner,
-          mm: typeof matchMatches,
-          j: typeof J,
-        ) => (p: PktInfo) => number
-      >(RUN_PARAMS, src);
-      return make(NUMS, OBJS, RS, QS, H, L, runHash, this.targets, matchMatches, J);
-    } catch {
-      return null;
-    }
+  /** The run chain `c` kept from its last compile whose rules `rules[i..)` still start with, else null. */
+  private keptRun(c: Chain, rules: readonly Rule[], i: number): PortRun | null {
+    const runs = c.portRuns as PortRun[] | null;
+    if (runs === null || !chainCodegen()) return null;
+    const first = rules[i];
+    for (const r of runs) if (r.rules[0] === first && r.reusable && r.matchesPrefix(rules, i, rules.length) >= 0) return r;
+    return null;
   }
 
   private compile(c: Chain): CompiledChain {
@@ -959,18 +589,23 @@ ${branches.join('\n')}
     const runByDst = new Uint8Array(n);
     const runMap: Array<Map<number, Int32Array> | null> = new Array(n).fill(null);
     const runDst: Array<Map<number, Map<number, Int32Array>> | null> = new Array(n).fill(null);
+    // the runs this chain kept from its last compile, by the index they start at here
+    const keptAt = new Map<number, PortRun>();
+    const made: PortRun[] = [];
     let anyRun = false;
     for (let i = 0; i < n; ) {
-      let j = i;
-      while (j < n && dportKey(rules[j]!) >= 0) j++;
+      // a kept run whose rules still start here: those are known to be indexable (rules never change)
+      const kept = c.portRuns !== null ? this.keptRun(c, rules, i) : null;
+      let j = kept !== null ? i + kept.rules.length : i;
+      let allDst32 = kept !== null ? kept.byDst : true;
+      for (; j < n && dportKey(rules[j]!) >= 0; j++) if (allDst32) allDst32 = rules[j]!.dstMask === -1 && !rules[j]!.dstInv;
       if (j - i >= DPORT_INDEX_MIN) {
         runEnd[i] = j;
         let list = this.runs.get(c.name);
         if (!list) this.runs.set(c.name, (list = []));
         list.push([i, j]);
-        let allDst32 = true;
-        for (let k = i; k < j && allDst32; k++) allDst32 = rules[k]!.dstMask === -1 && !rules[k]!.dstInv;
         runByDst[i] = allDst32 ? 1 : 0;
+        if (kept !== null) keptAt.set(i, kept);
         anyRun = true;
         i = j;
       } else i = Math.max(j, i + 1);
@@ -1003,8 +638,11 @@ ${branches.join('\n')}
       }
     };
     const gen = this.generate(c, runEnd, (i) => {
-      const shaped = this.generateRun(rules, i, runEnd[i]!, runByDst[i] === 1);
-      if (shaped !== null) return shaped;
+      const shaped = this.portRun(rules, i, runEnd[i]!, runByDst[i] === 1, keptAt.get(i) ?? null);
+      if (shaped !== null) {
+        made.push(shaped);
+        return shaped.fn();
+      }
       buildIndex(i);
       const steps = getSteps();
       const two = runDst[i]!;
@@ -1025,6 +663,8 @@ ${branches.join('\n')}
         return V_CONTINUE;
       };
     });
+    // the chain keeps the runs of its latest compile, for the next one
+    c.portRuns = gen !== null && made.length > 0 ? made : null;
     if (gen !== null) return gen;
     const steps = getSteps();
     if (!anyRun) {

@@ -161,6 +161,8 @@ export class Chain {
   private sum: ChainSummary | null = null;
   /** @internal the rules-by-specification index of netfilter/commands.ts (a field, not a WeakMap entry: see there) */
   specIndex: unknown = null;
+  /** @internal compiled port-indexed runs of netfilter/engine.ts, taken up again by the next compile while the chain only grows at a run's end */
+  portRuns: unknown = null;
 
   constructor(
     /** Chain name. */
