@@ -115,7 +115,8 @@ export class FdbTable {
 
   /** @internal adds `f`, whose MAC must not be in the table yet, at the end of the list */
   insert(f: FdbEntry): void {
-    if (this.count >= this.buckets.length) this.grow();
+    // at most one entry per two buckets: shorter chains (L2 with 10 containers: 916 -> 898 instructions per frame)
+    if (2 * this.count >= this.buckets.length) this.grow();
     const b = bucketOf(f.hi, f.lo, this.shift);
     f.hnext = this.buckets[b]!;
     this.buckets[b] = f;
