@@ -12,6 +12,7 @@ import type { Sim } from '../core/scheduler.js';
 import type { Nanos } from '../core/time.js';
 import { SECOND } from '../core/time.js';
 import { DockernetError } from '../core/errors.js';
+import { latin1, utf8 } from '../core/text.js';
 import { ipToString, parseIp } from '../wire/addr.js';
 import { ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED } from '../wire/build.js';
 import type { NetNamespace } from './netns.js';
@@ -249,7 +250,7 @@ export function ncTcp(ns: NetNamespace, dst: number | string, port: number, payl
     else sock.close();
   }
   let response = '';
-  for (const c of chunks) for (const b of c) response += String.fromCharCode(b);
+  for (const c of chunks) response += latin1(c);
   return { connected, response, error };
 }
 
@@ -266,7 +267,7 @@ export interface UdpResult {
 /** Sends one datagram from an ephemeral port and waits up to `timeoutNs` for an answer. */
 export function udpRequest(ns: NetNamespace, dst: number | string, port: number, payload: Uint8Array | string, timeoutNs: Nanos = SECOND): UdpResult {
   const sim = ns.sim;
-  const data = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+  const data = typeof payload === 'string' ? utf8(payload) : payload;
   let reply: Uint8Array | null = null;
   let from: string | null = null;
   let error: string | null = null;

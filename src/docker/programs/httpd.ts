@@ -9,12 +9,23 @@ import { EPOCH_MS } from '../../runtime/units.js';
 import { US } from '../../core/time.js';
 import type { Engine } from '../engine.js';
 import { netnsOf } from './netns-of.js';
+import { latin1 } from './stream.js';
 
 /** What /www/index.html of `mini:latest` serves. */
 export const HTTPD_BODY = 'hello\n';
 
+/** The last second {@link httpDate} formatted, and its text (a scan of many servers answers within one second). */
+let dateSecond = NaN;
+let dateText = '';
+
 function httpDate(ns: NetNamespace): string {
-  return new Date(EPOCH_MS + Math.floor(ns.sim.now / 1e6)).toUTCString();
+  const ms = EPOCH_MS + Math.floor(ns.sim.now / 1e6);
+  const second = Math.floor(ms / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(ms).toUTCString();
+  }
+  return dateText;
 }
 
 function errorPage(status: string, text: string): string {
@@ -99,8 +110,7 @@ function serve(ns: NetNamespace, port: number, files: FileSource, home: string):
   return ns.tcp.listen(0, port, (s) => (s.manualRead = true), {
     onData(s, data) {
       if (answered.has(s)) return;
-      let b = bufs.get(s) ?? '';
-      for (const x of data) b += String.fromCharCode(x);
+      const b = (bufs.get(s) ?? '') + latin1(data);
       bufs.set(s, b);
       if (b.includes('\r\n\r\n') || b.includes('\n\n')) {
         answered.add(s);

@@ -13,12 +13,7 @@ import type { TcpListener, TcpSocket } from '../../netns/socket/tcp.js';
 import { TCP_ERRNO_TEXT } from '../../netns/socket/tcp.js';
 import { DockernetError } from '../../core/errors.js';
 
-/** Bytes as latin-1 text (one char per byte: what a program writes to stdout). */
-export function latin1(data: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < data.length; i += 8192) s += String.fromCharCode(...data.subarray(i, i + 8192));
-  return s;
-}
+export { latin1 } from '../../core/text.js';
 
 /** latin-1 text as bytes (stdin text → what goes on the wire). */
 export function bytesOf(text: string): Uint8Array {

@@ -26,6 +26,7 @@ import { DockernetError } from '../../core/errors.js';
 import type { Timer } from '../../core/scheduler.js';
 import type { Nanos } from '../../core/time.js';
 import { MS, SECOND } from '../../core/time.js';
+import { utf8 } from '../../core/text.js';
 import type { NetDevice } from '../../link/netdev.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import { ipToString } from '../../wire/addr.js';
@@ -514,10 +515,11 @@ export class TcpSocket {
 
   /** Queues `data` for sending. Throws `EPIPE` ("Broken pipe") after close. */
   send(data: Uint8Array | string): void {
-    const b = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     if (this.finPending || this.state === 'CLOSED' || this.state === 'LISTEN') throw new DockernetError('EPIPE', 'Broken pipe');
+    // the caller's bytes are copied (it may reuse its buffer); an encoded string is ours already
+    const b = typeof data === 'string' ? utf8(data) : data.slice();
     if (b.length === 0) return;
-    this.sendq.push(b.slice());
+    this.sendq.push(b);
     this.unsent += b.length;
     this.push();
   }

@@ -238,6 +238,7 @@ function hiddenByWhiteout(layer: Layer, p: string): boolean {
 
 /** Normalises a path to an absolute one without a trailing slash. */
 export function normalise(path: string): string {
+  if (isNormal(path)) return path;
   const parts: string[] = [];
   for (const s of path.split('/')) {
     if (s === '' || s === '.') continue;
@@ -245,4 +246,23 @@ export function normalise(path: string): string {
     else parts.push(s);
   }
   return '/' + parts.join('/');
+}
+
+/** Whether `path` is already what {@link normalise} makes of it: absolute, no empty, `.` or `..` part, no trailing `/`. */
+function isNormal(path: string): boolean {
+  const n = path.length;
+  if (n === 0 || path.charCodeAt(0) !== 47) return false;
+  if (n === 1) return true;
+  if (path.charCodeAt(n - 1) === 47) return false;
+  for (let i = 0; i < n; i++) {
+    if (path.charCodeAt(i) !== 47) continue;
+    // a part starts at i + 1: not empty, not `.`, not `..`
+    const a = path.charCodeAt(i + 1);
+    if (a === 47) return false;
+    if (a === 46) {
+      const b = i + 2 < n ? path.charCodeAt(i + 2) : 47;
+      if (b === 47 || (b === 46 && (i + 3 >= n || path.charCodeAt(i + 3) === 47))) return false;
+    }
+  }
+  return true;
 }

@@ -1,0 +1,32 @@
+/**
+ * Text and bytes: latin-1 (one char per byte: what a program writes to stdout, what `nc` prints of
+ * what it received) and UTF-8 (what a socket is given as a string).
+ */
+
+const UTF8 = new TextEncoder();
+
+/** Bytes as latin-1 text. */
+export function latin1(data: Uint8Array): string {
+  if (data.length <= 8192) return String.fromCharCode.apply(null, data as unknown as number[]);
+  let s = '';
+  for (let i = 0; i < data.length; i += 8192) s += String.fromCharCode.apply(null, data.subarray(i, i + 8192) as unknown as number[]);
+  return s;
+}
+
+/**
+ * `s` as UTF-8 bytes (a new array). ASCII text of up to 1 KiB, what the lab's programs send, is
+ * copied char by char: `TextEncoder.encode` is a call into the runtime that costs more than that.
+ */
+export function utf8(s: string): Uint8Array {
+  const n = s.length;
+  if (n <= 1024) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return UTF8.encode(s);
+      out[i] = c;
+    }
+    return out;
+  }
+  return UTF8.encode(s);
+}
