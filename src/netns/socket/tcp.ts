@@ -40,7 +40,7 @@ import {
   ipv4Dst,
   ipv4Src,
 } from '../../wire/build.js';
-import type { TcpOption } from '../../wire/build.js';
+import type { IpBuildOptions, TcpBuildFields, TcpOption } from '../../wire/build.js';
 import { tcpOptionAt } from '../../wire/tcp.js';
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
@@ -89,6 +89,15 @@ export interface TcpCallbacks {
 }
 
 /** Initial retransmission timeout (Linux TCP_TIMEOUT_INIT). */
+/**
+ * The header fields of the segment being sent, filled in by each transmit: `buildTcp` reads them
+ * and keeps nothing, so one set serves every socket (a segment used to make five objects for them).
+ */
+const IP_HDR: IpBuildOptions = { srcMac: 0, dstMac: 0, src: 0, dst: 0, ttl: 64, id: 0, df: true };
+const TCP_HDR: TcpBuildFields = { sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, options: undefined };
+/** The timestamps option of a segment that is not a SYN, and the option list it ends (two NOPs first). */
+const TS_OPT = { kind: 'timestamps' as const, tsval: 0, tsecr: 0 };
+const TS_OPTS: TcpOption[] = [{ kind: 'nop' }, { kind: 'nop' }, TS_OPT];
 const RTO_INIT: Nanos = 1 * SECOND;
 const RTO_MIN: Nanos = 200 * MS;
 const RTO_MAX: Nanos = 120 * SECOND;
@@ -282,15 +291,29 @@ export class TcpSocket {
       return false;
     }
     const syn = (flags & TCP_SYN) !== 0;
-    const options = syn ? this.synOptions() : this.tsOk ? ([{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: this.tsval(), tsecr: this.tsRecent }] as TcpOption[]) : undefined;
-    const window = syn ? SYN_WND : this.wsOk ? RCV_WND >> WSCALE : SYN_WND;
-    const id = this.ipId;
+    let options: TcpOption[] | undefined;
+    if (syn) options = this.synOptions();
+    else if (this.tsOk) {
+      TS_OPT.tsval = this.tsval();
+      TS_OPT.tsecr = this.tsRecent;
+      options = TS_OPTS;
+    }
+    const ip = IP_HDR;
+    ip.src = this.laddr;
+    ip.dst = this.raddr;
+    ip.ttl = ns.sysctl.ip_default_ttl;
+    ip.id = this.ipId;
     this.ipId = (this.ipId + 1) & 0xffff;
-    const skb = buildTcp(
-      { srcMac: 0, dstMac: 0, src: this.laddr, dst: this.raddr, ttl: ns.sysctl.ip_default_ttl, id, df: true },
-      { sport: this.lport, dport: this.rport, seq: seq >>> 0, ack: flags & TCP_ACK ? this.rcvNxt >>> 0 : 0, flags, window, options },
-      data ?? undefined,
-    );
+    const tcp = TCP_HDR;
+    tcp.sport = this.lport;
+    tcp.dport = this.rport;
+    tcp.seq = seq >>> 0;
+    tcp.ack = flags & TCP_ACK ? this.rcvNxt >>> 0 : 0;
+    tcp.flags = flags;
+    tcp.window = syn ? SYN_WND : this.wsOk ? RCV_WND >> WSCALE : SYN_WND;
+    tcp.options = options;
+    const skb = buildTcp(ip, tcp, data ?? undefined);
+    tcp.options = undefined;
     if (slot >= 0 && this.fc.transmit(slot, skb)) {
       skb.traceId = fcloneTraceId(slot, this.sockKey);
       if (this.traced) skb.traced = true;
