@@ -358,15 +358,59 @@ export { CODEGEN_MAX_RULES, dportKey, setChainCodegen } from './codegen.js';
 /** Parameters of a generated chain's factory (see `generate`). */
 const CHAIN_PARAMS = ['R', 'M', 'Q', 'K', 'S', 'X', 'T', 'mm'] as const;
 
+/** The factory of a generated chain: its rules, matches, interface names, constants, jumps, runs, targets and the match function. */
+type ChainFactory = (
+  r: Rule[],
+  m: Match[],
+  q: string[],
+  k: number[],
+  s: CompiledChain[],
+  x: Array<(p: PktInfo) => number>,
+  t: TargetRunner,
+  mm: typeof matchMatches,
+) => CompiledChain;
+
+/** What a chain's generated function was made from (see `CompiledTable.generate`). */
+interface ChainCode {
+  /** {@link Chain.version} it was generated at. */
+  readonly version: number;
+  readonly targets: TargetRunner;
+  readonly make: ChainFactory;
+  readonly R: Rule[];
+  readonly M: Match[];
+  readonly Q: string[];
+  readonly K: number[];
+  /** The chains its jumps call, in `S` order; and the chains it jumps to that did not exist (no-ops). */
+  readonly jumps: readonly string[];
+  readonly missing: readonly string[];
+  /** Where its port-indexed runs start, in `X` order. */
+  readonly runStarts: readonly number[];
+}
+
 /** Compiled chains of one table, made on first use; the netfilter instance makes a new one when the rules generation changes. */
 export class CompiledTable {
   private readonly fns = new Map<string, CompiledChain>();
   private readonly runs = new Map<string, Array<[number, number]>>();
+  /** What each chain's generated function was made from, for the next generation's table. */
+  private readonly codes = new Map<Chain, ChainCode>();
 
   constructor(
     private readonly table: Table,
     private readonly targets: TargetRunner,
-  ) {}
+    /**
+     * The table of the previous rules generation, if any: a chain it generated that has not changed
+     * since (same {@link Chain.version}, the chains it jumps to still there or still missing) is made
+     * from the same text again without generating it (only its jumps and runs are bound anew).
+     */
+    private prev: CompiledTable | null = null,
+  ) {
+    if (prev !== null) prev.prev = null; // keep one generation back, not a chain of them
+  }
+
+  /** Whether this compiles `table`. */
+  compiles(table: Table): boolean {
+    return this.table === table;
+  }
 
   /**
    * The runs of chain `name` that are indexed by destination port, as [first, end) rule indices
@@ -474,6 +518,14 @@ export class CompiledTable {
    */
   private generate(c: Chain, runEnd: Int32Array, runAt: (i: number) => (p: PktInfo) => number): CompiledChain | null {
     if (!chainCodegen()) return null;
+    const again = this.prev?.codes.get(c);
+    if (again !== undefined && again.version === c.version && again.targets === this.targets && this.sameJumps(again)) {
+      this.codes.set(c, again);
+      const S: CompiledChain[] = [];
+      for (let k = 0; k < again.jumps.length; k++) S.push(this.jumpStub(S, k, again.jumps[k]!));
+      const X = again.runStarts.map((i) => runAt(i));
+      return again.make(again.R, again.M, again.Q, again.K, S, X, this.targets, matchMatches);
+    }
     const rules = c.rules;
     const n = rules.length;
     let plain = 0;
@@ -487,11 +539,15 @@ export class CompiledTable {
     const Q: string[] = [];
     const K: number[] = [];
     const S: CompiledChain[] = [];
+    const jumps: string[] = [];
+    const missing: string[] = [];
     const X: Array<(p: PktInfo) => number> = [];
+    const runStarts: number[] = [];
     const lines: string[] = [];
     for (let i = 0; i < n; i++) {
       const end = runEnd[i]!;
       if (end > 0) {
+        runStarts.push(i);
         const k = X.push(runAt(i)) - 1;
         lines.push(`v = X${k}(p); if (v !== -1) return v === -2 ? -1 : v;`);
         i = end - 1;
@@ -506,16 +562,13 @@ export class CompiledTable {
       if (act !== null) {
         // verdict only
       } else if (t.kind === 'jump') {
-        if (!this.table.chains.has(t.chain)) act = '';
-        else {
+        if (!this.table.chains.has(t.chain)) {
+          act = '';
+          missing.push(t.chain);
+        } else {
           const k = S.length;
-          const name = t.chain;
-          // resolved on first use (a chain may jump to one compiled later, or back up a loop that no base chain reaches)
-          S.push((p) => {
-            const f = this.chain(name);
-            S[k] = f;
-            return f(p);
-          });
+          jumps.push(t.chain);
+          S.push(this.jumpStub(S, k, t.chain));
           act = `v = S[${k}](p); if (v >= 0) return v;${t.goto ? ' return -1;' : ''}`;
         }
       } else act = `v = T.run(r${ri}, p); if (v !== -1) return v === -2 ? -1 : v;`;
@@ -528,22 +581,31 @@ export class CompiledTable {
     for (let i = 0; i < K.length; i++) decl.push(`const k${i} = K[${i}];`);
     for (let i = 0; i < X.length; i++) decl.push(`const X${i} = X[${i}];`);
     const src = `"use strict";\n${decl.join('\n')}\nreturn function chain(p) {\nlet v = 0;\n${lines.join('\n')}\nreturn -1;\n};`;
-    let make: (
-      r: Rule[],
-      m: Match[],
-      q: string[],
-      k: number[],
-      s: CompiledChain[],
-      x: Array<(p: PktInfo) => number>,
-      t: TargetRunner,
-      mm: typeof matchMatches,
-    ) => CompiledChain;
+    let make: ChainFactory;
     try {
-      make = factory<typeof make>(CHAIN_PARAMS, src);
+      make = factory<ChainFactory>(CHAIN_PARAMS, src);
     } catch {
       return null; // code generation not allowed here (a Content-Security-Policy without unsafe-eval): closures
     }
+    this.codes.set(c, { version: c.version, targets: this.targets, make, R, M, Q, K, jumps, missing, runStarts });
     return make(R, M, Q, K, S, X, this.targets, matchMatches);
+  }
+
+  /** Jump `k` of a generated chain to chain `name`, resolved on first use (a chain may jump to one compiled later, or back up a loop that no base chain reaches). */
+  private jumpStub(S: CompiledChain[], k: number, name: string): CompiledChain {
+    return (p) => {
+      const f = this.chain(name);
+      S[k] = f;
+      return f(p);
+    };
+  }
+
+  /** Whether the chains `code` jumps to exist in this table, and those it found missing still do not. */
+  private sameJumps(code: ChainCode): boolean {
+    const chains = this.table.chains;
+    for (const name of code.jumps) if (!chains.has(name)) return false;
+    for (const name of code.missing) if (chains.has(name)) return false;
+    return true;
   }
 
   /**

@@ -185,6 +185,8 @@ export class Netfilter implements TargetRunner {
   private hookMask = 0;
   /** Compiled tables of generation {@link Netfilter.compiledGen} (made with the first compiled walk). */
   private compiledTables: Map<TableName, CompiledTable> | null = null;
+  /** The compiled tables of the generation before {@link Netfilter.compiledGen} (see `CompiledTable`'s `prev`). */
+  private prevCompiled: Map<TableName, CompiledTable> | null = null;
   /**
    * Hooked base chains for the current rules generation, indexed `hook * 4 + table` (tables in
    * {@link TABLE_NAMES} order); null where the table has no registered base chain at that hook.
@@ -653,7 +655,11 @@ export class Netfilter implements TargetRunner {
   private ensureCompiled(): void {
     if (this.compiledGen === this.rules.generation) return;
     this.compiledGen = this.rules.generation;
-    this.compiledTables?.clear();
+    // the previous generation's tables: a new table generates again only the chains that changed
+    if (this.compiledTables !== null && this.compiledTables.size > 0) {
+      this.prevCompiled = this.compiledTables;
+      this.compiledTables = new Map();
+    }
   }
 
   private compiledTable(name: TableName): CompiledTable {
@@ -661,7 +667,10 @@ export class Netfilter implements TargetRunner {
     const tables = (this.compiledTables ??= new Map());
     let c = tables.get(name);
     if (!c) {
-      c = new CompiledTable(this.rules.tables[name], this);
+      const table = this.rules.tables[name];
+      const prev = this.prevCompiled?.get(name);
+      // a restore may have replaced the table object: its chains are other objects then anyway
+      c = new CompiledTable(table, this, prev !== undefined && prev.compiles(table) ? prev : null);
       tables.set(name, c);
     }
     return c;
