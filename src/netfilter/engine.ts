@@ -391,8 +391,13 @@ interface ChainCode {
 export class CompiledTable {
   private readonly fns = new Map<string, CompiledChain>();
   private readonly runs = new Map<string, Array<[number, number]>>();
-  /** What each chain's generated function was made from, for the next generation's table. */
+  /**
+   * What each chain's generated function was made from, for the next generation's table: kept only
+   * by a table that had a previous one (rules that changed once are likely to change again; a
+   * container's few chains, compiled once, keep nothing more than their functions).
+   */
   private readonly codes = new Map<Chain, ChainCode>();
+  private readonly keepCodes: boolean;
 
   constructor(
     private readonly table: Table,
@@ -404,7 +409,11 @@ export class CompiledTable {
      */
     private prev: CompiledTable | null = null,
   ) {
-    if (prev !== null) prev.prev = null; // keep one generation back, not a chain of them
+    this.keepCodes = prev !== null;
+    if (prev !== null) {
+      prev.prev = null; // one generation back, not a chain of them
+      if (prev.codes.size === 0) this.prev = null; // nothing to take up again
+    }
   }
 
   /** Whether this compiles `table`. */
@@ -518,9 +527,15 @@ export class CompiledTable {
    */
   private generate(c: Chain, runEnd: Int32Array, runAt: (i: number) => (p: PktInfo) => number): CompiledChain | null {
     if (!chainCodegen()) return null;
-    const again = this.prev?.codes.get(c);
+    const prev = this.prev;
+    const again = prev?.codes.get(c);
+    if (again !== undefined) {
+      // each chain of the previous generation is looked at once: then the previous table goes
+      prev!.codes.delete(c);
+      if (prev!.codes.size === 0) this.prev = null;
+    }
     if (again !== undefined && again.version === c.version && again.targets === this.targets && this.sameJumps(again)) {
-      this.codes.set(c, again);
+      if (this.keepCodes) this.codes.set(c, again);
       const S: CompiledChain[] = [];
       for (let k = 0; k < again.jumps.length; k++) S.push(this.jumpStub(S, k, again.jumps[k]!));
       const X = again.runStarts.map((i) => runAt(i));
@@ -587,7 +602,7 @@ export class CompiledTable {
     } catch {
       return null; // code generation not allowed here (a Content-Security-Policy without unsafe-eval): closures
     }
-    this.codes.set(c, { version: c.version, targets: this.targets, make, R, M, Q, K, jumps, missing, runStarts });
+    if (this.keepCodes) this.codes.set(c, { version: c.version, targets: this.targets, make, R, M, Q, K, jumps, missing, runStarts });
     return make(R, M, Q, K, S, X, this.targets, matchMatches);
   }
 

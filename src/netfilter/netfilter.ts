@@ -669,6 +669,8 @@ export class Netfilter implements TargetRunner {
     if (!c) {
       const table = this.rules.tables[name];
       const prev = this.prevCompiled?.get(name);
+      // handed over: the new table keeps it only until it has compiled again the chains it holds
+      if (prev !== undefined) this.prevCompiled!.delete(name);
       // a restore may have replaced the table object: its chains are other objects then anyway
       c = new CompiledTable(table, this, prev !== undefined && prev.compiles(table) ? prev : null);
       tables.set(name, c);

@@ -154,12 +154,12 @@ interface Shape {
 export class PortRun {
   /** The run's rules in chain order (what a later compile compares its run with). */
   readonly rules: Rule[] = [];
-  /** Open addressing on (key, dst): each slot `[key + 1, dst, head, tail]` into {@link PortRun.L}. */
-  H: Int32Array = new Int32Array(8 * 4);
+  /** Open addressing on (key, dst): each slot `[key + 1, dst, head, tail]` into `L`. */
+  private H: Int32Array = new Int32Array(8 * 4);
   /** `H`'s slot count minus one. */
-  mask = 7;
+  private mask = 7;
   /** Rule entries `[shape, row, next]` (`next` -1 ends a slot's list). */
-  L: Int32Array = new Int32Array(3 * 16);
+  private L: Int32Array = new Int32Array(3 * 16);
   /** Whether a jump to another chain may appear in the run (its text depends on the table: never appended to). */
   private jumps = false;
   private keys = 0;
