@@ -4,6 +4,8 @@ import { Netfilter } from '../../src/netfilter/netfilter.js';
 import type { NfHost } from '../../src/netfilter/hook.js';
 import type { SkBuff } from '../../src/wire/skbuff.js';
 import { parseIp } from '../../src/wire/addr.js';
+import { V_ACCEPT, V_CONTINUE, V_DROP, type PktInfo, type TargetRunner } from '../../src/netfilter/engine.js';
+import type { Rule } from '../../src/netfilter/rule.js';
 
 /** A namespace stand-in: local addresses, a masquerade source per device, and a capture of sent packets. */
 export class FakeHost implements NfHost {
@@ -61,3 +63,21 @@ export function nidOf(name: string): string {
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
   return (h.toString(16).padStart(8, '0') + 'abcd').slice(0, 12);
 }
+
+/**
+ * Deterministic side-effect targets for comparing compiled chains with the interpreter: REJECT
+ * drops, LOG bumps the packet's mark (a visible side effect, to check ordering), anything else accepts.
+ */
+export const sideEffectTargets: TargetRunner = {
+  run(rule: Rule, p: PktInfo): number {
+    switch (rule.target.kind) {
+      case 'REJECT':
+        return V_DROP;
+      case 'LOG':
+        p.mark = (p.mark + 1) >>> 0;
+        return V_CONTINUE;
+      default:
+        return V_ACCEPT;
+    }
+  },
+};

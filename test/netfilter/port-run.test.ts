@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CompiledTable, interpretChain, PktInfo, V_ACCEPT, V_CONTINUE, V_DROP, type TargetRunner } from '../../src/netfilter/engine.js';
+import { CompiledTable, interpretChain, PktInfo } from '../../src/netfilter/engine.js';
 import { Ruleset } from '../../src/netfilter/table.js';
 import { runIptables, runRestore } from '../../src/netfilter/commands.js';
-import type { Rule } from '../../src/netfilter/rule.js';
 import type { PortRun } from '../../src/netfilter/port-run.js';
-import { ip } from './helpers.js';
+import { ip, sideEffectTargets } from './helpers.js';
 
-/** Deterministic side-effect targets shared by the compiled chains and the interpreter. */
-const runner: TargetRunner = {
-  run(rule: Rule, p: PktInfo): number {
-    switch (rule.target.kind) {
-      case 'REJECT':
-        return V_DROP;
-      case 'LOG':
-        p.mark = (p.mark + 1) >>> 0;
-        return V_CONTINUE;
-      default:
-        return V_ACCEPT;
-    }
-  },
-};
+const runner = sideEffectTargets;
 
 const BASE =
   '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:X - [0:0]\n:Y - [0:0]\n' +

@@ -1,31 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { filterRulesetArb, natRulesetArb, pktInfoArb, rulesetText } from '../../src/arbitraries/rules.js';
-import { CompiledTable, interpretChain, PktInfo, setChainCodegen, V_ACCEPT, V_CONTINUE, V_DROP, type TargetRunner } from '../../src/netfilter/engine.js';
+import { CompiledTable, interpretChain, PktInfo, setChainCodegen } from '../../src/netfilter/engine.js';
 import { Ruleset } from '../../src/netfilter/table.js';
 import { runRestore } from '../../src/netfilter/commands.js';
 import { DockernetError } from '../../src/core/errors.js';
-import type { Rule } from '../../src/netfilter/rule.js';
-import { FakeHost, ip, makeNf } from './helpers.js';
+import { FakeHost, ip, makeNf, sideEffectTargets } from './helpers.js';
 import { buildTcp, buildUdp, ipv4Validate, l4Validate } from '../../src/wire/build.js';
 import { NF_ACCEPT, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, type NfHookState } from '../../src/netfilter/hook.js';
 import { SECOND } from '../../src/core/time.js';
 import { SkBuff as SkBuffCtor } from '../../src/wire/skbuff.js';
 
-/** Deterministic side-effect targets shared by both engines. */
-const runner: TargetRunner = {
-  run(rule: Rule, p: PktInfo): number {
-    switch (rule.target.kind) {
-      case 'REJECT':
-        return V_DROP;
-      case 'LOG':
-        p.mark = (p.mark + 1) >>> 0; // a visible side effect, to check ordering
-        return V_CONTINUE;
-      default:
-        return V_ACCEPT;
-    }
-  },
-};
+const runner = sideEffectTargets;
 
 function clonePkt(p: PktInfo): PktInfo {
   return Object.assign(new PktInfo(), p);

@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normalise } from '../../src/runtime/images/layer.js';
 
-/** The definition: drop empty and `.` parts, `..` removes the part before it, absolute, no trailing slash. */
+/**
+ * The definition, written another way than the implementation: `..` removes the part before it
+ * (none at the root), empty and `.` parts go, the result is absolute without a trailing slash.
+ */
 function reference(path: string): string {
-  const parts: string[] = [];
-  for (const s of path.split('/')) {
-    if (s === '' || s === '.') continue;
-    if (s === '..') parts.pop();
-    else parts.push(s);
-  }
-  return '/' + parts.join('/');
+  const kept = path
+    .split('/')
+    .filter((x) => x !== '' && x !== '.')
+    .reduce<string[]>((acc, x) => (x === '..' ? acc.slice(0, -1) : [...acc, x]), []);
+  return `/${kept.join('/')}`;
 }
 
 describe('normalise', () => {
