@@ -522,3 +522,41 @@ function cloneTarget(t: Target): Target {
   if (Object.isFrozen(t)) return t;
   return { ...t };
 }
+
+/**
+ * Whether a FORWARD walk through rule `r` may be recorded and replayed for the rest of its flow
+ * (netfilter/flow-cache.ts): its target only decides (no side effect), and it tests nothing that
+ * changes within a conntrack entry direction (TCP flags do; ports, ICMP type, states and marks do not).
+ */
+export function ruleFlowCacheable(r: Rule): boolean {
+  switch (r.target.kind) {
+    case 'none':
+    case 'ACCEPT':
+    case 'DROP':
+    case 'RETURN':
+    case 'jump':
+      break;
+    default:
+      return false;
+  }
+  for (const m of r.matches) {
+    switch (m.kind) {
+      case 'tcp':
+      case 'udp':
+      case 'sctp':
+        // ports are in the conntrack tuple; TCP flags change from packet to packet
+        if (m.flagsMask >= 0) return false;
+        break;
+      case 'icmp': // type and code are in the tuple of an ICMP entry
+      case 'conntrack':
+      case 'state':
+      case 'multiport':
+      case 'comment':
+      case 'mark':
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}

@@ -12,7 +12,7 @@
  */
 import { NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from './hook.js';
 import { XtError } from './errors.js';
-import { cloneRule, type Rule } from './rule.js';
+import { cloneRule, ruleFlowCacheable, type Rule } from './rule.js';
 import { withInserted } from '../core/arrays.js';
 
 /** Table names in the order `iptables-save` (nf_tables) prints them. */
@@ -101,8 +101,11 @@ class ChainSummary {
   private c1 = 0;
   private c2 = 0;
   private c3 = 0;
+  /** Rules a FORWARD flow cache cannot replay ({@link ruleFlowCacheable}). */
+  uncacheable = 0;
 
   add(r: Rule, d: 1 | -1): void {
+    if (!ruleFlowCacheable(r)) this.uncacheable += d;
     const t = r.target;
     if (t.kind === 'jump') {
       const n = (this.jumps.get(t.chain) ?? 0) + d;
@@ -262,6 +265,15 @@ export class Chain {
       return n;
     }
     return this.summary().jumps.get(name) ?? 0;
+  }
+
+  /** Whether every rule of the chain is {@link ruleFlowCacheable} (its jumps' chains not included). */
+  flowCacheable(): boolean {
+    if (this.sum === null && this.list.length < SMALL_CHAIN) {
+      for (const r of this.list) if (!ruleFlowCacheable(r)) return false;
+      return true;
+    }
+    return this.summary().uncacheable === 0;
   }
 
   /** Hooks (bit `1 << hook`) at which every rule's target may run. */
