@@ -13,6 +13,13 @@ export function latin1(data: Uint8Array): string {
   return s;
 }
 
+/** latin-1 text as bytes (stdin text → what goes on the wire). */
+export function bytesOf(text: string): Uint8Array {
+  const b = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i) & 0xff;
+  return b;
+}
+
 /**
  * `s` as UTF-8 bytes (a new array). ASCII text of up to 1 KiB, what the lab's programs send, is
  * copied char by char: `TextEncoder.encode` is a call into the runtime that costs more than that.

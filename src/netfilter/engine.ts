@@ -648,7 +648,7 @@ export class CompiledTable {
     const runs = c.portRuns as PortRun[] | null;
     if (runs === null || !chainCodegen()) return null;
     const first = rules[i];
-    for (const r of runs) if (r.rules[0] === first && r.reusable && r.matchesPrefix(rules, i, rules.length) >= 0) return r;
+    for (const r of runs) if (r.rules[0] === first && r.reusable && r.startsAt(rules, i)) return r;
     return null;
   }
 

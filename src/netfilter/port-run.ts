@@ -142,7 +142,7 @@ interface Shape {
 
 /**
  * The compiled form of one port-indexed run, `rules[i0..j0)` of a chain. Made by {@link PortRun.build};
- * a later compile of the same chain finds it by its first rule ({@link PortRun.matchesPrefix}) and,
+ * a later compile of the same chain finds it by its first rule ({@link PortRun.startsAt}) and,
  * when the chain only grew at the run's end, appends the new rules ({@link PortRun.append}) and
  * takes a new closure of the same factory ({@link PortRun.fn}), whose V8 code is already optimized.
  *
@@ -306,16 +306,13 @@ ${branches.join('\n')}
     return !this.jumps;
   }
 
-  /**
-   * How many of `rules[i..n)` are this run's rules in order: the run's length when the chain still
-   * starts the run with all of them, else -1.
-   */
-  matchesPrefix(rules: readonly Rule[], i: number, n: number): number {
+  /** Whether `rules` holds this run's rules, in order, from index `i`. */
+  startsAt(rules: readonly Rule[], i: number): boolean {
     const mine = this.rules;
     const len = mine.length;
-    if (n - i < len) return -1;
-    for (let k = 0; k < len; k++) if (rules[i + k] !== mine[k]) return -1;
-    return len;
+    if (rules.length - i < len) return false;
+    for (let k = 0; k < len; k++) if (rules[i + k] !== mine[k]) return false;
+    return true;
   }
 
   /**

@@ -319,8 +319,7 @@ export function httpServer(ns: NetNamespace, port: number, body: string, opts: H
   const bufs = new WeakMap<TcpSocket, string>();
   return ns.tcp.listen(opts.addr === undefined ? 0 : addr(opts.addr), port, () => {}, {
     onData(s, data) {
-      let b = bufs.get(s) ?? '';
-      for (const x of data) b += String.fromCharCode(x);
+      const b = (bufs.get(s) ?? '') + latin1(data);
       bufs.set(s, b);
       if (b.includes('\r\n\r\n') || b.includes('\n\n')) {
         s.send(response);

@@ -7,6 +7,7 @@
  * so their files stay missing.
  */
 import { SECOND } from '../../core/time.js';
+import { latin1 } from '../../core/text.js';
 import type { NetNamespace } from '../../netns/netns.js';
 import { ncTcp, udpRequest } from '../../netns/tools.js';
 import type { UdpSocket } from '../../netns/socket/udp.js';
@@ -216,7 +217,7 @@ function flow(ns: NetNamespace, ip: string, port: number): string {
 /** `netprobe.py udp IP PORT`: `ok` on an echo, else `fail <reason>`. */
 function udpProbe(ns: NetNamespace, ip: string, port: number): string {
   const r = udpRequest(ns, ip, port, 'ping', SECOND);
-  const txt = r.reply ? String.fromCharCode(...r.reply) : '';
+  const txt = r.reply ? latin1(r.reply) : '';
   if (txt.startsWith('echo:')) return 'ok\n';
   if (r.error === 'Connection refused') return 'fail refused (ICMP port unreachable)\n';
   if (!r.reply && (!r.error || r.error === 'timed out')) return 'fail no reply\n';

@@ -5,6 +5,7 @@
  * and a UDP datagram to an echo server behind each published UDP port.
  */
 import { SECOND } from '../../core/time.js';
+import { latin1 } from '../../core/text.js';
 import type { NetNamespace } from '../../netns/netns.js';
 import { ncTcp, ping, udpRequest } from '../../netns/tools.js';
 import type { UdpSocket } from '../../netns/socket/udp.js';
@@ -143,7 +144,7 @@ export function reachMatrix(e: Engine, conts: Container[]): string {
         else det = r.error ?? (r.connected ? 'connected, no HTTP reply' : 'timed out');
       } else {
         const r = udpRequest(ns, ip, port, 'ping', SECOND);
-        const txt = r.reply ? String.fromCharCode(...r.reply) : '';
+        const txt = r.reply ? latin1(r.reply) : '';
         if (txt.startsWith('echo:')) res = 'ok';
         else if (r.error === 'Connection refused') det = 'refused (ICMP port unreachable)';
         else if (r.error === 'timed out' || !r.error) det = r.reply ? 'unexpected reply' : 'no reply';

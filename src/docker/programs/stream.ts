@@ -13,14 +13,8 @@ import type { TcpListener, TcpSocket } from '../../netns/socket/tcp.js';
 import { TCP_ERRNO_TEXT } from '../../netns/socket/tcp.js';
 import { DockernetError } from '../../core/errors.js';
 
-export { latin1 } from '../../core/text.js';
+export { bytesOf, latin1 } from '../../core/text.js';
 
-/** latin-1 text as bytes (stdin text → what goes on the wire). */
-export function bytesOf(text: string): Uint8Array {
-  const b = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i) & 0xff;
-  return b;
-}
 
 /** The alarm ran out (busybox: "timed out"). */
 export const TIMED_OUT = Symbol('timed out');
