@@ -4,6 +4,7 @@
  */
 
 const UTF8 = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
 
 /** Bytes as latin-1 text. */
 export function latin1(data: Uint8Array): string {
@@ -36,4 +37,19 @@ export function utf8(s: string): Uint8Array {
     return out;
   }
   return UTF8.encode(s);
+}
+
+/**
+ * UTF-8 bytes as text. ASCII of up to 8 KiB (the lab's files and requests) becomes text in one call,
+ * as {@link latin1} (the same for ASCII); anything else goes through `TextDecoder`, which replaces
+ * malformed sequences with U+FFFD.
+ */
+export function utf8Text(data: Uint8Array): string {
+  const n = data.length;
+  if (n <= 8192) {
+    let i = 0;
+    while (i < n && data[i]! < 0x80) i++;
+    if (i === n) return String.fromCharCode.apply(null, data as unknown as number[]);
+  }
+  return UTF8_DECODER.decode(data);
 }

@@ -4,6 +4,7 @@
  */
 import type { Runtime } from './runtime.js';
 import type { Container } from './container.js';
+import { utf8Text } from '../core/text.js';
 import { normalise, type FsEntry } from './images/layer.js';
 
 const enc = new TextEncoder();
@@ -33,22 +34,26 @@ export class ContainerFiles {
 
   /** File content, or undefined when missing (or a directory). */
   read(c: Container, path: string): Uint8Array | undefined {
-    const proc = this.procFile(c, normalise(path));
-    if (proc !== undefined) return enc.encode(proc);
-    const t = this.resolve(c, path);
-    if (t.kind === 'etc') return enc.encode(c.etc.get(t.key)!);
-    const e = t.kind === 'volume' ? t.files.get(t.rel) : c.rootfs.lookup(t.path);
-    if (!e || e.type !== 'file') return undefined;
-    return e.data;
+    return this.file(c, path)?.data;
   }
 
   /** A file's mtime in Unix seconds (undefined when missing, a directory or an /etc or /proc file). */
   mtime(c: Container, path: string): number | undefined {
-    if (this.procFile(c, normalise(path)) !== undefined) return undefined;
-    const t = this.resolve(c, path);
-    if (t.kind === 'etc') return undefined;
+    return this.file(c, path)?.mtime;
+  }
+
+  /**
+   * A file's content and mtime in Unix seconds, from one lookup (a server answering a request needs
+   * both); undefined when missing or a directory. /etc and /proc files have no mtime.
+   */
+  file(c: Container, path: string): { readonly data?: Uint8Array; readonly mtime?: number } | undefined {
+    const p = normalise(path);
+    const proc = this.procFile(c, p);
+    if (proc !== undefined) return { data: enc.encode(proc), mtime: undefined };
+    const t = this.resolve(c, p);
+    if (t.kind === 'etc') return { data: enc.encode(c.etc.get(t.key)!), mtime: undefined };
     const e = t.kind === 'volume' ? t.files.get(t.rel) : c.rootfs.lookup(t.path);
-    return e && e.type === 'file' ? e.mtime : undefined;
+    return e !== undefined && e.type === 'file' ? e : undefined;
   }
 
   /** Whether `path` is a directory (the root, a mount point, or a directory of the layers or a volume). */
@@ -65,7 +70,7 @@ export class ContainerFiles {
   /** File content as text. */
   readText(c: Container, path: string): string | undefined {
     const b = this.read(c, path);
-    return b === undefined ? undefined : dec.decode(b);
+    return b === undefined ? undefined : utf8Text(b);
   }
 
   /** Whether anything exists at `path`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { latin1, utf8 } from '../../src/core/text.js';
+import { latin1, utf8, utf8Text } from '../../src/core/text.js';
 
 describe('text and bytes', () => {
   it('utf8 gives what TextEncoder gives, ASCII or not, short or long', () => {
@@ -21,6 +21,23 @@ describe('text and bytes', () => {
         for (let i = 0; i < b.length; i += 97) expect(s.charCodeAt(i)).toBe(b[i]);
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it('utf8Text gives what TextDecoder gives: ASCII, UTF-8, malformed bytes, short or past 8 KiB', () => {
+    const dec = new TextDecoder();
+    const enc = new TextEncoder();
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 60 }),
+      fc.uint8Array({ maxLength: 60, max: 0x7f }),
+      fc.string({ unit: 'binary', maxLength: 40 }).map((s) => enc.encode(s)),
+      fc.uint8Array({ minLength: 8190, maxLength: 8200, max: 0x7f }),
+    );
+    fc.assert(
+      fc.property(bytes, (b) => {
+        expect(utf8Text(b)).toBe(dec.decode(b));
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -158,6 +158,18 @@ describe('docker exec wget', () => {
     });
   });
 
+  it("httpd maps a URL to a file: a directory's index.html with or without the slash, query and fragment dropped, %-escapes decoded", () => {
+    const e = lab();
+    expect(e.exec("docker exec srv sh -c 'echo sub > /www/sub/index.html; echo doc > /www/a.txt'").exitCode).toBe(0);
+    const get = (u: string): string => {
+      const r = e.exec(`docker exec cli wget -qO- http://srv${u}`);
+      return r.exitCode === 0 ? r.stdout : r.stderr;
+    };
+    for (const u of ['/sub', '/sub/', '/sub?x=1']) expect(get(u)).toBe('sub\n');
+    for (const u of ['/a.txt', '/a.txt#frag', '/%61.txt']) expect(get(u)).toBe('doc\n');
+    for (const u of ['/a.txt/', '/nope/', '/nope']) expect(get(u)).toBe('wget: server returned error: HTTP/1.1 404 Not Found\n');
+  });
+
   it('errors: refused, bad address (after 10 s), bad port, empty host, 404, 501 for POST, reset by docker-proxy', () => {
     const e = lab();
     const x = (cmd: string) => e.exec(`docker exec cli ${cmd}`);

@@ -10,6 +10,7 @@ import { US } from '../../core/time.js';
 import type { Engine } from '../engine.js';
 import { netnsOf } from './netns-of.js';
 import { latin1 } from './stream.js';
+import { utf8Text } from '../../core/text.js';
 
 /** What /www/index.html of `mini:latest` serves. */
 export const HTTPD_BODY = 'hello\n';
@@ -39,32 +40,55 @@ function errorPage(status: string, text: string): string {
  * index.html) with Last-Modified/ETag (HEAD sends the body too, as busybox does).
  */
 function answer(ns: NetNamespace, files: FileSource, home: string, request: string): string {
-  const [method = '', url] = request.split(/\r?\n/)[0]!.split(/\s+/);
+  const [method, url] = requestLine(request);
   const head = (status: string): string => `HTTP/1.1 ${status}\r\nDate: ${httpDate(ns)}\r\nConnection: close\r\n`;
   const fail = (status: string, text: string): string => `${head(status)}Content-type: text/html\r\n\r\n${errorPage(status, text)}`;
   if (!url || !url.startsWith('/')) return fail('400 Bad Request', 'Unsupported method');
   if (method !== 'GET' && method !== 'HEAD') return fail('501 Not Implemented', 'The requested method is not recognized');
-  const rel = decodeURIComponent(url.replace(/[?#].*$/, ''));
-  const base = `${home.replace(/\/$/, '')}${rel}`;
-  let path = base;
-  let body = files.read(path);
-  if (body === undefined || rel.endsWith('/')) {
-    path = `${base.replace(/\/$/, '')}/index.html`;
-    body = files.read(path);
+  const q = url.search(/[?#]/);
+  const rel = decodeURIComponent(q < 0 ? url : url.slice(0, q));
+  const base = `${home.endsWith('/') ? home.slice(0, -1) : home}${rel}`;
+  // a URL ending in `/` names a directory: its index.html
+  let path = rel.endsWith('/') ? `${base}index.html` : base;
+  let file = files.file(path);
+  if (file?.data === undefined && !rel.endsWith('/')) {
+    path = `${base}/index.html`;
+    file = files.file(path);
   }
+  const body = file?.data === undefined ? undefined : utf8Text(file.data);
   if (body === undefined) return fail('404 Not Found', 'The requested URL was not found');
   // busybox: Last-Modified is the file's mtime, the ETag "<mtime hex>-<size hex>"
-  const secs = files.mtime(path) ?? Math.floor((EPOCH_MS + ns.sim.now / 1e6) / 1000);
-  const mtime = new Date(secs * 1000).toUTCString();
+  const secs = file!.mtime ?? Math.floor((EPOCH_MS + ns.sim.now / 1e6) / 1000);
   const etag = `"${secs.toString(16)}-${body.length.toString(16)}"`;
-  return `${head('200 OK')}Content-type: text/html\r\nAccept-Ranges: bytes\r\nLast-Modified: ${mtime}\r\nETag: ${etag}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  return `${head('200 OK')}Content-type: text/html\r\nAccept-Ranges: bytes\r\nLast-Modified: ${utcString(secs)}\r\nETag: ${etag}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+}
+
+/** The method and URL of a request's first line (split at runs of white space, as before a `\n`). */
+function requestLine(request: string): [string, string | undefined] {
+  let end = request.indexOf('\n');
+  if (end < 0) end = request.length;
+  if (end > 0 && request.charCodeAt(end - 1) === 13) end--;
+  const words = request.slice(0, end).split(/\s+/);
+  return [words[0] ?? '', words[1]];
+}
+
+/** The last mtime {@link utcString} formatted, and its text (every answer of a scan serves the same file). */
+let utcSecs = NaN;
+let utcText = '';
+
+/** Unix seconds as an HTTP date (`Date.toUTCString`). */
+function utcString(secs: number): string {
+  if (secs !== utcSecs) {
+    utcSecs = secs;
+    utcText = new Date(secs * 1000).toUTCString();
+  }
+  return utcText;
 }
 
 /** Reads files of the container the server runs in. */
 interface FileSource {
-  read(path: string): string | undefined;
-  /** The file's mtime in Unix seconds, when it has one. */
-  mtime(path: string): number | undefined;
+  /** A file's content and mtime (Unix seconds, when it has one); undefined when missing or a directory. */
+  file(path: string): { readonly data?: Uint8Array; readonly mtime?: number } | undefined;
 }
 
 /**
@@ -105,24 +129,26 @@ function writeAll(ns: NetNamespace, s: TcpSocket, writes: string[], i = 0): void
 
 /** Serves `home` on `port`: each request (once its header block has arrived) gets its answer, then close. */
 function serve(ns: NetNamespace, port: number, files: FileSource, home: string): TcpListener {
-  const bufs = new WeakMap<TcpSocket, string>();
-  const answered = new WeakSet<TcpSocket>();
+  // each connection's request so far, until it is whole (then ANSWERED), kept on its socket
   return ns.tcp.listen(0, port, (s) => (s.manualRead = true), {
     onData(s, data) {
-      if (answered.has(s)) return;
-      const b = (bufs.get(s) ?? '') + latin1(data);
-      bufs.set(s, b);
+      const prev = s.userData;
+      if (prev === ANSWERED) return;
+      const b = prev === null ? latin1(data) : (prev as string) + latin1(data);
       if (b.includes('\r\n\r\n') || b.includes('\n\n')) {
-        answered.add(s);
+        s.userData = ANSWERED;
         ns.sim.schedule(HTTPD_REPLY_LATENCY, () => writeAll(ns, s, replyWrites(answer(ns, files, home, b))));
-      }
+      } else s.userData = b;
     },
     onEnd(s) {
       // the client's FIN before a whole request: read() returns end of file and the child exits
-      if (!answered.has(s) && s.state === 'CLOSE_WAIT') s.close();
+      if (s.userData !== ANSWERED && s.state === 'CLOSE_WAIT') s.close();
     },
   });
 }
+
+/** A connection's {@link TcpSocket.userData} once its request has been answered. */
+const ANSWERED = Symbol('answered');
 
 /** Listeners opened by httpd processes, by namespace (host-mode ones show as `*:PORT` in ss). */
 export const httpdListeners = new WeakMap<object, Set<number>>();
@@ -139,7 +165,7 @@ export function httpdProgram(e: Engine): Program {
       else if (a === '-h') home = argv[++i] ?? '/';
       else if (a.startsWith('-h')) home = a.slice(2);
     }
-    const files: FileSource = { read: (path) => e.runtime.files.readText(ctx.container, path), mtime: (path) => e.runtime.files.mtime(ctx.container, path) };
+    const files: FileSource = { file: (path) => e.runtime.files.file(ctx.container, path) };
     const ns = netnsOf(ctx);
     let l: TcpListener | null = null;
     if (ns) {

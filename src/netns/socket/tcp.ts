@@ -164,6 +164,8 @@ export class TcpSocket {
    * `onData` runs: received segments stay in the receive queue (their skb memory in use) until then.
    */
   manualRead = false;
+  /** What the program that owns the socket keeps with it (Linux `sk_user_data`): a server's request so far. */
+  userData: unknown = null;
 
   /** @internal */ iss = 0;
   /** @internal */ sndUna = 0;
