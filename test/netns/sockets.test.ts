@@ -164,6 +164,45 @@ describe('TCP', () => {
     expect(a.tcp.connections()).toEqual([]);
   });
 
+  it('TIME_WAIT keeps no callbacks or application data once the application has heard the end', () => {
+    const { sim, a, b } = lan();
+    const events: string[] = [];
+    b.tcp.listen(0, 9000, () => {}, {
+      onData(s) {
+        s.send('pong');
+      },
+      onEnd(s) {
+        s.close();
+      },
+    });
+    // the client closes first (its request sent), so it is the one left in TIME_WAIT
+    const c = a.tcp.connect(parseIp('172.17.0.3'), 9000, {
+      onConnect(s) {
+        s.userData = { request: new Uint8Array(4096) };
+        s.send('ping');
+        s.close();
+      },
+      onData(s) {
+        events.push(`data in ${s.state}`);
+      },
+      onEnd(s) {
+        events.push(`end in ${s.state}`);
+      },
+      onClose(s) {
+        events.push(`close in ${s.state}`);
+      },
+    });
+    sim.advance(SECOND);
+    expect(events).toEqual(['data in FIN_WAIT1', 'close in TIME_WAIT', 'end in TIME_WAIT']);
+    expect(c.state).toBe('TIME_WAIT');
+    expect(Object.keys(c.cb)).toEqual([]);
+    expect(c.userData).toBeNull();
+    expect(a.tcp.connections()).toEqual([c]);
+    sim.advance(60 * SECOND);
+    expect(c.state).toBe('CLOSED');
+    expect(a.tcp.connections()).toEqual([]);
+  });
+
   it('closed port: RST|ACK acknowledging the SYN, "Connection refused"', () => {
     const { a, b } = lan();
     const frames = capture([a.mustDev('eth0')]);
