@@ -3,6 +3,8 @@
  * what it received) and UTF-8 (what a socket is given as a string).
  */
 
+import { youngBytes } from './slab.js';
+
 const UTF8 = new TextEncoder();
 const UTF8_DECODER = new TextDecoder();
 
@@ -22,13 +24,14 @@ export function bytesOf(text: string): Uint8Array {
 }
 
 /**
- * `s` as UTF-8 bytes (a new array). ASCII text of up to 1 KiB, what the lab's programs send, is
- * copied char by char: `TextEncoder.encode` is a call into the runtime that costs more than that.
+ * `s` as UTF-8 bytes (a new array, to be let go of soon: see {@link youngBytes}). ASCII text of up
+ * to 1 KiB, what the lab's programs send, is copied char by char: `TextEncoder.encode` is a call
+ * into the runtime that costs more than that.
  */
 export function utf8(s: string): Uint8Array {
   const n = s.length;
   if (n <= 1024) {
-    const out = new Uint8Array(n);
+    const out = youngBytes(n);
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80) return UTF8.encode(s);

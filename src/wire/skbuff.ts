@@ -4,6 +4,8 @@
  * (ingress interface, conntrack entry, mark, trace flag). Forwarding rewrites the same buffer in
  * place; nothing on the hot path copies or reallocates it.
  */
+import { SLAB_MAX, slabBuffer, slabTake } from '../core/slab.js';
+
 export class SkBuff {
   /** The frame bytes; `data[0]` is the first byte of the Ethernet header. */
   data: Uint8Array;
@@ -66,12 +68,13 @@ export class SkBuff {
 
   /**
    * A new SkBuff of `len` zeroed bytes. Frames up to {@link SLAB_MAX_FRAME} bytes are cut from a
-   * shared slab of 32 KiB (views of one `ArrayBuffer`: much cheaper to make than a buffer per packet),
-   * larger ones get a buffer of their own.
+   * shared slab of 32 KiB (views of one `ArrayBuffer`: much cheaper to make than a buffer per packet,
+   * see `core/slab.ts`), larger ones get a buffer of their own.
    */
   static alloc(len: number): SkBuff {
     if (len > SLAB_MAX_FRAME) return new SkBuff(new Uint8Array(len), len);
     const off = slabTake(len);
+    const slab = slabBuffer();
     return new SkBuff(new Uint8Array(slab, off, len), len, new DataView(slab, off, len));
   }
 
@@ -140,28 +143,7 @@ export class SkBuff {
 }
 
 /** Frames up to this many bytes are cut from a slab (an Ethernet frame of a 1,500-byte MTU is 1,514). */
-export const SLAB_MAX_FRAME = 2048;
-/** Bytes of one slab. */
-const SLAB_SIZE = 32768;
-let slab = new ArrayBuffer(SLAB_SIZE);
-let slabOff = 0;
-
-/**
- * The offset of `len` fresh (zeroed, never handed out before) bytes in the current slab, opening a
- * new slab when it is full. A packet's own `ArrayBuffer` and the `DataView` over it cost 0.6–1.8 µs
- * to make (V8 allocates, registers and later sweeps a backing store per buffer); views over a slab
- * cost ~0.2 µs. Nothing is ever reused: a slab lives as long as any view of it does, so a packet kept
- * for long (a neighbour queue, a caller holding `skb.data`) keeps its slab's 32 KiB with it.
- */
-function slabTake(len: number): number {
-  if (slabOff + len > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabOff = 0;
-  }
-  const off = slabOff;
-  slabOff = (off + len + 7) & ~7;
-  return off;
-}
+export const SLAB_MAX_FRAME = SLAB_MAX;
 
 /**
  * What {@link SkBuff.ct} refers to, seen from this layer: the netfilter layer's conntrack entry, which

@@ -26,6 +26,7 @@ import { DockernetError } from '../../core/errors.js';
 import type { Timer } from '../../core/scheduler.js';
 import type { Nanos } from '../../core/time.js';
 import { MS, SECOND } from '../../core/time.js';
+import { youngBytes } from '../../core/slab.js';
 import { utf8 } from '../../core/text.js';
 import type { NetDevice } from '../../link/netdev.js';
 import type { SkBuff } from '../../wire/skbuff.js';
@@ -544,8 +545,14 @@ export class TcpSocket {
   /** Queues `data` for sending. Throws `EPIPE` ("Broken pipe") after close. */
   send(data: Uint8Array | string): void {
     if (this.finPending || this.state === 'CLOSED' || this.state === 'LISTEN') throw new DockernetError('EPIPE', 'Broken pipe');
-    // the caller's bytes are copied (it may reuse its buffer); an encoded string is ours already
-    const b = typeof data === 'string' ? utf8(data) : data.slice();
+    // the caller's bytes are copied (it may reuse its buffer); an encoded string is ours already.
+    // Both live until acknowledged: young bytes (core/slab.ts)
+    let b: Uint8Array;
+    if (typeof data === 'string') b = utf8(data);
+    else {
+      b = youngBytes(data.length);
+      b.set(data);
+    }
     if (b.length === 0) return;
     this.sendq.push(b);
     this.unsent += b.length;
