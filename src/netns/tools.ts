@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Sim } from '../core/scheduler.js';
+import type { Sim, Timer } from '../core/scheduler.js';
 import type { Nanos } from '../core/time.js';
 import { SECOND } from '../core/time.js';
 import { DockernetError } from '../core/errors.js';
@@ -137,7 +137,11 @@ export function ping(ns: NetNamespace, dst: number | string, opts: PingOptions =
       icmpErrors.push({ seq, from: ipToString(from), type, code, text: icmpText(type, code) });
     },
   });
+  // the next request's or the last wait's timer, cancelled once done (a scan of thousands of pings
+  // would otherwise leave each one's timer in the simulator's heap until it fires)
+  let next: Timer | null = null;
   const sendOne = (seq: number): void => {
+    next = null;
     if (done) return;
     sentAt[seq] = sim.now;
     try {
@@ -151,11 +155,16 @@ export function ping(ns: NetNamespace, dst: number | string, opts: PingOptions =
       }
       throw e;
     }
-    if (seq + 1 < count) sim.schedule(interval, () => sendOne(seq + 1));
-    else sim.schedule(timeout, () => (done = true));
+    if (seq + 1 < count) next = sim.schedule(interval, () => sendOne(seq + 1));
+    else
+      next = sim.schedule(timeout, () => {
+        next = null;
+        done = true;
+      });
   };
   sendOne(0);
   runUntil(sim, () => done);
+  if (next !== null) sim.cancel(next);
   ns.ping.close(sock);
   const dq = ipToString(d);
   let text = `PING ${dq} (${dq}): 56 data bytes\n`;

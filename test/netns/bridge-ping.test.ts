@@ -5,6 +5,18 @@ import { checksum } from '../../src/wire/checksum.js';
 import { capture, hex, lan } from './helpers.js';
 
 describe('two namespaces on a bridge', () => {
+  it('ping leaves no timer of its own behind once answered (a scan of thousands would fill the timer heap)', () => {
+    const { sim, a } = lan();
+    ping(a, '172.17.0.3', { count: 1 }); // the first resolves the neighbour, whose timers stay
+    const before = sim.pendingTimers;
+    for (let i = 0; i < 5; i++) expect(ping(a, '172.17.0.3', { count: 1 }).received).toBe(1);
+    expect(sim.pendingTimers).toBe(before);
+    // unanswered: the wait ends by its own timer, which is gone with it
+    const r = ping(a, '172.17.0.99', { count: 2, timeoutNs: SECOND });
+    expect(r.received).toBe(0);
+    expect(r.transmitted).toBe(2);
+  });
+
   it('ping: ARP request/reply and ICMP echo bytes as Linux sends them', () => {
     const { sim, a, b, vethA } = lan();
     const eth0 = a.mustDev('eth0');
