@@ -31,11 +31,37 @@ export interface ReachRow {
   reason: string;
 }
 
-interface Test {
+/** What one probe of the matrix tries. */
+export interface ReachTest {
   proto: ProbeProto;
+  /** Destination address. */
   ip: string;
+  /** Destination port (null for ICMP). */
   port: number | null;
+  /** What the address is (the matrix's `target` column). */
   label: string;
+}
+
+/** Where a probe is sent from: the host or a running container. */
+export interface ReachSource {
+  /** `host` or the container's name. */
+  name: string;
+  /** Its network namespace. */
+  ns: NetNamespace;
+  kind: 'host' | 'container';
+}
+
+/** One probe of the matrix: from where, and what. */
+export interface ReachProbe {
+  src: ReachSource;
+  test: ReachTest;
+}
+
+/** Every probe of a lab's matrix, in the matrix's order, and the UDP echo servers they answer from. */
+export interface ReachPlan {
+  readonly probes: readonly ReachProbe[];
+  /** Closes the UDP echo servers the plan opened on published UDP ports. */
+  close(): void;
 }
 
 const HTTP_REQ = 'GET / HTTP/1.0\r\n\r\n';
@@ -48,6 +74,20 @@ export interface ReachOptions {
 
 /** Runs every probe of the matrix. */
 export function reachMatrix(lab: Lab, opts: ReachOptions = {}): ReachRow[] {
+  const plan = reachPlan(lab);
+  try {
+    return plan.probes.map((p) => runReachProbe(lab, p, opts));
+  } finally {
+    plan.close();
+  }
+}
+
+/**
+ * The probes of the matrix, from the host and every running container, in the order
+ * {@link reachMatrix} runs them; opens a UDP echo server on each published UDP port's container
+ * port where nothing listens yet ({@link ReachPlan.close} closes them).
+ */
+export function reachPlan(lab: Lab): ReachPlan {
   const running = lab.containers().filter((c) => c.running && c.ns);
   const cips: Array<{ cn: string; net: string; ip: string }> = [];
   for (const c of running)
@@ -84,8 +124,8 @@ export function reachMatrix(lab: Lab, opts: ReachOptions = {}): ReachRow[] {
     }
     for (const x of cips) if (x.cn === c.name) udpServices.push({ ...x, port: p.containerPort });
   }
-  const rows: ReachRow[] = [];
-  const sources: Array<{ name: string; ns: NetNamespace; own: Set<string>; kind: 'host' | 'container' }> = [
+  const probes: ReachProbe[] = [];
+  const sources: Array<ReachSource & { own: Set<string> }> = [
     { name: 'host', ns: lab.engine.host, own: new Set(bridgeGws), kind: 'host' },
   ];
   for (const c of running) {
@@ -94,7 +134,7 @@ export function reachMatrix(lab: Lab, opts: ReachOptions = {}): ReachRow[] {
     sources.push({ name: c.name, ns: c.ns!, own, kind: 'container' });
   }
   for (const src of sources) {
-    const tests: Test[] = [];
+    const tests: ReachTest[] = [];
     for (const x of cips) if (!src.own.has(x.ip)) tests.push({ proto: 'icmp', ip: x.ip, port: null, label: `${x.cn}@${x.net}` });
     for (const g of gws) tests.push({ proto: 'icmp', ip: g.gw, port: null, label: `gateway@${g.net}` });
     for (const x of tcpServices) if (!src.own.has(x.ip)) tests.push({ proto: 'tcp', ip: x.ip, port: x.port, label: `${x.cn}@${x.net}` });
@@ -110,13 +150,21 @@ export function reachMatrix(lab: Lab, opts: ReachOptions = {}): ReachRow[] {
     }
     for (const p of hostListeners)
       for (const a of [...(src.kind === 'host' ? ['127.0.0.1'] : []), ...bridgeGws]) tests.push({ proto: 'tcp', ip: a, port: p, label: `host-network listener :${p}` });
-    for (const t of tests) rows.push(runTest(lab, src, t, opts.explain !== false));
+    const from: ReachSource = { name: src.name, ns: src.ns, kind: src.kind };
+    for (const test of tests) probes.push({ src: from, test });
   }
-  for (const s of echoes) s.close();
-  return rows;
+  return {
+    probes,
+    close(): void {
+      for (const s of echoes) s.close();
+    },
+  };
 }
 
-function runTest(lab: Lab, src: { name: string; ns: NetNamespace; kind: 'host' | 'container' }, t: Test, explain: boolean): ReachRow {
+/** Runs one probe (ICMP echo, TCP connect with an HTTP GET, or a UDP datagram) and, if it failed and `explain` is on, traces it for the reason. */
+export function runReachProbe(lab: Lab, p: ReachProbe, opts: ReachOptions = {}): ReachRow {
+  const { src, test: t } = p;
+  const explain = opts.explain !== false;
   const to = t.port === null ? t.ip : `${t.ip}:${t.port}`;
   let result: 'ok' | 'fail';
   let detail: string;
