@@ -33,6 +33,7 @@ export interface ReachRow {
 
 /** What one probe of the matrix tries. */
 export interface ReachTest {
+  /** `icmp`, `tcp` (a connect and an HTTP GET) or `udp`. */
   proto: ProbeProto;
   /** Destination address. */
   ip: string;
@@ -48,17 +49,21 @@ export interface ReachSource {
   name: string;
   /** Its network namespace. */
   ns: NetNamespace;
+  /** Whether it is the host or a container. */
   kind: 'host' | 'container';
 }
 
 /** One probe of the matrix: from where, and what. */
 export interface ReachProbe {
+  /** Where it is sent from. */
   src: ReachSource;
+  /** What it tries. */
   test: ReachTest;
 }
 
 /** Every probe of a lab's matrix, in the matrix's order, and the UDP echo servers they answer from. */
 export interface ReachPlan {
+  /** The probes, in the matrix's order. */
   readonly probes: readonly ReachProbe[];
   /** Closes the UDP echo servers the plan opened on published UDP ports. */
   close(): void;
