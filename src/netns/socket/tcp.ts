@@ -171,6 +171,9 @@ export class TcpSocket {
   /** What the program that owns the socket keeps with it (Linux `sk_user_data`): a server's request so far. */
   userData: unknown = null;
 
+  // Sequence numbers and timestamps are kept as int32 (`| 0`, read with getInt32) and compared modulo
+  // 2^32 (seqLt): a uint32 past 2^31 is a heap number to V8, a 16-byte box per field in every socket
+  // (a scan leaves tens of thousands in TIME_WAIT). Their bits on the wire are the same.
   /** @internal */ iss = 0;
   /** @internal */ sndUna = 0;
   /** @internal */ sndNxt = 0;
@@ -224,7 +227,7 @@ export class TcpSocket {
   constructor(ns: NetNamespace, cb: TcpCallbacks) {
     this.ns = ns;
     this.cb = cb;
-    this.tsOffset = ns.rng.nextU32();
+    this.tsOffset = ns.rng.nextU32() | 0;
     this.ipId = ns.rng.int(0x10000) | 0; // a small integer, never a boxed double (as NetNamespace.ipId)
     this.fc = fcloneCache(ns);
     this.sockKey = this.fc.newSocketKey();
@@ -520,11 +523,11 @@ export class TcpSocket {
       const slot = this.fc.alloc();
       this.xmit(flags, seq, chunk, slot);
       this.queueRtx(slot, seq, flags, chunk);
-      this.sndNxt = (this.sndNxt + n + (fin ? 1 : 0)) >>> 0;
+      this.sndNxt = (this.sndNxt + n + (fin ? 1 : 0)) | 0;
       if (n < this.mss) this.sndSml = this.sndNxt;
       if (fin) {
         this.finSent = true;
-        this.finSeq = (seq + n) >>> 0;
+        this.finSeq = (seq + n) | 0;
         this.state = this.state === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
         return;
       }
@@ -535,7 +538,7 @@ export class TcpSocket {
       const slot = this.fc.alloc();
       this.xmit(TCP_FIN | TCP_ACK, this.sndNxt, null, slot);
       this.queueRtx(slot, this.sndNxt, TCP_FIN | TCP_ACK, null);
-      this.sndNxt = (this.sndNxt + 1) >>> 0;
+      this.sndNxt = (this.sndNxt + 1) | 0;
       this.state = this.state === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
     }
   }
@@ -582,9 +585,9 @@ export class TcpSocket {
   /** @internal starts an active open. */
   connectStart(): void {
     this.state = 'SYN_SENT';
-    this.iss = this.ns.rng.nextU32();
+    this.iss = this.ns.rng.nextU32() | 0;
     this.sndUna = this.iss;
-    this.sndNxt = (this.iss + 1) >>> 0;
+    this.sndNxt = (this.iss + 1) | 0;
     this.sndSml = this.iss;
     this.ns.counters.inc('TcpActiveOpens');
     const slot = this.fc.alloc();
@@ -595,12 +598,12 @@ export class TcpSocket {
   /** @internal answers a SYN (passive open). */
   synRecvStart(skb: SkBuff): void {
     this.state = 'SYN_RECV';
-    this.irs = skb.view.getUint32(skb.transport + 4);
-    this.rcvNxt = (this.irs + 1) >>> 0;
+    this.irs = skb.view.getInt32(skb.transport + 4);
+    this.rcvNxt = (this.irs + 1) | 0;
     this.parseSynOptions(skb);
-    this.iss = this.ns.rng.nextU32();
+    this.iss = this.ns.rng.nextU32() | 0;
     this.sndUna = this.iss;
-    this.sndNxt = (this.iss + 1) >>> 0;
+    this.sndNxt = (this.iss + 1) | 0;
     this.sndSml = this.iss;
     this.ns.counters.inc('TcpPassiveOpens');
     this.xmit(TCP_SYN | TCP_ACK, this.iss, null);
@@ -622,7 +625,7 @@ export class TcpSocket {
       } else if (k === 4 && l === 2) this.sackOk = true;
       else if (k === 8 && l === 10) {
         this.tsOk = true;
-        this.tsRecent = skb.view.getUint32(p + 2);
+        this.tsRecent = skb.view.getInt32(p + 2);
       }
     }
     // the MSS counts no options: timestamps on every segment take 12 bytes of it (1448 on Ethernet)
@@ -636,7 +639,7 @@ export class TcpSocket {
     const end = t + (b[t + 12]! >>> 4) * 4;
     for (let p = tcpOptionAt(b, t + 20, end); p >= 0; p = tcpOptionAt(b, p + b[p + 1]!, end)) {
       if (b[p] === 8 && b[p + 1] === 10) {
-        this.tsRecent = skb.view.getUint32(p + 2);
+        this.tsRecent = skb.view.getInt32(p + 2);
         return;
       }
     }
@@ -648,8 +651,8 @@ export class TcpSocket {
   rcv(skb: SkBuff): void {
     const v = skb.view;
     const t = skb.transport;
-    const seq = v.getUint32(t + 4);
-    const ack = v.getUint32(t + 8);
+    const seq = v.getInt32(t + 4);
+    const ack = v.getInt32(t + 8);
     const flags = v.getUint8(t + 13);
     const hlen = (v.getUint8(t + 12) >>> 4) * 4;
     const plen = skb.network + v.getUint16(skb.network + 2) - (t + hlen);
@@ -666,7 +669,7 @@ export class TcpSocket {
       }
       if (flags & TCP_SYN && flags & TCP_ACK) {
         this.irs = seq;
-        this.rcvNxt = (seq + 1) >>> 0;
+        this.rcvNxt = (seq + 1) | 0;
         this.parseSynOptions(skb);
         this.sndUna = ack;
         this.sndWnd = v.getUint16(t + 14); // SYN windows are never scaled
@@ -763,7 +766,7 @@ export class TcpSocket {
       const off = (this.rcvNxt - seq) | 0;
       if ((this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2') && off >= 0 && off < plen) {
         data = skb.data.slice(t + hlen + off, t + hlen + plen);
-        this.rcvNxt = (this.rcvNxt + data.length) >>> 0;
+        this.rcvNxt = (this.rcvNxt + data.length) | 0;
         this.bytesReceived += data.length;
         this.ackPending = true;
         this.dataRecv(plen);
@@ -780,8 +783,8 @@ export class TcpSocket {
     // ---- FIN
     let ended = false;
     let timeWait = false;
-    if (flags & TCP_FIN && ((seq + plen) >>> 0) === this.rcvNxt && (plen === 0 || data)) {
-      this.rcvNxt = (this.rcvNxt + 1) >>> 0;
+    if (flags & TCP_FIN && ((seq + plen) | 0) === this.rcvNxt && (plen === 0 || data)) {
+      this.rcvNxt = (this.rcvNxt + 1) | 0;
       this.ackPending = true;
       if (plen === 0 && this.manualRead) {
         // a FIN alone waits in the receive queue until read() returns end of file
