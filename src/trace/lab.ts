@@ -121,6 +121,14 @@ export function scenarioFile(path: string): string {
  * lab.container('web').endpoints[0].ip; // "172.18.0.2"
  * ```
  */
+/** Names of a lab's namespaces and host devices, looked up in maps (see {@link Lab.namer}). */
+export interface LabNamer {
+  /** As {@link Lab.nsLabel}. */
+  nsLabel(nsName: string): string;
+  /** As {@link Lab.deviceOwner} for a device of the host. */
+  hostDevice(dev: string): string;
+}
+
 export class Lab {
   /** Commands replayed so far, with their output. */
   readonly replayed: ReplayedCommand[] = [];
@@ -298,6 +306,40 @@ export class Lab {
       if (sb && sb.nsObject.name === nsName && sb.nsObject !== this.engine.host) return c.name.replace(/^\//, '');
     }
     return nsName;
+  }
+
+  /**
+   * {@link Lab.nsLabel} and {@link Lab.deviceOwner} (for the host's devices) from maps made once, on
+   * first use, for naming the many events of one trace: each of those scans every container, which a
+   * trace over 1,000 containers did for every event. The names are those of the lab as it is now.
+   */
+  namer(): LabNamer {
+    let ns: Map<string, string> | null = null;
+    let hostDevs: Map<string, string> | null = null;
+    return {
+      nsLabel: (nsName) => {
+        if (ns === null) {
+          ns = new Map([[this.engine.host.name, 'host']]);
+          for (const c of this.engine.runtime.store.list()) {
+            if (c.hostConfig.NetworkMode.startsWith('container:')) continue;
+            const sb = this.netState(c).sb;
+            // the first container in the store's order names a namespace, as nsLabel's scan finds it
+            if (sb && sb.nsObject !== this.engine.host && !ns.has(sb.nsObject.name)) ns.set(sb.nsObject.name, c.name.replace(/^\//, ''));
+          }
+        }
+        return ns.get(nsName) ?? nsName;
+      },
+      hostDevice: (dev) => {
+        if (hostDevs === null) {
+          hostDevs = new Map();
+          // veths first (by container name), then bridges, as deviceOwner looks them up
+          for (const c of this.containers())
+            for (const ep of c.endpoints) if (!hostDevs.has(ep.hostVeth)) hostDevs.set(ep.hostVeth, `${ep.hostVeth} (veth of ${c.name}:${ep.ifname})`);
+          for (const n of this.networks()) if (!hostDevs.has(n.bridge)) hostDevs.set(n.bridge, `${n.bridge} (bridge of ${n.name})`);
+        }
+        return hostDevs.get(dev) ?? dev;
+      },
+    };
   }
 
   /** A device named for people: a host veth with the container end it pairs with, a bridge with its network. */

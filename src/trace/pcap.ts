@@ -25,10 +25,11 @@ export class LabCapture {
   private namespaces(): Array<{ label: string; ns: NetNamespace }> {
     const out: Array<{ label: string; ns: NetNamespace }> = [{ label: 'host', ns: this.lab.engine.host }];
     const seen = new Set<NetNamespace>([this.lab.engine.host]);
+    const names = this.lab.namer();
     for (const c of this.lab.containers()) {
       if (!c.ns || seen.has(c.ns)) continue;
       seen.add(c.ns);
-      out.push({ label: this.lab.nsLabel(c.ns.name), ns: c.ns });
+      out.push({ label: names.nsLabel(c.ns.name), ns: c.ns });
     }
     return out;
   }

@@ -14,7 +14,7 @@ import { runUntil } from '../netns/tools.js';
 import type { NetNamespace } from '../netns/netns.js';
 import { parseIp } from '../wire/addr.js';
 import type { ProbeProto, ResolvedSource, ResolvedTarget } from './endpoint.js';
-import type { Lab } from './lab.js';
+import type { Lab, LabNamer } from './lab.js';
 import { TRACE_JSON_VERSION, type Hop, type Outcome, type TraceLeg, type TraceReport } from './model.js';
 
 /** A tracer that records while open. */
@@ -97,8 +97,9 @@ function runLeg(lab: Lab, ns: NetNamespace, from: string, dstIp: string, dport: 
   }
   sim.drain();
   const srcIp = firstSource(tr.events) ?? '';
-  const { hops, terminal } = toHops(lab, tr.events);
-  trimAfterReply(hops, terminal, lab.nsLabel(ns.name));
+  const names = lab.namer();
+  const { hops, terminal } = toHops(lab, tr.events, names);
+  trimAfterReply(hops, terminal, names.nsLabel(ns.name));
   const outcome = decide(lab, proto, dstIp, dport, hops, terminal, view);
   return { title, from, proto, src: srcIp, dst: dstIp, sport: view.sport, dport, hops, outcome };
 }
@@ -256,7 +257,7 @@ const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : und
 const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : undefined);
 
 /** Turns raw events into hops; finds the request's terminal hop (delivery or drop). */
-export function toHops(lab: Lab, events: readonly TraceEvent[]): { hops: Hop[]; terminal: number } {
+export function toHops(lab: Lab, events: readonly TraceEvent[], names: LabNamer = lab.namer()): { hops: Hop[]; terminal: number } {
   const hops: Hop[] = [];
   let terminal = -1;
   let frameIsArp = false;
@@ -264,7 +265,7 @@ export function toHops(lab: Lab, events: readonly TraceEvent[]): { hops: Hop[]; 
     const d = e.data ?? {};
     // the stack repeats the device's own rx/tx line without MACs: keep the device's
     if (e.layer === 'dev' && d.traceId !== undefined) continue;
-    const ns = lab.nsLabel(e.ns);
+    const ns = names.nsLabel(e.ns);
     const h: Hop = { n: hops.length + 1, dir: terminal < 0 ? 'request' : 'reply', ns, layer: e.layer, kind: e.kind, text: e.detail };
     // ARP frames are 42 bytes on this wire (no IPv4 frame is that short); bridge events follow the frame's rx
     if (e.layer === 'dev') frameIsArp = d.len === 42;
@@ -277,7 +278,7 @@ export function toHops(lab: Lab, events: readonly TraceEvent[]): { hops: Hop[]; 
         h.text = e.detail;
         break;
       case 'bridge':
-        h.text = bridgeText(lab, e);
+        h.text = bridgeText(names, e);
         if (e.kind === 'flood' && Array.isArray(d.ports)) h.ports = d.ports as string[];
         if (e.kind === 'drop') h.reason = str(d.reason) ?? e.detail;
         break;
@@ -330,10 +331,10 @@ export function toHops(lab: Lab, events: readonly TraceEvent[]): { hops: Hop[]; 
 /** Ports a flood hop's text names; past this many it says how many more. */
 const FLOOD_NAMED = 8;
 
-function bridgeText(lab: Lab, e: TraceEvent): string {
+function bridgeText(names: LabNamer, e: TraceEvent): string {
   const d = e.data ?? {};
   const br = str(d.bridge) ?? '';
-  if (e.kind === 'fdb-forward') return `${br}: FDB ${e.detail.replace(/^[^:]+: /, '').replace(/: forward$/, '')} (${d.learned === false ? 'static' : 'learned'}) → forward to ${lab.deviceOwner('host', str(d.port) ?? '')}`;
+  if (e.kind === 'fdb-forward') return `${br}: FDB ${e.detail.replace(/^[^:]+: /, '').replace(/: forward$/, '')} (${d.learned === false ? 'static' : 'learned'}) → forward to ${names.hostDevice(str(d.port) ?? '')}`;
   if (e.kind === 'flood') {
     const ports = Array.isArray(d.ports) ? (d.ports as string[]) : [];
     // a bridge of 1,000 containers floods to 999 ports: name the first few (the hop keeps them all)
