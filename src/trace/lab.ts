@@ -112,6 +112,14 @@ export function scenarioFile(path: string): string {
   return path;
 }
 
+/** Names of a lab's namespaces and host devices, looked up in maps (see {@link Lab.namer}). */
+export interface LabNamer {
+  /** As {@link Lab.nsLabel}. */
+  nsLabel(nsName: string): string;
+  /** As {@link Lab.deviceOwner} for a device of the host. */
+  hostDevice(dev: string): string;
+}
+
 /**
  * An engine with a scenario replayed into it.
  *
@@ -121,14 +129,6 @@ export function scenarioFile(path: string): string {
  * lab.container('web').endpoints[0].ip; // "172.18.0.2"
  * ```
  */
-/** Names of a lab's namespaces and host devices, looked up in maps (see {@link Lab.namer}). */
-export interface LabNamer {
-  /** As {@link Lab.nsLabel}. */
-  nsLabel(nsName: string): string;
-  /** As {@link Lab.deviceOwner} for a device of the host. */
-  hostDevice(dev: string): string;
-}
-
 export class Lab {
   /** Commands replayed so far, with their output. */
   readonly replayed: ReplayedCommand[] = [];
@@ -299,19 +299,14 @@ export class Lab {
    * container's (the owner's name when several share it), the namespace's own name otherwise.
    */
   nsLabel(nsName: string): string {
-    if (nsName === this.engine.host.name) return 'host';
-    for (const c of this.engine.runtime.store.list()) {
-      if (c.hostConfig.NetworkMode.startsWith('container:')) continue;
-      const sb = this.netState(c).sb;
-      if (sb && sb.nsObject.name === nsName && sb.nsObject !== this.engine.host) return c.name.replace(/^\//, '');
-    }
-    return nsName;
+    return this.namer().nsLabel(nsName);
   }
 
   /**
-   * {@link Lab.nsLabel} and {@link Lab.deviceOwner} (for the host's devices) from maps made once, on
-   * first use, for naming the many events of one trace: each of those scans every container, which a
-   * trace over 1,000 containers did for every event. The names are those of the lab as it is now.
+   * Names of namespaces ({@link Lab.nsLabel}) and of the host's devices ({@link Lab.deviceOwner}), from
+   * maps made on first use from every container, for naming the many events of one trace (a trace
+   * over 1,000 containers used to scan them all for every event). The names are those of the lab as
+   * it is now.
    */
   namer(): LabNamer {
     let ns: Map<string, string> | null = null;
@@ -323,7 +318,7 @@ export class Lab {
           for (const c of this.engine.runtime.store.list()) {
             if (c.hostConfig.NetworkMode.startsWith('container:')) continue;
             const sb = this.netState(c).sb;
-            // the first container in the store's order names a namespace, as nsLabel's scan finds it
+            // the first container in the store's order names a namespace (the owner's name when several share it)
             if (sb && sb.nsObject !== this.engine.host && !ns.has(sb.nsObject.name)) ns.set(sb.nsObject.name, c.name.replace(/^\//, ''));
           }
         }
@@ -332,7 +327,7 @@ export class Lab {
       hostDevice: (dev) => {
         if (hostDevs === null) {
           hostDevs = new Map();
-          // veths first (by container name), then bridges, as deviceOwner looks them up
+          // veths first, named after the first container by name that has the endpoint, then bridges
           for (const c of this.containers())
             for (const ep of c.endpoints) if (!hostDevs.has(ep.hostVeth)) hostDevs.set(ep.hostVeth, `${ep.hostVeth} (veth of ${c.name}:${ep.ifname})`);
           for (const n of this.networks()) if (!hostDevs.has(n.bridge)) hostDevs.set(n.bridge, `${n.bridge} (bridge of ${n.name})`);
@@ -344,11 +339,7 @@ export class Lab {
 
   /** A device named for people: a host veth with the container end it pairs with, a bridge with its network. */
   deviceOwner(nsLabel: string, dev: string): string {
-    if (nsLabel !== 'host') return `${nsLabel}:${dev}`;
-    for (const c of this.containers())
-      for (const ep of c.endpoints) if (ep.hostVeth === dev) return `${dev} (veth of ${c.name}:${ep.ifname})`;
-    for (const n of this.networks()) if (n.bridge === dev) return `${dev} (bridge of ${n.name})`;
-    return dev;
+    return nsLabel === 'host' ? this.namer().hostDevice(dev) : `${nsLabel}:${dev}`;
   }
 
   /** The container that owns address `ip` (and the network it is on), if any. */

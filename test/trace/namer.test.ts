@@ -25,17 +25,30 @@ function lab(): Lab {
 }
 
 describe('Lab.namer', () => {
-  it("names every namespace and every host device as nsLabel and deviceOwner do, and unknown ones as they are", () => {
+  it('names namespaces after their containers (the owner of a shared one) and host devices after what they belong to', () => {
     const l = lab();
     const names = l.namer();
     const e = l.engine;
-    const nsNames = [e.host.name, ...l.containers().flatMap((c) => (c.ns ? [c.ns.name] : [])), 'ctr-unknown'];
-    for (const n of nsNames) expect(names.nsLabel(n)).toBe(l.nsLabel(n));
-    expect(new Set(nsNames.map((n) => names.nsLabel(n)))).toEqual(new Set(['host', 'web', 'db', 'b0', 'off', 'ctr-unknown']));
-    const real = e.host.devices().map((d) => d.name);
-    for (const d of [...real, '', 'vethdeadbee']) expect(names.hostDevice(d)).toBe(l.deviceOwner('host', d));
-    // web's two veths (named after side, the first by name of the containers in web's namespace), db's, b0's
-    expect(real.filter((d) => names.hostDevice(d).includes('(veth of ')).length).toBe(4);
-    expect(real.filter((d) => names.hostDevice(d).includes('(bridge of ')).length).toBe(3);
+    const byName = new Map(l.containers().map((c) => [c.name, c]));
+    const nsOf = (n: string): string => byName.get(n)!.ns!.name;
+    expect(names.nsLabel(e.host.name)).toBe('host');
+    for (const n of ['web', 'db', 'b0', 'off']) expect(names.nsLabel(nsOf(n))).toBe(n);
+    expect(names.nsLabel(nsOf('side'))).toBe('web'); // side lives in web's namespace
+    expect(names.nsLabel(nsOf('hostnet'))).toBe('host');
+    expect(names.nsLabel('ctr-unknown')).toBe('ctr-unknown');
+    // a host veth is named after the first container by name with that endpoint: web's two after side
+    const veth = (owner: string, of: string, ifname: string): [string, string] => {
+      const ep = byName.get(of)!.endpoints.find((x) => x.ifname === ifname)!;
+      return [ep.hostVeth, `${ep.hostVeth} (veth of ${owner}:${ifname})`];
+    };
+    const expected = new Map([veth('side', 'web', 'eth0'), veth('side', 'web', 'eth1'), veth('db', 'db', 'eth0'), veth('b0', 'b0', 'eth0')]);
+    for (const n of l.networks()) if (n.bridge) expected.set(n.bridge, `${n.bridge} (bridge of ${n.name})`);
+    expected.set('lo', 'lo');
+    expect(new Map(e.host.devices().map((d) => [d.name, names.hostDevice(d.name)]))).toEqual(expected);
+    expect(names.hostDevice('vethdeadbee')).toBe('vethdeadbee');
+    // the one-name lookups give the same
+    expect(l.nsLabel(nsOf('side'))).toBe('web');
+    for (const [dev, text] of expected) expect(l.deviceOwner('host', dev)).toBe(text);
+    expect(l.deviceOwner('db', 'eth0')).toBe('db:eth0');
   });
 });
