@@ -27,4 +27,5 @@ export { installBridgeHook, brNfHook, NF_BRIDGE_NONE, NF_BRIDGE_PREROUTED, NF_BR
 export type { BrNfPoint, BridgeNfHook } from './br-netfilter.js';
 export * from './socket/udp.js';
 export * from './socket/tcp.js';
+export { TcpTimeWait, TIME_WAIT_LEN, type TimeWaitFields } from './socket/tcp-timewait.js';
 export * from './socket/ping.js';

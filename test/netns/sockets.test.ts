@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SECOND } from '../../src/core/time.js';
-import { httpServer, ncTcp, udpEcho, udpRequest } from '../../src/netns/index.js';
-import type { TcpSocket } from '../../src/netns/index.js';
+import { httpServer, ipLocalOut, ipRouteOutput, ncTcp, TcpTimeWait, udpEcho, udpRequest } from '../../src/netns/index.js';
+import type { NetNamespace, TcpSocket } from '../../src/netns/index.js';
 import { parseIp } from '../../src/wire/addr.js';
+import { buildTcp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/wire/build.js';
 import { checksum, fold, pseudoHeaderSum, sum16 } from '../../src/wire/checksum.js';
 import { capture, hex, lan } from './helpers.js';
 
@@ -197,10 +198,82 @@ describe('TCP', () => {
     expect(c.state).toBe('TIME_WAIT');
     expect(Object.keys(c.cb)).toEqual([]);
     expect(c.userData).toBeNull();
-    expect(a.tcp.connections()).toEqual([c]);
+    // the table holds the connection's TIME_WAIT record, not the socket
+    const [tw] = a.tcp.connections();
+    expect(tw).toBeInstanceOf(TcpTimeWait);
+    expect([tw!.state, tw!.lport, tw!.raddr, tw!.rport]).toEqual(['TIME_WAIT', c.lport, parseIp('172.17.0.3'), 9000]);
     sim.advance(60 * SECOND);
     expect(c.state).toBe('CLOSED');
+    expect(tw!.state).toBe('CLOSED');
     expect(a.tcp.connections()).toEqual([]);
+  });
+
+  it('TIME_WAIT answers for the connection: re-ACKs a FIN or data, answers a SYN, ends at a RST in its window', () => {
+    const { sim, a, b } = lan();
+    const A = parseIp('172.17.0.2');
+    const B = parseIp('172.17.0.3');
+    // the server closes first, so it is the one left in TIME_WAIT
+    b.tcp.listen(0, 80, () => {}, {
+      onData(s) {
+        s.send('bye');
+        s.close();
+      },
+    });
+    const c = a.tcp.connect(B, 80, { onConnect: (s) => s.send('hi'), onEnd: (s) => s.close() }, { sport: 40000 });
+    sim.advance(2 * SECOND);
+    const tw = b.tcp.find(B, 80, A, 40000)!;
+    expect(tw).toBeInstanceOf(TcpTimeWait);
+    expect(c.state).toBe('CLOSED');
+    // what the client sends from now on is made by hand; a's own RSTs to the answers are dropped
+    expect(a.nf.iptables(['-A', 'OUTPUT', '-p', 'tcp', '--tcp-flags', 'RST', 'RST', '-j', 'DROP']).exitCode).toBe(0);
+    const frames = capture([b.mustDev('eth0')]);
+    const finSeq = (c.sndNxt - 1) >>> 0;
+    const srvNxt = (c.rcvNxt >>> 0) as number;
+    const answers = (seq: number, flags: number, data?: string): string[] => {
+      const n = frames.length;
+      send(a, A, B, seq, srvNxt, flags, data);
+      sim.advance(SECOND / 100);
+      return frames.slice(n).filter((f) => f.dir === 'tx').map((f) => `${tcpFlags(f.bytes).toString(16)} ack ${new DataView(f.bytes.buffer, f.bytes.byteOffset).getUint32(34 + 8)}`);
+    };
+    const ackAll = [`10 ack ${finSeq + 1}`];
+    expect(answers(finSeq, TCP_FIN | TCP_ACK)).toEqual(ackAll); // the FIN again: our ACK was lost
+    expect(answers(finSeq + 1, TCP_ACK | TCP_PSH, 'zz')).toEqual(ackAll);
+    expect(answers(finSeq + 1, TCP_ACK)).toEqual([]);
+    expect(answers(finSeq + 1, 0, 'q')).toEqual([]); // no ACK flag
+    expect(answers(finSeq + 1, TCP_SYN)).toEqual(ackAll);
+    expect(a.nf.iptables(['-D', 'OUTPUT', '-p', 'tcp', '--tcp-flags', 'RST', 'RST', '-j', 'DROP']).exitCode).toBe(0);
+    expect(answers(finSeq + 100_000, TCP_RST)).toEqual([]); // a RST out of the window changes nothing
+    expect(tw.state).toBe('TIME_WAIT');
+    expect(answers(finSeq + 1, TCP_RST)).toEqual([]);
+    expect(tw.state).toBe('CLOSED');
+    expect(b.tcp.connections()).toEqual([]);
+    // the port is free again: a SYN now reaches the listener
+    expect(answers(finSeq + 9, TCP_SYN)[0]).toMatch(/^12 /);
+  });
+
+  it('connections in TIME_WAIT end after 60 s in the order they began, on one timer per namespace', () => {
+    const { sim, a, b } = lan();
+    b.tcp.listen(0, 80, () => {}, {
+      onData(s) {
+        s.send('bye');
+        s.close();
+      },
+    });
+    const open = (n: number): void => {
+      for (let i = 0; i < n; i++) a.tcp.connect(parseIp('172.17.0.3'), 80, { onConnect: (s) => s.send('hi'), onEnd: (s) => s.close() });
+    };
+    open(1);
+    sim.advance(SECOND);
+    const timersWithOne = sim.pendingTimers;
+    open(49);
+    sim.advance(SECOND);
+    expect(b.tcp.connections().map((x) => x.state)).toEqual(new Array(50).fill('TIME_WAIT'));
+    expect(sim.pendingTimers).toBe(timersWithOne);
+    // the first ended 60 s after it began, the 49 others one second later
+    sim.advance(58 * SECOND + SECOND / 2);
+    expect(b.tcp.connections().length).toBe(49);
+    sim.advance(SECOND);
+    expect(b.tcp.connections()).toEqual([]);
   });
 
   it('closed port: RST|ACK acknowledging the SYN, "Connection refused"', () => {
@@ -250,3 +323,13 @@ describe('TCP', () => {
     expect(() => a.tcp.listen(parseIp('172.17.0.2'), 80, () => {})).toThrow('Address already in use');
   });
 });
+
+/** Sends a hand-made TCP segment from `ns` (`src:40000` → `dst:80`). */
+function send(ns: NetNamespace, src: number, dst: number, seq: number, ack: number, flags: number, data?: string): void {
+  const skb = buildTcp(
+    { srcMac: 0, dstMac: 0, src, dst, ttl: 64, id: 7, df: true },
+    { sport: 40000, dport: 80, seq, ack, flags, window: 502 },
+    data === undefined ? undefined : new TextEncoder().encode(data),
+  );
+  ipLocalOut(ns, skb, ipRouteOutput(ns, dst, src)!);
+}

@@ -48,6 +48,7 @@ import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 import { fcloneCache, fcloneTraceId, inheritTrace, startTrace, trace, traceDrop } from '../trace.js';
 import type { FcloneCache } from '../trace.js';
 import { icmpErrno } from './udp.js';
+import { RCV_WND, SYN_WND, TcpTimeWait, TimeWaitQueue, WSCALE, seqLeq, seqLt } from './tcp-timewait.js';
 
 /** TCP states (Linux `TCP_*` names). */
 export type TcpStateName =
@@ -102,12 +103,7 @@ const TS_OPTS: TcpOption[] = [{ kind: 'nop' }, { kind: 'nop' }, TS_OPT];
 const RTO_INIT: Nanos = 1 * SECOND;
 const RTO_MIN: Nanos = 200 * MS;
 const RTO_MAX: Nanos = 120 * SECOND;
-const TIME_WAIT_LEN: Nanos = 60 * SECOND;
 const TCP_RETRIES2 = 15;
-/** Receive window we advertise (64256 = 502 << 7, Linux's usual value after the handshake). */
-const RCV_WND = 64256;
-const SYN_WND = 64240;
-const WSCALE = 7;
 /** Linux TCP_ATO_MIN and TCP_DELACK_MIN (HZ/25): the first delayed-ACK timeout. */
 const ATO_MIN: Nanos = 40 * MS;
 /** Linux TCP_DELACK_MAX (HZ/5): the longest delayed-ACK timeout in ping-pong mode. */
@@ -117,12 +113,6 @@ const MAX_QUICKACKS = 16;
 /** Linux TCP_MSS_DEFAULT: the first estimate of the peer's segment size (`icsk_ack.rcv_mss`). */
 const MSS_DEFAULT = 536;
 
-function seqLt(a: number, b: number): boolean {
-  return ((a - b) | 0) < 0;
-}
-function seqLeq(a: number, b: number): boolean {
-  return ((a - b) | 0) <= 0;
-}
 
 interface RtxSeg {
   /** fclone pair of a SYN, data or FIN segment (-1: a SYN-ACK, a plain skb). */
@@ -141,8 +131,8 @@ const NO_CALLBACKS: TcpCallbacks = Object.freeze({});
 export class TcpSocket {
   /** Namespace. */
   readonly ns: NetNamespace;
-  /** State. */
-  state: TcpStateName = 'CLOSED';
+  /** State (read through {@link TcpSocket.state}). */
+  private st: TcpStateName = 'CLOSED';
   /** Local address. */
   laddr = 0;
   /** Local port. */
@@ -223,6 +213,8 @@ export class TcpSocket {
   private rttvar = 0;
   /** @internal the listener that created this socket (SYN_RECV children). */
   listener: TcpListener | null = null;
+  /** The record that answers for the connection once it is in TIME_WAIT. */
+  private tw: TcpTimeWait | null = null;
 
   constructor(ns: NetNamespace, cb: TcpCallbacks) {
     this.ns = ns;
@@ -231,6 +223,15 @@ export class TcpSocket {
     this.ipId = ns.rng.int(0x10000) | 0; // a small integer, never a boxed double (as NetNamespace.ipId)
     this.fc = fcloneCache(ns);
     this.sockKey = this.fc.newSocketKey();
+  }
+
+  /**
+   * State. In TIME_WAIT the connection is answered for by a small record in the namespace's table
+   * ({@link TcpTimeWait}); the socket reads `TIME_WAIT` until that record ends, then `CLOSED`.
+   */
+  get state(): TcpStateName {
+    const s = this.st;
+    return s === 'TIME_WAIT' && this.tw !== null && this.tw.state === 'CLOSED' ? 'CLOSED' : s;
   }
 
   /**
@@ -267,7 +268,7 @@ export class TcpSocket {
   /** SYN: Linux's MSS, SACK-permitted, timestamps, NOP, wscale 7; SYN-ACK: what the peer offered. */
   private synOptions(): TcpOption[] {
     const mss = this.advMss();
-    if (this.state === 'SYN_SENT')
+    if (this.st === 'SYN_SENT')
       return [
         { kind: 'mss', mss },
         { kind: 'sackPermitted' },
@@ -402,7 +403,7 @@ export class TcpSocket {
    * @see Linux `__tcp_ack_snd_check`, `tcp_send_delayed_ack`
    */
   private ackSndCheck(): void {
-    if (!this.ackPending || this.state === 'CLOSED') return;
+    if (!this.ackPending || this.st === 'CLOSED') return;
     if (((this.rcvNxt - this.rcvWup) | 0) > this.rcvMss || this.quickAck) {
       this.xmit(TCP_ACK, this.sndNxt, null);
       return;
@@ -420,7 +421,7 @@ export class TcpSocket {
   /** The delayed-ACK timer: a missed reply leaves ping-pong mode. @see Linux `tcp_delack_timer_handler` */
   private onDelack(): void {
     this.dackTimer = null;
-    if (!this.ackPending || this.state === 'CLOSED') return;
+    if (!this.ackPending || this.st === 'CLOSED') return;
     if (this.ackPingpong === 0) this.ackAto = Math.min(this.ackAto * 2, this.rto);
     else {
       this.ackPingpong = 0;
@@ -451,21 +452,17 @@ export class TcpSocket {
 
   private onRto(): void {
     this.timer = null;
-    if (this.state === 'TIME_WAIT') {
-      this.destroy();
-      return;
-    }
     const head = this.rtx[0];
     if (!head) return;
     this.retries++;
     const limit =
-      this.state === 'SYN_SENT' ? this.ns.sysctl.tcp_syn_retries : this.state === 'SYN_RECV' ? this.ns.sysctl.tcp_synack_retries : TCP_RETRIES2;
+      this.st === 'SYN_SENT' ? this.ns.sysctl.tcp_syn_retries : this.st === 'SYN_RECV' ? this.ns.sysctl.tcp_synack_retries : TCP_RETRIES2;
     if (this.retries > limit) {
-      if (this.state === 'SYN_RECV') {
+      if (this.st === 'SYN_RECV') {
         this.destroy();
         return;
       }
-      this.fail(this.state === 'SYN_SENT' && this.softError ? this.softError : 'ETIMEDOUT');
+      this.fail(this.st === 'SYN_SENT' && this.softError ? this.softError : 'ETIMEDOUT');
       return;
     }
     head.retransmitted = true;
@@ -508,7 +505,7 @@ export class TcpSocket {
    * @see Linux `tcp_write_xmit`, `tcp_nagle_test`, `tcp_send_fin`
    */
   private push(): void {
-    if (this.state !== 'ESTABLISHED' && this.state !== 'CLOSE_WAIT') return;
+    if (this.st !== 'ESTABLISHED' && this.st !== 'CLOSE_WAIT') return;
     while (this.unsent > 0) {
       const inflight = (this.sndNxt - this.sndUna) >>> 0;
       const room = this.sndWnd - inflight;
@@ -528,7 +525,7 @@ export class TcpSocket {
       if (fin) {
         this.finSent = true;
         this.finSeq = (seq + n) | 0;
-        this.state = this.state === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
+        this.st = this.st === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
         return;
       }
     }
@@ -539,7 +536,7 @@ export class TcpSocket {
       this.xmit(TCP_FIN | TCP_ACK, this.sndNxt, null, slot);
       this.queueRtx(slot, this.sndNxt, TCP_FIN | TCP_ACK, null);
       this.sndNxt = (this.sndNxt + 1) | 0;
-      this.state = this.state === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
+      this.st = this.st === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
     }
   }
 
@@ -547,7 +544,7 @@ export class TcpSocket {
 
   /** Queues `data` for sending. Throws `EPIPE` ("Broken pipe") after close. */
   send(data: Uint8Array | string): void {
-    if (this.finPending || this.state === 'CLOSED' || this.state === 'LISTEN') throw new DockernetError('EPIPE', 'Broken pipe');
+    if (this.finPending || this.st === 'CLOSED' || this.st === 'LISTEN') throw new DockernetError('EPIPE', 'Broken pipe');
     // the caller's bytes are copied (it may reuse its buffer); an encoded string is ours already.
     // Both live until acknowledged: young bytes (core/slab.ts)
     let b: Uint8Array;
@@ -564,7 +561,7 @@ export class TcpSocket {
 
   /** Closes our direction (FIN after the queued data). */
   close(): void {
-    if (this.state === 'SYN_SENT' || this.state === 'CLOSED') {
+    if (this.st === 'SYN_SENT' || this.st === 'CLOSED') {
       this.destroy();
       return;
     }
@@ -575,7 +572,7 @@ export class TcpSocket {
 
   /** Aborts with a RST (SO_LINGER 0). */
   abort(): void {
-    if (this.state !== 'CLOSED' && this.state !== 'LISTEN' && this.state !== 'SYN_SENT' && this.state !== 'TIME_WAIT') {
+    if (this.st !== 'CLOSED' && this.st !== 'LISTEN' && this.st !== 'SYN_SENT' && this.st !== 'TIME_WAIT') {
       this.xmit(TCP_RST | TCP_ACK, this.sndNxt, null);
       this.ns.counters.inc('TcpOutRsts');
     }
@@ -584,7 +581,7 @@ export class TcpSocket {
 
   /** @internal starts an active open. */
   connectStart(): void {
-    this.state = 'SYN_SENT';
+    this.st = 'SYN_SENT';
     this.iss = this.ns.rng.nextU32() | 0;
     this.sndUna = this.iss;
     this.sndNxt = (this.iss + 1) | 0;
@@ -597,7 +594,7 @@ export class TcpSocket {
 
   /** @internal answers a SYN (passive open). */
   synRecvStart(skb: SkBuff): void {
-    this.state = 'SYN_RECV';
+    this.st = 'SYN_RECV';
     this.irs = skb.view.getInt32(skb.transport + 4);
     this.rcvNxt = (this.irs + 1) | 0;
     this.parseSynOptions(skb);
@@ -658,7 +655,7 @@ export class TcpSocket {
     const plen = skb.network + v.getUint16(skb.network + 2) - (t + hlen);
     const ns = this.ns;
 
-    if (this.state === 'SYN_SENT') {
+    if (this.st === 'SYN_SENT') {
       if (flags & TCP_ACK && (seqLeq(ack, this.iss) || seqLt(this.sndNxt, ack))) {
         if (!(flags & TCP_RST)) sendReset(ns, skb);
         return;
@@ -677,7 +674,7 @@ export class TcpSocket {
         this.stopTimer();
         this.rto = RTO_INIT;
         this.retries = 0;
-        this.state = 'ESTABLISHED';
+        this.st = 'ESTABLISHED';
         ns.counters.inc('TcpCurrEstab');
         this.xmit(TCP_ACK, this.sndNxt, null);
         this.cb.onConnect?.(this);
@@ -687,18 +684,15 @@ export class TcpSocket {
     }
 
     if (flags & TCP_RST) {
-      if (this.state === 'SYN_RECV') {
+      if (this.st === 'SYN_RECV') {
         this.destroy();
         return;
       }
-      if (seq === this.rcvNxt || (seqLeq(this.rcvNxt, seq) && seqLt(seq, (this.rcvNxt + RCV_WND) >>> 0))) {
-        if (this.state === 'TIME_WAIT') this.destroy();
-        else this.fail('ECONNRESET');
-      }
+      if (seq === this.rcvNxt || (seqLeq(this.rcvNxt, seq) && seqLt(seq, (this.rcvNxt + RCV_WND) >>> 0))) this.fail('ECONNRESET');
       return;
     }
 
-    if (this.state === 'SYN_RECV') {
+    if (this.st === 'SYN_RECV') {
       if (flags & TCP_SYN && !(flags & TCP_ACK)) {
         // retransmitted SYN: answer again
         this.xmit(TCP_SYN | TCP_ACK, this.iss, null);
@@ -716,7 +710,7 @@ export class TcpSocket {
       this.retries = 0;
       this.readTs(skb);
       this.sndWnd = v.getUint16(t + 14) << (this.wsOk ? this.sndWscale : 0);
-      this.state = 'ESTABLISHED';
+      this.st = 'ESTABLISHED';
       ns.counters.inc('TcpCurrEstab');
       const l = this.listener;
       this.listener = null;
@@ -749,9 +743,9 @@ export class TcpSocket {
       if (this.rtx.length) this.armRto();
       else this.stopTimer();
       if (this.finSent && seqLt(this.finSeq, ack)) {
-        if (this.state === 'FIN_WAIT1') this.state = 'FIN_WAIT2';
-        else if (this.state === 'CLOSING') this.enterTimeWait();
-        else if (this.state === 'LAST_ACK') {
+        if (this.st === 'FIN_WAIT1') this.st = 'FIN_WAIT2';
+        else if (this.st === 'CLOSING') this.enterTimeWait();
+        else if (this.st === 'LAST_ACK') {
           this.destroy();
           return;
         }
@@ -764,7 +758,7 @@ export class TcpSocket {
     let data: Uint8Array | null = null;
     if (plen > 0) {
       const off = (this.rcvNxt - seq) | 0;
-      if ((this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2') && off >= 0 && off < plen) {
+      if ((this.st === 'ESTABLISHED' || this.st === 'FIN_WAIT1' || this.st === 'FIN_WAIT2') && off >= 0 && off < plen) {
         data = skb.data.slice(t + hlen + off, t + hlen + plen);
         this.rcvNxt = (this.rcvNxt + data.length) | 0;
         this.bytesReceived += data.length;
@@ -794,14 +788,14 @@ export class TcpSocket {
           this.rcvFinSlot = slot;
         }
       }
-      switch (this.state) {
+      switch (this.st) {
         case 'ESTABLISHED':
-          this.state = 'CLOSE_WAIT';
+          this.st = 'CLOSE_WAIT';
           this.ackPingpong = Math.max(this.ackPingpong, 1); // tcp_fin: inet_csk_enter_pingpong_mode
           ended = true;
           break;
         case 'FIN_WAIT1':
-          this.state = 'CLOSING';
+          this.st = 'CLOSING';
           ackNow = true;
           ended = true;
           break;
@@ -816,7 +810,7 @@ export class TcpSocket {
     } else if (flags & TCP_FIN && seqLt((seq + plen) >>> 0, this.rcvNxt)) ackNow = true; // a retransmitted FIN: dupack
 
     // the ACK owed goes out before the application runs (it is woken; it answers later)
-    if (ackNow && this.state !== 'CLOSED') {
+    if (ackNow && this.st !== 'CLOSED') {
       this.ackPending = true;
       this.xmit(TCP_ACK, this.sndNxt, null);
     }
@@ -827,17 +821,16 @@ export class TcpSocket {
         trace(ns, skb, 'local', 'deliver', `tcp ${ipToString(this.laddr)}:${this.lport}: ${data.length} bytes to socket`, { proto: 'tcp', port: this.lport });
       this.cb.onData?.(this, data);
     }
-    if (timeWait && this.state === 'FIN_WAIT2') this.enterTimeWait();
+    if (timeWait && this.st === 'FIN_WAIT2') this.enterTimeWait();
     if (ended) this.cb.onEnd?.(this);
-    if (this.state === 'TIME_WAIT') this.shedForTimeWait();
+    if (this.st === 'TIME_WAIT') this.shedForTimeWait();
   }
 
   /**
    * Lets go of what a connection in TIME_WAIT no longer uses, once the application has heard of
    * its end: the callbacks (and the program state they hold), the application's data, the send
-   * queue's storage. A scan such as `dockernet reach` leaves tens of thousands of connections in
-   * TIME_WAIT for their 60 s; Linux keeps each as a small `inet_timewait_sock` for the same reason.
-   * What TIME_WAIT does with a segment (re-ACK a FIN, answer a SYN, die on a RST) needs none of them.
+   * queue's storage. The stack no longer refers to the socket (its {@link TcpTimeWait} answers for
+   * the connection); an application that keeps the socket keeps only the socket.
    */
   private shedForTimeWait(): void {
     this.cb = NO_CALLBACKS;
@@ -856,12 +849,31 @@ export class TcpSocket {
     this.rto = Math.min(RTO_MAX, Math.max(RTO_MIN, Math.round(this.srtt + Math.max(4 * this.rttvar, RTO_MIN))));
   }
 
+  /**
+   * TIME_WAIT: a {@link TcpTimeWait} record takes the connection's place in the table for 60 s (Linux
+   * `tcp_time_wait`), and the socket is done with; the application hears the close.
+   */
   private enterTimeWait(): void {
-    this.state = 'TIME_WAIT';
+    this.st = 'TIME_WAIT';
     this.clearRtx();
     this.stopTimer();
     this.stopDelack();
-    this.timer = this.ns.sim.schedule(TIME_WAIT_LEN, () => this.onRto());
+    const tw = new TcpTimeWait(this.ns, {
+      laddr: this.laddr,
+      lport: this.lport,
+      raddr: this.raddr,
+      rport: this.rport,
+      sndNxt: this.sndNxt,
+      rcvNxt: this.rcvNxt,
+      tsOk: this.tsOk,
+      tsRecent: this.tsRecent,
+      tsOffset: this.tsOffset,
+      ipId: this.ipId,
+      wsOk: this.wsOk,
+      traced: this.traced,
+    });
+    this.tw = tw;
+    this.ns.tcp.timeWait(this, tw);
     this.cb.onClose?.(this);
   }
 
@@ -875,15 +887,16 @@ export class TcpSocket {
 
   /** @internal removes the socket from the tables. */
   destroy(notify = true): void {
-    const wasTimeWait = this.state === 'TIME_WAIT';
+    const wasTimeWait = this.st === 'TIME_WAIT';
+    if (this.tw !== null) this.tw.kill();
     this.stopTimer();
     this.stopDelack();
     this.unsent = 0;
     this.clearRtx();
     this.consume(true);
     this.sendq.length = 0;
-    const wasOpen = this.state !== 'CLOSED';
-    this.state = 'CLOSED';
+    const wasOpen = this.st !== 'CLOSED';
+    this.st = 'CLOSED';
     this.ns.tcp.unhash(this);
     if (notify && wasOpen && !wasTimeWait) this.cb.onClose?.(this);
   }
@@ -897,7 +910,7 @@ export class TcpSocket {
     // tcp_v4_err: a connection still opening is aborted by any hard ICMP error (e.g. the host
     // unreachable that a failed ARP resolution sends back to the local sender); an open one only
     // records it as a soft error
-    if (this.state === 'SYN_SENT' || this.state === 'SYN_RECV') this.fail(err);
+    if (this.st === 'SYN_SENT' || this.st === 'SYN_RECV') this.fail(err);
     else this.softError = err;
   }
 }
@@ -948,6 +961,9 @@ export interface TcpConnectOptions {
 /** The socket map of a table that has none yet (shared: never written). */
 const NO_SOCKETS: ReadonlyMap<number, unknown> = new Map();
 
+/** An entry of a namespace's connection table: a socket, or the record of a connection in TIME_WAIT. */
+export type TcpConnection = TcpSocket | TcpTimeWait;
+
 /** The TCP sockets of a namespace. */
 export class TcpTable {
   private readonly ns: NetNamespace;
@@ -955,7 +971,9 @@ export class TcpTable {
   // socket; an empty Map costs ~180 bytes) and get their own at the first insert.
   private listeners: Map<number, TcpListener[]> = NO_SOCKETS as Map<number, TcpListener[]>;
   /** Connections keyed by `lport · 65536 + rport`. */
-  private conns: Map<number, TcpSocket[]> = NO_SOCKETS as Map<number, TcpSocket[]>;
+  private conns: Map<number, TcpConnection[]> = NO_SOCKETS as Map<number, TcpConnection[]>;
+  /** The TIME_WAIT records in the order they began (made with the first). */
+  private timeWaits: TimeWaitQueue | null = null;
 
   constructor(ns: NetNamespace) {
     this.ns = ns;
@@ -1028,7 +1046,7 @@ export class TcpTable {
   }
 
   /** @internal */
-  hash(s: TcpSocket): void {
+  hash(s: TcpConnection): void {
     const k = s.lport * 65536 + s.rport;
     const l = this.conns.get(k);
     if (l) l.push(s);
@@ -1039,7 +1057,7 @@ export class TcpTable {
   }
 
   /** @internal */
-  unhash(s: TcpSocket): void {
+  unhash(s: TcpConnection): void {
     const k = s.lport * 65536 + s.rport;
     const l = this.conns.get(k);
     if (!l) return;
@@ -1048,8 +1066,17 @@ export class TcpTable {
     if (!l.length) this.conns.delete(k);
   }
 
-  /** The connection (`laddr:lport` ↔ `raddr:rport`), if any. */
-  find(laddr: number, lport: number, raddr: number, rport: number): TcpSocket | null {
+  /** @internal `s` has entered TIME_WAIT: `tw` takes its place, until it ends. */
+  timeWait(s: TcpSocket, tw: TcpTimeWait): void {
+    const l = this.conns.get(s.lport * 65536 + s.rport);
+    const i = l ? l.indexOf(s) : -1;
+    if (i < 0) return;
+    l![i] = tw;
+    (this.timeWaits ??= new TimeWaitQueue(this.ns.sim)).add(tw);
+  }
+
+  /** The connection (`laddr:lport` ↔ `raddr:rport`), if any: a socket, or its TIME_WAIT record. */
+  find(laddr: number, lport: number, raddr: number, rport: number): TcpConnection | null {
     const l = this.conns.get(lport * 65536 + rport);
     if (!l) return null;
     for (let i = 0; i < l.length; i++) {
@@ -1076,8 +1103,8 @@ export class TcpTable {
     return [...this.listeners.values()].flat().sort((a, b) => a.lport - b.lport || (a.laddr >>> 0) - (b.laddr >>> 0));
   }
 
-  /** Every connection. */
-  connections(): TcpSocket[] {
+  /** Every connection: sockets, and the records of connections in TIME_WAIT. */
+  connections(): TcpConnection[] {
     return [...this.conns.values()].flat();
   }
 
