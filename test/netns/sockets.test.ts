@@ -251,6 +251,36 @@ describe('TCP', () => {
     expect(answers(finSeq + 9, TCP_SYN)[0]).toMatch(/^12 /);
   });
 
+  it('connections with the same ports to other addresses share a hash chain: each found, each ends on its own', () => {
+    const { sim, host, a, b } = lan();
+    const B = parseIp('172.17.0.3');
+    const froms = [parseIp('172.17.0.2'), parseIp('172.17.0.1')];
+    let accepted = 0;
+    b.tcp.listen(0, 80, () => accepted++, {
+      onData(s) {
+        s.send('bye');
+        s.close();
+      },
+    });
+    const clients = [a, host].map((ns) => ns.tcp.connect(B, 80, { onConnect: (s) => s.send('hi'), onEnd: (s) => s.close() }, { sport: 40000 }));
+    sim.advance(SECOND / 10);
+    expect(accepted).toBe(2);
+    // both of b's ends are in TIME_WAIT under one key: one record at the head of the chain, one behind it
+    const ends = froms.map((from) => b.tcp.find(B, 80, from, 40000));
+    expect(ends.map((e) => e?.state)).toEqual(['TIME_WAIT', 'TIME_WAIT']);
+    expect(sameItems(b.tcp.connections(), ends)).toBe(true);
+    expect(clients.map((c) => c.state)).toEqual(['CLOSED', 'CLOSED']);
+    // a RST from the first client's address ends only the first
+    send(a, froms[0]!, B, (clients[0]!.sndNxt - 1 + 1) >>> 0, 0, TCP_RST);
+    sim.advance(SECOND / 10);
+    expect(ends.map((e) => e!.state)).toEqual(['CLOSED', 'TIME_WAIT']);
+    expect(b.tcp.find(B, 80, froms[0]!, 40000)).toBeNull();
+    expect(b.tcp.find(B, 80, froms[1]!, 40000)).toBe(ends[1]);
+    expect(sameItems(b.tcp.connections(), [ends[1]])).toBe(true);
+    sim.advance(60 * SECOND);
+    expect(b.tcp.connections()).toEqual([]);
+  });
+
   it('connections in TIME_WAIT end after 60 s in the order they began, on one timer per namespace', () => {
     const { sim, a, b } = lan();
     b.tcp.listen(0, 80, () => {}, {
@@ -332,4 +362,9 @@ function send(ns: NetNamespace, src: number, dst: number, seq: number, ack: numb
     data === undefined ? undefined : new TextEncoder().encode(data),
   );
   ipLocalOut(ns, skb, ipRouteOutput(ns, dst, src)!);
+}
+
+/** The same objects, in any order (identity; deep equality of connections walks whole namespaces). */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && new Set(a).size === a.length && b.every((x) => a.includes(x));
 }

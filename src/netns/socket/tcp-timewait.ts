@@ -26,6 +26,7 @@ import { tcpOptionAt } from '../../wire/tcp.js';
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 import { startTrace } from '../trace.js';
+import type { TcpSocket } from './tcp.js';
 
 /** How long a connection stays in TIME_WAIT (Linux TCP_TIMEWAIT_LEN). */
 export const TIME_WAIT_LEN: Nanos = 60 * SECOND;
@@ -96,6 +97,8 @@ export class TcpTimeWait {
   private readonly tsOk: boolean;
   private readonly wsOk: boolean;
   private alive = true;
+  /** @internal the next connection with the same ports in the namespace's table */
+  hnext: TcpSocket | TcpTimeWait | null = null;
 
   constructor(ns: NetNamespace, f: TimeWaitFields) {
     this.ns = ns;

@@ -215,6 +215,8 @@ export class TcpSocket {
   listener: TcpListener | null = null;
   /** The record that answers for the connection once it is in TIME_WAIT. */
   private tw: TcpTimeWait | null = null;
+  /** @internal the next connection with the same ports in the namespace's table */
+  hnext: TcpConnection | null = null;
 
   constructor(ns: NetNamespace, cb: TcpCallbacks) {
     this.ns = ns;
@@ -961,6 +963,14 @@ export interface TcpConnectOptions {
 /** The socket map of a table that has none yet (shared: never written). */
 const NO_SOCKETS: ReadonlyMap<number, unknown> = new Map();
 
+/**
+ * The connection table's key of a port pair: `lport << 16 | rport`, an int32 (a small integer to
+ * V8, where `lport · 65536 + rport` past 2^31 — every ephemeral local port — is a heap number per entry).
+ */
+function portsKey(lport: number, rport: number): number {
+  return (lport << 16) | rport;
+}
+
 /** An entry of a namespace's connection table: a socket, or the record of a connection in TIME_WAIT. */
 export type TcpConnection = TcpSocket | TcpTimeWait;
 
@@ -970,8 +980,11 @@ export class TcpTable {
   // Both maps start as the shared empty one (most namespaces of a large topology never open a TCP
   // socket; an empty Map costs ~180 bytes) and get their own at the first insert.
   private listeners: Map<number, TcpListener[]> = NO_SOCKETS as Map<number, TcpListener[]>;
-  /** Connections keyed by `lport · 65536 + rport`. */
-  private conns: Map<number, TcpConnection[]> = NO_SOCKETS as Map<number, TcpConnection[]>;
+  /**
+   * Connections by their ports ({@link portsKey}): the first of a chain linked through `hnext`
+   * (connections with the same ports to other addresses), as Linux's established hash chains.
+   */
+  private conns: Map<number, TcpConnection> = NO_SOCKETS as Map<number, TcpConnection>;
   /** The TIME_WAIT records in the order they began (made with the first). */
   private timeWaits: TimeWaitQueue | null = null;
 
@@ -1045,43 +1058,59 @@ export class TcpTable {
     throw new DockernetError('EADDRNOTAVAIL', 'Cannot assign requested address');
   }
 
-  /** @internal */
+  /** @internal adds `s` at the end of the chain of its ports */
   hash(s: TcpConnection): void {
-    const k = s.lport * 65536 + s.rport;
-    const l = this.conns.get(k);
-    if (l) l.push(s);
-    else {
+    const k = portsKey(s.lport, s.rport);
+    s.hnext = null;
+    let c = this.conns.get(k);
+    if (c === undefined) {
       if (this.conns === NO_SOCKETS) this.conns = new Map();
-      this.conns.set(k, [s]);
+      this.conns.set(k, s);
+      return;
     }
+    while (c.hnext !== null) c = c.hnext;
+    c.hnext = s;
   }
 
   /** @internal */
   unhash(s: TcpConnection): void {
-    const k = s.lport * 65536 + s.rport;
-    const l = this.conns.get(k);
-    if (!l) return;
-    const i = l.indexOf(s);
-    if (i >= 0) l.splice(i, 1);
-    if (!l.length) this.conns.delete(k);
+    this.replace(s, s.hnext);
+    s.hnext = null;
   }
 
   /** @internal `s` has entered TIME_WAIT: `tw` takes its place, until it ends. */
   timeWait(s: TcpSocket, tw: TcpTimeWait): void {
-    const l = this.conns.get(s.lport * 65536 + s.rport);
-    const i = l ? l.indexOf(s) : -1;
-    if (i < 0) return;
-    l![i] = tw;
+    tw.hnext = s.hnext;
+    if (!this.replace(s, tw)) return;
+    s.hnext = null;
     (this.timeWaits ??= new TimeWaitQueue(this.ns.sim)).add(tw);
+  }
+
+  /** Puts `by` (the rest of the chain after `s`, or a record in its place) where `s` is in its chain; false when `s` is not there. */
+  private replace(s: TcpConnection, by: TcpConnection | null): boolean {
+    const k = portsKey(s.lport, s.rport);
+    const head = this.conns.get(k);
+    if (head === undefined) return false;
+    if (head === s) {
+      if (by === null) this.conns.delete(k);
+      else this.conns.set(k, by);
+      return true;
+    }
+    for (let c = head; c.hnext !== null; c = c.hnext) {
+      if (c.hnext === s) {
+        c.hnext = by;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The connection (`laddr:lport` ↔ `raddr:rport`), if any: a socket, or its TIME_WAIT record. */
   find(laddr: number, lport: number, raddr: number, rport: number): TcpConnection | null {
-    const l = this.conns.get(lport * 65536 + rport);
-    if (!l) return null;
-    for (let i = 0; i < l.length; i++) {
-      const s = l[i]!;
-      if (s.laddr === laddr && s.raddr === raddr) return s;
+    let c: TcpConnection | null | undefined = this.conns.get(portsKey(lport, rport));
+    while (c !== undefined && c !== null) {
+      if (c.laddr === laddr && c.raddr === raddr) return c;
+      c = c.hnext;
     }
     return null;
   }
@@ -1105,7 +1134,9 @@ export class TcpTable {
 
   /** Every connection: sockets, and the records of connections in TIME_WAIT. */
   connections(): TcpConnection[] {
-    return [...this.conns.values()].flat();
+    const out: TcpConnection[] = [];
+    for (const head of this.conns.values()) for (let c: TcpConnection | null = head; c !== null; c = c.hnext) out.push(c);
+    return out;
   }
 
   /** @internal ICMP error about a segment we sent from `src:sport` to `dst:dport`. */
