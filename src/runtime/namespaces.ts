@@ -94,6 +94,15 @@ export class Namespace {
     return this.valued() ? null : this.v;
   }
 
+  /**
+   * The handle as it is, without the work {@link deferHandleWork} left for later: for a process
+   * that needs the object but does not look at what the work would set up (a server listening on
+   * every address), so that starting it does not make the work happen.
+   */
+  get handleAsIs(): unknown {
+    return this.valued() ? null : this.v;
+  }
+
   set handle(v: unknown) {
     if (this.valued()) throw new TypeError(`a ${this.kind} namespace has no handle`);
     this.v = v;

@@ -121,4 +121,25 @@ describe('a container namespace configured on first use', () => {
     expect(e.exec('docker stop -t 0 c3').exitCode).toBe(0);
     expect(ipLink(e.host).match(/master br-/g)?.length).toBe(4);
   });
+
+  it('leaves an httpd container unconfigured until its first connection, which is answered as if configured at start', () => {
+    const lazy = new Engine({ seed: 3 });
+    const eager = new Engine({ seed: 3, iptablesFor: tryNetfilterOf });
+    const script = ['docker network create web', ...[0, 1, 2].map((i) => `docker run -d --name w${i} --network web -p ${9000 + i}:80 mini:latest httpd -f -p 80 -h /www`)];
+    for (const line of script) expect(lazy.exec(line)).toEqual(eager.exec(line));
+    // httpd listens on 0.0.0.0: starting it needs no address or route, so nothing is configured yet
+    for (const n of ['w0', 'w1', 'w2']) expect(isDeferred(lazy, n)).toBe(true);
+    // through a published port (DNAT from the host) and from another container: the same answers
+    const asks = (e: Engine): string[] => [
+      JSON.stringify(ncTcp(e.host, '172.18.0.1', 9001, 'GET / HTTP/1.0\r\n\r\n', SECOND)),
+      JSON.stringify(ncTcp(nsOf(e, 'w2')!, '172.18.0.2', 80, 'GET / HTTP/1.0\r\n\r\n', SECOND)),
+    ];
+    const got = asks(lazy);
+    expect(got).toEqual(asks(eager));
+    expect(got[0]).toContain('200 OK');
+    expect(isDeferred(lazy, 'w0')).toBe(false);
+    expect(isDeferred(lazy, 'w1')).toBe(false);
+    for (const n of ['w0', 'w1', 'w2']) expect(view(lazy, nsOf(lazy, n)!), n).toBe(view(eager, nsOf(eager, n)!));
+    expect(view(lazy, lazy.host)).toBe(view(eager, eager.host));
+  });
 });

@@ -8,7 +8,7 @@ import type { TcpListener, TcpSocket } from '../../netns/socket/tcp.js';
 import { EPOCH_MS } from '../../runtime/units.js';
 import { US } from '../../core/time.js';
 import type { Engine } from '../engine.js';
-import { netnsOf } from './netns-of.js';
+import { netnsAsIs } from './netns-of.js';
 import { latin1 } from './stream.js';
 import { utf8Text } from '../../core/text.js';
 
@@ -166,7 +166,8 @@ export function httpdProgram(e: Engine): Program {
       else if (a.startsWith('-h')) home = a.slice(2);
     }
     const files: FileSource = { file: (path) => e.runtime.files.file(ctx.container, path) };
-    const ns = netnsOf(ctx);
+    // httpd listens on 0.0.0.0: starting it leaves the namespace's configuration to its first frame
+    const ns = netnsAsIs(ctx);
     let l: TcpListener | null = null;
     if (ns) {
       try {

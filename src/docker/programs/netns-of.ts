@@ -7,6 +7,16 @@ export function netnsOf(ctx: ProgramContext): NetNamespace | null {
   return (ctx.container.namespaces?.net.handle as NetNamespace | null) ?? null;
 }
 
+/**
+ * The container's netns stack as it is, its pending configuration not done (docker/sandbox-state.ts):
+ * for a server that listens on 0.0.0.0, which needs no address or route. Its first connection
+ * arrives as a frame, and the frame does the configuration. Anything that sends, or binds a
+ * specific address, must use {@link netnsOf}.
+ */
+export function netnsAsIs(ctx: ProgramContext): NetNamespace | null {
+  return (ctx.container.namespaces?.net.handleAsIs as NetNamespace | null) ?? null;
+}
+
 /** Resolves a name through the container's /etc/hosts (exact match of any name on a line). */
 export function hostsLookup(hostsText: string, name: string): number | null {
   for (const line of hostsText.split('\n')) {
