@@ -131,14 +131,15 @@ export class Sandbox {
 /**
  * Receive handler of an interface whose namespace is not configured yet: an ARP request for an
  * address it will not own changes nothing in a namespace without neighbour entries (Linux
- * `arp_process` only refreshes an existing entry), so it is dropped as the namespace would; any
- * other frame configures the namespace and is delivered.
+ * `arp_process` only refreshes an existing entry), so it is dropped as the namespace would, traced
+ * or not (a configured namespace records no trace event for it either: the device's receive did);
+ * any other frame configures the namespace and is delivered.
  */
 const pendingRx: RxHandler = (dev: NetDevice, skb: SkBuff): void => {
   const ns = dev.owner as NetNamespace;
   const sb = ns.deferredConfig as Sandbox | null;
   if (sb !== null) {
-    if (skb.traced !== true && isArpRequestNotFor(sb, skb)) return;
+    if (isArpRequestNotFor(sb, skb)) return;
     sb.configure();
   }
   const h = dev.rxHandler;

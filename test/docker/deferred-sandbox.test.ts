@@ -15,6 +15,10 @@ import type { NetNamespace } from '../../src/netns/netns.js';
 import { ncTcp, ping } from '../../src/netns/tools.js';
 import { ipToString } from '../../src/wire/addr.js';
 import { runs } from '../properties/runs.js';
+import { chooseProto, parseTarget, resolveSource, resolveTarget } from '../../src/trace/endpoint.js';
+import { traceText } from '../../src/trace/format/trace-text.js';
+import { Lab } from '../../src/trace/lab.js';
+import { trace } from '../../src/trace/probe.js';
 
 function nsOf(e: Engine, name: string): NetNamespace | null {
   return (e.runtime.store.find(name)?.namespaces?.net.handle as NetNamespace | null) ?? null;
@@ -141,5 +145,21 @@ describe('a container namespace configured on first use', () => {
     expect(isDeferred(lazy, 'w1')).toBe(false);
     for (const n of ['w0', 'w1', 'w2']) expect(view(lazy, nsOf(lazy, n)!), n).toBe(view(eager, nsOf(eager, n)!));
     expect(view(lazy, lazy.host)).toBe(view(eager, eager.host));
+  });
+
+  it('a traced ARP flood for another address leaves the containers it reaches unconfigured, and traces as with configured ones', () => {
+    const engines = [new Engine({ seed: 5 }), new Engine({ seed: 5, iptablesFor: tryNetfilterOf })];
+    const texts = engines.map((e) => {
+      e.exec('docker network create web');
+      for (let i = 0; i < 6; i++) e.exec(`docker run -d --name w${i} --network web mini:latest httpd -f -p 80 -h /www`);
+      const lab = new Lab(e);
+      const spec = parseTarget('w4:80');
+      const src = resolveSource(lab, 'w1');
+      return traceText(trace(lab, src, resolveTarget(lab, src, spec), chooseProto(spec, {})));
+    });
+    expect(texts[0]).toBe(texts[1]);
+    expect(texts[0]).toContain('who-has 172.18.0.6');
+    // the lazy engine configured the two ends only; the flood's other receivers wait for a frame of their own
+    expect(['w0', 'w1', 'w2', 'w3', 'w4', 'w5'].filter((n) => isDeferred(engines[0]!, n))).toEqual(['w0', 'w2', 'w3', 'w5']);
   });
 });
