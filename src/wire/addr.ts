@@ -92,12 +92,17 @@ export function cidrBroadcast(c: Cidr): number {
 /** The broadcast MAC ff:ff:ff:ff:ff:ff as a number. */
 export const MAC_BROADCAST = 0xffffffffffff;
 
-/** Formats a MAC (48-bit number) as `02:42:ac:11:00:02`. */
+/** `00` … `ff`, by byte value. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * Formats a MAC (48-bit number) as `02:42:ac:11:00:02`. (A table of byte texts: a traced flood
+ * formats the same frame's MACs once per bridge port.)
+ */
 export function macToString(mac: number): string {
   const hi = Math.floor(mac / 0x100000000);
   const lo = mac >>> 0;
-  const b = [(hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255];
-  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  return `${HEX2[(hi >>> 8) & 255]}:${HEX2[hi & 255]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 255]}:${HEX2[(lo >>> 8) & 255]}:${HEX2[lo & 255]}`;
 }
 
 /** Parses a MAC (`aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff` or `aabb.ccdd.eeff`) into a 48-bit number or throws. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ipToString, tryParseIp } from '../../src/wire/addr.js';
+import { ipToString, macToString, parseMac, tryParseIp } from '../../src/wire/addr.js';
 
 /** The definition: four dot-separated parts of 1–3 decimal digits, each ≤ 255. */
 function reference(s: string): number {
@@ -33,5 +33,20 @@ describe('tryParseIp', () => {
     expect(tryParseIp('1.2.3')).toBe(-1);
     expect(tryParseIp('1.2.3.4.')).toBe(-1);
     expect(tryParseIp('')).toBe(-1);
+  });
+});
+
+describe('macToString', () => {
+  it('writes six lower-case two-digit hex bytes, high byte first, that parseMac reads back', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }), (bytes) => {
+        const mac = bytes.reduce((m, b) => m * 256 + b, 0);
+        const text = macToString(mac);
+        expect(text).toBe(bytes.map((b) => b.toString(16).padStart(2, '0')).join(':'));
+        expect(parseMac(text)).toBe(mac);
+      }),
+    );
+    expect(macToString(0x0242ac110002)).toBe('02:42:ac:11:00:02');
+    expect(macToString(0xffffffffffff)).toBe('ff:ff:ff:ff:ff:ff');
   });
 });
