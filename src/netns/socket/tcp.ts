@@ -113,7 +113,6 @@ const MAX_QUICKACKS = 16;
 /** Linux TCP_MSS_DEFAULT: the first estimate of the peer's segment size (`icsk_ack.rcv_mss`). */
 const MSS_DEFAULT = 536;
 
-
 interface RtxSeg {
   /** fclone pair of a SYN, data or FIN segment (-1: a SYN-ACK, a plain skb). */
   slot: number;
