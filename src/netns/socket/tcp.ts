@@ -1080,7 +1080,10 @@ export class TcpTable {
   /** @internal `s` has entered TIME_WAIT: `tw` takes its place, until it ends. */
   timeWait(s: TcpSocket, tw: TcpTimeWait): void {
     tw.hnext = s.hnext;
-    if (!this.replace(s, tw)) return;
+    if (!this.replace(s, tw)) {
+      tw.kill(); // not in the table (cannot happen to a connection that is): nothing to answer for
+      return;
+    }
     s.hnext = null;
     (this.timeWaits ??= new TimeWaitQueue(this.ns.sim)).add(tw);
   }
