@@ -21,37 +21,14 @@ import type { Nanos } from '../../core/time.js';
 import { MS, SECOND } from '../../core/time.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, buildTcp } from '../../wire/build.js';
-import type { IpBuildOptions, TcpBuildFields, TcpOption } from '../../wire/build.js';
-import { tcpOptionAt } from '../../wire/tcp.js';
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 import { startTrace } from '../trace.js';
 import type { TcpSocket } from './tcp.js';
+import { RCV_WND, SYN_WND, WSCALE, segmentHeaders, seqLeq, seqLt, timestampOptions, timestampsAt } from './tcp-segment.js';
 
 /** How long a connection stays in TIME_WAIT (Linux TCP_TIMEWAIT_LEN). */
 export const TIME_WAIT_LEN: Nanos = 60 * SECOND;
-/** Receive window we advertise (64256 = 502 << 7, Linux's usual value after the handshake). */
-export const RCV_WND = 64256;
-/** Window of a SYN, and of every segment of a connection without window scaling. */
-export const SYN_WND = 64240;
-/** The window scale we offer. */
-export const WSCALE = 7;
-
-/** `a` before `b`, modulo 2^32. */
-export function seqLt(a: number, b: number): boolean {
-  return ((a - b) | 0) < 0;
-}
-
-/** `a` before or at `b`, modulo 2^32. */
-export function seqLeq(a: number, b: number): boolean {
-  return ((a - b) | 0) <= 0;
-}
-
-// the header fields of the ACK being sent (buildTcp keeps nothing, so one set serves every record)
-const IP_HDR: IpBuildOptions = { srcMac: 0, dstMac: 0, src: 0, dst: 0, ttl: 64, id: 0, df: true };
-const TCP_HDR: TcpBuildFields = { sport: 0, dport: 0, seq: 0, ack: 0, flags: TCP_ACK, window: 0, options: undefined };
-const TS_OPT = { kind: 'timestamps' as const, tsval: 0, tsecr: 0 };
-const TS_OPTS: TcpOption[] = [{ kind: 'nop' }, { kind: 'nop' }, TS_OPT];
 
 /** What a connection hands its TIME_WAIT record (the socket's fields of the same names). */
 export interface TimeWaitFields {
@@ -141,24 +118,15 @@ export class TcpTimeWait {
       return;
     }
     if (!(flags & TCP_ACK)) return;
-    if (this.tsOk) this.readTs(skb);
+    if (this.tsOk) {
+      const p = timestampsAt(skb);
+      if (p >= 0) this.tsRecent = v.getInt32(p + 2);
+    }
     const hlen = (v.getUint8(t + 12) >>> 4) * 4;
     const plen = skb.network + v.getUint16(skb.network + 2) - (t + hlen);
     if (plen > 0 || (flags & TCP_FIN) !== 0) this.ack();
   }
 
-  /** Keeps the peer's latest timestamp, echoed in our ACKs. */
-  private readTs(skb: SkBuff): void {
-    const b = skb.data;
-    const t = skb.transport;
-    const end = t + (b[t + 12]! >>> 4) * 4;
-    for (let p = tcpOptionAt(b, t + 20, end); p >= 0; p = tcpOptionAt(b, p + b[p + 1]!, end)) {
-      if (b[p] === 8 && b[p + 1] === 10) {
-        this.tsRecent = skb.view.getInt32(p + 2);
-        return;
-      }
-    }
-  }
 
   /** Sends an ACK of everything (Linux `tcp_v4_timewait_ack`). */
   private ack(): void {
@@ -168,23 +136,13 @@ export class TcpTimeWait {
       ns.counters.inc('OutNoRoutes');
       return;
     }
-    const ip = IP_HDR;
-    ip.src = this.laddr;
-    ip.dst = this.raddr;
-    ip.ttl = ns.sysctl.ip_default_ttl;
-    ip.id = this.ipId;
+    const { ip, tcp } = segmentHeaders(ns, this, this.ipId);
     this.ipId = (this.ipId + 1) & 0xffff;
-    const tcp = TCP_HDR;
-    tcp.sport = this.lport;
-    tcp.dport = this.rport;
     tcp.seq = this.sndNxt >>> 0;
     tcp.ack = this.rcvNxt >>> 0;
+    tcp.flags = TCP_ACK;
     tcp.window = this.wsOk ? RCV_WND >> WSCALE : SYN_WND;
-    if (this.tsOk) {
-      TS_OPT.tsval = (Math.floor(ns.sim.now / MS) + this.tsOffset) >>> 0;
-      TS_OPT.tsecr = this.tsRecent;
-      tcp.options = TS_OPTS;
-    }
+    if (this.tsOk) tcp.options = timestampOptions((Math.floor(ns.sim.now / MS) + this.tsOffset) >>> 0, this.tsRecent);
     const skb = buildTcp(ip, tcp);
     tcp.options = undefined;
     if (this.traced) startTrace(ns, skb);

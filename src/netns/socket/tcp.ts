@@ -41,14 +41,15 @@ import {
   ipv4Dst,
   ipv4Src,
 } from '../../wire/build.js';
-import type { IpBuildOptions, TcpBuildFields, TcpOption } from '../../wire/build.js';
+import type { TcpOption } from '../../wire/build.js';
 import { tcpOptionAt } from '../../wire/tcp.js';
 import type { NetNamespace } from '../netns.js';
 import { ipLocalOut, ipRouteOutput } from '../ip-output.js';
 import { fcloneCache, fcloneTraceId, inheritTrace, startTrace, trace, traceDrop } from '../trace.js';
 import type { FcloneCache } from '../trace.js';
 import { icmpErrno } from './udp.js';
-import { RCV_WND, SYN_WND, TcpTimeWait, TimeWaitQueue, WSCALE, seqLeq, seqLt } from './tcp-timewait.js';
+import { RCV_WND, SYN_WND, WSCALE, segmentHeaders, seqLeq, seqLt, timestampOptions, timestampsAt } from './tcp-segment.js';
+import { TcpTimeWait, TimeWaitQueue } from './tcp-timewait.js';
 
 /** TCP states (Linux `TCP_*` names). */
 export type TcpStateName =
@@ -91,15 +92,6 @@ export interface TcpCallbacks {
 }
 
 /** Initial retransmission timeout (Linux TCP_TIMEOUT_INIT). */
-/**
- * The header fields of the segment being sent, filled in by each transmit: `buildTcp` reads them
- * and keeps nothing, so one set serves every socket (a segment used to make five objects for them).
- */
-const IP_HDR: IpBuildOptions = { srcMac: 0, dstMac: 0, src: 0, dst: 0, ttl: 64, id: 0, df: true };
-const TCP_HDR: TcpBuildFields = { sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, options: undefined };
-/** The timestamps option of a segment that is not a SYN, and the option list it ends (two NOPs first). */
-const TS_OPT = { kind: 'timestamps' as const, tsval: 0, tsecr: 0 };
-const TS_OPTS: TcpOption[] = [{ kind: 'nop' }, { kind: 'nop' }, TS_OPT];
 const RTO_INIT: Nanos = 1 * SECOND;
 const RTO_MIN: Nanos = 200 * MS;
 const RTO_MAX: Nanos = 120 * SECOND;
@@ -304,20 +296,9 @@ export class TcpSocket {
     const syn = (flags & TCP_SYN) !== 0;
     let options: TcpOption[] | undefined;
     if (syn) options = this.synOptions();
-    else if (this.tsOk) {
-      TS_OPT.tsval = this.tsval();
-      TS_OPT.tsecr = this.tsRecent;
-      options = TS_OPTS;
-    }
-    const ip = IP_HDR;
-    ip.src = this.laddr;
-    ip.dst = this.raddr;
-    ip.ttl = ns.sysctl.ip_default_ttl;
-    ip.id = this.ipId;
+    else if (this.tsOk) options = timestampOptions(this.tsval(), this.tsRecent);
+    const { ip, tcp } = segmentHeaders(ns, this, this.ipId);
     this.ipId = (this.ipId + 1) & 0xffff;
-    const tcp = TCP_HDR;
-    tcp.sport = this.lport;
-    tcp.dport = this.rport;
     tcp.seq = seq >>> 0;
     tcp.ack = flags & TCP_ACK ? this.rcvNxt >>> 0 : 0;
     tcp.flags = flags;
@@ -632,15 +613,8 @@ export class TcpSocket {
 
   private readTs(skb: SkBuff): void {
     if (!this.tsOk) return;
-    const b = skb.data;
-    const t = skb.transport;
-    const end = t + (b[t + 12]! >>> 4) * 4;
-    for (let p = tcpOptionAt(b, t + 20, end); p >= 0; p = tcpOptionAt(b, p + b[p + 1]!, end)) {
-      if (b[p] === 8 && b[p + 1] === 10) {
-        this.tsRecent = skb.view.getInt32(p + 2);
-        return;
-      }
-    }
+    const p = timestampsAt(skb);
+    if (p >= 0) this.tsRecent = skb.view.getInt32(p + 2);
   }
 
   // -------------------------------------------------------------- input
