@@ -91,7 +91,7 @@ export class Namespace {
       this.handleWork = null;
       w.configure();
     }
-    return this.valued() ? null : this.v;
+    return this.handleAsIs;
   }
 
   /**
