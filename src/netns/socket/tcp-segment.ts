@@ -42,8 +42,9 @@ export interface TcpEnds {
 }
 
 /**
- * The IP header fields of a segment of connection `c` (IP id `id`), filled in the shared set; its
- * TCP header's addresses and ports too. Returns the TCP fields for the caller to complete.
+ * The shared header fields, filled for a segment of connection `c` with IP id `id`: the IP header,
+ * and the TCP header's ports. The caller completes the TCP fields (sequence numbers, flags, window,
+ * options) and builds the segment before the next call.
  */
 export function segmentHeaders(ns: NetNamespace, c: TcpEnds, id: number): { ip: IpBuildOptions; tcp: TcpBuildFields } {
   const ip = IP_HDR;

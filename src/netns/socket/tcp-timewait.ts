@@ -127,7 +127,6 @@ export class TcpTimeWait {
     if (plen > 0 || (flags & TCP_FIN) !== 0) this.ack();
   }
 
-
   /** Sends an ACK of everything (Linux `tcp_v4_timewait_ack`). */
   private ack(): void {
     const ns = this.ns;
@@ -185,11 +184,6 @@ export class TimeWaitQueue {
 
   constructor(sim: Sim) {
     this.sim = sim;
-  }
-
-  /** Records still queued (ended early or not). */
-  get size(): number {
-    return this.recs.length - this.head;
   }
 
   /** Queues `tw`, which began now. */
