@@ -115,7 +115,7 @@ interface RtxSeg {
   retransmitted: boolean;
 }
 
-/** The callbacks of a connection in TIME_WAIT: none (see TcpSocket's `shedForTimeWait`). */
+/** The callbacks of a connection in TIME_WAIT: none (see TcpSocket's `handOverTimeWait`). */
 const NO_CALLBACKS: TcpCallbacks = Object.freeze({});
 
 /** A TCP connection endpoint. */
@@ -798,41 +798,17 @@ export class TcpSocket {
     }
     if (timeWait && this.st === 'FIN_WAIT2') this.enterTimeWait();
     if (ended) this.cb.onEnd?.(this);
-    if (this.st === 'TIME_WAIT') this.shedForTimeWait();
+    if (this.st === 'TIME_WAIT') this.handOverTimeWait();
   }
 
   /**
-   * Lets go of what a connection in TIME_WAIT no longer uses, once the application has heard of
-   * its end: the callbacks (and the program state they hold), the application's data, the send
-   * queue's storage. The stack no longer refers to the socket (its {@link TcpTimeWait} answers for
-   * the connection); an application that keeps the socket keeps only the socket.
+   * After the segment that brought the connection to TIME_WAIT (its last ACK sent, the application
+   * told): a {@link TcpTimeWait} record takes the connection's place in the table for 60 s (Linux
+   * `tcp_time_wait`), and the socket lets go of what it no longer uses: the callbacks (and the
+   * program state they hold), the application's data, the send queue's storage. The stack no longer
+   * refers to the socket; an application that keeps it keeps only the socket.
    */
-  private shedForTimeWait(): void {
-    this.cb = NO_CALLBACKS;
-    this.userData = null;
-    this.sendq.length = 0;
-  }
-
-  private rttSample(rtt: Nanos): void {
-    if (this.srtt === 0) {
-      this.srtt = rtt;
-      this.rttvar = rtt / 2;
-    } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rtt);
-      this.srtt = 0.875 * this.srtt + 0.125 * rtt;
-    }
-    this.rto = Math.min(RTO_MAX, Math.max(RTO_MIN, Math.round(this.srtt + Math.max(4 * this.rttvar, RTO_MIN))));
-  }
-
-  /**
-   * TIME_WAIT: a {@link TcpTimeWait} record takes the connection's place in the table for 60 s (Linux
-   * `tcp_time_wait`), and the socket is done with; the application hears the close.
-   */
-  private enterTimeWait(): void {
-    this.st = 'TIME_WAIT';
-    this.clearRtx();
-    this.stopTimer();
-    this.stopDelack();
+  private handOverTimeWait(): void {
     const tw = new TcpTimeWait(this.ns, {
       laddr: this.laddr,
       lport: this.lport,
@@ -849,6 +825,28 @@ export class TcpSocket {
     });
     this.tw = tw;
     this.ns.tcp.timeWait(this, tw);
+    this.cb = NO_CALLBACKS;
+    this.userData = null;
+    this.sendq.length = 0;
+  }
+
+  private rttSample(rtt: Nanos): void {
+    if (this.srtt === 0) {
+      this.srtt = rtt;
+      this.rttvar = rtt / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rtt);
+      this.srtt = 0.875 * this.srtt + 0.125 * rtt;
+    }
+    this.rto = Math.min(RTO_MAX, Math.max(RTO_MIN, Math.round(this.srtt + Math.max(4 * this.rttvar, RTO_MIN))));
+  }
+
+  /** TIME_WAIT: nothing left to send or time; the application hears the close (the record comes at the segment's end: `handOverTimeWait`). */
+  private enterTimeWait(): void {
+    this.st = 'TIME_WAIT';
+    this.clearRtx();
+    this.stopTimer();
+    this.stopDelack();
     this.cb.onClose?.(this);
   }
 
@@ -1055,7 +1053,7 @@ export class TcpTable {
   timeWait(s: TcpSocket, tw: TcpTimeWait): void {
     tw.hnext = s.hnext;
     if (!this.replace(s, tw)) {
-      tw.kill(); // not in the table (cannot happen to a connection that is): nothing to answer for
+      tw.kill(); // the socket is not in the table: nothing to answer for
       return;
     }
     s.hnext = null;
