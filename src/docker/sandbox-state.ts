@@ -7,7 +7,7 @@
  * interface's address and its routes, the default route, the embedded resolver's sockets and its
  * nat rules) is recorded and done the first time anything looks inside: a frame delivered to one of
  * its interfaces, the runtime namespace's handle or the sandbox's `ns` read (a program run in it, a
- * trace, a test). Every later observation sees the
+ * trace, a test). Until then the namespace has no `lo` either (`{ loopback: false }`). Every later observation sees the
  * same state, in the same order of operations, as if it had been done at start; a thousand
  * containers that nobody talks to cost only their outside.
  *
@@ -119,6 +119,8 @@ export class Sandbox {
     const rx = this.netns.rx;
     for (const d of this.netns.devices()) if (d.rxHandler === pendingRx) d.rxHandler = rx;
     const ns = this.netns;
+    // a deferring sandbox's namespace was made without `lo` (sandbox.ts): its address and routes come first
+    ns.addLoopback();
     for (let i = 0; i < ops.length; i += 4) (ops[i] as DeferredOp<unknown, unknown, unknown>)(ns, ops[i + 1], ops[i + 2], ops[i + 3]);
   }
 

@@ -174,14 +174,13 @@ export class Sandboxes implements EtcRenderer {
       c.etc.set('/etc/hostname', c.config.Hostname + '\n');
       return;
     }
-    const ns = new NetNamespace(this.e.sim, 'ctr-' + c.id.slice(0, 12), this.e.rng.fork('ns:' + c.id));
+    // the inside of the namespace is configured on first use (sandbox-state.ts), unless another
+    // iptables front-end must see the resolver's rules as they are made; `lo` comes first then
+    const defer = !this.e.ownIptablesFrontEnd;
+    const ns = new NetNamespace(this.e.sim, 'ctr-' + c.id.slice(0, 12), this.e.rng.fork('ns:' + c.id), { loopback: !defer });
     ns.ipv6 = false;
-    ns.setLinkUp('lo', true);
     netNs.handle = ns;
     const hc = c.hostConfig;
-    // the inside of the namespace is configured on first use (sandbox-state.ts), unless another
-    // iptables front-end must see the resolver's rules as they are made
-    const defer = !this.e.ownIptablesFrontEnd;
     const sb = new Sandbox(ns, NONE, DEFAULT_HOSTS.concat(extraHostRecords(hc.ExtraHosts, this.hostGatewayIp()), this.linkRecords(c)), NONE, defer);
     st.sb = sb;
     if (!sb.configured) netNs.deferHandleWork(sb);

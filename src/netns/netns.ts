@@ -211,14 +211,26 @@ export function resetTraceIds(): void {
   trIds = new WeakMap();
 }
 
+/** Options of a {@link NetNamespace}. */
+export interface NetNamespaceOptions {
+  /**
+   * false: the namespace starts without `lo`, which {@link NetNamespace.addLoopback} makes later (a
+   * container's namespace that nobody has looked inside yet holds no loopback device, address or
+   * routes). Default true.
+   */
+  loopback?: boolean;
+}
+
 /**
  * One network namespace: the IPv4 stack of a container or of the host.
  *
  * When to use: create one per container sandbox (`createNetns`), put a veth end in it, add an
  * address and a default route, then open sockets or run `ping`/`ncTcp` from `tools.ts`.
  *
- * Details: `lo` (ifindex 1, 127.0.0.1/8) always exists and is up. Interface indexes are allocated
- * cyclically (never reused until they wrap), as Linux does. Every device added gets this
+ * Details: `lo` (ifindex 1, 127.0.0.1/8) exists and is up from the start, unless the namespace
+ * was made with `{ loopback: false }`: it then has no `lo` until {@link NetNamespace.addLoopback}
+ * (a higher layer that sets up the inside of a namespace on its first use). Interface indexes are
+ * allocated cyclically (never reused until they wrap), as Linux does. Every device added gets this
  * namespace's receive handler; bridges also get the br_netfilter hook.
  *
  * @see Linux `struct net`
@@ -307,8 +319,8 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    * never changed one shares the defaults with every other such namespace.
    */
   sysctl: NetnsSysctls = DEFAULT_SYSCTLS;
-  /** The loopback device. */
-  readonly lo: NetDevice;
+  /** The loopback device, or null until {@link NetNamespace.addLoopback} (see {@link NetNamespaceOptions}). */
+  private loDev: NetDevice | null = null;
   /** TCP sockets, once asked for (see {@link NetNamespace.tcp}). */
   private tcpV: TcpTable | null = null;
   /** ICMP echo sockets, once asked for (see {@link NetNamespace.ping}). */
@@ -355,7 +367,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    */
   deferredConfig: unknown = null;
 
-  constructor(sim: Sim, name: string, rng?: Rng) {
+  constructor(sim: Sim, name: string, rng?: Rng, opts?: NetNamespaceOptions) {
     this.sim = sim;
     this.name = name;
     this.rng = rng ?? new Rng(`netns:${name}`);
@@ -366,12 +378,44 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     // `| 0`: the draw can come back as a heap number (a double in the Smi range), which would make
     // the field a double, boxed in every namespace
     this.ipId = this.rng.int(0x10000) | 0;
-    const lo = new LoopbackDevice(sim);
-    lo.adminUp = true;
-    this.lo = lo;
-    this.addDevice(lo);
-    this.addAddress('lo', '127.0.0.1/8', { broadcast: false });
+    if (opts?.loopback === false) this.nextIfindex = 2;
+    else this.addLoopback();
     this.nfSeed = (this.rng.nextU32() ^ hashString('netfilter')) | 0;
+  }
+
+  /**
+   * The loopback device (ifindex 1). Throws in a namespace made with `{ loopback: false }` until
+   * {@link NetNamespace.addLoopback}.
+   */
+  get lo(): NetDevice {
+    const lo = this.loDev;
+    if (lo === null) throw new DockernetError('ENODEV', `Cannot find device "lo" (namespace ${this.name} has no loopback yet)`);
+    return lo;
+  }
+
+  /** Whether `lo` exists (false only in a namespace made with `{ loopback: false }`, before {@link NetNamespace.addLoopback}). */
+  get hasLoopback(): boolean {
+    return this.loDev !== null;
+  }
+
+  /**
+   * Makes `lo` as every namespace starts with it: ifindex 1, up, `127.0.0.1/8` (its `local` routes
+   * in the local table). Done by the constructor unless the namespace was
+   * made with `{ loopback: false }`; the caller then does it before anything looks inside (its
+   * address and routes come before any other's, as in a namespace that had `lo` from the start).
+   * Returns the existing `lo` if there is one.
+   *
+   * @see Linux `loopback_net_init`
+   */
+  addLoopback(): NetDevice {
+    const had = this.loDev;
+    if (had !== null) return had;
+    const lo = new LoopbackDevice(this.sim);
+    lo.adminUp = true;
+    this.loDev = lo;
+    this.addDevice(lo, 1);
+    this.addAddress('lo', '127.0.0.1/8', { broadcast: false });
+    return lo;
   }
 
   /**
@@ -565,7 +609,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    */
   removeDevice(devOrName: NetDevice | string): void {
     const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
-    if (dev === this.lo) throw new DockernetError('EOPNOTSUPP', 'RTNETLINK answers: Operation not supported');
+    if (dev === this.loDev) throw new DockernetError('EOPNOTSUPP', 'RTNETLINK answers: Operation not supported');
     if (this.devByIndex(dev.ifindex) !== dev) throw new DockernetError('ENODEV', `Cannot find device "${dev.name}"`);
     dev.adminUp = false;
     if (dev.master) {
@@ -593,7 +637,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    */
   moveDevice(devOrName: NetDevice | string, target: NetNamespace, newName?: string): NetDevice {
     const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
-    if (dev === this.lo) throw new DockernetError('EINVAL', 'RTNETLINK answers: Invalid argument');
+    if (dev === this.loDev) throw new DockernetError('EINVAL', 'RTNETLINK answers: Invalid argument');
     const name = newName ?? dev.name;
     if (target.dev(name) !== undefined) throw new DockernetError('EEXIST', 'RTNETLINK answers: File exists');
     if (dev.master) {
@@ -658,11 +702,11 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    * (a veth's peer in another namespace goes with it), and every socket is closed.
    */
   destroy(): void {
-    for (const d of this.devices()) if (d !== this.lo && this.devByIndex(d.ifindex) === d) this.removeDevice(d);
+    for (const d of this.devices()) if (d !== this.loDev && this.devByIndex(d.ifindex) === d) this.removeDevice(d);
     for (const l of this.tcp.listening()) l.close();
     for (const s of this.tcp.connections()) s.destroy(false);
     for (const u of this.udp.list()) u.close();
-    this.setLinkUp(this.lo, false);
+    if (this.loDev !== null) this.setLinkUp(this.loDev, false);
   }
 
   /**

@@ -106,6 +106,9 @@ describe('a container namespace configured on first use', () => {
     e.exec('docker network create n1');
     for (let i = 0; i < 5; i++) expect(e.exec(`docker run -d --name c${i} --network n1 -p ${8000 + i}:80 mini:latest sleep 1000`).exitCode).toBe(0);
     for (let i = 0; i < 5; i++) expect(isDeferred(e, `c${i}`)).toBe(true);
+    // nobody has looked inside: not even lo is made yet
+    const nsObject = (n: string): NetNamespace => e.sandboxes.of(e.runtime.store.find(n)!).sb!.nsObject;
+    for (let i = 0; i < 5; i++) expect(nsObject(`c${i}`).hasLoopback).toBe(false);
     // the host's view is complete without them: link-netnsid, bridge ports, DNAT rules
     expect(ipLink(e.host)).toMatch(/link-netnsid 4/);
     expect(iptablesSave(e, e.host)).toContain('--to-destination 172.18.0.6:80');
@@ -121,6 +124,7 @@ describe('a container namespace configured on first use', () => {
     // docker exec looks inside
     expect(e.exec('docker exec c2 ip -4 addr show eth0').stdout).toContain('inet 172.18.0.4/16');
     expect(isDeferred(e, 'c2')).toBe(false);
+    for (const n of ['c0', 'c1', 'c2', 'c4']) expect(nsObject(n).lo.ifindex).toBe(1);
     // stopping an unconfigured container removes its end of the veth like any other
     expect(e.exec('docker stop -t 0 c3').exitCode).toBe(0);
     expect(ipLink(e.host).match(/master br-/g)?.length).toBe(4);
