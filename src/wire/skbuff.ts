@@ -7,20 +7,21 @@
 import { SLAB_MAX, slabBuffer, slabTake } from '../core/slab.js';
 
 export class SkBuff {
-  /** The frame bytes; `data[0]` is the first byte of the Ethernet header. */
-  data: Uint8Array;
-  /** A DataView over `data` (big-endian accessors for header fields). */
-  view: DataView;
-  /** Frame length in bytes (may be less than `data.length`). */
-  len: number;
-  /** Offset of the L3 (IPv4/ARP) header; 14 for Ethernet II. */
-  network = 14;
-  /** Offset of the L4 header (TCP/UDP/ICMP); set once the IPv4 header is parsed. */
-  transport = 34;
+  // Field order is the object layout (the parameter properties `data`, `len` and `view` first, then
+  // the initialized fields in declaration order): what a frame crossing a bridge reads or writes
+  // (`len`, `view`, `traced`, `pktType`, `iif`, `inDev`) sits in the first 64 bytes of the object.
+  /** Whether every layer reports this packet's walk to the installed tracer. */
+  traced = false;
+  /** Packet is addressed to this host at L2 (PACKET_HOST), broadcast, multicast or other host. */
+  pktType: 0 | 1 | 2 | 3 = 0;
   /** ifindex of the device it arrived on (0 = locally generated). */
   iif = 0;
   /** Name of the device it arrived on ('' = locally generated); iptables `-i` matches this. */
   inDev = '';
+  /** Offset of the L3 (IPv4/ARP) header; 14 for Ethernet II. */
+  network = 14;
+  /** Offset of the L4 header (TCP/UDP/ICMP); set once the IPv4 header is parsed. */
+  transport = 34;
   /**
    * Conntrack entry (owned by the netfilter layer; opaque here but for its count of packets holding
    * it: see {@link SkbCt}). Set and cleared by netfilter's `ctSet`/`ctReset` (and copied by
@@ -31,12 +32,8 @@ export class SkBuff {
   ctinfo = -1;
   /** Netfilter mark (`-j MARK`, `-m mark`). */
   mark = 0;
-  /** When true, every layer reports this packet's walk to the installed tracer. */
-  traced = false;
   /** Trace id (changes when a bridged packet is routed, as `xtables-monitor --trace` shows). */
   traceId = 0;
-  /** Packet is addressed to this host at L2 (PACKET_HOST), broadcast, multicast or other host. */
-  pktType: 0 | 1 | 2 | 3 = 0;
   /**
    * br_netfilter state (Linux `skb->nf_bridge`): 0 none; 1 the frame went through iptables
    * PREROUTING while being bridged, so the IP stack must not run PREROUTING again when the bridge
@@ -60,11 +57,16 @@ export class SkBuff {
    */
   cloned = false;
 
-  constructor(data: Uint8Array, len = data.length, view?: DataView) {
-    this.data = data;
-    this.view = view ?? new DataView(data.buffer, data.byteOffset, data.byteLength);
-    this.len = len;
-  }
+  /**
+   * @param data The frame bytes; `data[0]` is the first byte of the Ethernet header.
+   * @param len Frame length in bytes (may be less than `data.length`).
+   * @param view A DataView over `data` (big-endian accessors for header fields); made when not given.
+   */
+  constructor(
+    public data: Uint8Array,
+    public len = data.length,
+    public view: DataView = new DataView(data.buffer, data.byteOffset, data.byteLength),
+  ) {}
 
   /**
    * A new SkBuff of `len` zeroed bytes. Frames up to {@link SLAB_MAX_FRAME} bytes are cut from a
