@@ -5,7 +5,6 @@
  */
 import { BridgeDevice } from '../link/bridge/bridge.js';
 import { createVethPair, type VethDevice } from '../link/veth.js';
-import type { NetDevice } from '../link/netdev.js';
 import type { NetNamespace } from '../netns/netns.js';
 import { setDevDisplay } from '../netns/iproute.js';
 
@@ -57,9 +56,9 @@ export function plugVeth(host: NetNamespace, bridge: string | null, hostName: st
 
 /** Removes a sandbox interface (and so its host-side peer). */
 export function unplug(sandbox: NetNamespace, ifname: string): void {
-  const dev = sandbox.dev(ifname) as (NetDevice & { peer?: NetDevice }) | undefined;
+  const dev = sandbox.dev(ifname);
   if (!dev) return;
   const peer = dev.peer;
-  if (peer && peer.master instanceof BridgeDevice) peer.master.removePort(peer);
+  if (peer !== null && peer.master instanceof BridgeDevice) peer.master.removePort(peer);
   sandbox.removeDevice(dev);
 }

@@ -57,19 +57,9 @@ export abstract class NetDevice implements DevStats {
   // frame crossing a device touches as few cache lines of it as possible (matters with 10,000s of
   // devices). Fields are made in the order of their initializers (`sim`, a parameter property,
   // first), then of the constructor's assignments: see tsconfig's useDefineForClassFields.
+  // A transmit reads `sim`, `up`, `tapList`, `peer` and the tx counters (and the peer's `up` and
+  // `mtu`); a receive reads `up`, `tapList`, the rx counters and what follows them up to `rxHandler`.
   private up = false;
-  /** Frames received (counted in {@link NetDevice.stats}). */
-  rxPackets = 0;
-  /** Bytes received. */
-  rxBytes = 0;
-  /** Frames transmitted. */
-  txPackets = 0;
-  /** Bytes transmitted. */
-  txBytes = 0;
-  /** @internal top 16 bits of `mac`, kept by its setter (the packet path compares MACs as two halves) */
-  macHi = 0;
-  /** @internal low 32 bits of `mac` as an int32, kept by its setter */
-  macLo = 0;
   /**
    * @internal the capture taps: the shared, frozen {@link NO_TAPS} until {@link NetDevice.taps} is
    * first read, so that the per-frame "any taps?" test of a device nobody captures on reads one
@@ -77,12 +67,26 @@ export abstract class NetDevice implements DevStats {
    * miss per device crossing with thousands of devices).
    */
   tapList: readonly CaptureTap[] = NO_TAPS;
+  /** The other end of a veth pair (Linux `veth_priv.peer`); null for every other kind of device. */
+  peer: NetDevice | null = null;
+  /** Frames transmitted. */
+  txPackets = 0;
+  /** Bytes transmitted. */
+  txBytes = 0;
+  /** MTU in bytes (payload above the Ethernet header). */
+  mtu = 1500;
+  /** Frames received (counted in {@link NetDevice.stats}). */
+  rxPackets = 0;
+  /** Bytes received. */
+  rxBytes = 0;
+  /** @internal top 16 bits of `mac`, kept by its setter (the packet path compares MACs as two halves) */
+  macHi = 0;
+  /** @internal low 32 bits of `mac` as an int32, kept by its setter */
+  macLo = 0;
   /** Interface index inside its namespace. */
   ifindex = 0;
   /** Interface name (`eth0`, `veth1a2b3c4`, `docker0`). */
   name = '';
-  /** MTU in bytes (payload above the Ethernet header). */
-  mtu = 1500;
   /** Bridge-port receive handler; takes precedence over `rxHandler`. */
   portHandler: RxHandler | null = null;
   /**

@@ -12,8 +12,8 @@ import type { NetDevice } from './netdev.js';
  * `null` for devices without one (bridge, loopback).
  */
 export function linkOf(dev: NetDevice): NetDevice | null {
-  const d = dev as NetDevice & { peer?: NetDevice; lower?: NetDevice };
-  if (dev.kind === 'veth' && d.peer) return d.peer;
+  if (dev.peer !== null) return dev.peer;
+  const d = dev as NetDevice & { lower?: NetDevice };
   if (dev.kind === 'macvlan' && d.lower) return d.lower;
   return null;
 }

@@ -19,8 +19,8 @@ const ETH_HLEN = 14;
  * are dropped and counted in `stats.txDropped` of the sending end.
  */
 export class VethDevice extends NetDevice {
-  /** The other end of the pair. */
-  peer!: VethDevice;
+  /** The other end of the pair (set by {@link createVethPair}; the field is {@link NetDevice.peer}). */
+  declare peer: VethDevice;
 
   /** Link kind, as `ip -d link` shows it. */
   get kind(): string {

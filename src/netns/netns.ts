@@ -622,8 +622,8 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       for (const p of b.ports ?? []) b.removePort?.(p.dev);
     }
     this.detach(dev);
-    const peer = (dev as unknown as { peer?: NetDevice | null }).peer;
-    if (peer && peer.owner instanceof NetNamespace && peer.owner.devByIndex(peer.ifindex) === peer) {
+    const peer = dev.peer;
+    if (peer !== null && peer.owner instanceof NetNamespace && peer.owner.devByIndex(peer.ifindex) === peer) {
       peer.owner.removeDevice(peer);
     }
   }
@@ -649,8 +649,8 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.detach(dev);
     dev.name = intern(name);
     target.addDevice(dev, idx);
-    const peer = (dev as unknown as { peer?: NetDevice | null }).peer;
-    if (peer && peer.owner instanceof NetNamespace && peer.owner !== target) {
+    const peer = dev.peer;
+    if (peer !== null && peer.owner instanceof NetNamespace && peer.owner !== target) {
       peer.owner.nsidOf(target);
       target.nsidOf(peer.owner);
     }
@@ -692,7 +692,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
         if (d && br) br.flushPort?.(d);
       };
       flush(dev);
-      if (dev.kind === 'veth') flush((dev as unknown as { peer?: NetDevice }).peer);
+      flush(dev.peer);
     }
     this.fib.flush();
   }

@@ -11,19 +11,24 @@ import { BridgeDevice } from '../../src/link/bridge/bridge.js';
 import { FdbEntry } from '../../src/link/bridge/fdb.js';
 import { createVethPair } from '../../src/link/veth.js';
 import { Conntrack, CtEntry } from '../../src/netfilter/conntrack.js';
+import { SkBuff } from '../../src/wire/skbuff.js';
 
 describe('documented object layouts', () => {
   it('an FDB entry starts with what the lookup reads: lo, hi, hnext', () => {
     expect(Object.keys(new FdbEntry(0x02420a000002, null, false, false, 5e9)).slice(0, 3)).toEqual(['lo', 'hi', 'hnext']);
   });
 
-  it('a device starts with the simulator and the per-frame counters; a bridge port with its bridge and device', () => {
+  it('a device starts with what a transmit reads, then what a receive reads; a bridge port with its bridge and device', () => {
     const sim = new Sim();
     const [a] = createVethPair(sim, 'veth0', 0x020000000001, 'eth0', 0x020000000002);
-    expect(Object.keys(a).slice(0, 4)).toEqual(['sim', 'up', 'rxPackets', 'rxBytes']);
+    expect(Object.keys(a).slice(0, 14)).toEqual(['sim', 'up', 'tapList', 'peer', 'txPackets', 'txBytes', 'mtu', 'rxPackets', 'rxBytes', 'macHi', 'macLo', 'ifindex', 'name', 'portHandler']);
     const br = new BridgeDevice(sim, 'br0', 0x020000000003);
     const p = br.addPort(a);
     expect(Object.keys(p).slice(0, 3)).toEqual(['br', 'dev', 'linkGen']);
+  });
+
+  it('a packet starts with its bytes, length and view, then what a bridged frame reads and writes', () => {
+    expect(Object.keys(SkBuff.alloc(60)).slice(0, 7)).toEqual(['data', 'len', 'view', 'traced', 'pktType', 'iif', 'inDev']);
   });
 
   it('a conntrack entry has its tuples first, in declaration order', () => {

@@ -144,9 +144,8 @@ function buildMapping(e: Engine, ids: { containers: Map<string, string>; network
     const ns = netnsOfContainer(c);
     if (!ns) continue;
     for (const d of ns.devices()) {
-      if (d.kind !== 'veth') continue;
-      const peer = (d as unknown as { peer?: { name: string; owner: unknown } }).peer;
-      if (!peer || peer.owner !== e.host) continue;
+      const peer = d.peer;
+      if (peer === null || peer.owner !== e.host) continue;
       veths[peer.name] = d.name === 'eth0' ? `<veth:${c.name.slice(1)}>` : `<veth:${c.name.slice(1)}:${d.name}>`;
     }
   }
