@@ -187,6 +187,9 @@ function localSlot(l: Int32Array, x: number): number {
   }
 }
 
+/** The addresses of a namespace that has none (shared: every change makes a new array). */
+const NO_ADDRS: readonly InetAddress[] = Object.freeze([]);
+
 /** Devices a namespace finds by a scan; beyond this many it keeps Maps by name and ifindex. */
 const DEV_INDEX_MIN = 8;
 
@@ -281,7 +284,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   private local0 = 0;
   private local1 = 0;
   private localN = 0;
-  private localFor: InetAddress[] | null = null;
+  private localFor: readonly InetAddress[] | null = null;
   /**
    * Addresses past the second of {@link NetNamespace.addrs} as int32 in an open-addressing table (a
    * power-of-two length at least twice their number, linear probing, 0 = empty; the address 0.0.0.0
@@ -295,8 +298,10 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    * the FIB clears it on every change (it is the FIB's `derived` cache). @internal
    */
   outRoutes: Map<number, CachedOutputRoute> | null = null;
-  /** ARP cache. */
-  readonly neigh: NeighTable;
+  /** The ARP cache once made (see {@link NetNamespace.neigh}). */
+  private neighV: NeighTable | null = null;
+  /** Seed of the neighbour table's random source, drawn when the namespace is made (see {@link NetNamespace.neigh}). */
+  private readonly neighSeed: number;
   /** Ip: ForwDatagrams. */
   ForwDatagrams = 0;
   /** Udp: OutDatagrams. */
@@ -313,7 +318,10 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
    * SNMP-style counters of rarer events (`InHdrErrors`, `InAddrErrors`, `OutNoRoutes`,
    * `UdpNoPorts`, `ArpResFailed`, …). Read any counter with {@link NetNamespace.stat}.
    */
-  readonly counters: Counters = new Counters();
+  get counters(): Counters {
+    return (this.countersV ??= new Counters());
+  }
+  private countersV: Counters | null = null;
   /**
    * Sysctls (read-only here: change them through {@link NetNamespace.setSysctl}). A namespace that
    * never changed one shares the defaults with every other such namespace.
@@ -326,7 +334,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   /** ICMP echo sockets, once asked for (see {@link NetNamespace.ping}). */
   private pingV: PingTable | null = null;
   /** IPv4 addresses, in the order they were added. */
-  addrs: InetAddress[] = [];
+  addrs: readonly InetAddress[] = NO_ADDRS;
   /**
    * IPv6 is enabled (display only: `ip addr` lists `::1` and EUI-64 link-local addresses). Docker
    * turns it off in containers (`net.ipv6.conf.all.disable_ipv6 = 1`).
@@ -343,7 +351,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
   /** Devices in the order they were added (an exact-size array while there are few). */
   private devs: NetDevice[] = [];
   /** The last answer of {@link NetNamespace.masqueradeSource} and what it was computed from. */
-  private masqMemo: { res: FibResult; dst: number; outDev: string; addrs: InetAddress[]; src: number } | null = null;
+  private masqMemo: { res: FibResult; dst: number; outDev: string; addrs: readonly InetAddress[]; src: number } | null = null;
   /**
    * Devices by ifindex and by name, built once there are more than {@link DEV_INDEX_MIN} (a
    * container's `lo` and `eth0` are found by a scan, a host with a thousand veths by a Map).
@@ -374,7 +382,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.rx = nsReceive;
     // the seed rng.fork('neigh') would use, drawn now (the same draws in the same order), made into
     // the table's Rng when it first needs one
-    this.neigh = new NeighTable(this, (this.rng.nextU32() ^ hashString('neigh')) >>> 0);
+    this.neighSeed = (this.rng.nextU32() ^ hashString('neigh')) | 0;
     // `| 0`: the draw can come back as a heap number (a double in the Smi range), which would make
     // the field a double, boxed in every namespace
     this.ipId = this.rng.int(0x10000) | 0;
@@ -431,6 +439,14 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       this.nfValue = nf;
     }
     return nf;
+  }
+
+  /**
+   * The neighbour (ARP) table, made on first use: a namespace that has sent nothing holds none. Its
+   * random source's seed was drawn when the namespace was made, so making it later draws nothing.
+   */
+  get neigh(): NeighTable {
+    return (this.neighV ??= new NeighTable(this, this.neighSeed));
   }
 
   /** UDP sockets (the table is made on first use: a namespace without sockets holds none). */
@@ -596,7 +612,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     this.fib.local.removeWhere((r) => r.dev === dev);
     this.fib.main.removeWhere((r) => r.dev === dev);
     this.fib.flush();
-    this.neigh.flushDev(dev);
+    this.neighV?.flushDev(dev);
     this.unlistDevice(dev);
     if (dev.kind === 'bridge') (dev as unknown as { nfHook: unknown }).nfHook = null;
     dev.owner = null;
@@ -685,7 +701,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       this.fib.local.removeWhere((r) => r.dev === dev && r.type !== 'local');
     }
     if (!up) {
-      this.neigh.flushDev(dev);
+      this.neighV?.flushDev(dev);
       // carrier loss on a bridge port (this device, or a veth peer) flushes its learned fdb entries
       const flush = (d: NetDevice | null | undefined): void => {
         const br = d?.master as unknown as { flushPort?: (x: NetDevice) => void } | null | undefined;
@@ -812,7 +828,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
       // the device's last address is gone: Linux flushes every route through it (fib_disable_ip)
       this.fib.main.removeWhere((r) => r.dev === dev);
       this.fib.local.removeWhere((r) => r.dev === dev);
-      this.neigh.flushDev(dev);
+      this.neighV?.flushDev(dev);
       this.fib.flush();
       return;
     }
