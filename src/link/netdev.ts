@@ -1,6 +1,6 @@
 import type { Sim } from '../core/scheduler.js';
 import { intern } from '../core/intern.js';
-import { macHi, macLo } from '../wire/addr.js';
+import { macFromHalves, macHi, macLo } from '../wire/addr.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { traceDev, traceDevDrop } from './trace.js';
 
@@ -106,7 +106,6 @@ export abstract class NetDevice implements DevStats {
   rxDropped = 0;
   /** Frames dropped on transmit. */
   txDropped = 0;
-  private macValue = 0;
   /** The bridge this device is enslaved to, if any (`master docker0`). */
   master: NetDevice | null = null;
 
@@ -151,13 +150,12 @@ export abstract class NetDevice implements DevStats {
     return this;
   }
 
-  /** Link-layer address as a 48-bit number. */
+  /** Link-layer address as a 48-bit number (kept as its two halves: a 48-bit number in a field would be a heap number). */
   get mac(): number {
-    return this.macValue;
+    return macFromHalves(this.macHi, this.macLo);
   }
 
   set mac(mac: number) {
-    this.macValue = mac;
     this.macHi = macHi(mac);
     this.macLo = macLo(mac);
   }

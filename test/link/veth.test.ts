@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FdbEntry } from '../../src/link/bridge/fdb.js';
 import { Sim } from '../../src/core/scheduler.js';
 import { RecordingTracer } from '../../src/core/trace.js';
 import { createVethPair } from '../../src/link/veth.js';
@@ -183,5 +185,18 @@ describe('loopback', () => {
     expect(skb.inDev).toBe('lo');
     expect(skb.pktType).toBe(0);
     expect(lo.stats).toMatchObject({ txPackets: 1, rxPackets: 1 });
+  });
+});
+
+describe('a MAC kept as two halves', () => {
+  it('reads back as the 48-bit number it was given, on a device and in an FDB entry', () => {
+    const [a] = createVethPair(new Sim(), 'veth0', 0x020000000001, 'eth0', 0x020000000002);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), (m) => {
+        a.mac = m;
+        expect(a.mac).toBe(m);
+        expect(new FdbEntry(m, null, false, false, 0).mac).toBe(m);
+      }),
+    );
   });
 });

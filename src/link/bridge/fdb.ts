@@ -42,8 +42,6 @@ export class FdbEntry {
   updated: Nanos = 0;
   /** Virtual time a frame was last forwarded using this entry. */
   used: Nanos = 0;
-  /** The MAC address (48-bit number). */
-  readonly mac: number = 0;
   /** @internal neighbours on the table's insertion-ordered list; `linked` is false once removed */
   lprev: FdbEntry | null = null;
   /** @internal */
@@ -52,7 +50,6 @@ export class FdbEntry {
   linked = false;
 
   constructor(mac: number, port: NetBridgePort | null, isLocal: boolean, isStatic: boolean, now: Nanos) {
-    this.mac = mac;
     this.hi = macHi(mac);
     this.lo = macLo(mac);
     this.port = port;
@@ -60,6 +57,11 @@ export class FdbEntry {
     this.isStatic = isStatic;
     this.updated = now;
     this.used = now;
+  }
+
+  /** The MAC address (48-bit number), from its two halves (a 48-bit number in a field would be a heap number). */
+  get mac(): number {
+    return macFromHalves(this.hi, this.lo);
   }
 }
 
