@@ -7,9 +7,9 @@
  * interface's address and its routes, the default route, the embedded resolver's sockets and its
  * nat rules) is recorded and done the first time anything looks inside: a frame delivered to one of
  * its interfaces, the runtime namespace's handle or the sandbox's `ns` read (a program run in it, a
- * trace, a test). Until then the namespace has no `lo` either (`{ loopback: false }`). Every later observation sees the
- * same state, in the same order of operations, as if it had been done at start; a thousand
- * containers that nobody talks to cost only their outside.
+ * trace, a test). Until then the namespace has no `lo` either (`{ loopback: false }`). Every later
+ * observation sees the same state, in the same order of operations, as if it had been done at
+ * start; a thousand containers that nobody talks to cost only their outside.
  *
  * The one frame looked at without configuring: an ARP request for an address the namespace will
  * not have (the bridge floods those to every port; a configured namespace ignores them too: it has

@@ -408,10 +408,10 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
 
   /**
    * Makes `lo` as every namespace starts with it: ifindex 1, up, `127.0.0.1/8` (its `local` routes
-   * in the local table). Done by the constructor unless the namespace was
-   * made with `{ loopback: false }`; the caller then does it before anything looks inside (its
-   * address and routes come before any other's, as in a namespace that had `lo` from the start).
-   * Returns the existing `lo` if there is one.
+   * in the local table). Done by the constructor unless the namespace was made with
+   * `{ loopback: false }`; the caller then does it before anything looks inside (its address and
+   * routes come before any other's, as in a namespace that had `lo` from the start). Returns the
+   * existing `lo` if there is one.
    *
    * @see Linux `loopback_net_init`
    */
