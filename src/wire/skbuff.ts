@@ -9,7 +9,8 @@ import { SLAB_MAX, slabBuffer, slabTake } from '../core/slab.js';
 export class SkBuff {
   // Field order is the object layout (the parameter properties `data`, `len` and `view` first, then
   // the initialized fields in declaration order): what a frame crossing a bridge reads or writes
-  // (`len`, `view`, `traced`, `pktType`, `iif`, `inDev`) sits in the first 64 bytes of the object.
+  // (`len`, `view`, `traced`, `pktType`, `iif`, `inDev`) comes right after the object's header, in
+  // its first 80 bytes (8-byte fields here: this Node's V8 has no pointer compression).
   /** Whether every layer reports this packet's walk to the installed tracer. */
   traced = false;
   /** Packet is addressed to this host at L2 (PACKET_HOST), broadcast, multicast or other host. */

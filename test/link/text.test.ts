@@ -140,7 +140,7 @@ describe('bridge -d link', () => {
     const p = h.br.portOf(v)!;
     p.hairpin = true;
     p.learning = false;
-    (v as unknown as { peer: NetDevice }).peer.adminUp = false;
+    v.peer!.adminUp = false;
     const [l1, l2] = bridgeLinkShow(h.devs, { details: true });
     expect(l1).toContain('<NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 master docker0 state disabled priority 32 cost 2 ');
     expect(l2).toContain('hairpin on ');
