@@ -17,7 +17,7 @@ import type { NetDevice } from '../link/netdev.js';
 import { NF_ACCEPT, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
 import type { SkBuff } from '../wire/skbuff.js';
 import { CHECKSUM_UNNECESSARY } from '../wire/skbuff.js';
-import { MAC_BROADCAST, ipToString, writeMac } from '../wire/addr.js';
+import { MAC_BROADCAST, ipToString, writeMac, writeMacHalves } from '../wire/addr.js';
 import { csumReplace32 } from '../wire/checksum.js';
 import { ARPOP_REQUEST, ETH_P_IP, buildArp, ipv4Dst, ipv4Src, l4FinishChecksum } from '../wire/build.js';
 import type { FibResult } from './route.js';
@@ -276,7 +276,7 @@ export function neighXmit(_ns: NetNamespace, dev: NetDevice, skb: SkBuff, mac: n
   skb.ensureWritable();
   const b = skb.data;
   writeMac(b, 0, mac);
-  writeMac(b, 6, dev.mac);
+  writeMacHalves(b, 6, dev.macHi, dev.macLo);
   b[12] = ETH_P_IP >>> 8;
   b[13] = ETH_P_IP & 255;
   dev.xmit(skb); // the device reports rx/tx trace events itself

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { writeMac } from '../../wire/addr.js';
+import { writeMacHalves } from '../../wire/addr.js';
 import type { SkBuff } from '../../wire/skbuff.js';
 import type { NetDevice } from '../netdev.js';
 import { emit, frameSummary } from '../trace.js';
@@ -108,7 +108,7 @@ function preRouting(p: NetBridgePort, skb: SkBuff): void {
   if (v === BR_NF_LOCAL) {
     // DNAT to a destination that is not bridged here: deliver to the bridge device
     skb.ensureWritable();
-    writeMac(skb.data, 0, br.mac);
+    writeMacHalves(skb.data, 0, br.macHi, br.macLo);
     skb.pktType = PACKET_HOST;
   }
   handleFrameFinish(p, skb);
