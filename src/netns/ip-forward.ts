@@ -63,7 +63,7 @@ export function ipForward(ns: NetNamespace, inDev: NetDevice, skb: SkBuff, r: Fi
     return;
   }
   // int32 next hop: a uint32 above 2^31 would be boxed for the call (16 bytes per forwarded packet)
-  ipForwardFinish(ns, skb, outDev, r.nexthop | 0);
+  ipForwardFinish(ns, skb, outDev, r.nexthop);
 }
 
 /** @see Linux `ip_forward_finish` (`nexthop` as uint32 or int32, as {@link ipOutput}) */

@@ -31,9 +31,9 @@ export interface OutputRoute {
   fib: FibResult;
   /** Device the datagram leaves on (`lo` for local destinations). */
   dev: NetDevice;
-  /** Next hop (gateway, or the destination). */
+  /** Next hop (gateway, or the destination), int32 as a route's addresses. */
   nexthop: number;
-  /** Source address to put in the header. */
+  /** Source address to put in the header (int32: `>>> 0` for the unsigned value). */
   src: number;
   /** True for a broadcast destination (no ARP; Ethernet broadcast). */
   broadcast: boolean;
@@ -143,7 +143,7 @@ function ipRouteOutputSlow(ns: NetNamespace, dst: number, src: number): OutputRo
 }
 
 function outputRoute(fib: FibResult, dev: NetDevice, nexthop: number, src: number, broadcast: boolean): CachedOutputRoute {
-  return { fib, dev, nexthop, src, broadcast, reqSrc: 0, neigh: null, obsolete: false, nextSrc: null };
+  return { fib, dev, nexthop: nexthop | 0, src: src | 0, broadcast, reqSrc: 0, neigh: null, obsolete: false, nextSrc: null };
 }
 
 /**
@@ -190,7 +190,7 @@ export function ipLocalOut(ns: NetNamespace, skb: SkBuff, rt: OutputRoute): bool
       });
     rt = r2;
   }
-  ipOutput(ns, skb, rt.dev, rt.nexthop | 0, rt.broadcast, rt as CachedOutputRoute);
+  ipOutput(ns, skb, rt.dev, rt.nexthop, rt.broadcast, rt as CachedOutputRoute);
   return true;
 }
 

@@ -803,7 +803,8 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
 
   private delAddrRoutes(a: InetAddress): void {
     const { dev, local } = a;
-    const mine = (r: Route): boolean => r.dev === dev && r.prefsrc === local && r.proto === 'kernel';
+    const src = local | 0; // a route's prefsrc is int32
+    const mine = (r: Route): boolean => r.dev === dev && r.prefsrc === src && r.proto === 'kernel';
     if (!this.addrs.some((o) => o.local === local)) this.fib.local.remove(local, 32, mine);
     if (a.broadcast && !this.addrs.some((o) => o.dev === dev && o.broadcast === a.broadcast)) this.fib.local.remove(a.broadcast, 32, mine);
     if (!a.secondary && a.prefixLen < 32) {
@@ -960,7 +961,7 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     let done = false;
     const n = t.remove(dst.addr, dst.len, (r) => {
       if (done) return false;
-      if (gw >= 0 && r.gateway !== gw) return false;
+      if (gw >= 0 && r.gateway !== (gw | 0)) return false;
       if (dev && r.dev !== dev) return false;
       done = true;
       return true;

@@ -39,15 +39,19 @@ export interface Route {
   table: 'local' | 'main';
   /** Route type. */
   type: RouteType;
-  /** Destination network (uint32, host bits zero). */
+  /**
+   * Destination network, host bits zero, as a signed 32-bit integer (`ip | 0`, as a rule's `src`
+   * and `dst`): V8 keeps a uint32 above 2^31 as a boxed double, and once one route held such an
+   * address every route's address fields would be boxed. `ipToString` and `>>> 0` read it back.
+   */
   dst: number;
   /** Prefix length. */
   len: number;
-  /** Next-hop gateway (uint32), 0 for a directly connected route. */
+  /** Next-hop gateway (int32, as `dst`), 0 for a directly connected route. */
   gateway: number;
   /** Output device (null for unreachable/blackhole/prohibit). */
   dev: NetDevice | null;
-  /** Preferred source address (`src`), 0 when none. */
+  /** Preferred source address (`src`, int32 as `dst`), 0 when none. */
   prefsrc: number;
   /** Who installed it. */
   proto: RouteProto;
@@ -59,7 +63,8 @@ export interface Route {
 
 /**
  * A route with every field in {@link Route}'s order, so all routes share one hidden class (object
- * literals built by spreading a common base get one per key order).
+ * literals built by spreading a common base get one per key order). Addresses may be given as
+ * uint32 or int32; the route keeps them as int32.
  */
 export function newRoute(
   table: 'local' | 'main',
@@ -73,7 +78,7 @@ export function newRoute(
   scope: RouteScope,
   metric: number,
 ): Route {
-  return { table, type, dst, len, gateway, dev, prefsrc, proto, scope, metric };
+  return { table, type, dst: dst | 0, len, gateway: gateway | 0, dev, prefsrc: prefsrc | 0, proto, scope, metric };
 }
 
 /** A route the kernel derives from an address (`proto kernel`, metric 0, no gateway). */
@@ -97,11 +102,11 @@ export interface FibResult {
   route: Route | null;
   /** Output device (the route's device). */
   dev: NetDevice | null;
-  /** Next hop: the gateway, or the destination itself for a connected route. */
+  /** Next hop: the gateway, or the destination itself for a connected route (int32, as {@link Route.dst}). */
   nexthop: number;
-  /** Gateway (0 when directly connected). */
+  /** Gateway (int32; 0 when directly connected). */
   gateway: number;
-  /** Preferred source: the route's `src`, or 0 (the caller selects one with `inet_select_addr`). */
+  /** Preferred source: the route's `src` (int32), or 0 (the caller selects one with `inet_select_addr`). */
   prefsrc: number;
 }
 
@@ -213,14 +218,15 @@ export class FibTable {
   /** Removes routes matching `pred` among those for `dst/len`; returns how many were removed. */
   remove(dst: number, len: number, pred: (r: Route) => boolean): number {
     const s = this.small;
-    if (s !== null) return this.removeSmall((r) => r.len === len && (r.dst | 0) === (dst | 0) && pred(r));
+    const d = dst | 0;
+    if (s !== null) return this.removeSmall((r) => r.len === len && (r.dst | 0) === d && pred(r));
     const b = this.bucket(len);
     if (b === undefined) return 0;
-    const list = b.get(dst | 0);
+    const list = b.get(d);
     if (!list) return 0;
     const n = removeFrom(list, pred);
     if (list.length === 0) {
-      b.delete(dst | 0);
+      b.delete(d);
       if (b.size === 0) this.dropBucket(len);
     }
     return n;
@@ -283,7 +289,7 @@ export class FibTable {
     if (s !== null) {
       for (let i = 0; i < s.length; i++) {
         const r = s[i]!;
-        if (((dst & MASKS[r.len]!) | 0) === (r.dst | 0) && (r.dev === null || r.dev.adminUp || r.type === 'local')) return r;
+        if ((dst & MASKS[r.len]!) === (r.dst | 0) && (r.dev === null || r.dev.adminUp || r.type === 'local')) return r;
       }
       return null;
     }
@@ -318,7 +324,7 @@ const NO_NETS: Array<Map<number, Route[]>> = [];
 
 /** Same metric, type, device and gateway (with the same dst/len: the same route for `ip route add`). */
 function sameRoute(x: Route, r: Route): boolean {
-  return x.metric === r.metric && x.type === r.type && x.dev === r.dev && x.gateway === r.gateway;
+  return x.metric === r.metric && x.type === r.type && x.dev === r.dev && (x.gateway | 0) === (r.gateway | 0);
 }
 
 /** Inserts `r` after the last route of lower or equal metric (stable, as sorting by metric was). */
@@ -416,7 +422,7 @@ export class Fib {
         type: r.type,
         route: r,
         dev: r.dev,
-        nexthop: r.gateway !== 0 ? r.gateway : dst >>> 0,
+        nexthop: r.gateway !== 0 ? r.gateway : key,
         gateway: r.gateway,
         prefsrc: r.prefsrc,
       });

@@ -108,23 +108,23 @@ describe('output route cache', () => {
     const r1 = ipRouteOutput(a, B)!;
     expect(ipRouteOutput(a, B)).toBe(r1); // cached: no new object
     expect(r1.dev.name).toBe('eth0');
-    expect(r1.nexthop).toBe(B);
-    expect(r1.src).toBe(A);
+    expect(r1.nexthop).toBe(B | 0);
+    expect(r1.src).toBe(A | 0);
     // a different requested source is a different route
     const withSrc = ipRouteOutput(a, B, parseIp('172.17.0.9'));
-    expect(withSrc!.src).toBe(parseIp('172.17.0.9'));
-    expect(ipRouteOutput(a, B)!.src).toBe(A);
+    expect(withSrc!.src).toBe(parseIp('172.17.0.9') | 0);
+    expect(ipRouteOutput(a, B)!.src).toBe(A | 0);
     // a route change flushes it
     a.addRoute({ dst: '172.17.0.3/32', via: '172.17.0.1' });
     const r2 = ipRouteOutput(a, B)!;
     expect(r2).not.toBe(r1);
-    expect(r2.nexthop).toBe(parseIp('172.17.0.1'));
+    expect(r2.nexthop).toBe(parseIp('172.17.0.1') | 0);
     a.delRoute({ dst: '172.17.0.3/32' });
-    expect(ipRouteOutput(a, B)!.nexthop).toBe(B);
+    expect(ipRouteOutput(a, B)!.nexthop).toBe(B | 0);
     // a remote destination is routed via the gateway, with the source selected once
     const far = ipRouteOutput(a, parseIp('8.8.8.8'))!;
-    expect(far.nexthop).toBe(parseIp('172.17.0.1'));
-    expect(far.src).toBe(A);
+    expect(far.nexthop).toBe(parseIp('172.17.0.1') | 0);
+    expect(far.src).toBe(A | 0);
     // so does the link going down (no route at all; the default route is gone for good, as in Linux)
     a.setLinkUp('eth0', false);
     expect(ipRouteOutput(a, B)).toBeNull();
@@ -147,7 +147,7 @@ describe('output route cache', () => {
     // the same destination asked with another source is another route; both stay valid (as two
     // sockets' dst caches do) and both are found again
     const r3 = ipRouteOutput(a, B, parseIp('172.17.0.20'))!;
-    expect(r3.src).toBe(parseIp('172.17.0.20'));
+    expect(r3.src).toBe(parseIp('172.17.0.20') | 0);
     expect(dstCheck(r2)).toBe(true);
     expect(dstCheck(r3)).toBe(true);
     expect(ipRouteOutput(a, B)).toBe(r2);
@@ -166,7 +166,7 @@ describe('output route cache', () => {
     const src = (k: number): number => parseIp(`172.17.1.${k + 1}`);
     const rts = Array.from({ length: 16 }, (_, k) => ipRouteOutput(a, B, src(k))!);
     rts.forEach((r, k) => {
-      expect(r.src).toBe(src(k));
+      expect(r.src).toBe(src(k) | 0);
       expect(dstCheck(r)).toBe(true);
       expect(ipRouteOutput(a, B, src(k))).toBe(r);
     });
@@ -218,7 +218,7 @@ describe('FIB lookup cache (last destination)', () => {
     const r1 = a.routeLookup(B);
     expect(a.routeLookup(B)).toBe(r1); // the same frozen result, no new lookup
     expect(r1.type).toBe('unicast');
-    expect(r1.nexthop).toBe(B);
+    expect(r1.nexthop).toBe(B | 0);
     // another destination in between, then back: still right
     expect(a.routeLookup(A).type).toBe('local');
     expect(a.routeLookup(B)).toBe(r1);
@@ -226,7 +226,7 @@ describe('FIB lookup cache (last destination)', () => {
     a.addRoute({ dst: '172.17.0.3/32', via: '172.17.0.1' });
     const r2 = a.routeLookup(B);
     expect(r2).not.toBe(r1);
-    expect(r2.gateway).toBe(parseIp('172.17.0.1'));
+    expect(r2.gateway).toBe(parseIp('172.17.0.1') | 0);
     a.delRoute({ dst: '172.17.0.3/32' });
     expect(a.routeLookup(B).gateway).toBe(0);
     // a new local address: the destination that was unicast becomes local at once

@@ -5,7 +5,9 @@ import { Rng } from '../../src/core/rng.js';
 import { createNetns, FibTable, Fib } from '../../src/netns/index.js';
 import type { Route } from '../../src/netns/index.js';
 import { SkBuff } from '../../src/wire/skbuff.js';
-import { prefixMask } from '../../src/wire/addr.js';
+import { ipToString, parseIp, prefixMask } from '../../src/wire/addr.js';
+import { ipRoute } from '../../src/netns/iproute.js';
+import { ipRouteOutput } from '../../src/netns/ip-output.js';
 import { checksum } from '../../src/wire/checksum.js';
 import { lan } from './helpers.js';
 
@@ -102,6 +104,30 @@ describe('FIB longest-prefix match', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('keeps the addresses of routes, lookup results and output routes as int32; ip route prints them unsigned', () => {
+    const isInt32 = (x: number): boolean => x === (x | 0);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 16, max: 30 }), (addr, len) => {
+        const { a } = lan();
+        const net = (addr & prefixMask(len)) >>> 0;
+        const cidr = `${ipToString(net)}/${len}`;
+        if (net >>> 24 === 127 || net >>> 28 >= 0xe || (net & 0xffff0000) >>> 0 === 0xac110000) return; // loopback, multicast, the LAN itself
+        a.addRoute({ dst: cidr, via: '172.17.0.1', src: '172.17.0.2' });
+        for (const r of [...a.routes(), ...a.routes('local')]) expect([r.dst, r.gateway, r.prefsrc].every(isInt32)).toBe(true);
+        expect(ipRoute(a)).toContain(`${cidr} via 172.17.0.1 dev eth0 src 172.17.0.2 `);
+        const dst = (net | 1) >>> 0;
+        const res = a.routeLookup(dst);
+        expect(res.route!.len).toBe(len);
+        expect([res.nexthop, res.gateway, res.prefsrc]).toEqual([parseIp('172.17.0.1') | 0, parseIp('172.17.0.1') | 0, parseIp('172.17.0.2') | 0]);
+        const out = ipRouteOutput(a, dst)!;
+        expect([out.nexthop, out.src]).toEqual([parseIp('172.17.0.1') | 0, parseIp('172.17.0.2') | 0]);
+        a.delRoute({ dst: cidr, via: '172.17.0.1' });
+        expect(ipRoute(a)).not.toContain(cidr);
+      }),
+      { numRuns: 100 },
     );
   });
 

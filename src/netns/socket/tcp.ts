@@ -1005,7 +1005,7 @@ export class TcpTable {
       throw new DockernetError('ENETUNREACH', 'Network is unreachable');
     }
     const s = new TcpSocket(ns, cb);
-    s.laddr = rt.src;
+    s.laddr = rt.src >>> 0; // the table's addresses are uint32 (as read from the header)
     s.raddr = dst;
     s.rport = port;
     s.traced = opts.traced ?? false;
