@@ -278,8 +278,8 @@ export function pktInfoArb(): fc.Arbitrary<PktInfo> {
     })
     .map((f) => {
       const p = new PktInfo();
-      p.saddr = f.saddr;
-      p.daddr = f.daddr;
+      p.saddr = f.saddr | 0; // int32, as a hook reads them from the header
+      p.daddr = f.daddr | 0;
       p.proto = f.proto;
       const ports = f.proto === 6 || f.proto === 17;
       p.sport = ports ? f.sport : -1;

@@ -32,9 +32,13 @@ export const V_RETURN = -2;
  * object (no per-packet allocation).
  */
 export class PktInfo {
-  /** IPv4 source address. */
+  /**
+   * IPv4 source address as a signed 32-bit integer (read with `getInt32`, like a rule's `src`): a
+   * uint32 above 2^31 in this field would make it a boxed double, written and read through a heap
+   * number on every packet.
+   */
   saddr = 0;
-  /** IPv4 destination address. */
+  /** IPv4 destination address, int32 as {@link PktInfo.saddr}. */
   daddr = 0;
   /** IP protocol number. */
   proto = 0;
@@ -71,13 +75,13 @@ export class PktInfo {
 
   /** addrtype bit of the source address (computed on first use). */
   srcType(): number {
-    if (this.srcTypeBits === 0) this.srcTypeBits = this.host ? addrTypeBit(this.host.addrType(this.saddr)) || 1 : 1;
+    if (this.srcTypeBits === 0) this.srcTypeBits = this.host ? addrTypeBit(this.host.addrType(this.saddr >>> 0)) || 1 : 1;
     return this.srcTypeBits;
   }
 
   /** addrtype bit of the destination address. */
   dstType(): number {
-    if (this.dstTypeBits === 0) this.dstTypeBits = this.host ? addrTypeBit(this.host.addrType(this.daddr)) || 1 : 1;
+    if (this.dstTypeBits === 0) this.dstTypeBits = this.host ? addrTypeBit(this.host.addrType(this.daddr >>> 0)) || 1 : 1;
     return this.dstTypeBits;
   }
 }

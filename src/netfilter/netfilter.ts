@@ -600,8 +600,8 @@ export class Netfilter implements TargetRunner {
     const v = skb.view;
     const n = skb.network;
     if (skb.len < n + 20 || v.getUint8(n) >>> 4 !== 4) return false;
-    p.saddr = v.getUint32(n + 12);
-    p.daddr = v.getUint32(n + 16);
+    p.saddr = v.getInt32(n + 12);
+    p.daddr = v.getInt32(n + 16);
     p.proto = v.getUint8(n + 9);
     p.len = v.getUint16(n + 2);
     p.fragment = (v.getUint16(n + 6) & 0x1fff) !== 0;
@@ -752,8 +752,8 @@ export class Netfilter implements TargetRunner {
       sport = skb.view.getUint16(t + 4);
       dport = (p.icmpType << 8) | p.icmpCode;
     }
-    // int32 addresses: a uint32 above 2^31 passed on would be boxed
-    let found = ctab.lookup(p.saddr | 0, p.daddr | 0, sport, dport, p.proto);
+    // PktInfo's addresses are int32, as the table keeps them (a uint32 above 2^31 passed on would be boxed)
+    let found = ctab.lookup(p.saddr, p.daddr, sport, dport, p.proto);
     if (found !== null && p.proto === 6 && ctab.foundDir === 0 && (p.tcpFlags & 0x17) === 0x02 && tcpCanReopen(found.tcpState)) {
       ctab.remove(found);
       found = null;
@@ -773,7 +773,7 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = ctab.alloc(6, p.saddr | 0, p.daddr | 0, sport, dport, bornMs);
+        ct = ctab.alloc(6, p.saddr, p.daddr, sport, dport, bornMs);
         ct.tcpState = s;
       } else if (p.proto === 1) {
         const rt = icmpReplyType(p.icmpType);
@@ -782,8 +782,8 @@ export class Netfilter implements TargetRunner {
           this.ctStateBits(skb);
           return;
         }
-        ct = ctab.alloc(1, p.saddr | 0, p.daddr | 0, sport, dport, bornMs);
-      } else ct = ctab.alloc(p.proto, p.saddr | 0, p.daddr | 0, sport, dport, bornMs);
+        ct = ctab.alloc(1, p.saddr, p.daddr, sport, dport, bornMs);
+      } else ct = ctab.alloc(p.proto, p.saddr, p.daddr, sport, dport, bornMs);
       // its original tuple was just looked up and is free (lookup null, or the entry removed above)
       ctab.origFree(ct);
       dir = 0;
@@ -931,8 +931,8 @@ export class Netfilter implements TargetRunner {
     const p = this.p;
     const v = skb.view;
     const n = skb.network;
-    p.saddr = v.getUint32(n + 12);
-    p.daddr = v.getUint32(n + 16);
+    p.saddr = v.getInt32(n + 12);
+    p.daddr = v.getInt32(n + 16);
     if (p.sport >= 0) {
       p.sport = v.getUint16(skb.transport);
       p.dport = v.getUint16(skb.transport + 2);
@@ -987,13 +987,13 @@ export class Netfilter implements TargetRunner {
         let ip = 0;
         let range = t.range;
         if (t.kind === 'MASQUERADE') {
-          ip = this.host.masqueradeSource(state.outDev, p.daddr);
+          ip = this.host.masqueradeSource(state.outDev, p.daddr >>> 0); // NfHost takes uint32
           if (ip === 0) return V_DROP;
         } else if (t.kind === 'REDIRECT') {
           ip =
             state.hook === NF_INET_LOCAL_OUT
               ? 0x7f000001
-              : (this.host.primaryAddress?.(state.inDev) ?? this.host.masqueradeSource(state.inDev, p.saddr));
+              : (this.host.primaryAddress?.(state.inDev) ?? this.host.masqueradeSource(state.inDev, p.saddr >>> 0));
           if (ip === 0) return V_DROP;
         } else if (t.range.hasIp) {
           ip = t.range.minIp === t.range.maxIp ? t.range.minIp : pickIp(t.range.minIp, t.range.maxIp, p.saddr, p.daddr);
@@ -1033,7 +1033,7 @@ export class Netfilter implements TargetRunner {
     } else {
       if (p.proto === 1 && p.icmpType >= 0 && icmpIsErrorType(p.icmpType)) return;
       const local = (dstType & (1 << 2)) !== 0;
-      const src = local ? p.daddr : this.host.masqueradeSource(state.inDev, p.saddr) || p.daddr;
+      const src = local ? p.daddr : this.host.masqueradeSource(state.inDev, p.saddr >>> 0) || p.daddr;
       out = buildIcmpError(3, REJECT_CODES[how] ?? 3, { srcMac: 0, dstMac: 0, src, dst: p.saddr, ttl: 64 }, skb);
     }
     this.counters.rejectsSent++;
