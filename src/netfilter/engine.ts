@@ -394,14 +394,14 @@ interface ChainCode {
 /** Compiled chains of one table, made on first use; the netfilter instance makes a new one when the rules generation changes. */
 export class CompiledTable {
   private readonly fns = new Map<string, CompiledChain>();
-  private readonly runs = new Map<string, Array<[number, number]>>();
+  /** Port-indexed runs by chain name (made when the first is found: most tables have none). */
+  private runs: Map<string, Array<[number, number]>> | null = null;
   /**
    * What each chain's generated function was made from, for the next generation's table: kept only
    * by a table that had a previous one (rules that changed once are likely to change again; a
    * container's few chains, compiled once, keep nothing more than their functions).
    */
-  private readonly codes = new Map<Chain, ChainCode>();
-  private readonly keepCodes: boolean;
+  private readonly codes: Map<Chain, ChainCode> | null;
 
   constructor(
     private readonly table: Table,
@@ -413,10 +413,10 @@ export class CompiledTable {
      */
     private prev: CompiledTable | null = null,
   ) {
-    this.keepCodes = prev !== null;
+    this.codes = prev !== null ? new Map() : null;
     if (prev !== null) {
       prev.prev = null; // one generation back, not a chain of them
-      if (prev.codes.size === 0) this.prev = null; // nothing to take up again
+      if (prev.codes === null || prev.codes.size === 0) this.prev = null; // nothing to take up again
     }
   }
 
@@ -431,7 +431,7 @@ export class CompiledTable {
    */
   indexedRuns(name: string): Array<[number, number]> {
     this.chain(name);
-    return this.runs.get(name) ?? [];
+    return this.runs?.get(name) ?? [];
   }
 
   /** The compiled function of chain `name` (compiled on first use). */
@@ -532,14 +532,14 @@ export class CompiledTable {
   private generate(c: Chain, runEnd: Int32Array, runAt: (i: number) => (p: PktInfo) => number): CompiledChain | null {
     if (!chainCodegen()) return null;
     const prev = this.prev;
-    const again = prev?.codes.get(c);
+    const again = prev?.codes?.get(c);
     if (again !== undefined) {
       // each chain of the previous generation is looked at once: then the previous table goes
-      prev!.codes.delete(c);
-      if (prev!.codes.size === 0) this.prev = null;
+      prev!.codes!.delete(c);
+      if (prev!.codes!.size === 0) this.prev = null;
     }
     if (again !== undefined && again.version === c.version && again.targets === this.targets && this.sameJumps(again)) {
-      if (this.keepCodes) this.codes.set(c, again);
+      if (this.codes !== null) this.codes.set(c, again);
       const S: CompiledChain[] = [];
       for (let k = 0; k < again.jumps.length; k++) S.push(this.jumpStub(S, k, again.jumps[k]!));
       const X = again.runStarts.map((i) => runAt(i));
@@ -606,7 +606,7 @@ export class CompiledTable {
     } catch {
       return null; // code generation not allowed here (a Content-Security-Policy without unsafe-eval): closures
     }
-    if (this.keepCodes) this.codes.set(c, { version: c.version, targets: this.targets, make, R, M, Q, K, jumps, missing, runStarts });
+    if (this.codes !== null) this.codes.set(c, { version: c.version, targets: this.targets, make, R, M, Q, K, jumps, missing, runStarts });
     return make(R, M, Q, K, S, X, this.targets, matchMatches);
   }
 
@@ -682,8 +682,9 @@ export class CompiledTable {
       for (; j < n && dportKey(rules[j]!) >= 0; j++) if (allDst32) allDst32 = rules[j]!.dstMask === -1 && !rules[j]!.dstInv;
       if (j - i >= DPORT_INDEX_MIN) {
         runEnd[i] = j;
-        let list = this.runs.get(c.name);
-        if (!list) this.runs.set(c.name, (list = []));
+        const runs = (this.runs ??= new Map());
+        let list = runs.get(c.name);
+        if (!list) runs.set(c.name, (list = []));
         list.push([i, j]);
         runByDst[i] = allDst32 ? 1 : 0;
         if (kept !== null) keptAt.set(i, kept);

@@ -164,7 +164,8 @@ export class Netfilter implements TargetRunner {
   /**
    * The packet whose headers {@link Netfilter.p0} holds (the last one read into it); null when
    * unknown. Set by every full read, cleared at every entry hook (PRE_ROUTING, LOCAL_OUT: the same
-   * SkBuff object may come back with other bytes). A packet's later hooks (FORWARD, LOCAL_IN,
+   * SkBuff object may come back with other bytes) and after a packet's last hook here (LOCAL_IN,
+   * POST_ROUTING), so that a namespace does not keep its last packet alive. A packet's later hooks (FORWARD, LOCAL_IN,
    * POST_ROUTING) then read only what changes between hooks (devices, mark, conntrack state), as
    * Linux reads the headers once per packet into the hook state. Every rewrite of the headers on
    * the way (NAT) re-reads them into PktInfo ({@link Netfilter.refill}); TTL and MACs are not in it.
@@ -289,9 +290,12 @@ export class Netfilter implements TargetRunner {
     // is from another packet (the same SkBuff object may be sent again with other bytes)
     if (state.hook === NF_INET_PRE_ROUTING || state.hook === NF_INET_LOCAL_OUT) this.pSkb = null;
     if (this.activeGen !== this.rules.generation) this.refreshActive();
+    const last = state.hook === NF_INET_POST_ROUTING || state.hook === NF_INET_LOCAL_IN;
     // nothing registered at this hook (no base chain, no conntrack): the packet never sees netfilter
-    if (!this.ctOn && (this.hookMask & (1 << state.hook)) === 0) return NF_ACCEPT;
-    if ((state.hook === NF_INET_POST_ROUTING || state.hook === NF_INET_LOCAL_IN) && this.nothingToDo(skb, state.hook)) return NF_ACCEPT;
+    if ((!this.ctOn && (this.hookMask & (1 << state.hook)) === 0) || (last && this.nothingToDo(skb, state.hook))) {
+      if (last) this.pSkb = null;
+      return NF_ACCEPT;
+    }
     if (this.depth === 0) {
       // the usual case: not re-entered from a target, nothing to save
       this.depth = 1;
@@ -302,6 +306,8 @@ export class Netfilter implements TargetRunner {
         this.depth = 0;
         this.curSkb = null;
         this.curState = null;
+        // the packet's last hook here: nothing reads its headers again, and the namespace need not keep it alive
+        if (last) this.pSkb = null;
       }
     }
     return this.hookNested(skb, state);
@@ -329,12 +335,17 @@ export class Netfilter implements TargetRunner {
    * registered there, or (POST_ROUTING / LOCAL_IN) the packet belongs to a confirmed, established,
    * un-NATed connection and no mangle (or, at LOCAL_IN, filter) chain is hooked (see
    * `Netfilter.nothingToDo`, a private method). The namespace asks this before setting up a hook call, so the
-   * second half of a forwarded packet's hooks costs a few field reads.
+   * second half of a forwarded packet's hooks costs a few field reads. When it answers true at
+   * POST_ROUTING or LOCAL_IN, the namespace forgets the packet as after its last hook.
    */
   passesUntouched(skb: SkBuff, hook: number): boolean {
     if (this.activeGen !== this.rules.generation) this.refreshActive();
-    if (!this.ctOn && (this.hookMask & (1 << hook)) === 0) return true;
-    return (hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN) && this.nothingToDo(skb, hook);
+    const last = hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN;
+    if ((!this.ctOn && (this.hookMask & (1 << hook)) === 0) || (last && this.nothingToDo(skb, hook))) {
+      if (last) this.pSkb = null; // the packet's last hook here (see hook)
+      return true;
+    }
+    return false;
   }
 
   /** {@link Netfilter.hook} re-entered (a REJECT's reply sent from inside a hook): its own PktInfo, context restored after. */

@@ -9,6 +9,8 @@ import { Conntrack, CtEntry, IP_CT_ESTABLISHED } from '../../src/netfilter/connt
 import { buildTcp, ipv4Validate } from '../../src/wire/build.js';
 import { NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, type NfHookState } from '../../src/netfilter/hook.js';
 import { ip, makeNf } from './helpers.js';
+import { lan } from '../netns/helpers.js';
+import { parseIp } from '../../src/wire/addr.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -75,5 +77,34 @@ describe('footprint', () => {
     const grown = heap() - before;
     expect(nf.conntrack.count).toBe(1);
     expect(grown).toBeLessThan(64 * 1024);
+  });
+});
+
+describe('what a namespace keeps of its packets', () => {
+  it('its netfilter does not keep the last packet alive once the packet has passed its last hook', async () => {
+    const { sim, a, b } = lan();
+    // a rule in each hook the packets pass, so that b's netfilter reads every datagram's headers
+    b.nf.iptables(['-A', 'INPUT', '-p', 'udp', '-j', 'ACCEPT']);
+    a.nf.iptables(['-A', 'OUTPUT', '-p', 'udp', '-j', 'ACCEPT']);
+    const got: number[] = [];
+    b.udp.bind(0, 7, (d) => got.push(d.length));
+    const refs: Array<WeakRef<object>> = [];
+    const tap = (_d: unknown, skb: object, dir: string): void => {
+      if (dir === 'rx') refs.push(new WeakRef(skb));
+    };
+    b.mustDev('eth0').taps.push(tap);
+    const sock = a.udp.bind(0, 4000, () => {});
+    for (let i = 0; i < 3; i++) {
+      sock.sendTo(parseIp('172.17.0.3'), 7, new Uint8Array(10 + i));
+      sim.run();
+    }
+    b.mustDev('eth0').taps.length = 0;
+    expect(got).toEqual([10, 11, 12]);
+    expect(refs.length).toBeGreaterThanOrEqual(3);
+    // a WeakRef's target lives to the end of the job that made it: collect in a later one
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0);
   });
 });
