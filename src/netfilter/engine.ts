@@ -362,6 +362,9 @@ export { CODEGEN_MAX_RULES, dportKey, setChainCodegen } from './codegen.js';
 /** Parameters of a generated chain's factory (see `generate`). */
 const CHAIN_PARAMS = ['R', 'M', 'Q', 'K', 'S', 'X', 'T', 'mm'] as const;
 
+/** A placeholder in a chain's jump array until its stub is made (never called). */
+const NO_CHAIN: CompiledChain = () => V_CONTINUE;
+
 /** The factory of a generated chain: its rules, matches, interface names, constants, jumps, runs, targets and the match function. */
 type ChainFactory = (
   r: Rule[],
@@ -540,8 +543,7 @@ export class CompiledTable {
     }
     if (again !== undefined && again.version === c.version && again.targets === this.targets && this.sameJumps(again)) {
       if (this.codes !== null) this.codes.set(c, again);
-      const S: CompiledChain[] = [];
-      for (let k = 0; k < again.jumps.length; k++) S.push(this.jumpStub(S, k, again.jumps[k]!));
+      const S = this.jumpStubs(again.jumps);
       const X = again.runStarts.map((i) => runAt(i));
       return again.make(again.R, again.M, again.Q, again.K, S, X, this.targets, matchMatches);
     }
@@ -557,7 +559,6 @@ export class CompiledTable {
     const M: Match[] = [];
     const Q: string[] = [];
     const K: number[] = [];
-    const S: CompiledChain[] = [];
     const jumps: string[] = [];
     const missing: string[] = [];
     const X: Array<(p: PktInfo) => number> = [];
@@ -585,9 +586,7 @@ export class CompiledTable {
           act = '';
           missing.push(t.chain);
         } else {
-          const k = S.length;
-          jumps.push(t.chain);
-          S.push(this.jumpStub(S, k, t.chain));
+          const k = jumps.push(t.chain) - 1;
           act = `v = S[${k}](p); if (v >= 0) return v;${t.goto ? ' return -1;' : ''}`;
         }
       } else act = `v = T.run(r${ri}, p); if (v !== -1) return v === -2 ? -1 : v;`;
@@ -607,7 +606,18 @@ export class CompiledTable {
       return null; // code generation not allowed here (a Content-Security-Policy without unsafe-eval): closures
     }
     if (this.codes !== null) this.codes.set(c, { version: c.version, targets: this.targets, make, R, M, Q, K, jumps, missing, runStarts });
-    return make(R, M, Q, K, S, X, this.targets, matchMatches);
+    return make(R, M, Q, K, this.jumpStubs(jumps), X, this.targets, matchMatches);
+  }
+
+  /**
+   * The `S` array of a generated chain: a stub per jump, which puts the target's function in its
+   * place on first use. Exact size (the function's context keeps it as long as the chain lives;
+   * an array grown by `push` has room for 17).
+   */
+  private jumpStubs(jumps: readonly string[]): CompiledChain[] {
+    const S: CompiledChain[] = jumps.map(() => NO_CHAIN);
+    for (let k = 0; k < jumps.length; k++) S[k] = this.jumpStub(S, k, jumps[k]!);
+    return S;
   }
 
   /** Jump `k` of a generated chain to chain `name`, resolved on first use (a chain may jump to one compiled later, or back up a loop that no base chain reaches). */

@@ -103,7 +103,8 @@ function runShape(r: Rule, hasChain: (name: string) => boolean): RunShape | null
       return '\u0002';
     },
   );
-  const shape: RunShape = { tmpl: shareTemplate(text), vals };
+  // an exact-size copy: the shape lives as long as the rule, and `push` left room for 17 values
+  const shape: RunShape = { tmpl: shareTemplate(text), vals: vals.slice() };
   if (t.kind !== 'jump') runShapes.set(r, shape);
   return shape;
 }
