@@ -184,10 +184,14 @@ export class Netfilter implements TargetRunner {
   private ctOn = false;
   /** Bit `1 << hook` set when some table has a base chain hooked there (see {@link Netfilter.baseChain}). */
   private hookMask = 0;
-  /** Compiled tables of generation {@link Netfilter.compiledGen} (made with the first compiled walk). */
-  private compiledTables: Map<TableName, CompiledTable> | null = null;
+  /**
+   * Compiled tables of generation {@link Netfilter.compiledGen}, by table number (`TABLE_NAMES`
+   * order; four slots, made with the first compiled walk: a Map and its table would be ~184 bytes
+   * in every namespace that compiles one table).
+   */
+  private compiledTables: Array<CompiledTable | null> | null = null;
   /** The compiled tables of the generation before {@link Netfilter.compiledGen} (see `CompiledTable`'s `prev`). */
-  private prevCompiled: Map<TableName, CompiledTable> | null = null;
+  private prevCompiled: Array<CompiledTable | null> | null = null;
   /**
    * Hooked base chains for the current rules generation, indexed `hook * 4 + table` (tables in
    * {@link TABLE_NAMES} order); null where the table has no registered base chain at that hook.
@@ -667,24 +671,26 @@ export class Netfilter implements TargetRunner {
     if (this.compiledGen === this.rules.generation) return;
     this.compiledGen = this.rules.generation;
     // the previous generation's tables: a new table generates again only the chains that changed
-    if (this.compiledTables !== null && this.compiledTables.size > 0) {
+    if (this.compiledTables !== null) {
       this.prevCompiled = this.compiledTables;
-      this.compiledTables = new Map();
+      this.compiledTables = null;
     }
   }
 
-  private compiledTable(name: TableName): CompiledTable {
+  /** The compiled table number `t` (`TABLE_NAMES` order). */
+  private compiledTable(t: number): CompiledTable {
     this.ensureCompiled();
-    const tables = (this.compiledTables ??= new Map());
-    let c = tables.get(name);
-    if (!c) {
-      const table = this.rules.tables[name];
-      const prev = this.prevCompiled?.get(name);
+    const tables = (this.compiledTables ??= [null, null, null, null]);
+    let c = tables[t]!;
+    if (c === null) {
+      const table = this.rules.tables[TABLE_NAMES[t]!];
+      const prevs = this.prevCompiled;
+      const prev = prevs !== null ? prevs[t]! : null;
       // handed over: the new table keeps it only until it has compiled again the chains it holds
-      if (prev !== undefined) this.prevCompiled!.delete(name);
+      if (prev !== null) prevs![t] = null;
       // a restore may have replaced the table object: its chains are other objects then anyway
-      c = new CompiledTable(table, this, prev !== undefined && prev.compiles(table) ? prev : null);
-      tables.set(name, c);
+      c = new CompiledTable(table, this, prev !== null && prev.compiles(table) ? prev : null);
+      tables[t] = c;
     }
     return c;
   }
@@ -717,7 +723,7 @@ export class Netfilter implements TargetRunner {
     }
     if (!this.compiled) return interpretChain(this.rules.tables[name], base, this.p, this, null);
     let run = this.baseRuns[k]!;
-    if (run === null) run = this.baseRuns[k] = this.compiledTable(name).baseRunner(base);
+    if (run === null) run = this.baseRuns[k] = this.compiledTable(t).baseRunner(base);
     return run(this.p);
   }
 

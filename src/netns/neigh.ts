@@ -207,9 +207,14 @@ export class NeighTable {
   /** This table's own parameters, once asked for through {@link NeighTable.parms}; null = the shared defaults. */
   private ownParms: NeighParms | null = null;
   /**
-   * Per device (ifindex), entries keyed by the address as an int32 (a Smi: no boxing on lookup); the
-   * shared empty map until the first entry (an empty Map costs ~180 bytes).
+   * The entries of the first device that had one, keyed by the address as an int32 (a Smi: no boxing
+   * on lookup), and its ifindex; -1 before the first entry, -2 once that device's entries were
+   * flushed (later devices, that one included, then go to `byDev`). Most namespaces have one
+   * device with neighbours: it needs no map of maps (a Map costs ~180 bytes).
    */
+  private if0 = -1;
+  private map0: Map<number, NeighEntry> | undefined = undefined;
+  /** The other devices' entries by ifindex, as `map0`; the shared empty map until the first. */
   private byDev: Map<number, Map<number, NeighEntry>> = NO_ENTRIES as Map<number, Map<number, NeighEntry>>;
   /** The per-device map of the last lookup (most namespaces have one device with neighbours). */
   private lastIf = -1;
@@ -257,19 +262,30 @@ export class NeighTable {
     const i = dev.ifindex;
     let m = this.lastMap;
     if (i !== this.lastIf) {
-      m = this.byDev.get(i);
+      m = this.mapOf(i);
       this.lastIf = i;
       this.lastMap = m;
     }
     return m === undefined ? undefined : m.get(ip | 0);
   }
 
+  /** The entries of device `ifindex`, if it has any. */
+  private mapOf(ifindex: number): Map<number, NeighEntry> | undefined {
+    return ifindex === this.if0 ? this.map0 : this.byDev.get(ifindex);
+  }
+
   private put(e: NeighEntry): void {
-    let m = this.byDev.get(e.dev.ifindex);
+    const i = e.dev.ifindex;
+    let m = this.mapOf(i);
     if (m === undefined) {
       m = new Map();
-      if (this.byDev === NO_ENTRIES) this.byDev = new Map();
-      this.byDev.set(e.dev.ifindex, m);
+      if (this.if0 === -1) {
+        this.if0 = i;
+        this.map0 = m;
+      } else {
+        if (this.byDev === NO_ENTRIES) this.byDev = new Map();
+        this.byDev.set(i, m);
+      }
       this.lastIf = -1;
     }
     m.set(e.ip | 0, e);
@@ -442,26 +458,31 @@ export class NeighTable {
     if (!e) return false;
     if (e.timer) this.host.sim.cancel(e.timer);
     e.dead = true;
-    this.byDev.get(dev.ifindex)!.delete(ip | 0);
+    this.mapOf(dev.ifindex)!.delete(ip | 0);
     return true;
   }
 
   /** Removes every entry on `dev` (device removed, moved or renumbered). */
   flushDev(dev: NetDevice): void {
-    const m = this.byDev.get(dev.ifindex);
+    const i = dev.ifindex;
+    const m = this.mapOf(i);
     if (!m) return;
     for (const e of m.values()) {
       if (e.timer) this.host.sim.cancel(e.timer);
       e.dead = true;
     }
-    this.byDev.delete(dev.ifindex);
+    if (i === this.if0) {
+      this.if0 = -2;
+      this.map0 = undefined;
+    } else this.byDev.delete(i);
     this.lastIf = -1;
     this.lastMap = undefined;
   }
 
-  /** Every entry, in insertion order. */
+  /** Every entry, by device (in the order each first had one), then in insertion order. */
   list(): NeighEntry[] {
     const out: NeighEntry[] = [];
+    if (this.map0 !== undefined) for (const e of this.map0.values()) out.push(e);
     for (const m of this.byDev.values()) for (const e of m.values()) out.push(e);
     return out;
   }

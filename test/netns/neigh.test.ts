@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SECOND } from '../../src/core/time.js';
-import { DEFAULT_NEIGH_PARMS, ping, NudState } from '../../src/netns/index.js';
+import { connect, DEFAULT_NEIGH_PARMS, ping, NudState } from '../../src/netns/index.js';
 import { parseIp } from '../../src/wire/addr.js';
 import { capture, hex, lan } from './helpers.js';
+import fc from 'fast-check';
 
 const isArp = (b: Uint8Array): boolean => b[12] === 0x08 && b[13] === 0x06;
 
@@ -95,5 +96,50 @@ describe('neighbour table (ARP) in virtual time', () => {
     expect(frames.filter((f) => f.dir === 'rx').length).toBe(3);
     // b does not learn a from requests that are not for it
     expect(b.neigh.show()).toBe('');
+  });
+});
+
+describe('neighbour table storage', () => {
+  it('lookups and the list order are those of one map per device (first device kept apart), through adds, deletes and device flushes', () => {
+    const op = fc.oneof(
+      fc.record({ k: fc.constant('add' as const), d: fc.integer({ min: 0, max: 2 }), ip: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ k: fc.constant('del' as const), d: fc.integer({ min: 0, max: 2 }), ip: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ k: fc.constant('flush' as const), d: fc.integer({ min: 0, max: 2 }), ip: fc.constant(0) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const { host, a } = lan();
+        connect(host, 'vx1', a, 'eth1');
+        connect(host, 'vx2', a, 'eth2');
+        const devs = ['eth0', 'eth1', 'eth2'].map((n) => a.mustDev(n));
+        // the model: a Map of Maps in insertion order, as the table was before it kept its first device apart
+        const model = new Map<number, Map<number, number>>();
+        let mac = 0x0242_0000_0100;
+        for (const o of ops) {
+          const dev = devs[o.d]!;
+          const ip = (0xac110000 + 10 * o.d + o.ip) | 0;
+          if (o.k === 'add') {
+            if (a.neigh.get(dev, ip) !== undefined) continue;
+            a.neigh.addPermanent(dev, ip >>> 0, ++mac);
+            let m = model.get(dev.ifindex);
+            if (m === undefined) model.set(dev.ifindex, (m = new Map()));
+            m.set(ip, mac);
+          } else if (o.k === 'del') {
+            expect(a.neigh.delete(dev, ip)).toBe(model.get(dev.ifindex)?.delete(ip) ?? false);
+          } else {
+            a.neigh.flushDev(dev);
+            model.delete(dev.ifindex);
+          }
+          for (const d of devs) for (let x = 1; x <= 6; x++) {
+            const ipx = (0xac110000 + 10 * devs.indexOf(d) + x) | 0;
+            expect(a.neigh.get(d, ipx)?.mac).toBe(model.get(d.ifindex)?.get(ipx));
+          }
+          const want: string[] = [];
+          for (const [i, m] of model) for (const [ipx, mx] of m) want.push(`${i}/${ipx >>> 0}/${mx}`);
+          expect(a.neigh.list().map((e) => `${e.dev.ifindex}/${e.ip >>> 0}/${e.mac}`)).toEqual(want);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
