@@ -131,7 +131,8 @@ export class ProcessManager {
   private detach(p: Proc): void {
     this.procs.delete(p.pid);
     const rest = p.container.procs.filter((x) => x !== p);
-    p.container.procs = rest.length ? rest : emptyList<Proc>();
+    // exact size: filter's result has room to grow, and the list lives as long as the container
+    p.container.procs = rest.length ? rest.slice() : emptyList<Proc>();
     for (const ctl of TASK_CONTROLLERS) this.rt.cgroups.h(ctl).get(this.rt.cgroupPathOf(p.container, ctl))?.removeTask(p.pid);
     if (p.memory) this.rt.memory.uncharge(p.container, p.memory);
   }

@@ -162,7 +162,7 @@ function exec(rt: Runtime, args: string[], io: CommandIo = {}): ExecResult {
     if (c.state.Paused) throw new DockernetError('EDAEMON', `Container ${ref} is paused, unpause the container before exec`);
     if (!c.running) throw new DockernetError('EDAEMON', `Container ${c.id} is not running`);
     const execId = rt.rng.hex(64);
-    (c.execIds ??= []).push(execId);
+    c.execIds = c.execIds === null ? [execId] : c.execIds.concat([execId]); // exact size (push would reserve 17 slots)
     const action = `${argv[0]} ${argv.slice(1).join(' ')}`;
     rt.events.emit('container', `exec_create: ${action}`, c.id, rt.containerAttrs(c, { execID: execId }));
     rt.events.emit('container', `exec_start: ${action}`, c.id, rt.containerAttrs(c, { execID: execId }));
