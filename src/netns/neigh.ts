@@ -25,7 +25,7 @@ import type { Nanos } from '../core/time.js';
 import { SECOND } from '../core/time.js';
 import type { NetDevice } from '../link/netdev.js';
 import type { SkBuff } from '../wire/skbuff.js';
-import { ipToString, macHi, macLo, macToString } from '../wire/addr.js';
+import { ipToString, macFromHalves, macHi, macLo, macToString } from '../wire/addr.js';
 
 /** Neighbour states (Linux `NUD_*`). */
 export const NudState = {
@@ -99,14 +99,15 @@ function defaultParms(): NeighParms {
   };
 }
 
+/** The queue of an entry where no packet waits (shared, frozen). */
+const NO_QUEUE: readonly SkBuff[] = Object.freeze([]);
+
 /** One neighbour entry (Linux `struct neighbour`). */
 export class NeighEntry {
   /** Device the neighbour is on. */
   readonly dev: NetDevice;
   /** Neighbour IPv4 address (uint32). */
   readonly ip: number;
-  /** Link-layer address (48-bit), 0 until resolved. Set it through {@link NeighEntry.setMac}. */
-  mac = 0;
   /** Top 16 bits of {@link NeighEntry.mac} (the cached header's first two bytes). */
   macHi = 0;
   /** Low 32 bits of {@link NeighEntry.mac} as an int32 (so output writes it without a heap number). */
@@ -121,8 +122,11 @@ export class NeighEntry {
   used: Nanos = 0;
   /** Probes sent in the current INCOMPLETE/PROBE round. */
   probes = 0;
-  /** Packets waiting for resolution. */
-  readonly queue: SkBuff[] = [];
+  /**
+   * Packets waiting for resolution (read-only: the table replaces it). The shared empty list while
+   * none waits: most entries never queue anything, and an array of their own is 32 bytes each.
+   */
+  queue: readonly SkBuff[] = NO_QUEUE;
   /** The retransmit / delay timer. */
   timer: Timer | null = null;
   /** Randomised reachable time of this entry. */
@@ -136,11 +140,25 @@ export class NeighEntry {
     this.reachableTime = reachableTime;
   }
 
-  /** Sets the link-layer address (and its two halves). */
+  /**
+   * Link-layer address (48-bit), 0 until resolved, from its two halves (a 48-bit number in a field
+   * would be a 16-byte heap number per entry). Set it through {@link NeighEntry.setMac}.
+   */
+  get mac(): number {
+    return macFromHalves(this.macHi, this.macLo);
+  }
+
+  /** Sets the link-layer address (its two halves). */
   setMac(mac: number): void {
-    this.mac = mac;
     this.macHi = macHi(mac);
     this.macLo = macLo(mac);
+  }
+
+  /** @internal the waiting packets, handed over; the entry's queue is empty again */
+  takeQueue(): readonly SkBuff[] {
+    const q = this.queue;
+    this.queue = NO_QUEUE;
+    return q;
   }
 }
 
@@ -350,11 +368,14 @@ export class NeighTable {
   }
 
   private enqueue(e: NeighEntry, skb: SkBuff): void {
-    if (e.queue.length >= this.p.unresQlen) {
-      const old = e.queue.shift()!;
-      this.host.neighQueueOverflow(old);
+    const q = e.queue;
+    if (q.length >= this.p.unresQlen) {
+      // the oldest goes (the queue keeps its length: a copy without it)
+      this.host.neighQueueOverflow(q[0]!);
+      e.queue = q.slice(1).concat([skb]);
+      return;
     }
-    e.queue.push(skb);
+    e.queue = q.concat([skb]); // exact size: usually one packet waits
   }
 
   /** Sends one solicitation and arms the retransmit timer. */
@@ -398,8 +419,7 @@ export class NeighTable {
   private fail(e: NeighEntry): void {
     e.nud = NudState.FAILED;
     e.updated = this.host.sim.now;
-    const q = e.queue.splice(0);
-    for (const skb of q) this.host.neighUnreachable(skb);
+    for (const skb of e.takeQueue()) this.host.neighUnreachable(skb);
   }
 
   /**
@@ -433,10 +453,7 @@ export class NeighTable {
     e.updated = now;
     e.confirmed = newState === NudState.REACHABLE ? now : now - 2 * this.p.baseReachableTime;
     e.probes = 0;
-    if (e.queue.length) {
-      const q = e.queue.splice(0);
-      for (const skb of q) this.host.neighXmit(dev, skb, mac);
-    }
+    if (e.queue.length) for (const skb of e.takeQueue()) this.host.neighXmit(dev, skb, mac);
     return e;
   }
 

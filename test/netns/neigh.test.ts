@@ -143,3 +143,35 @@ describe('neighbour table storage', () => {
     );
   });
 });
+
+describe('neighbour entry storage', () => {
+  it('the MAC reads back from its two halves', () => {
+    const { a } = lan();
+    const dev = a.mustDev('eth0');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), (mac) => {
+        const e = a.neigh.addPermanent(dev, 0xac110063, 0x0242ac110063);
+        e.setMac(mac);
+        expect(e.mac).toBe(mac);
+      }),
+    );
+  });
+
+  it('packets wait in a queue of their own only while unresolved; past unres_qlen the oldest are dropped, the rest leave in order', () => {
+    const { sim, a, b } = lan();
+    a.neigh.parms.unresQlen = 3;
+    const got: number[] = [];
+    b.udp.bind(0, 7, (d) => got.push(d[0]!));
+    const sock = a.udp.bind(0, 4000, () => {});
+    for (let i = 0; i < 5; i++) sock.sendTo(parseIp('172.17.0.3'), 7, new Uint8Array([i]));
+    const e = a.neigh.get(a.mustDev('eth0'), parseIp('172.17.0.3'))!;
+    expect(e.queue.length).toBe(3);
+    expect(a.counters.get('ArpUnresDiscards')).toBe(2);
+    sim.run();
+    expect(got).toEqual([2, 3, 4]);
+    expect(e.queue.length).toBe(0);
+    // a resolved entry and one that never queued share the empty queue
+    const other = a.neigh.addPermanent(a.mustDev('eth0'), 0xac110063, 0x0242ac110063);
+    expect(e.queue).toBe(other.queue);
+  });
+});
