@@ -165,9 +165,9 @@ export class Netfilter implements TargetRunner {
    * The packet whose headers {@link Netfilter.p0} holds (the last one read into it); null when
    * unknown. Set by every full read, cleared at every entry hook (PRE_ROUTING, LOCAL_OUT: the same
    * SkBuff object may come back with other bytes) and after a packet's last hook here (LOCAL_IN,
-   * POST_ROUTING), so that a namespace does not keep its last packet alive. A packet's later hooks (FORWARD, LOCAL_IN,
-   * POST_ROUTING) then read only what changes between hooks (devices, mark, conntrack state), as
-   * Linux reads the headers once per packet into the hook state. Every rewrite of the headers on
+   * POST_ROUTING), so that a namespace does not keep its last packet alive. A packet's later hooks
+   * (FORWARD, LOCAL_IN, POST_ROUTING) then read only what changes between hooks (devices, mark,
+   * conntrack state), as Linux reads the headers once per packet into the hook state. Every rewrite of the headers on
    * the way (NAT) re-reads them into PktInfo ({@link Netfilter.refill}); TTL and MACs are not in it.
    */
   private pSkb: SkBuff | null = null;

@@ -62,7 +62,7 @@ export function ipForward(ns: NetNamespace, inDev: NetDevice, skb: SkBuff, r: Fi
     }
     return;
   }
-  // int32 next hop: a uint32 above 2^31 would be boxed for the call (16 bytes per forwarded packet)
+  // the FIB result's next hop is an int32: a uint32 above 2^31 would be boxed for the call (16 bytes per forwarded packet)
   ipForwardFinish(ns, skb, outDev, r.nexthop);
 }
 

@@ -422,9 +422,10 @@ export class Fib {
         type: r.type,
         route: r,
         dev: r.dev,
-        nexthop: r.gateway !== 0 ? r.gateway : key,
-        gateway: r.gateway,
-        prefsrc: r.prefsrc,
+        // int32 whatever form the route was built with (newRoute's are int32 already)
+        nexthop: r.gateway !== 0 ? r.gateway | 0 : key,
+        gateway: r.gateway | 0,
+        prefsrc: r.prefsrc | 0,
       });
     let cache = this.cache;
     if (cache === NO_CACHE) cache = this.cache = new Map();

@@ -131,6 +131,17 @@ describe('FIB longest-prefix match', () => {
     );
   });
 
+  it('a FIB result is int32 even for a route built by hand with uint32 addresses', () => {
+    const sim = new Sim();
+    const ns = createNetns(sim, 'x', new Rng(1));
+    const fib = new Fib();
+    fib.add({ table: 'main', type: 'unicast', dst: 0, len: 0, gateway: 0xac110001, dev: ns.lo, prefsrc: 0xac110002, proto: 'boot', scope: 'global', metric: 0 });
+    fib.add({ table: 'main', type: 'unicast', dst: 0xc0a80000, len: 16, gateway: 0, dev: ns.lo, prefsrc: 0, proto: 'boot', scope: 'link', metric: 0 });
+    const viaGw = fib.lookup(0x08080808);
+    expect([viaGw.nexthop, viaGw.gateway, viaGw.prefsrc]).toEqual([0xac110001 | 0, 0xac110001 | 0, 0xac110002 | 0]);
+    expect(fib.lookup(0xc0a80107).nexthop).toBe(0xc0a80107 | 0);
+  });
+
   it('the cache is flushed on change', () => {
     const sim = new Sim();
     const ns = createNetns(sim, 'x', new Rng(1));
