@@ -123,8 +123,8 @@ export class NeighEntry {
   /** Probes sent in the current INCOMPLETE/PROBE round. */
   probes = 0;
   /**
-   * Packets waiting for resolution (read-only: the table replaces it). The shared empty list while
-   * none waits: most entries never queue anything, and an array of their own is 32 bytes each.
+   * Packets waiting for resolution (read-only outside the table). The shared empty list while none
+   * waits: most entries never queue anything, and an array of their own is 32 bytes each.
    */
   queue: readonly SkBuff[] = NO_QUEUE;
   /** The retransmit / delay timer. */
@@ -368,14 +368,14 @@ export class NeighTable {
   }
 
   private enqueue(e: NeighEntry, skb: SkBuff): void {
-    const q = e.queue;
-    if (q.length >= this.p.unresQlen) {
-      // the oldest goes (the queue keeps its length: a copy without it)
-      this.host.neighQueueOverflow(q[0]!);
-      e.queue = q.slice(1).concat([skb]);
+    if (e.queue === NO_QUEUE) {
+      // the entry's own array from the first waiting packet until the queue is handed over (takeQueue)
+      e.queue = [skb];
       return;
     }
-    e.queue = q.concat([skb]); // exact size: usually one packet waits
+    const q = e.queue as SkBuff[];
+    if (q.length >= this.p.unresQlen) this.host.neighQueueOverflow(q.shift()!);
+    q.push(skb);
   }
 
   /** Sends one solicitation and arms the retransmit timer. */
