@@ -7,7 +7,7 @@
 import { formatIptablesError, formatRestoreError, paramError, RestoreError, XtError } from './errors.js';
 import { checkChainName, internName, parseIptablesArgs, type XtInvocation } from './parse.js';
 import { ruleSpec, specHash, type Rule } from './rule.js';
-import { Chain, isTableName, Ruleset, Table, targetTableAllowed, type TableName } from './table.js';
+import { Chain, isTableName, jumpGraphChanged, Ruleset, Table, targetTableAllowed, type TableName } from './table.js';
 import { listRulesText, listText } from './text.js';
 
 /** Result of one `iptables` run. */
@@ -204,6 +204,7 @@ function execOn(t: Table, inv: XtInvocation, rs: Toucher): string {
       checkChainName(inv.chain);
       if (t.chains.has(inv.chain)) throw new XtError('other', 'Chain already exists.');
       t.chains.set(inv.chain, new Chain(inv.chain, -1, null));
+      jumpGraphChanged();
       rs.touch();
       return '';
     }
@@ -215,6 +216,7 @@ function execOn(t: Table, inv: XtInvocation, rs: Toucher): string {
           throw new XtError('batch', `CHAIN_DEL failed (Device or resource busy): chain ${c.name}`);
       }
       for (const c of victims) t.chains.delete(c!.name);
+      jumpGraphChanged();
       rs.touch();
       return '';
     }
@@ -385,6 +387,7 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
             if (c.builtin) c.rules = [];
             else base.chains.delete(c.name);
           }
+          jumpGraphChanged();
         }
         base.exists = true;
         staged.set(name, base);
@@ -418,6 +421,7 @@ export function runRestore(rs: Ruleset, text: string, opts: RestoreOptions = {})
             const own = internName(name!);
             c = new Chain(own, -1, null);
             cur.chains.set(own, c);
+            jumpGraphChanged();
           } else if (opts.noflush) c.rules = [];
         }
         if (opts.counters && pk !== undefined) {

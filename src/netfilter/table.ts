@@ -74,6 +74,16 @@ export function ruleHooks(r: Rule): number {
 }
 
 let visitStamp = 0;
+/**
+ * Bumped whenever a jump edge may have changed in any table: a jump rule placed, removed or
+ * replaced, a chain's rules assigned, a chain made, deleted or renamed. A chain's memo of the hooks
+ * reaching it ({@link Table.hooksReaching}) holds while it carries the current value.
+ */
+let jumpEpoch = 0;
+/** Invalidates every chain's memo of the hooks reaching it (a chain made, deleted or renamed outside {@link Chain}'s methods). */
+export function jumpGraphChanged(): void {
+  jumpEpoch++;
+}
 /** The chain stack and jump-name buffer of {@link Table.reaches} (grown as needed, emptied after each walk). */
 const walkStack: Array<Chain | null> = [];
 const walkNames: string[] = [];
@@ -166,6 +176,10 @@ export class Chain {
   specIndex: unknown = null;
   /** @internal compiled port-indexed runs of netfilter/engine.ts, taken up again by the next compile while the chain only grows at a run's end */
   portRuns: unknown = null;
+  /** @internal {@link Table.hooksReaching}'s memo: the hooks, valid while `reachEpoch` is the current jump epoch */
+  reachHooks = 0;
+  /** @internal the jump epoch `reachHooks` was found in (-1: none) */
+  reachEpoch = -1;
 
   constructor(
     /** Chain name. */
@@ -186,6 +200,7 @@ export class Chain {
     this.list = rules.length === 0 ? NO_RULES : (rules as Rule[]);
     this.sum = null;
     this.version++;
+    jumpEpoch++;
   }
 
   /** True for a built-in (base) chain. */
@@ -203,6 +218,7 @@ export class Chain {
     else l.splice(idx, 0, r);
     this.sum?.add(r, 1);
     this.version++;
+    if (r.target.kind === 'jump') jumpEpoch++;
   }
 
   /** Removes and returns the rule at `idx`. */
@@ -210,6 +226,7 @@ export class Chain {
     const [r] = this.list.splice(idx, 1);
     this.sum?.add(r!, -1);
     this.version++;
+    if (r!.target.kind === 'jump') jumpEpoch++;
     return r!;
   }
 
@@ -222,6 +239,7 @@ export class Chain {
       this.sum.add(r, 1);
     }
     this.version++;
+    if (old.target.kind === 'jump' || r.target.kind === 'jump') jumpEpoch++;
     return old;
   }
 
@@ -355,6 +373,7 @@ export class Table {
 
   set chains(m: Map<string, Chain>) {
     this.map = m;
+    jumpEpoch++;
   }
 
   /** Whether the chain map was ever made (a table never touched has only default built-in chains). */
@@ -488,10 +507,17 @@ export class Table {
     return found;
   }
 
-  /** Hooks (bit `1 << hook`) of the base chains from which `c` can be reached. */
+  /**
+   * Hooks (bit `1 << hook`) of the base chains from which `c` can be reached; remembered on the chain
+   * until a jump edge changes (a `docker run -p` places three rules that jump nowhere: the walks ran
+   * for each).
+   */
   hooksReaching(c: Chain): number {
+    if (c.reachEpoch === jumpEpoch) return c.reachHooks;
     let m = 0;
     for (const b of this.chains.values()) if (b.builtin && (m & (1 << b.hook)) === 0 && this.reaches(b, c)) m |= 1 << b.hook;
+    c.reachHooks = m;
+    c.reachEpoch = jumpEpoch;
     return m;
   }
 

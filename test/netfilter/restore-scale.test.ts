@@ -225,6 +225,72 @@ describe('incremental commit checks', () => {
       { numRuns: 300 },
     );
   });
+
+  it('forget the hooks that reached a chain once the jump to it is flushed, deleted or renamed away', () => {
+    const rs = new Ruleset();
+    const ok = (...a: string[]): void => expect(runIptables(rs, ['-t', 'nat', ...a]).stderr).toBe('');
+    ok('-N', 'A');
+    ok('-A', 'PREROUTING', '-j', 'A');
+    ok('-A', 'A', '-p', 'tcp', '-j', 'DNAT', '--to-destination', '10.0.0.1'); // PREROUTING reaches A
+    expect(runIptables(rs, ['-t', 'nat', '-A', 'A', '-j', 'MASQUERADE']).exitCode).toBe(4);
+    ok('-F', 'PREROUTING'); // now nothing reaches A
+    ok('-A', 'A', '-j', 'MASQUERADE');
+    ok('-D', 'A', '-p', 'tcp', '-j', 'DNAT', '--to-destination', '10.0.0.1');
+    ok('-A', 'POSTROUTING', '-j', 'A'); // POSTROUTING reaches A
+    ok('-N', 'B');
+    ok('-A', 'OUTPUT', '-j', 'B');
+    ok('-E', 'A', 'C'); // the jump from POSTROUTING follows the rename
+    expect(runIptables(rs, ['-t', 'nat', '-A', 'C', '-p', 'tcp', '-j', 'DNAT', '--to-destination', '10.0.0.1']).exitCode).toBe(4);
+    ok('-D', 'POSTROUTING', '-j', 'C');
+    ok('-A', 'C', '-p', 'tcp', '-j', 'DNAT', '--to-destination', '10.0.0.1'); // nothing reaches C any more
+  });
+
+  // chains made, flushed, deleted and renamed between the rule changes: the hooks remembered on a
+  // chain (Table.hooksReaching) must follow every change of the jump graph
+  const graphOp = fc.oneof(
+    op,
+    fc.record({ cmd: fc.constantFrom('-N', '-X'), chain: fc.constantFrom('A', 'B', 'C', 'D'), target: fc.constant('') }),
+    fc.record({ cmd: fc.constant('-F'), chain: fc.constantFrom(...chains, 'D'), target: fc.constant('') }),
+    fc.record({ cmd: fc.constant('-E'), chain: fc.constantFrom('A', 'B', 'C', 'D'), target: fc.constantFrom('A', 'B', 'C', 'D') }),
+  );
+
+  it('stay exact while chains are made, flushed, deleted and renamed (the remembered reaching hooks follow the jump graph)', () => {
+    fc.assert(
+      fc.property(fc.array(graphOp, { maxLength: 60 }), (ops) => {
+        const rs = new Ruleset();
+        for (const c of ['A', 'B', 'C']) expect(runIptables(rs, ['-t', 'nat', '-N', c]).exitCode).toBe(0);
+        for (const o of ops) {
+          let argv: string[];
+          if (o.cmd === '-N' || o.cmd === '-X' || o.cmd === '-F') argv = ['-t', 'nat', o.cmd, o.chain];
+          else if (o.cmd === '-E') argv = ['-t', 'nat', '-E', o.chain, o.target];
+          else {
+            const args = ['-p', 'tcp', '-j', o.target];
+            if (o.target === 'DNAT') args.push('--to-destination', '10.0.0.1');
+            if (o.target === 'SNAT') args.push('--to-source', '10.0.0.1');
+            const len = rs.tables.nat.chains.get(o.chain)?.rules.length ?? 0;
+            if (o.cmd === '-R' && len === 0) continue;
+            argv = o.cmd === '-R' || (o.cmd === '-I' && len > 0) ? ['-t', 'nat', o.cmd, o.chain, '1', ...args] : ['-t', 'nat', o.cmd, o.chain, ...args];
+          }
+          const before = saveText(rs);
+          const res = runIptables(rs, argv);
+          expect(fullCheck(rs)).toBe(null);
+          if (res.exitCode !== 0) {
+            expect(saveText(rs)).toBe(before);
+            if (/Too many links|Invalid argument/.test(res.stderr)) {
+              const shadow = new Ruleset();
+              runRestore(shadow, before);
+              const inv = parseIptablesArgs(argv, () => true);
+              const c = shadow.tables.nat.chains.get(o.chain)!;
+              if (o.cmd === '-R') c.replace(0, inv.rule!);
+              else c.insert(o.cmd === '-A' ? c.rules.length : 0, inv.rule!);
+              expect(fullCheck(shadow)).not.toBe(null);
+            }
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
 });
 
 describe('jump edges read without a summary', () => {
