@@ -88,6 +88,7 @@ export function countInstructions(child, file, ci, copts, lines = 0, cache = fal
         process.execPath,
         '--expose-gc',
         '--single-threaded',
+        ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : []),
         ...(lines ? ['--perf-prof'] : []),
         child,
         file,

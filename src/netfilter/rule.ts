@@ -483,6 +483,20 @@ function buildSpec(r: Rule): string {
  * int32 (a small integer Map key).
  */
 export function specHash(r: Rule): number {
+  // the probe and the change of a `-C` then `-A` (libnetwork's ProgramRule) hash the same rule
+  // object back to back: remembered for the last rule (a rule's specification fields do not change
+  // once it is made: edits make new rules)
+  if (r === lastHashed) return lastHash;
+  const h = specHashOf(r);
+  lastHashed = r;
+  lastHash = h;
+  return h;
+}
+
+let lastHashed: Rule | null = null;
+let lastHash = 0;
+
+function specHashOf(r: Rule): number {
   let h = 0x811c9dc5 | 0;
   if (r.srcMask !== 0 || r.srcInv) h = mix(mix(mix(h, r.src), r.srcMask), r.srcInv ? 2 : 1);
   if (r.dstMask !== 0 || r.dstInv) h = mix(mix(mix(h, r.dst), r.dstMask), r.dstInv ? 4 : 3);
