@@ -177,7 +177,7 @@ export class Sandboxes implements EtcRenderer {
     // the inside of the namespace is configured on first use (sandbox-state.ts), unless another
     // iptables front-end must see the resolver's rules as they are made; `lo` comes first then
     const defer = !this.e.ownIptablesFrontEnd;
-    const ns = new NetNamespace(this.e.sim, 'ctr-' + c.id.slice(0, 12), this.e.rng.fork('ns:' + c.id), { loopback: !defer });
+    const ns = new NetNamespace(this.e.sim, 'ctr-' + c.id.slice(0, 12), this.e.rng.fork('ns'), { loopback: !defer });
     ns.ipv6 = false;
     netNs.handle = ns;
     const hc = c.hostConfig;
