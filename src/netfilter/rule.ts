@@ -500,21 +500,34 @@ function specHashOf(r: Rule): number {
   let h = 0x811c9dc5 | 0;
   if (r.srcMask !== 0 || r.srcInv) h = mix(mix(mix(h, r.src), r.srcMask), r.srcInv ? 2 : 1);
   if (r.dstMask !== 0 || r.dstInv) h = mix(mix(mix(h, r.dst), r.dstMask), r.dstInv ? 4 : 3);
-  if (r.inIf) h = mix(mix(h, hashString(r.inIf)), r.inIfInv ? 6 : 5);
-  if (r.outIf) h = mix(mix(h, hashString(r.outIf)), r.outIfInv ? 8 : 7);
+  if (r.inIf) h = mix(mix(h, nameHash(r.inIf)), r.inIfInv ? 6 : 5);
+  if (r.outIf) h = mix(mix(h, nameHash(r.outIf)), r.outIfInv ? 8 : 7);
   if (r.proto !== 0) h = mix(mix(h, r.proto), r.protoInv ? 10 : 9);
   h = mix(h, r.frag);
   const ms = r.matches;
   h = mix(h, ms.length);
   for (let i = 0; i < ms.length; i++) {
     const m = ms[i]!;
-    h = mix(h, hashString(m.kind));
+    h = mix(h, nameHash(m.kind));
     if (m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp') {
       if (m.sportLo >= 0) h = mix(mix(h, m.sportLo), m.sportHi);
       if (m.dportLo >= 0) h = mix(mix(h, m.dportLo), m.dportHi);
     }
   }
   return mix(h, r.target.kind === 'none' ? 0 : 1);
+}
+
+/** {@link hashString} of interface names and match kinds (few, and hashed again for every rule: a lookup, not a loop per character). Bounded. */
+const nameHashes = new Map<string, number>();
+
+function nameHash(s: string): number {
+  let h = nameHashes.get(s);
+  if (h === undefined) {
+    h = hashString(s) | 0; // int32: what `mix` makes of it anyway, and a small integer in the map
+    if (nameHashes.size >= 1024) nameHashes.clear();
+    nameHashes.set(s, h);
+  }
+  return h;
 }
 
 /** One FNV-1a step over a 32-bit value (int32 result). */

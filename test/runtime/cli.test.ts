@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { splitCommandLine } from '../../src/runtime/cli/split.js';
+import { splitCommandLine, splitShellWords } from '../../src/runtime/cli/split.js';
 import { parseFlags, FlagError } from '../../src/runtime/cli/flags.js';
 import { parseRunArgs, ClientError } from '../../src/runtime/cli/run-options.js';
 import { ramInBytes, humanSize, humanDuration, rfc3339Nano } from '../../src/runtime/units.js';
@@ -19,6 +19,23 @@ describe('splitCommandLine', () => {
     fc.assert(fc.property(fc.array(fc.string().filter((s) => !s.includes("'")), { maxLength: 6 }), (words) => {
       expect(splitCommandLine(words.map((w) => `'${w}'`).join(' '))).toEqual(words);
     }));
+  });
+  it('splits a line without quotes, escapes or tabs natively, into the words the full splitter finds', () => {
+    const ch = fc.constantFrom('a', 'b', '-', '=', ' ', ' ', '\t', '\n', '\r', "'", '"', '\\', '\u00a0', '\v');
+    const outcome = (f: (l: string) => string[], l: string): unknown => {
+      try {
+        return f(l);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(ch, { maxLength: 40 }).map((a) => a.join('')), (line) => {
+        expect(outcome(splitCommandLine, line)).toEqual(outcome(splitShellWords, line));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(splitCommandLine('  docker  run -d\u00a0x  ')).toEqual(['docker', 'run', '-d\u00a0x']);
   });
 });
 

@@ -1,5 +1,8 @@
 import { UsageError } from '../../core/errors.js';
 
+/** What only the full splitter handles: a quote, a backslash, whitespace other than the space. */
+const NOT_PLAIN = /['"\\\t\n\r]/;
+
 /** Whitespace, a quote or a backslash: what ends a run of ordinary characters in {@link splitCommandLine}. */
 function isSpecial(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 39 || c === 34 || c === 92;
@@ -15,6 +18,24 @@ function isSpecial(c: number): boolean {
  * @throws UsageError on an unterminated quote or a trailing backslash.
  */
 export function splitCommandLine(line: string): string[] {
+  // most lines quote nothing: words between spaces, split natively (the loop below reads a line
+  // character by character, which costs ~100 times more while V8 runs it unoptimized: the first
+  // thousand commands of a process)
+  if (!NOT_PLAIN.test(line)) {
+    const parts = line.split(' ');
+    let k = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const w = parts[i]!;
+      if (w !== '') parts[k++] = w;
+    }
+    parts.length = k;
+    return parts;
+  }
+  return splitShellWords(line);
+}
+
+/** @internal {@link splitCommandLine} character by character, for any line (quotes, escapes, tabs). */
+export function splitShellWords(line: string): string[] {
   const out: string[] = [];
   let cur = '';
   let inWord = false;
