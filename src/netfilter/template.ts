@@ -27,6 +27,24 @@ const enum Slot {
   NatTo,
 }
 
+/**
+ * Slot values parsed lately, by text: a `docker run -p` fills its container's address into three
+ * rules and its port into two. Bounded (256 values each: a value cut out of a long text keeps that
+ * text alive while it is here); a value the parser refuses is not kept (it throws again).
+ */
+const addrMasks = new Map<string, readonly [number, number]>();
+const portRanges = new Map<string, readonly [number, number]>();
+
+function parsedOnce(m: Map<string, readonly [number, number]>, v: string, parse: (v: string) => readonly [number, number]): readonly [number, number] {
+  let r = m.get(v);
+  if (r === undefined) {
+    r = parse(v);
+    if (m.size >= 256) m.clear();
+    m.set(v, r);
+  }
+  return r;
+}
+
 const SLOT_OF: Readonly<Record<string, Slot>> = {
   '-s': Slot.Src,
   '--source': Slot.Src,
@@ -190,10 +208,10 @@ export class XtTemplate {
       const v = values[slot.k]!;
       switch (slot.kind) {
         case Slot.Src:
-          setSrc(rule, parseAddrMask(v));
+          setSrc(rule, parsedOnce(addrMasks, v, parseAddrMask));
           break;
         case Slot.Dst:
-          setDst(rule, parseAddrMask(v));
+          setDst(rule, parsedOnce(addrMasks, v, parseAddrMask));
           break;
         case Slot.InIf:
           rule.inIf = internName(checkIface(v));
@@ -205,7 +223,7 @@ export class XtTemplate {
         case Slot.Dport: {
           matches ??= br.matches.slice();
           const m = matches[this.portsAt] as PortsMatch;
-          const [lo, hi] = parsePortRange(v);
+          const [lo, hi] = parsedOnce(portRanges, v, parsePortRange);
           matches[this.portsAt] = internMatch(slot.kind === Slot.Sport ? withPorts(m, lo, hi, m.dportLo, m.dportHi) : withPorts(m, m.sportLo, m.sportHi, lo, hi));
           break;
         }
