@@ -5,10 +5,20 @@ import { DockernetError } from '../core/errors.js';
  * IPv4 as an unsigned 32-bit integer, MAC as a 48-bit integer (exact in a double).
  */
 
-/** Formats an IPv4 address (uint32) as dotted quad. */
+/** Formats an IPv4 address (uint32 or int32) as dotted quad. */
 export function ipToString(ip: number): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+  // the last address asked for again (a container's address is written out for its /etc/hosts,
+  // its published ports and their proxies in turn): the same string, not seven concatenations
+  const k = ip | 0; // either form, kept as a small integer
+  if (k === lastIp) return lastIpText;
+  const s = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+  lastIp = k;
+  lastIpText = s;
+  return s;
 }
+
+let lastIp = -1;
+let lastIpText = '255.255.255.255';
 
 /** Parses a dotted-quad IPv4 address; returns -1 when it is not one. */
 export function tryParseIp(s: string): number {

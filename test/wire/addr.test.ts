@@ -34,6 +34,17 @@ describe('tryParseIp', () => {
     expect(tryParseIp('1.2.3.4.')).toBe(-1);
     expect(tryParseIp('')).toBe(-1);
   });
+
+  it('ipToString writes the same text for an address in either form, whatever was asked for before', () => {
+    const text = (ip: number) => [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
+    const form = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.boolean()).map(([ip, signed]) => (signed ? ip | 0 : ip));
+    fc.assert(
+      // addresses alike in all but a few bits (172.17.0.2, 10.17.0.2, 172.18.0.2, 172.17.1.2, 172.17.0.3) and in both forms
+      fc.property(fc.array(fc.oneof(form, fc.constantFrom(-1, 0xffffffff, 0, 0xac110002, 0xac110002 | 0, 0x0a110002, 0xac120002, 0xac120002 | 0, 0xac110102, 0xac110003)), { maxLength: 12 }), (ips) => {
+        for (const ip of ips) expect(ipToString(ip)).toBe(text(ip));
+      }),
+    );
+  });
 });
 
 describe('macToString', () => {

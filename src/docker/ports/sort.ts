@@ -44,6 +44,7 @@ export function sortPortMap(exposed: readonly string[], bindings: Readonly<Recor
     if (bs && bs.length) for (const b of bs) s.push({ port: p, binding: b });
     else s.push({ port: p, binding: null });
   }
+  if (s.length < 2) return s;
   const keys = s.map((x) => ({ x, pi: portInt(x.port), hp: hostPortInt(x.binding), tcp: proto(x.port).toLowerCase() === 'tcp' }));
   goSort(keys, (a, b) => a.hp > b.hp || a.pi > b.pi || (a.pi === b.pi && a.tcp));
   for (let i = 0; i < keys.length; i++) s[i] = keys[i]!.x;
