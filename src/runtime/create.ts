@@ -16,6 +16,8 @@ import { RootFs } from './images/layer.js';
 import { setupMounts } from './mounts.js';
 import { emptyRecord } from './types.js';
 
+const NO_ARGS: readonly string[] = [];
+
 /** What create returns: the container and daemon warnings (printed on stderr). */
 export interface CreateResult {
   container: Container;
@@ -41,7 +43,8 @@ function validateNetMode(rt: Runtime, req: RunRequest): void {
   if (isContainer && (Object.keys(hc.PortBindings).length || hc.PublishAllPorts)) throw daemonError('conflicting options: port publishing and the container type network mode');
   if (isContainer && cfg.ExposedPorts && Object.keys(cfg.ExposedPorts).length) throw daemonError('conflicting options: port exposing and the container type network mode');
   if (isContainer) rt.store.get(nm.slice('container:'.length));
-  for (const mode of [hc.PidMode, hc.IpcMode]) if (mode.startsWith('container:')) rt.store.get(mode.slice('container:'.length));
+  if (hc.PidMode.startsWith('container:')) rt.store.get(hc.PidMode.slice('container:'.length));
+  if (hc.IpcMode.startsWith('container:')) rt.store.get(hc.IpcMode.slice('container:'.length));
 }
 
 /** Creates a container from a parsed run/create request. Throws on refusal (nothing left behind). */
@@ -106,13 +109,14 @@ export function createContainer(rt: Runtime, req: RunRequest): CreateResult {
   }
   if (imgCfg['Volumes']) cfg.Volumes = { ...(imgCfg['Volumes'] as Record<string, Record<string, never>>), ...(cfg.Volumes ?? {}) };
   if (imgCfg['ExposedPorts']) cfg.ExposedPorts = { ...(imgCfg['ExposedPorts'] as Record<string, Record<string, never>>), ...(cfg.ExposedPorts ?? {}) };
-  const argvFull = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
+  // read only below: either list as it is when the other is empty
+  const ep = cfg.Entrypoint ?? NO_ARGS;
+  const cm = cfg.Cmd ?? NO_ARGS;
+  const argvFull = ep.length === 0 ? cm : cm.length === 0 ? ep : ep.concat(cm);
   if (argvFull.length === 0) throw daemonError('No command specified');
   // PidMode/IpcMode store the full id even when a name was given
-  for (const k of ['PidMode', 'IpcMode'] as const) {
-    const v = hc[k];
-    if (v.startsWith('container:')) hc[k] = 'container:' + rt.store.get(v.slice(10)).id;
-  }
+  if (hc.PidMode.startsWith('container:')) hc.PidMode = 'container:' + rt.store.get(hc.PidMode.slice(10)).id;
+  if (hc.IpcMode.startsWith('container:')) hc.IpcMode = 'container:' + rt.store.get(hc.IpcMode.slice(10)).id;
   if (hc.NetworkMode.startsWith('container:')) hc.NetworkMode = 'container:' + rt.store.get(hc.NetworkMode.slice(10)).id;
   const c = new Container(id, name, rt.sim.now, cfg, hc, img.id, new RootFs(img.layers));
   c.path = argvFull[0]!;

@@ -33,6 +33,11 @@ function addVolume(rt: Runtime, c: Container, name: string, dest: string, mode: 
 /** Fills `c.mounts` from its HostConfig/Config. Throws daemon errors with Docker's text. */
 export function setupMounts(rt: Runtime, c: Container): void {
   const hc = c.hostConfig;
+  if (!hc.Binds?.length && !hc.Mounts?.length && !hc.VolumesFrom?.length && !hasKeys(c.config.Volumes)) {
+    // most containers mount nothing: no lists, sets or iterators made for it
+    c.mounts = [];
+    return;
+  }
   const out: MountPoint[] = [];
   const taken = new Set<string>();
   for (const b of hc.Binds ?? []) {
@@ -79,4 +84,9 @@ export function setupMounts(rt: Runtime, c: Container): void {
     out.push(addVolume(rt, c, rt.rng.hex(64), dest, '', true));
   }
   c.mounts = out.sort((a, b) => (a.Destination < b.Destination ? -1 : 1));
+}
+
+function hasKeys(o: object | null | undefined): boolean {
+  if (o) for (const _ in o) return true;
+  return false;
 }

@@ -21,33 +21,55 @@ export interface Published {
   stops: DockerProxy[];
 }
 
-function hostPortRange(text: string): [number, number] {
-  if (!text) return [0, 0];
-  const [a, b] = text.split('-');
-  const lo = Number(a);
-  return [lo, b !== undefined ? Number(b) : lo];
+/** The low end of a `-p` host port text (`8080`, `8080-8090`; 0 when empty). */
+function hostPortLo(text: string): number {
+  if (!text) return 0;
+  const dash = text.indexOf('-');
+  return Number(dash < 0 ? text : text.slice(0, dash));
+}
+
+/** The high end of a `-p` host port text (the low end when it is one port). */
+function hostPortHi(text: string): number {
+  if (!text) return 0;
+  const dash = text.indexOf('-');
+  if (dash < 0) return Number(text);
+  const next = text.indexOf('-', dash + 1);
+  return Number(next < 0 ? text.slice(dash + 1) : text.slice(dash + 1, next));
 }
 
 /** Publishes every binding of `c` on endpoint `ep`; rolls back and throws on failure. */
 export function publishPorts(e: Engine, c: Container, ep: Endpoint, _sb: Sandbox): Published {
   const out: Published = { ports: [], stops: [] };
   const hc = c.hostConfig;
-  const exposed = Object.keys(c.config.ExposedPorts ?? {});
-  const seen = new Set(exposed);
-  for (const k of Object.keys(hc.PortBindings)) if (!seen.has(k)) exposed.push(k);
+  // indexed loops, no destructuring: this runs unoptimized for a process's first containers, where
+  // every iterator step is a call and an object
+  const exposed = c.config.ExposedPorts ? Object.keys(c.config.ExposedPorts) : [];
+  const bound = Object.keys(hc.PortBindings);
+  // (a Set once there are many: a published range of ports)
+  const seen = exposed.length + bound.length > 16 ? new Set(exposed) : null;
+  for (let i = 0; i < bound.length; i++) {
+    const k = bound[i]!;
+    if (seen ? !seen.has(k) : !exposed.includes(k)) exposed.push(k);
+  }
   const sorted = sortPortMap(exposed, hc.PortBindings);
   // the same string as the container's /etc/hosts record of this address (sandbox.ts join)
   const cip = share(ipToString(ep.ip));
   const bridge = ep.network.bridgeName;
   try {
-    for (const { port, binding } of sorted) {
+    for (let i = 0; i < sorted.length; i++) {
+      const { port, binding } = sorted[i]!;
       if (!binding && !hc.PublishAllPorts) continue;
       const b = binding ?? { HostIp: '', HostPort: '' };
-      const [cportText, proto = 'tcp'] = port.split('/') as [string, string?];
-      const cport = Number(cportText);
+      const slash = port.indexOf('/');
+      const cport = Number(slash < 0 ? port : port.slice(0, slash));
+      const slash2 = slash < 0 ? -1 : port.indexOf('/', slash + 1);
+      const p = slash < 0 ? 'tcp' : port.slice(slash + 1, slash2 < 0 ? port.length : slash2);
+      // the mapping keeps it: the literal, not a string per container
+      const proto = p === 'tcp' ? 'tcp' : p === 'udp' ? 'udp' : p;
       const wantV6Only = b.HostIp.includes(':');
       const v4Ip = b.HostIp === '' ? (ep.network.hostBindingIpv4 ?? '0.0.0.0') : b.HostIp;
-      const [lo, hi] = hostPortRange(b.HostPort);
+      const lo = hostPortLo(b.HostPort);
+      const hi = hostPortHi(b.HostPort);
       let hostPort = 0;
       if (!wantV6Only) {
         hostPort = allocate(e, v4Ip, proto, lo, hi);

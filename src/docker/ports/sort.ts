@@ -39,9 +39,10 @@ function hostPortInt(b: HostBinding | null): number {
  */
 export function sortPortMap(exposed: readonly string[], bindings: Readonly<Record<string, readonly HostBinding[]>>): SortedBinding[] {
   const s: SortedBinding[] = [];
-  for (const p of exposed) {
+  for (let i = 0; i < exposed.length; i++) {
+    const p = exposed[i]!;
     const bs = bindings[p];
-    if (bs && bs.length) for (const b of bs) s.push({ port: p, binding: b });
+    if (bs && bs.length) for (let j = 0; j < bs.length; j++) s.push({ port: p, binding: bs[j]! });
     else s.push({ port: p, binding: null });
   }
   if (s.length < 2) return s;
