@@ -97,8 +97,9 @@ export class Sandboxes implements EtcRenderer {
       throw new DockernetError('EDAEMON', msg, 125);
     };
     if (req.ipv4 && tryParseIp(req.ipv4) < 0) refuse(`invalid IPv4 address: ${req.ipv4}`);
-    for (const l of c.hostConfig.Links ?? []) {
-      const child = l.split(':')[0]!.replace(/^\//, '');
+    const links = c.hostConfig.Links ?? NONE;
+    for (let i = 0; i < links.length; i++) {
+      const child = links[i]!.split(':')[0]!.replace(/^\//, '');
       if (!this.e.runtime.store.find(child)) refuse(`could not get container for ${child}: No such container: ${child}`);
     }
     // a missing network fails the start, not the create (the lab's 20.10: the id is printed, the

@@ -223,8 +223,8 @@ export class XtTemplate {
         case Slot.Dport: {
           matches ??= br.matches.slice();
           const m = matches[this.portsAt] as PortsMatch;
-          const [lo, hi] = parsedOnce(portRanges, v, parsePortRange);
-          matches[this.portsAt] = internMatch(slot.kind === Slot.Sport ? withPorts(m, lo, hi, m.dportLo, m.dportHi) : withPorts(m, m.sportLo, m.sportHi, lo, hi));
+          const pr = parsedOnce(portRanges, v, parsePortRange);
+          matches[this.portsAt] = internMatch(slot.kind === Slot.Sport ? withPorts(m, pr[0], pr[1], m.dportLo, m.dportHi) : withPorts(m, m.sportLo, m.sportHi, pr[0], pr[1]));
           break;
         }
         case Slot.NatTo: {

@@ -694,7 +694,10 @@ export class NetNamespace implements NfHost, IpMib, NeighHost {
     const dev = typeof devOrName === 'string' ? this.mustDev(devOrName) : devOrName;
     const was = dev.adminUp;
     dev.adminUp = up;
-    if (up && !was) for (const a of this.addrs) if (a.dev === dev) this.addAddrRoutes(a);
+    if (up && !was) {
+      const addrs = this.addrs;
+      for (let i = 0; i < addrs.length; i++) if (addrs[i]!.dev === dev) this.addAddrRoutes(addrs[i]!);
+    }
     if (!up && was) {
       // host-scope local entries stay (fib_sync_down_dev spares them): our own address still answers via lo
       this.fib.main.removeWhere((r) => r.dev === dev);

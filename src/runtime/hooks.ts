@@ -33,7 +33,8 @@ export class HookSet {
   }
   /** Calls `name` on every registered hook. */
   run(name: keyof LifecycleHooks, c: Container): void {
-    for (const h of this.list) h[name]?.(c);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) list[i]![name]?.(c);
   }
 }
 

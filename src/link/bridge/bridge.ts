@@ -94,7 +94,8 @@ export class BridgeDevice extends NetDevice {
   /** Carrier: admin-up with at least one forwarding port (a bridge without ports shows NO-CARRIER). */
   override get operUp(): boolean {
     if (!this.adminUp) return false;
-    for (const p of this.portList) if (portState(p) === BR_STATE_FORWARDING) return true;
+    const ports = this.portList;
+    for (let i = 0; i < ports.length; i++) if (portState(ports[i]!) === BR_STATE_FORWARDING) return true;
     return false;
   }
 

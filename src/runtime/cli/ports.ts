@@ -23,7 +23,8 @@ export interface PortSpecs {
 export function parsePortSpecs(specs: readonly string[]): PortSpecs {
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, PortBinding[]> = {};
-  for (const raw of specs) {
+  for (let k = 0; k < specs.length; k++) {
+    const raw = specs[k]!;
     let rest = raw;
     let proto = 'tcp';
     const slash = rest.lastIndexOf('/');
@@ -44,8 +45,15 @@ export function parsePortSpecs(specs: readonly string[]): PortSpecs {
       ctr = c >= 0 ? r.slice(c + 1) : r;
     } else {
       const parts = rest.split(':');
-      if (parts.length === 2) [hostPart, ctr] = parts as [string, string];
-      else if (parts.length === 3) [ip, hostPart, ctr] = parts as [string, string, string];
+      // (element reads, not destructuring: an iterator per spec in unoptimized code)
+      if (parts.length === 2) {
+        hostPart = parts[0]!;
+        ctr = parts[1]!;
+      } else if (parts.length === 3) {
+        ip = parts[0]!;
+        hostPart = parts[1]!;
+        ctr = parts[2]!;
+      }
       else if (parts.length > 3) throw new Error(`invalid port specification: "${raw}"`);
     }
     if (ctr === '') throw new Error(`no port specified: ${raw}<empty>`);

@@ -19,6 +19,8 @@ function memSwap(text: string): number {
   return text === '-1' ? -1 : ramInBytes(text);
 }
 
+/** The default of a list flag that is not given (read, never kept or changed). */
+const NO_STRINGS: string[] = [];
 const L = 'list' as const;
 const S = 'string' as const;
 const B = 'bool' as const;
@@ -145,7 +147,8 @@ function isIpAddress(s: string): boolean {
 
 function kvMap(list: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const s of list) {
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
     const eq = s.indexOf('=');
     if (eq < 0) out[s] = '';
     else out[s.slice(0, eq)] = s.slice(eq + 1);
@@ -158,7 +161,8 @@ function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   const keys = Object.keys(o);
   if (keys.length === 0) return emptyRecord();
   const out: Record<string, T> = {};
-  for (const k of keys.sort()) out[k] = o[k]!;
+  keys.sort();
+  for (let i = 0; i < keys.length; i++) out[keys[i]!] = o[keys[i]!]!;
   return out;
 }
 
@@ -232,7 +236,8 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   let ports;
   try {
     ports = parsePortSpecs(g<string[]>('publish', []));
-    for (const e of parseExpose(g<string[]>('expose', []))) ports.exposed[e] = emptyRecord();
+    const ex = parseExpose(g<string[]>('expose', NO_STRINGS));
+    for (let i = 0; i < ex.length; i++) ports.exposed[ex[i]!] = emptyRecord();
   } catch (e) {
     const m = (e as Error).message;
     // the 20.10 CLI capitalised go-connections' "Invalid containerPort/hostPort/ip address"
@@ -244,7 +249,9 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   if (f.has('publish-all')) hc.PublishAllPorts = g('publish-all', false);
   // volumes: "-v /ctr" is an anonymous volume (Config.Volumes), anything with a colon a bind/named
   const binds: string[] = [];
-  for (const v of g<string[]>('volume', [])) {
+  const vols = g<string[]>('volume', NO_STRINGS);
+  for (let i = 0; i < vols.length; i++) {
+    const v = vols[i]!;
     if (v.includes(':')) binds.push(v);
     else (config.Volumes ??= {})[v] = {};
   }
@@ -258,11 +265,15 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   const networks = g<string[]>('network', []);
   if (networks.length) hc.NetworkMode = share(networks[0]!);
   if (f.has('dns')) hc.Dns = g('dns', emptyList<string>());
-  for (const d of hc.Dns) if (!isIpAddress(d)) throw new FlagError(`invalid argument ${JSON.stringify(d)} for "--dns" flag: IP address is not correctly formatted: ${d}`, `invalid argument ${JSON.stringify(d)} for "--dns" flag: ${d} is not an ip address`);
+  for (let i = 0; i < hc.Dns.length; i++) {
+    const d = hc.Dns[i]!;
+    if (!isIpAddress(d)) throw new FlagError(`invalid argument ${JSON.stringify(d)} for "--dns" flag: IP address is not correctly formatted: ${d}`, `invalid argument ${JSON.stringify(d)} for "--dns" flag: ${d} is not an ip address`);
+  }
   if (f.has('dns-search')) hc.DnsSearch = g('dns-search', emptyList<string>());
   if (f.has('dns-option')) hc.DnsOptions = g('dns-option', emptyList<string>());
   const eh = g<string[]>('add-host', []);
-  for (const h of eh) {
+  for (let i = 0; i < eh.length; i++) {
+    const h = eh[i]!;
     // opts.ValidateExtraHost: NAME:IP (or host-gateway)
     const c = h.indexOf(':');
     if (c <= 0) throw new FlagError(`invalid argument ${JSON.stringify(h)} for "--add-host" flag: bad format for add-host: ${JSON.stringify(h)}`);
@@ -311,7 +322,9 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   if (cgns !== '') hc.CgroupnsMode = cgns;
   // logging
   hc.LogConfig = { Type: g('log-driver', ''), Config: {} };
-  for (const o of g<string[]>('log-opt', [])) {
+  const logOpts = g<string[]>('log-opt', NO_STRINGS);
+  for (let i = 0; i < logOpts.length; i++) {
+    const o = logOpts[i]!;
     const eq = o.indexOf('=');
     if (eq < 0) throw new FlagError(`invalid argument ${JSON.stringify(o)} for "--log-opt" flag: invalid key value pair format in log-opt`);
     hc.LogConfig.Config[o.slice(0, eq)] = o.slice(eq + 1);
