@@ -192,8 +192,20 @@ export function startContainer(rt: Runtime, c: Container, attach: Attachment | n
     onExit: out.initExited.bind(out),
   });
   c.init = init;
-  Object.assign(c.state, { Status: 'running', Running: true, Paused: false, Restarting: false, Pid: init.pid, ExitCode: 0, StartedAt: rt.sim.now, FinishedAt: c.state.FinishedAt });
-  for (const m of c.mounts) if (m.Type === 'volume') rt.events.emit('volume', 'mount', m.Name!, { container: c.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) });
+  // field by field (an Object.assign of a literal is a call into the runtime)
+  const st = c.state;
+  st.Status = 'running';
+  st.Running = true;
+  st.Paused = false;
+  st.Restarting = false;
+  st.Pid = init.pid;
+  st.ExitCode = 0;
+  st.StartedAt = rt.sim.now;
+  const mounts = c.mounts;
+  for (let i = 0; i < mounts.length; i++) {
+    const m = mounts[i]!;
+    if (m.Type === 'volume') rt.events.emit('volume', 'mount', m.Name!, { container: c.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) });
+  }
   rt.events.emit('container', 'start', c.id, rt.containerAttrs(c));
   rt.hooks.run('afterStart', c);
 }
