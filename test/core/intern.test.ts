@@ -11,7 +11,7 @@ describe('intern', () => {
 });
 
 describe('intern internalizes', () => {
-  it('gives V8-internalized strings for names made at run time, short (set as a key in place) and long (the key list copy)', () => {
+  it('gives V8-internalized strings for names made at run time, short and long, a concatenation too', () => {
     // V8's own predicate, compiled with natives syntax switched on for this one function
     v8.setFlagsFromString('--allow-natives-syntax');
     const isInternalized = new Function('s', 'return %IsInternalizedString(s)') as (s: string) => boolean;
