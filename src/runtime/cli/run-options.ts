@@ -20,7 +20,7 @@ function memSwap(text: string): number {
 }
 
 /** The default of a list flag that is not given (read, never kept or changed). */
-const NO_STRINGS: string[] = [];
+const NO_STRINGS = Object.freeze([]) as readonly string[] as string[];
 const L = 'list' as const;
 const S = 'string' as const;
 const B = 'bool' as const;
@@ -207,7 +207,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   config.WorkingDir = g('workdir', '');
   config.Tty = g('tty', false);
   const interactive = g('interactive', false);
-  const attach = g<string[]>('attach', []);
+  const attach = g<string[]>('attach', NO_STRINGS);
   if (!detach) {
     if (attach.length) {
       config.AttachStdin = attach.some((a) => a.toLowerCase() === 'stdin');
@@ -221,9 +221,9 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   }
   config.OpenStdin = interactive;
   config.StdinOnce = interactive && !detach;
-  const env = g<string[]>('env', []).filter((e) => e.includes('='));
+  const env = g<string[]>('env', NO_STRINGS).filter((e) => e.includes('='));
   config.Env = env.length ? env : null;
-  config.Labels = sortKeys(kvMap(g<string[]>('label', [])));
+  config.Labels = sortKeys(kvMap(g<string[]>('label', NO_STRINGS)));
   if (f.has('mac-address')) {
     config.MacAddress = g('mac-address', '');
     // opts.ValidateMACAddress (net.ParseMAC)
@@ -235,7 +235,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   // ports
   let ports;
   try {
-    ports = parsePortSpecs(g<string[]>('publish', []));
+    ports = parsePortSpecs(g<string[]>('publish', NO_STRINGS));
     const ex = parseExpose(g<string[]>('expose', NO_STRINGS));
     for (let i = 0; i < ex.length; i++) ports.exposed[ex[i]!] = emptyRecord();
   } catch (e) {
@@ -256,8 +256,8 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     else (config.Volumes ??= {})[v] = {};
   }
   if (binds.length) hc.Binds = binds;
-  if (f.has('mount')) hc.Mounts = g<string[]>('mount', []).map(parseMount);
-  const vf = g<string[]>('volumes-from', []);
+  if (f.has('mount')) hc.Mounts = g<string[]>('mount', NO_STRINGS).map(parseMount);
+  const vf = g<string[]>('volumes-from', NO_STRINGS);
   if (vf.length) hc.VolumesFrom = vf;
   if (f.has('volume-driver')) hc.VolumeDriver = g('volume-driver', '');
   if (f.has('read-only')) hc.ReadonlyRootfs = g('read-only', false);
@@ -271,7 +271,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   }
   if (f.has('dns-search')) hc.DnsSearch = g('dns-search', emptyList<string>());
   if (f.has('dns-option')) hc.DnsOptions = g('dns-option', emptyList<string>());
-  const eh = g<string[]>('add-host', []);
+  const eh = g<string[]>('add-host', NO_STRINGS);
   for (let i = 0; i < eh.length; i++) {
     const h = eh[i]!;
     // opts.ValidateExtraHost: NAME:IP (or host-gateway)
@@ -281,7 +281,7 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     if (ip !== 'host-gateway' && !isIpAddress(ip)) throw new FlagError(`invalid argument ${JSON.stringify(h)} for "--add-host" flag: invalid IP address in add-host: ${JSON.stringify(ip)}`);
   }
   if (eh.length) hc.ExtraHosts = eh;
-  const links = g<string[]>('link', []);
+  const links = g<string[]>('link', NO_STRINGS);
   if (links.length) hc.Links = links;
   // resources
   if (f.has('memory')) hc.Memory = g('memory', 0);
@@ -335,13 +335,13 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   if (f.has('rm')) hc.AutoRemove = g('rm', false);
   if (hc.AutoRemove && hc.RestartPolicy.Name !== 'no' && hc.RestartPolicy.Name !== '') throw new ClientError('conflicting options: cannot specify both --restart and --rm', 'Conflicting options: --restart and --rm');
   if (f.has('privileged')) hc.Privileged = g('privileged', false);
-  const capAdd = g<string[]>('cap-add', []);
-  const capDrop = g<string[]>('cap-drop', []);
+  const capAdd = g<string[]>('cap-add', NO_STRINGS);
+  const capDrop = g<string[]>('cap-drop', NO_STRINGS);
   if (capAdd.length) hc.CapAdd = capAdd;
   if (capDrop.length) hc.CapDrop = capDrop;
-  const sec = g<string[]>('security-opt', []);
+  const sec = g<string[]>('security-opt', NO_STRINGS);
   if (sec.length) hc.SecurityOpt = sec;
-  const ga = g<string[]>('group-add', []);
+  const ga = g<string[]>('group-add', NO_STRINGS);
   if (ga.length) hc.GroupAdd = ga;
   if (f.has('init')) hc.Init = g('init', false);
   if (hc.Privileged) {
