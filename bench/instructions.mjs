@@ -8,6 +8,10 @@
 // operation count give the same count in every run, whatever else the machine is doing, which wall
 // time on a shared VM does not (the same docker0 case reads 380 or 860 ns from one run to the next).
 //
+// BENCH_NODE_FLAGS (environment) adds node flags to the child: `--no-opt --always-sparkplug` counts
+// what a cold process runs before V8 optimizes anything (every function as baseline code from its
+// first call), the same count every run, where a cold bring-up's time moves by ±15 %.
+//
 // An instruction is not a nanosecond: cache and TLB misses (the 10,000-container cases' cost), page
 // faults and the machine's speed are not in the count. It is for A/B comparisons of the packet path
 // and bring-up, where a change moves the count by a few percent that wall time cannot resolve.

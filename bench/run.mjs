@@ -25,7 +25,8 @@
 //   --instructions count the instructions of each case's timed body under valgrind's callgrind (V8
 //                  single-threaded) instead of timing it: the same count every run, whatever the machine's
 //                  load; one run per case (per pair with --compare) unless --runs is given; results in
-//                  DIR/instructions-latest.{json,md} (bench/instructions.mjs)
+//                  DIR/instructions-latest.{json,md} (bench/instructions.mjs); BENCH_NODE_FLAGS (environment)
+//                  adds node flags to the counted child (`--no-opt --always-sparkplug`: unoptimized code only)
 //   --lines N      with --instructions: also the N functions and source lines that ran the most
 //                  instructions per operation (callgrind per address + V8's jitdump, node --perf-prof)
 //   --cache-sim    with --instructions: also simulated L1 and last-level data cache misses per operation
