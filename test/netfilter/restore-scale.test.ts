@@ -197,29 +197,8 @@ describe('incremental commit checks', () => {
         const rs = new Ruleset();
         for (const c of ['A', 'B', 'C']) expect(runIptables(rs, ['-t', 'nat', '-N', c]).exitCode).toBe(0);
         for (const o of ops) {
-          const args = ['-p', 'tcp', '-j', o.target];
-          if (o.target === 'DNAT') args.push('--to-destination', '10.0.0.1');
-          if (o.target === 'SNAT') args.push('--to-source', '10.0.0.1');
-          const len = rs.tables.nat.chains.get(o.chain)!.rules.length;
-          const argv = o.cmd === '-R' || (o.cmd === '-I' && len > 0) ? ['-t', 'nat', o.cmd, o.chain, '1', ...args] : ['-t', 'nat', o.cmd, o.chain, ...args];
-          if (o.cmd === '-R' && len === 0) continue;
-          const before = saveText(rs);
-          const res = runIptables(rs, argv);
-          // whatever happened, the table is valid afterwards
-          expect(fullCheck(rs)).toBe(null);
-          if (res.exitCode !== 0) {
-            expect(saveText(rs)).toBe(before);
-            if (/Too many links|Invalid argument/.test(res.stderr)) {
-              // the refused change really would have broken the table: apply it without checks
-              const shadow = new Ruleset();
-              runRestore(shadow, before);
-              const inv = parseIptablesArgs(argv, () => true);
-              const c = shadow.tables.nat.chains.get(o.chain)!;
-              if (o.cmd === '-R') c.replace(0, inv.rule!);
-              else c.insert(o.cmd === '-A' ? c.rules.length : 0, inv.rule!);
-              expect(fullCheck(shadow)).not.toBe(null);
-            }
-          }
+          const argv = ruleArgv(rs, o);
+          if (argv) runAndCheck(rs, argv, o);
         }
       }),
       { numRuns: 300 },
@@ -260,38 +239,47 @@ describe('incremental commit checks', () => {
         const rs = new Ruleset();
         for (const c of ['A', 'B', 'C']) expect(runIptables(rs, ['-t', 'nat', '-N', c]).exitCode).toBe(0);
         for (const o of ops) {
-          let argv: string[];
+          let argv: string[] | null;
           if (o.cmd === '-N' || o.cmd === '-X' || o.cmd === '-F') argv = ['-t', 'nat', o.cmd, o.chain];
           else if (o.cmd === '-E') argv = ['-t', 'nat', '-E', o.chain, o.target];
-          else {
-            const args = ['-p', 'tcp', '-j', o.target];
-            if (o.target === 'DNAT') args.push('--to-destination', '10.0.0.1');
-            if (o.target === 'SNAT') args.push('--to-source', '10.0.0.1');
-            const len = rs.tables.nat.chains.get(o.chain)?.rules.length ?? 0;
-            if (o.cmd === '-R' && len === 0) continue;
-            argv = o.cmd === '-R' || (o.cmd === '-I' && len > 0) ? ['-t', 'nat', o.cmd, o.chain, '1', ...args] : ['-t', 'nat', o.cmd, o.chain, ...args];
-          }
-          const before = saveText(rs);
-          const res = runIptables(rs, argv);
-          expect(fullCheck(rs)).toBe(null);
-          if (res.exitCode !== 0) {
-            expect(saveText(rs)).toBe(before);
-            if (/Too many links|Invalid argument/.test(res.stderr)) {
-              const shadow = new Ruleset();
-              runRestore(shadow, before);
-              const inv = parseIptablesArgs(argv, () => true);
-              const c = shadow.tables.nat.chains.get(o.chain)!;
-              if (o.cmd === '-R') c.replace(0, inv.rule!);
-              else c.insert(o.cmd === '-A' ? c.rules.length : 0, inv.rule!);
-              expect(fullCheck(shadow)).not.toBe(null);
-            }
-          }
+          else argv = ruleArgv(rs, o);
+          if (argv) runAndCheck(rs, argv, o);
         }
       }),
       { numRuns: 400 },
     );
   });
 });
+
+/** The argument list of a rule change in the nat table (null: a replace in an empty chain, skipped). */
+function ruleArgv(rs: Ruleset, o: { cmd: string; chain: string; target: string }): string[] | null {
+  const args = ['-p', 'tcp', '-j', o.target];
+  if (o.target === 'DNAT') args.push('--to-destination', '10.0.0.1');
+  if (o.target === 'SNAT') args.push('--to-source', '10.0.0.1');
+  const len = rs.tables.nat.chains.get(o.chain)?.rules.length ?? 0;
+  if (o.cmd === '-R' && len === 0) return null;
+  return o.cmd === '-R' || (o.cmd === '-I' && len > 0) ? ['-t', 'nat', o.cmd, o.chain, '1', ...args] : ['-t', 'nat', o.cmd, o.chain, ...args];
+}
+
+/**
+ * Runs `argv`: whatever happened, the table is valid afterwards; a refused change left it as it was,
+ * and one refused by the commit checks really would have broken it (applied without checks to a copy).
+ */
+function runAndCheck(rs: Ruleset, argv: string[], o: { cmd: string; chain: string }): void {
+  const before = saveText(rs);
+  const res = runIptables(rs, argv);
+  expect(fullCheck(rs)).toBe(null);
+  if (res.exitCode === 0) return;
+  expect(saveText(rs)).toBe(before);
+  if (!/Too many links|Invalid argument/.test(res.stderr)) return;
+  const shadow = new Ruleset();
+  runRestore(shadow, before);
+  const inv = parseIptablesArgs(argv, () => true);
+  const c = shadow.tables.nat.chains.get(o.chain)!;
+  if (o.cmd === '-R') c.replace(0, inv.rule!);
+  else c.insert(o.cmd === '-A' ? c.rules.length : 0, inv.rule!);
+  expect(fullCheck(shadow)).not.toBe(null);
+}
 
 describe('jump edges read without a summary', () => {
   it('jumpTargets and jumpsTo agree with the summary’s jump counts, for short chains (rules read directly) and long ones', () => {
