@@ -41,7 +41,7 @@ export class Sandbox {
   /** Next ethN index (never reused while the sandbox lives, as osl's nextIfIndex). */
   nextIf = 0;
   /** /etc/hosts records (default block, extra hosts, links, own records). */
-  hosts: HostsRecord[];
+  hosts: readonly HostsRecord[];
   /** The embedded resolver (created with the namespace's configuration; see {@link resolverWanted}). */
   resolver: EmbeddedDns | null = null;
   /** A user-defined network was joined: the sandbox has (or will have, once configured) its resolver. */
@@ -61,7 +61,7 @@ export class Sandbox {
    */
   private pending: readonly unknown[] | null;
 
-  constructor(ns: NetNamespace, endpoints: Endpoint[], hosts: HostsRecord[], empty: never[], deferred: boolean) {
+  constructor(ns: NetNamespace, endpoints: Endpoint[], hosts: readonly HostsRecord[], empty: never[], deferred: boolean) {
     this.netns = ns;
     this.endpoints = endpoints;
     this.hosts = hosts;

@@ -182,7 +182,10 @@ export class Sandboxes implements EtcRenderer {
     ns.ipv6 = false;
     netNs.handle = ns;
     const hc = c.hostConfig;
-    const sb = new Sandbox(ns, NONE, DEFAULT_HOSTS.concat(extraHostRecords(hc.ExtraHosts, this.hostGatewayIp()), this.linkRecords(c)), NONE, defer);
+    // the default records themselves when nothing is added (the records change only by new arrays)
+    const extra = hc.ExtraHosts?.length ? extraHostRecords(hc.ExtraHosts, this.hostGatewayIp()) : NONE;
+    const links = this.linkRecords(c);
+    const sb = new Sandbox(ns, NONE, extra.length === 0 && links.length === 0 ? DEFAULT_HOSTS : DEFAULT_HOSTS.concat(extra, links), NONE, defer);
     st.sb = sb;
     if (!sb.configured) netNs.deferHandleWork(sb);
     c.etc.set('/etc/hostname', c.config.Hostname + '\n');
@@ -195,8 +198,8 @@ export class Sandboxes implements EtcRenderer {
         const n = this.e.networks.find((x) => x.id === att.networkId);
         if (n) nets.push(n);
       }
-      nets.sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const n of nets) this.join(c, sb, n, st.attachments.get(n.id)!);
+      if (nets.length > 1) nets.sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (let i = 0; i < nets.length; i++) this.join(c, sb, nets[i]!, st.attachments.get(nets[i]!.id)!);
     } catch (err) {
       this.detachAll(c);
       c.state.ExitCode = 128;
