@@ -62,7 +62,7 @@ function runOrCreate(rt: Runtime, args: string[], cmd: 'run' | 'create', io: Com
   try {
     const r = createContainer(rt, req);
     c = r.container;
-    for (const w of r.warnings) out.err(w);
+    for (let i = 0; i < r.warnings.length; i++) out.err(r.warnings[i]!);
   } catch (e) {
     if (e instanceof DockernetError) {
       out.stderr += runErrorText(rt.cliStyle, cmd, e.message);
