@@ -53,8 +53,7 @@ export function parsePortSpecs(specs: readonly string[]): PortSpecs {
         ip = parts[0]!;
         hostPart = parts[1]!;
         ctr = parts[2]!;
-      }
-      else if (parts.length > 3) throw new Error(`invalid port specification: "${raw}"`);
+      } else if (parts.length > 3) throw new Error(`invalid port specification: "${raw}"`);
     }
     if (ctr === '') throw new Error(`no port specified: ${raw}<empty>`);
     let cr: [number, number];
