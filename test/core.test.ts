@@ -46,6 +46,65 @@ describe('Sim', () => {
     );
   });
 
+  it('rescheduleCall rearms an owned timer in place: one firing per arm, in (time, arm order), as fresh timers would', () => {
+    // ops on 4 owners: [0, k, d] arm owner k in d; [1, k] cancel owner k; [2, t] advance t
+    const op = fc.oneof(
+      fc.tuple(fc.constant(0), fc.nat(3), fc.nat(3)), // small delays: ties in time are common
+      fc.tuple(fc.constant(1), fc.nat(3)),
+      fc.tuple(fc.constant(2), fc.nat(4)),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.nat(3), (ops, rearming) => {
+        const sim = new Sim();
+        const ref = new Sim();
+        const timers: Array<ReturnType<Sim['scheduleCall']> | null> = [null, null, null, null];
+        const refTimers: Array<ReturnType<Sim['schedule']> | null> = [null, null, null, null];
+        const got: string[] = [];
+        const want: string[] = [];
+        const objs = new Set<object>();
+        // owner `rearming` arms itself again once from its handler (as a neighbour entry's PROBE does)
+        const again = [true, true, true, true];
+        const fire = (k: number): void => {
+          got.push(`${k}@${sim.now}`);
+          if (k === rearming && again[k]) {
+            again[k] = false;
+            timers[k] = sim.rescheduleCall(timers[k]!, 3, fire, k);
+          }
+        };
+        const refAgain = [true, true, true, true];
+        const refFire = (k: number): void => {
+          want.push(`${k}@${ref.now}`);
+          if (k === rearming && refAgain[k]) {
+            refAgain[k] = false;
+            refTimers[k] = ref.schedule(3, () => refFire(k));
+          }
+        };
+        for (const o of ops) {
+          if (o[0] === 0) {
+            const [, k, d] = o;
+            timers[k] = sim.rescheduleCall(timers[k]!, d, fire, k);
+            objs.add(timers[k]!);
+            ref.cancel(refTimers[k]);
+            refTimers[k] = ref.schedule(d, () => refFire(k));
+          } else if (o[0] === 1) {
+            sim.cancel(timers[o[1]]);
+            ref.cancel(refTimers[o[1]]);
+          } else {
+            sim.advance(o[1]);
+            ref.advance(o[1]);
+          }
+          expect(sim.pendingTimers).toBe(ref.pendingTimers);
+        }
+        sim.run();
+        ref.run();
+        expect(got).toEqual(want);
+        expect(objs.size).toBeLessThanOrEqual(4); // one timer object per owner, however often armed
+        expect(sim.pendingTimers).toBe(0);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('post delivers in FIFO order without recursion', () => {
     const sim = new Sim();
     const got: number[] = [];

@@ -72,6 +72,26 @@ export class Sim {
     return timer;
   }
 
+  /**
+   * {@link Sim.scheduleCall} into `timer`, an object this caller owns alone and that no one else
+   * holds (pending, fired or cancelled: a pending one is cancelled first), instead of a new one; a
+   * new timer when `timer` is null. For an object that arms the same timer again and again (a
+   * neighbour entry's delay and retransmit timer), so the rearm allocates nothing. Returns the
+   * timer, queued after every timer already due at the same time.
+   */
+  rescheduleCall<T>(timer: Timer | null, delay: Nanos, fn: (arg: T) => void, arg: T): Timer {
+    if (timer === null) return this.scheduleCall(delay, fn, arg);
+    if (!(delay >= 0)) throw new RangeError(`negative or invalid delay: ${delay}`);
+    if (timer.idx >= 0) this.removeAt(timer.idx);
+    const t = timer as { at: Nanos; seq: number };
+    t.at = this.t + delay;
+    t.seq = this.seq++;
+    timer.fn = fn as (arg: never) => void;
+    timer.arg = arg;
+    this.push(timer);
+    return timer;
+  }
+
   /** Runs `fn` at absolute virtual time `at` (or now, if `at` is in the past). */
   scheduleAt(at: Nanos, fn: () => void): Timer {
     return this.schedule(Math.max(0, at - this.t), fn);

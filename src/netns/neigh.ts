@@ -127,17 +127,24 @@ export class NeighEntry {
    * waits: most entries never queue anything, and an array of their own is 32 bytes each.
    */
   queue: readonly SkBuff[] = NO_QUEUE;
-  /** The retransmit / delay timer. */
+  /**
+   * The retransmit / delay timer: pending while its `idx` is ≥ 0. Kept once made and armed again
+   * in place (a NUD cycle allocates no timer).
+   */
   timer: Timer | null = null;
   /** Randomised reachable time of this entry. */
   reachableTime: Nanos;
   /** Removed from its table (a route's cached pointer to it must not be used any more). */
   dead = false;
 
-  constructor(dev: NetDevice, ip: number, reachableTime: Nanos) {
+  /** @internal the table the entry is in (its timer's handler) */
+  readonly table: NeighTable;
+
+  constructor(dev: NetDevice, ip: number, reachableTime: Nanos, table: NeighTable) {
     this.dev = dev;
     this.ip = ip;
     this.reachableTime = reachableTime;
+    this.table = table;
   }
 
   /**
@@ -215,6 +222,11 @@ export interface NeighHost {
   neighUnreachable(skb: SkBuff): void;
   /** Drops a packet that did not fit in an entry's queue. */
   neighQueueOverflow(skb: SkBuff): void;
+}
+
+/** A neighbour entry's timer went off: its table's `neigh_timer_handler` (one function for every entry's timer). */
+function neighTimer(e: NeighEntry): void {
+  e.table.timerHandler(e);
 }
 
 /** The entry map of a table that has none yet (shared: never written). */
@@ -319,7 +331,7 @@ export class NeighTable {
   }
 
   private create(dev: NetDevice, ip: number): NeighEntry {
-    const e = new NeighEntry(dev, ip >>> 0, this.randomReachable());
+    const e = new NeighEntry(dev, ip >>> 0, this.randomReachable(), this);
     e.updated = this.host.sim.now;
     e.confirmed = this.host.sim.now - 2 * this.p.baseReachableTime; // "long ago", as Linux
     this.put(e);
@@ -387,13 +399,12 @@ export class NeighTable {
   }
 
   private arm(e: NeighEntry, delay: Nanos): void {
-    if (e.timer) this.host.sim.cancel(e.timer);
-    e.timer = this.host.sim.schedule(delay, () => this.timerHandler(e));
+    // the entry's own timer object, rearmed: no closure and no timer per arm
+    e.timer = this.host.sim.rescheduleCall(e.timer, delay, neighTimer, e);
   }
 
-  /** @see Linux `neigh_timer_handler` */
-  private timerHandler(e: NeighEntry): void {
-    e.timer = null;
+  /** @internal @see Linux `neigh_timer_handler` */
+  timerHandler(e: NeighEntry): void {
     const now = this.host.sim.now;
     if (e.nud === NudState.DELAY) {
       if (now <= e.confirmed + this.p.delayFirstProbeTime) {
@@ -444,10 +455,7 @@ export class NeighTable {
       // same address, just heard about: keep the state (neigh_update's "new = old")
       return e;
     }
-    if (e.timer) {
-      this.host.sim.cancel(e.timer);
-      e.timer = null;
-    }
+    this.host.sim.cancel(e.timer); // kept for the next arm
     e.setMac(mac);
     e.nud = newState;
     e.updated = now;
