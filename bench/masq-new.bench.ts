@@ -9,7 +9,7 @@
  */
 import { body, type Bench, type BenchCase } from './lib.js';
 import { TupleSender } from './traffic.js';
-import { CPORT, EXT_IP, dockerWorld } from './world.js';
+import { CPORT, EXT_IP, NEW_FLOW_WARMUP, dockerWorld } from './world.js';
 import { ctCount, preloadConntrack } from './docker0-udp.bench.js';
 
 const EXT_ADDRS = 16;
@@ -19,15 +19,8 @@ function masqCase(label: string, o: { containers: number; published: number; ctE
     label,
     params: { containers: o.containers, publishedPorts: o.published, ctEntries: o.ctEntries ?? 0 },
     ops: 100_000,
-    // past the 30 s UDP timeout (30,000 flows): the timed run starts with the table at its steady size,
-    // not growing (and rehashing) through it, as it did when the warm-up was 10,000 flows. With 1M idle
-    // entries the sweep takes ~170,000 flows to pass over the table once, so expired flows linger and
-    // the table grows once more (a 64 MB rehash) after ~50,000 flows: 100,000 puts that in the warm-up
-    // (The table's first compaction, at ~60,000 flows, falls in the timed run and deoptimizes
-    // `confirm` once. A 70,000-flow warm-up that takes it in read x1.22-1.27 slower in 4 A/B pairs;
-    // 6 more pairs read x1.06 with either side anywhere in 2.7-5.5 us: the VM, not the warm-up. Kept
-    // at 40,000: see docs/performance.md, fourteenth and fifteenth sessions.)
-    warmup: o.ctEntries ? 100_000 : 40_000,
+    // steady state: see NEW_FLOW_WARMUP
+    warmup: NEW_FLOW_WARMUP,
     large: o.large,
     expected: (done) => ({ delivered: done, refused: 0 }),
     setup(quick) {
