@@ -16,7 +16,7 @@ export interface Timer {
   fn: ((arg: never) => void) | null;
   /** @internal the argument of `fn` ({@link Sim.scheduleCall}) */
   arg: unknown;
-  /** @internal index in the heap, -1 when not queued */
+  /** @internal the timer's slot in the heap's tables while it is queued, -1 when not */
   idx: number;
 }
 
@@ -29,7 +29,21 @@ export interface Timer {
 export class Sim {
   private t: Nanos = 0;
   private seq = 0;
-  private heap: Timer[] = [];
+  // The timer heap, keyed by (at, seq): the keys in heap order in typed arrays (a sift compares and
+  // moves numbers in a few contiguous arrays, where a heap of Timer objects read two objects per
+  // level, scattered over the heap: with thousands of pending timers, a cache miss each), and each
+  // entry's slot; a queued timer keeps its slot (`Timer.idx`) while the entries move.
+  /** Pending timers. */
+  private n = 0;
+  private hAt = new Float64Array(8);
+  private hSeq = new Float64Array(8);
+  private hSlot = new Int32Array(8);
+  /** Slot → heap index of its entry. */
+  private pos = new Int32Array(8);
+  /** Slot → its timer (null: free). */
+  private slots: Array<Timer | null> = [];
+  /** Free slots below `slots.length`. */
+  private freeSlots: number[] = [];
   private queue: Array<() => void> = [];
   private qhead = 0;
   // packet delivery queue: target, argument, target, argument, … in one preallocated array, so
@@ -48,7 +62,7 @@ export class Sim {
 
   /** Number of timers still pending. */
   get pendingTimers(): number {
-    return this.heap.length;
+    return this.n;
   }
 
   /** Number of queued immediate tasks. */
@@ -82,7 +96,7 @@ export class Sim {
   rescheduleCall<T>(timer: Timer | null, delay: Nanos, fn: (arg: T) => void, arg: T): Timer {
     if (timer === null) return this.scheduleCall(delay, fn, arg);
     if (!(delay >= 0)) throw new RangeError(`negative or invalid delay: ${delay}`);
-    if (timer.idx >= 0) this.removeAt(timer.idx);
+    if (timer.idx >= 0) this.removeAt(this.pos[timer.idx]!);
     const t = timer as { at: Nanos; seq: number };
     t.at = this.t + delay;
     t.seq = this.seq++;
@@ -102,7 +116,7 @@ export class Sim {
     if (!timer || timer.idx < 0) return;
     timer.fn = null;
     timer.arg = undefined;
-    this.removeAt(timer.idx);
+    this.removeAt(this.pos[timer.idx]!);
   }
 
   /** Queues `fn` to run at the current time, after everything already queued. */
@@ -170,8 +184,8 @@ export class Sim {
       this.drain();
       return true;
     }
-    const top = this.heap[0];
-    if (!top) return false;
+    if (this.n === 0) return false;
+    const top = this.slots[this.hSlot[0]!]!;
     this.removeAt(0);
     this.t = top.at;
     const fn = top.fn as ((arg: unknown) => void) | null;
@@ -195,8 +209,7 @@ export class Sim {
   runUntil(t: Nanos): void {
     this.drain();
     for (;;) {
-      const top = this.heap[0];
-      if (!top || top.at > t) break;
+      if (this.n === 0 || this.hAt[0]! > t) break;
       this.step();
     }
     if (t > this.t) this.t = t;
@@ -208,61 +221,118 @@ export class Sim {
   }
 
   // ---- binary heap keyed by (at, seq) ----
-  private less(a: Timer, b: Timer): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
 
+  /** Queues `x` (its `at` and `seq` set). */
   private push(x: Timer): void {
-    const h = this.heap;
-    h.push(x);
-    x.idx = h.length - 1;
-    this.up(x.idx);
+    let slot: number;
+    if (this.freeSlots.length > 0) slot = this.freeSlots.pop()!;
+    else {
+      slot = this.slots.length;
+      if (slot === this.pos.length) this.grow();
+      this.slots.push(null);
+    }
+    this.slots[slot] = x;
+    x.idx = slot;
+    const i = this.n++;
+    this.hAt[i] = x.at;
+    this.hSeq[i] = x.seq;
+    this.hSlot[i] = slot;
+    this.pos[slot] = i;
+    this.up(i);
   }
 
+  /** Doubles the heap's tables. */
+  private grow(): void {
+    const cap = this.pos.length * 2;
+    const at = new Float64Array(cap);
+    at.set(this.hAt);
+    this.hAt = at;
+    const seq = new Float64Array(cap);
+    seq.set(this.hSeq);
+    this.hSeq = seq;
+    const hs = new Int32Array(cap);
+    hs.set(this.hSlot);
+    this.hSlot = hs;
+    const pos = new Int32Array(cap);
+    pos.set(this.pos);
+    this.pos = pos;
+  }
+
+  /** Removes the entry at heap index `i`; its timer is no longer queued. */
   private removeAt(i: number): void {
-    const h = this.heap;
-    const x = h[i]!;
-    const last = h.pop()!;
-    x.idx = -1;
-    if (i < h.length) {
-      h[i] = last;
-      last.idx = i;
+    const slot = this.hSlot[i]!;
+    this.slots[slot]!.idx = -1;
+    this.slots[slot] = null;
+    this.freeSlots.push(slot);
+    const last = --this.n;
+    if (i < last) {
+      const ls = this.hSlot[last]!;
+      this.hAt[i] = this.hAt[last]!;
+      this.hSeq[i] = this.hSeq[last]!;
+      this.hSlot[i] = ls;
+      this.pos[ls] = i;
       this.down(i);
-      this.up(last.idx);
+      this.up(this.pos[ls]!);
     }
   }
 
   private up(i: number): void {
-    const h = this.heap;
-    const x = h[i]!;
+    const at = this.hAt;
+    const sq = this.hSeq;
+    const hs = this.hSlot;
+    const pos = this.pos;
+    const a = at[i]!;
+    const s = sq[i]!;
+    const slot = hs[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const y = h[p]!;
-      if (!this.less(x, y)) break;
-      h[i] = y;
-      y.idx = i;
+      const pa = at[p]!;
+      if (!(a < pa || (a === pa && s < sq[p]!))) break;
+      at[i] = pa;
+      sq[i] = sq[p]!;
+      const ps = hs[p]!;
+      hs[i] = ps;
+      pos[ps] = i;
       i = p;
     }
-    h[i] = x;
-    x.idx = i;
+    at[i] = a;
+    sq[i] = s;
+    hs[i] = slot;
+    pos[slot] = i;
   }
 
   private down(i: number): void {
-    const h = this.heap;
-    const n = h.length;
-    const x = h[i]!;
+    const at = this.hAt;
+    const sq = this.hSeq;
+    const hs = this.hSlot;
+    const pos = this.pos;
+    const n = this.n;
+    const a = at[i]!;
+    const s = sq[i]!;
+    const slot = hs[i]!;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      if (c + 1 < n && this.less(h[c + 1]!, h[c]!)) c++;
-      const y = h[c]!;
-      if (!this.less(y, x)) break;
-      h[i] = y;
-      y.idx = i;
+      let ca = at[c]!;
+      if (c + 1 < n) {
+        const ra = at[c + 1]!;
+        if (ra < ca || (ra === ca && sq[c + 1]! < sq[c]!)) {
+          c++;
+          ca = ra;
+        }
+      }
+      if (!(ca < a || (ca === a && sq[c]! < s))) break;
+      at[i] = ca;
+      sq[i] = sq[c]!;
+      const cs = hs[c]!;
+      hs[i] = cs;
+      pos[cs] = i;
       i = c;
     }
-    h[i] = x;
-    x.idx = i;
+    at[i] = a;
+    sq[i] = s;
+    hs[i] = slot;
+    pos[slot] = i;
   }
 }
 
