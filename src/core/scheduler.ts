@@ -234,28 +234,17 @@ export class Sim {
     this.slots[slot] = x;
     x.idx = slot;
     const i = this.n++;
-    this.hAt[i] = x.at;
-    this.hSeq[i] = x.seq;
-    this.hSlot[i] = slot;
-    this.pos[slot] = i;
+    this.place(i, x.at, x.seq, slot);
     this.up(i);
   }
 
   /** Doubles the heap's tables. */
   private grow(): void {
     const cap = this.pos.length * 2;
-    const at = new Float64Array(cap);
-    at.set(this.hAt);
-    this.hAt = at;
-    const seq = new Float64Array(cap);
-    seq.set(this.hSeq);
-    this.hSeq = seq;
-    const hs = new Int32Array(cap);
-    hs.set(this.hSlot);
-    this.hSlot = hs;
-    const pos = new Int32Array(cap);
-    pos.set(this.pos);
-    this.pos = pos;
+    this.hAt = grown(this.hAt, cap);
+    this.hSeq = grown(this.hSeq, cap);
+    this.hSlot = grown(this.hSlot, cap);
+    this.pos = grown(this.pos, cap);
   }
 
   /** Removes the entry at heap index `i`; its timer is no longer queued. */
@@ -267,49 +256,48 @@ export class Sim {
     const last = --this.n;
     if (i < last) {
       const ls = this.hSlot[last]!;
-      this.hAt[i] = this.hAt[last]!;
-      this.hSeq[i] = this.hSeq[last]!;
-      this.hSlot[i] = ls;
-      this.pos[ls] = i;
+      this.move(last, i);
       this.down(i);
       this.up(this.pos[ls]!);
     }
   }
 
+  /** Puts the entry (`at`, `seq`, `slot`) at heap index `i`. */
+  private place(i: number, at: number, seq: number, slot: number): void {
+    this.hAt[i] = at;
+    this.hSeq[i] = seq;
+    this.hSlot[i] = slot;
+    this.pos[slot] = i;
+  }
+
+  /** Copies the entry at heap index `from` to `to`. */
+  private move(from: number, to: number): void {
+    this.place(to, this.hAt[from]!, this.hSeq[from]!, this.hSlot[from]!);
+  }
+
   private up(i: number): void {
     const at = this.hAt;
     const sq = this.hSeq;
-    const hs = this.hSlot;
-    const pos = this.pos;
     const a = at[i]!;
     const s = sq[i]!;
-    const slot = hs[i]!;
+    const slot = this.hSlot[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pa = at[p]!;
       if (!(a < pa || (a === pa && s < sq[p]!))) break;
-      at[i] = pa;
-      sq[i] = sq[p]!;
-      const ps = hs[p]!;
-      hs[i] = ps;
-      pos[ps] = i;
+      this.move(p, i);
       i = p;
     }
-    at[i] = a;
-    sq[i] = s;
-    hs[i] = slot;
-    pos[slot] = i;
+    this.place(i, a, s, slot);
   }
 
   private down(i: number): void {
     const at = this.hAt;
     const sq = this.hSeq;
-    const hs = this.hSlot;
-    const pos = this.pos;
     const n = this.n;
     const a = at[i]!;
     const s = sq[i]!;
-    const slot = hs[i]!;
+    const slot = this.hSlot[i]!;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
@@ -322,18 +310,18 @@ export class Sim {
         }
       }
       if (!(ca < a || (ca === a && sq[c]! < s))) break;
-      at[i] = ca;
-      sq[i] = sq[c]!;
-      const cs = hs[c]!;
-      hs[i] = cs;
-      pos[cs] = i;
+      this.move(c, i);
       i = c;
     }
-    at[i] = a;
-    sq[i] = s;
-    hs[i] = slot;
-    pos[slot] = i;
+    this.place(i, a, s, slot);
   }
+}
+
+/** A copy of `a` with room for `cap` values (the rest zero). */
+function grown<T extends Float64Array | Int32Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  return b;
 }
 
 /** A packed array of `n` nulls (the packet queue's slots: stores into it never grow it). */
